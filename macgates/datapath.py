@@ -1,0 +1,160 @@
+"""A datapath is a graph of costed components joined by signals of known width.
+
+Builders (:func:`macgates.mac`) return a :class:`Datapath`, and users can make their own
+with :meth:`Datapath.add` and :meth:`Datapath.connect`. Nodes are component instances
+(a library primitive with its parameters, a category and an exact cost); edges are
+signals with bit widths. The accumulator's feedback from its register is a real edge,
+so the graph has a cycle through the register.
+
+The :mod:`networkx` graph is built when :attr:`Datapath.graph` is first asked for, so
+costing a datapath (``gates``, ``breakdown``) never imports networkx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .errors import DatapathError, did_you_mean
+from .library import Library, exact, load_library
+
+CATEGORIES = ("multiplier", "aligner", "accumulator", "normalize", "round", "exception", "register")
+PORT = "port"
+MAX_WIDTH = 4096  # widest signal or component parameter a datapath may have
+
+
+@dataclass(frozen=True)
+class Component:
+    """One instance of a library primitive in a datapath."""
+
+    name: str
+    primitive: str
+    params: Mapping[str, int]
+    category: str
+    cost: object  # int or Fraction, exact
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.primitive}({args})" if args else self.primitive
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A connection from one component (or port) to another."""
+
+    src: str
+    dst: str
+    width: int
+    name: str = ""
+
+
+@dataclass
+class Datapath:
+    """A costed component graph."""
+
+    library: Library | None = None
+    name: str = "datapath"
+    components: dict = field(default_factory=dict)
+    ports: dict = field(default_factory=dict)  # port name -> (direction, width)
+    signals: list = field(default_factory=list)
+    info: dict = field(default_factory=dict)  # widths and choices the builder derived
+
+    def __post_init__(self):
+        if self.library is None:
+            self.library = load_library()
+
+    # -- building -----------------------------------------------------------------------
+    def add(self, name: str, primitive: str, *, category: str, note: str = "", **params) -> Component:
+        """Add a component: an instance of ``primitive`` with its parameters."""
+        if not isinstance(name, str) or not name:
+            raise DatapathError(f"component name must be a non-empty string, got {name!r}")
+        if name in self.components or name in self.ports:
+            raise DatapathError(f"{self.name}: component '{name}' is already defined")
+        if category not in CATEGORIES:
+            raise DatapathError(f"{self.name}: component '{name}': unknown category '{category}' "
+                                f"({did_you_mean(CATEGORIES)})")
+        prim = self.library.primitive(primitive)
+        values = self.library.bind(primitive, (), params)
+        for pname, value in zip(prim.params, values):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WIDTH:
+                raise DatapathError(f"{self.name}: component '{name}': {pname}={value!r} must be a "
+                                    f"whole number from 0 to {MAX_WIDTH}")
+        cost = self.library.cost(primitive, *values)
+        comp = Component(name, primitive, dict(zip(prim.params, values)), category, cost, note)
+        self.components[name] = comp
+        return comp
+
+    def port(self, name: str, direction: str, width: int) -> None:
+        """Declare a cost-free input or output port (for the graph only)."""
+        if direction not in ("in", "out"):
+            raise DatapathError(f"port {name}: direction must be 'in' or 'out'")
+        if name in self.components or name in self.ports:
+            raise DatapathError(f"{self.name}: '{name}' is already defined")
+        self.ports[name] = (direction, self._width(width, name))
+
+    def connect(self, src: str, dst: str, width: int, name: str = "") -> Signal:
+        """Join two components (or ports) with a ``width``-bit signal."""
+        for end in (src, dst):
+            if end not in self.components and end not in self.ports:
+                raise DatapathError(f"{self.name}: connect: unknown component '{end}' "
+                                    f"({did_you_mean(list(self.components) + list(self.ports))})")
+        sig = Signal(src, dst, self._width(width, f"{src}->{dst}"), name)
+        self.signals.append(sig)
+        return sig
+
+    def _width(self, width, where) -> int:
+        if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
+            raise DatapathError(f"{self.name}: {where}: width {width!r} must be a whole number "
+                                f"from 1 to {MAX_WIDTH}")
+        return width
+
+    # -- costing ------------------------------------------------------------------------
+    @property
+    def gates(self):
+        """Total NAND2-equivalent gates: an int, or an exact Fraction."""
+        return exact(sum(c.cost for c in self.components.values()))
+
+    def by_category(self) -> dict:
+        """Gates per category, in the order of CATEGORIES."""
+        totals = {c: 0 for c in CATEGORIES}
+        for comp in self.components.values():
+            totals[comp.category] += comp.cost
+        return {k: exact(v) for k, v in totals.items() if any(
+            c.category == k for c in self.components.values())}
+
+    def rows(self) -> list[dict]:
+        """One plain dict per component (what :meth:`breakdown` puts in a DataFrame)."""
+        return [{"component": c.name, "category": c.category, "primitive": c.primitive,
+                 "params": ", ".join(f"{k}={v}" for k, v in c.params.items()),
+                 "gates": c.cost, "note": c.note} for c in self.components.values()]
+
+    def breakdown(self):
+        """A pandas DataFrame, one row per component, with a category column."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(), columns=["component", "category", "primitive", "params",
+                                                  "gates", "note"])
+
+    @property
+    def graph(self):
+        """The datapath as a :class:`networkx.DiGraph` (nodes carry cost and category,
+        edges carry ``width``)."""
+        import networkx as nx
+
+        g = nx.DiGraph(name=self.name)
+        for pname, (direction, width) in self.ports.items():
+            g.add_node(pname, kind=PORT, direction=direction, width=width, cost=0)
+        for comp in self.components.values():
+            g.add_node(comp.name, kind="component", primitive=comp.primitive, category=comp.category,
+                       cost=comp.cost, params=dict(comp.params), note=comp.note)
+        for sig in self.signals:
+            if g.has_edge(sig.src, sig.dst):
+                g.edges[sig.src, sig.dst]["width"] += sig.width
+            else:
+                g.add_edge(sig.src, sig.dst, width=sig.width, signal=sig.name)
+        return g
+
+    def __repr__(self) -> str:
+        return f"<Datapath {self.name}: {len(self.components)} components, {self.gates} gates>"

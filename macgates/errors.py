@@ -1,0 +1,33 @@
+"""User-facing errors.
+
+Everything a user can get wrong (a library file, a format name, a design file, a
+datapath) raises a subclass of :class:`MacgatesError`. The CLI prints those as one line
+and exits 2. Any other exception is a bug in macgates and is allowed to propagate.
+"""
+
+from __future__ import annotations
+
+
+class MacgatesError(Exception):
+    """Base class of every error caused by user input."""
+
+
+class LibraryError(MacgatesError):
+    """A primitive library (YAML file, formula or override) is invalid."""
+
+
+class FormatError(MacgatesError):
+    """An unknown or unsupported number format."""
+
+
+class DesignError(MacgatesError):
+    """A design file or a configuration in it is invalid."""
+
+
+class DatapathError(MacgatesError):
+    """A datapath cannot be built as asked (bad widths, unknown components, ...)."""
+
+
+def did_you_mean(choices) -> str:
+    """The tail of an 'unknown name' message: the valid choices, sorted."""
+    return "valid: " + ", ".join(sorted(choices))

@@ -1,0 +1,258 @@
+"""Floating-point accumulation: whitepaper Figure 2, right.
+
+A fused multiply-add into a floating-point accumulator register, kept normalized, with
+one round-to-nearest-even per accumulation. As the whitepaper asks, every block is the
+smallest-gate-count choice, not the fewest logic levels: a leading-zero counter after
+the adder (no LZA), one path (no near/far split), one swap and one shifter.
+
+Blocks, in order (the widths are derived in :func:`widths`):
+
+1. product to sign-magnitude (integer products only), product normalization
+   (leading-zero count + left shift: subnormal inputs give leading zeros) and the product
+   exponent in the accumulator's bias;
+2. exponent difference, its magnitude clamped to the shifter range, significand
+   comparison for equal exponents, operand swap so the larger operand is never shifted;
+3. alignment right shift of the smaller operand with a sticky bit;
+4. significand add/subtract (the smaller operand conditionally inverted, carry-in);
+5. leading-zero count and normalization left shift, exponent update;
+6. round to nearest even (increment of the fraction, exponent carry);
+7. flush to zero below the smallest normal, infinity on overflow;
+8. the accumulator register.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .datapath import Datapath
+from .formats import Format
+from .formula import ceil_log2
+from .multiplier import Product
+
+
+def signed_bits(lo: int, hi: int) -> int:
+    """Bits of the smallest two's-complement word holding every integer in [lo, hi]."""
+    width = 1
+    while not (-(1 << (width - 1)) <= lo and hi <= (1 << (width - 1)) - 1):
+        width += 1
+    return width
+
+
+def trailing_zeros(value: int, width: int) -> int:
+    """Trailing zero bits of ``value`` as a ``width``-bit two's-complement word."""
+    value &= (1 << width) - 1
+    return width if value == 0 else (value & -value).bit_length() - 1
+
+
+@dataclass(frozen=True)
+class FloatWidths:
+    """Every width of the floating-point accumulation path, derived once."""
+
+    p: int  # product significand (magnitude) bits
+    s: int  # accumulator significand bits, hidden bit included
+    n_align: int  # aligned operand: max(p, s) + guard + round
+    w: int  # adder width: n_align + sticky
+    we: int  # exponent datapath width (signed)
+    shift_stages: int  # stages of the alignment shifter
+    rebias: int  # constant added to the product exponent to reach the accumulator's bias
+
+
+def widths(product: Product, acc: Format) -> FloatWidths:
+    p = product.sig_bits if product.is_float else product.fixed_width - 1
+    s = acc.man_bits + 1
+    n_align = max(p, s) + 2
+    w = n_align + 1
+    lead_lo, lead_hi = product.lead_exp_range
+    e_p = (lead_lo + acc.bias, lead_hi + acc.bias)  # product exponent in accumulator bias
+    e_acc = (0, acc.max_exp_field)  # 0 encodes zero
+    e_max = (min(e_p[0], e_acc[0]), max(e_p[1], e_acc[1]))
+    ranges = [e_p, e_acc, (e_acc[0] - e_p[1], e_acc[1] - e_p[0]),  # difference
+              (e_max[0] + 1 - w, e_max[1] + 2)]  # after normalization and rounding
+    we = signed_bits(min(r[0] for r in ranges), max(r[1] for r in ranges))
+    if product.is_float:
+        # leading one of the normalized product: s - lz + (1 - bias_w - bias_a) unbiased
+        rebias = acc.bias + 1 - product.bias_sum
+    else:
+        # e_p = (p - 1 + bias) - lz = (p + bias) + not(lz)
+        rebias = p + acc.bias
+    return FloatWidths(p, s, n_align, w, we, ceil_log2(n_align + 1), rebias)
+
+
+@dataclass(frozen=True)
+class FloatingPoint:
+    """A floating-point accumulator in ``format`` (fp16, bf16, fp32, ...)."""
+
+    format: Format
+
+    @property
+    def kind(self) -> str:
+        return self.format.name
+
+    def __str__(self) -> str:
+        return self.format.name
+
+    def acc_bits(self, product: Product) -> int:
+        return self.format.bits
+
+    def attach(self, dp: Datapath, product: Product) -> None:
+        acc = self.format
+        wd = widths(product, acc)
+        dp.info.update(acc_bits=acc.bits, product_bits=product.fixed_width, exp_width=wd.we,
+                       adder_width=wd.w)
+        p, s, we, w = wd.p, wd.s, wd.we, wd.w
+
+        # 1. product into normalized sign-magnitude form, exponent in accumulator bias
+        sig_src, sign_src = product.sig, product.sign
+        if not product.is_float:
+            dp.add("to_signmag", "cond_negate", n=p, category="multiplier",
+                   note="two's-complement product to sign + magnitude")
+            dp.connect(product.sig, "to_signmag", product.fixed_width)
+            sig_src = sign_src = "to_signmag"
+        dp.add("prod_lzc", "lzc", n=p, category="normalize",
+               note="leading zeros of the product (subnormal or small inputs)")
+        dp.add("prod_norm", "shift_left", n=p, k=p - 1, category="normalize",
+               note="normalize the product significand")
+        dp.connect(sig_src, "prod_lzc", p)
+        dp.connect(sig_src, "prod_norm", p)
+        lz_bits = ceil_log2(p)
+        dp.connect("prod_lzc", "prod_norm", lz_bits)
+        exp_node = "prod_lzc"
+        if product.is_float:
+            dp.add("prod_exp", "subtractor", n=we, category="normalize",
+                   note="product exponent: exponent sum - leading zeros")
+            dp.connect(product.exp, "prod_exp", product.exp_bits)
+            dp.connect("prod_lzc", "prod_exp", lz_bits)
+            exp_node, const = "prod_exp", wd.rebias
+        else:
+            const = wd.rebias  # added to not(lz), which is -lz - 1
+        cells = we - trailing_zeros(const, we)
+        if cells:
+            dp.add("prod_rebias", "const_adder", n=cells, category="normalize",
+                   note=f"add {const} to reach the {acc.name} exponent bias")
+            dp.connect(exp_node, "prod_rebias", we)
+            exp_node = "prod_rebias"
+
+        # 2. exponent difference, swap
+        ea = acc.exp_bits
+        dp.add("acc_hidden", "or_reduce", n=ea, category="aligner",
+               note="hidden bit of the accumulator (exponent != 0)")
+        dp.add("exp_diff", "subtractor", n=we, category="aligner", note="d = e_acc - e_product")
+        dp.connect(exp_node, "exp_diff", we)
+        dp.add("exp_abs", "cond_negate", n=we, category="aligner", note="|d|")
+        dp.connect("exp_diff", "exp_abs", we)
+        shift_src = "exp_abs"
+        if we - 1 > wd.shift_stages:
+            dp.add("shift_clamp", "shift_clamp", n=we - 1, l=wd.shift_stages, category="aligner",
+                   note=f"|d| past the {wd.n_align}-bit window shifts everything into sticky")
+            dp.connect("exp_abs", "shift_clamp", we)
+            shift_src = "shift_clamp"
+        dp.add("exp_equal", "or_reduce", n=we, category="aligner", note="d == 0")
+        dp.connect("exp_diff", "exp_equal", we)
+        width = max(p, s)
+        dp.add("sig_compare", "comparator", n=width, category="aligner",
+               note="for d == 0: is the product larger? (the result is then never negative)")
+        dp.connect("prod_norm", "sig_compare", p)
+        dp.add("swap_ctl", "aoi21", category="aligner",
+               note="swap = d < 0 or (d == 0 and product larger)")
+        dp.connect("exp_diff", "swap_ctl", 1)
+        dp.connect("exp_equal", "swap_ctl", 1)
+        dp.connect("sig_compare", "swap_ctl", 1)
+        dp.add("zero_gate", "and2", category="aligner", note="a zero product never swaps")
+        dp.connect("swap_ctl", "zero_gate", 1)
+        dp.connect("prod_lzc", "zero_gate", 1)
+        dp.add("swap", "swap", n=p, m=s, category="aligner",
+               note="larger operand to the adder, smaller to the shifter")
+        dp.connect("prod_norm", "swap", p)
+        dp.connect("zero_gate", "swap", 1)
+        dp.add("exp_max", "mux", n=we, category="aligner", note="exponent of the larger operand")
+        dp.connect(exp_node, "exp_max", we)
+        dp.connect("zero_gate", "exp_max", 1)
+        dp.add("sign_sel", "mux2", category="aligner", note="result sign = sign of the larger operand")
+        dp.connect(sign_src, "sign_sel", 1)
+        dp.connect("zero_gate", "sign_sel", 1)
+        dp.add("eff_sub", "xor2", category="aligner", note="effective subtraction: signs differ")
+        dp.connect(sign_src, "eff_sub", 1)
+
+        # 3. alignment
+        n = wd.n_align
+        dp.add("align", "shift_right_logical", n=n, k=n, category="aligner",
+               note=f"smaller significand >> |d|, {width} bits + guard + round")
+        dp.connect("swap", "align", width)
+        dp.connect(shift_src, "align", wd.shift_stages)
+        dp.add("sticky", "sticky", k=n, category="aligner", note="OR of the bits shifted out")
+        dp.connect(shift_src, "sticky", wd.shift_stages)
+        dp.connect("swap", "sticky", width)
+
+        # 4. add / subtract
+        dp.add("sub_invert", "cond_invert", n=w, category="accumulator",
+               note="invert the smaller operand for an effective subtraction")
+        dp.connect("align", "sub_invert", n)
+        dp.connect("sticky", "sub_invert", 1)
+        dp.connect("eff_sub", "sub_invert", 1)
+        dp.add("sig_add", "adder_cin", n=w, category="accumulator",
+               note="significand adder, carry-in = effective subtraction")
+        dp.connect("swap", "sig_add", width)
+        dp.connect("sub_invert", "sig_add", w)
+        dp.connect("eff_sub", "sig_add", 1)
+
+        # 5. normalization
+        dp.add("norm_lzc", "lzc", n=w + 1, category="normalize", note="leading zeros of the sum (no LZA)")
+        dp.connect("sig_add", "norm_lzc", w + 1)
+        dp.add("norm_shift", "shift_left", n=w + 1, k=w, category="normalize",
+               note="normalize the sum; the carry-out case is lz = 0")
+        dp.connect("sig_add", "norm_shift", w + 1)
+        dp.connect("norm_lzc", "norm_shift", ceil_log2(w + 1))
+        dp.add("norm_exp", "subtractor", n=we, category="normalize", note="e_max - lz")
+        dp.connect("exp_max", "norm_exp", we)
+        dp.connect("norm_lzc", "norm_exp", ceil_log2(w + 1))
+
+        # 6. rounding
+        below = (w + 1) - s - 1  # bits under the round bit after normalization
+        dp.add("round_sticky", "or_reduce", n=max(below, 1), category="round",
+               note="sticky = OR of the bits below the round bit")
+        dp.connect("norm_shift", "round_sticky", max(below, 1))
+        dp.add("round_decide", "round_rne", category="round", note="round up = R and (L or S)")
+        dp.connect("norm_shift", "round_decide", 2)
+        dp.connect("round_sticky", "round_decide", 1)
+        dp.add("round_inc", "incrementer", n=acc.man_bits, category="round",
+               note="fraction + round up (hidden bit not stored)")
+        dp.connect("norm_shift", "round_inc", acc.man_bits)
+        dp.connect("round_decide", "round_inc", 1)
+        dp.add("round_exp", "const_adder", n=we, category="round",
+               note="exponent + 1 (the sum's carry position) + rounding carry-out")
+        dp.connect("norm_exp", "round_exp", we)
+        dp.connect("round_inc", "round_exp", 1)
+
+        # 7. range: flush to zero, overflow to infinity
+        dp.add("underflow", "const_compare", n=we, category="exception",
+               note="exponent < 1: below the smallest normal, flush to zero")
+        dp.add("overflow", "const_compare", n=we, category="exception",
+               note=f"exponent >= {(1 << ea) - 1}: infinity")
+        dp.add("flush_or", "or2", category="exception", note="flush on underflow or an exact zero sum")
+        dp.add("range_limit", "fp_range_limit", e=ea, m=acc.man_bits + 1, category="exception",
+               note="force zero / infinity (sign cleared on flush)")
+        for node in ("underflow", "overflow"):
+            dp.connect("round_exp", node, we)
+        dp.connect("underflow", "flush_or", 1)
+        dp.connect("norm_lzc", "flush_or", 1)
+        dp.connect("flush_or", "range_limit", 1)
+        dp.connect("overflow", "range_limit", 1)
+        dp.connect("round_exp", "range_limit", ea)
+        dp.connect("round_inc", "range_limit", acc.man_bits)
+        dp.connect("sign_sel", "range_limit", 1)
+
+        # 8. register and feedback
+        dp.add("acc_reg", "register", n=acc.bits, category="register",
+               note=f"accumulator register ({acc.name})")
+        dp.connect("range_limit", "acc_reg", acc.bits)
+        dp.connect("acc_reg", "acc_hidden", ea, name="feedback")
+        dp.connect("acc_reg", "exp_diff", ea, name="feedback")
+        dp.connect("acc_reg", "exp_max", ea, name="feedback")
+        dp.connect("acc_reg", "swap", acc.man_bits, name="feedback")
+        dp.connect("acc_hidden", "swap", 1)
+        dp.connect("acc_hidden", "sig_compare", 1)
+        dp.connect("acc_reg", "sig_compare", acc.man_bits, name="feedback")
+        dp.connect("acc_reg", "sign_sel", 1, name="feedback")
+        dp.connect("acc_reg", "eff_sub", 1, name="feedback")
+        dp.port("acc", "out", acc.bits)
+        dp.connect("acc_reg", "acc", acc.bits)

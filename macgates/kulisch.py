@@ -1,0 +1,79 @@
+"""Fixed-point (Kulisch) accumulation: whitepaper Figure 2, left.
+
+The accumulator is a two's-complement register as wide as the exact fixed-point product
+plus ``headroom`` bits ("FX+12": 2^12 = 4096 extreme products without overflow).
+
+* Integer products are already two's complement: sign-extend and add.
+* Floating-point products (Brunie 2017) pass a product pipe stage (register), are
+  shifted left by their exponent sum into fixed point (the product alignment shifter),
+  and are added or subtracted by their sign: the aligned magnitude is conditionally
+  inverted and the sign enters the adder as its carry-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .datapath import Datapath
+from .errors import DatapathError
+from .multiplier import Product
+
+DEFAULT_HEADROOM = 12
+
+
+@dataclass(frozen=True)
+class Kulisch:
+    """A fixed-point accumulator; ``width=None`` means product width + ``headroom``."""
+
+    width: int | None = None
+    headroom: int = DEFAULT_HEADROOM
+
+    kind = "kulisch"
+
+    def __str__(self) -> str:
+        return self.kind if self.width is None else f"{self.kind}:{self.width}"
+
+    def acc_bits(self, product: Product) -> int:
+        if self.width is None:
+            return product.fixed_width + self.headroom
+        if self.width < product.fixed_width:
+            raise DatapathError(
+                f"kulisch:{self.width} is narrower than the {product.fixed_width}-bit exact product of "
+                f"{product.weights.name} x {product.activations.name}; use at least "
+                f"kulisch:{product.fixed_width}")
+        return self.width
+
+    def attach(self, dp: Datapath, product: Product) -> None:
+        """Add the accumulator's components after the multiplier."""
+        acc = self.acc_bits(product)
+        dp.info.update(acc_bits=acc, product_bits=product.fixed_width)
+        if product.is_float:
+            pipe = 1 + product.sig_bits + product.exp_bits
+            dp.add("product_pipe", "register", n=pipe, category="register",
+                   note="product pipe stage: sign, significand product, exponent sum")
+            dp.connect(product.sign, "product_pipe", 1)
+            dp.connect(product.sig, "product_pipe", product.sig_bits)
+            dp.connect(product.exp, "product_pipe", product.exp_bits)
+            magnitude = product.fixed_width - 1
+            dp.add("align", "shift_left_widening", n=product.sig_bits, k=product.shift_max,
+                   category="aligner",
+                   note=f"product to fixed point: << exponent sum; the {product.shift_min} "
+                        f"always-zero low bits are dropped, {magnitude} magnitude bits remain")
+            dp.connect("product_pipe", "align", product.sig_bits + product.exp_bits)
+            dp.add("negate", "cond_invert", n=magnitude, category="accumulator",
+                   note="subtract negative products: invert here, +1 as the adder's carry-in")
+            dp.connect("align", "negate", magnitude)
+            dp.connect("product_pipe", "negate", 1)
+            dp.add("acc_add", "adder_cin", n=acc, category="accumulator",
+                   note="accumulator adder; carry-in = product sign")
+            dp.connect("negate", "acc_add", magnitude)
+            dp.connect("product_pipe", "acc_add", 1)
+        else:
+            dp.add("acc_add", "adder", n=acc, category="accumulator",
+                   note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended")
+            dp.connect(product.sig, "acc_add", product.fixed_width)
+        dp.add("acc_reg", "register", n=acc, category="register", note="accumulator register")
+        dp.connect("acc_add", "acc_reg", acc)
+        dp.connect("acc_reg", "acc_add", acc, name="feedback")
+        dp.port("acc", "out", acc)
+        dp.connect("acc_reg", "acc", acc)

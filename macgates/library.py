@@ -1,0 +1,268 @@
+"""The primitive library: gate costs as data, with provenance.
+
+A library is a YAML file (the bundled one is ``component_library.yaml``)::
+
+    version: 1
+    primitives:
+      and2:  {cost: "1", category: logic, source: "whitepaper App. B"}
+      fa:    {cost: "2*ha + or2", source: "whitepaper App. B"}
+      adder: {params: [n], cost: "(n-1)*fa + ha", source: "whitepaper App. B"}
+
+Loading validates the whole file at once: unknown keys, unknown names in a formula,
+wrong parameter counts, cycles between primitives and negative constant costs are all
+errors naming the primitive and what is valid. Costs are exact: ``int`` or
+:class:`fractions.Fraction`, never ``float``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Mapping
+
+from . import formula as _formula
+from .errors import LibraryError, did_you_mean
+from .resources import library_path
+from .yamlfile import read_yaml
+
+SCHEMA_VERSION = 1
+TOP_KEYS = ("version", "name", "description", "primitives")
+PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description")
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_PARAM = 1 << 20  # no datapath has a component a million bits wide
+
+
+def exact(value):
+    """Normalise a cost: Fractions with denominator 1 become ints."""
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One entry of the library."""
+
+    name: str
+    params: tuple[str, ...]
+    formula: _formula.Formula
+    category: str
+    source: str
+    description: str = ""
+
+    @property
+    def cost_text(self) -> str:
+        return self.formula.text
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({', '.join(self.params)})" if self.params else self.name
+
+
+class Library:
+    """A validated set of primitives and their exact costs."""
+
+    def __init__(self, primitives: Mapping[str, Primitive], origin: str = "<library>", *,
+                 name: str = "", version: int = SCHEMA_VERSION, description: str = ""):
+        self.primitives = dict(primitives)
+        self.origin = origin
+        self.name = name
+        self.version = version
+        self.description = description
+        self._cache: dict[tuple, object] = {}
+        _check_references(self.primitives, origin)
+        _check_cycles(self.primitives, origin)
+        for prim in self.primitives.values():
+            if not prim.params:  # constant costs are checked now, parametric ones when used
+                self.cost(prim.name)
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_mapping(cls, data, origin: str = "<library>") -> "Library":
+        if not isinstance(data, dict):
+            raise LibraryError(f"{origin}: expected a mapping with keys {', '.join(TOP_KEYS)}, "
+                               f"got {_kind(data)}")
+        unknown = sorted(set(map(str, data)) - set(TOP_KEYS))
+        if unknown:
+            raise LibraryError(f"{origin}: unknown key '{unknown[0]}' ({did_you_mean(TOP_KEYS)})")
+        version = data.get("version")
+        if version != SCHEMA_VERSION:
+            raise LibraryError(f"{origin}: version: expected {SCHEMA_VERSION}, got {version!r}")
+        prims = data.get("primitives")
+        if not isinstance(prims, dict) or not prims:
+            raise LibraryError(f"{origin}: primitives: expected a non-empty mapping of "
+                               f"name -> {{cost, params, category, source}}, got {_kind(prims)}")
+        parsed = {}
+        for name, spec in prims.items():
+            parsed[str(name)] = _parse_primitive(str(name), spec, f"{origin}: primitives.{name}")
+        return cls(parsed, origin, name=str(data.get("name", "")), version=version,
+                   description=str(data.get("description", "")))
+
+    def with_overrides(self, overrides: Mapping, origin: str = "library_overrides") -> "Library":
+        """A new library in which the named primitives get new cost formulas."""
+        if not isinstance(overrides, dict):
+            raise LibraryError(f"{origin}: expected a mapping primitive -> cost formula, got {_kind(overrides)}")
+        prims = dict(self.primitives)
+        for name, text in overrides.items():
+            name = str(name)
+            if name not in prims:
+                raise LibraryError(f"{origin}.{name}: unknown primitive ({did_you_mean(prims)})")
+            old = prims[name]
+            try:
+                formula = _formula.parse(text, old.params)
+            except LibraryError as exc:
+                raise LibraryError(f"{origin}.{name}: {exc}") from None
+            prims[name] = Primitive(name, old.params, formula, old.category,
+                                    f"override in {origin}", old.description)
+        return Library(prims, f"{self.origin} with {origin}", name=self.name,
+                       version=self.version, description=self.description)
+
+    # -- costs --------------------------------------------------------------------------
+    def __contains__(self, name) -> bool:
+        return name in self.primitives
+
+    def primitive(self, name: str) -> Primitive:
+        try:
+            return self.primitives[name]
+        except KeyError:
+            raise LibraryError(f"{self.origin}: unknown primitive '{name}' "
+                               f"({did_you_mean(self.primitives)})") from None
+
+    def cost(self, name: str, *args, **kwargs):
+        """Exact cost of primitive ``name`` with parameters given by position or name."""
+        prim = self.primitive(name)
+        if kwargs:
+            args = self.bind(name, args, kwargs)
+        return self._cost(prim, tuple(args))
+
+    def bind(self, name: str, args=(), kwargs=None) -> tuple:
+        """Parameter values of ``name`` in declaration order, from positional + keyword values."""
+        prim = self.primitive(name)
+        kwargs = dict(kwargs or {})
+        values = list(args)
+        for pname in prim.params[len(values):]:
+            if pname not in kwargs:
+                raise LibraryError(f"primitive {prim.signature}: missing parameter '{pname}'")
+            values.append(kwargs.pop(pname))
+        if kwargs:
+            extra = sorted(kwargs)[0]
+            raise LibraryError(f"primitive {prim.signature}: unknown parameter '{extra}' "
+                               f"(valid: {', '.join(prim.params) or 'none'})")
+        return tuple(values)
+
+    def _cost(self, prim: Primitive, args: tuple):
+        key = (prim.name, args)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        if len(args) != len(prim.params):
+            raise LibraryError(f"primitive {prim.signature} takes {len(prim.params)} parameter(s), "
+                               f"got {len(args)}")
+        for pname, value in zip(prim.params, args):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PARAM:
+                raise LibraryError(f"primitive {prim.signature}: parameter {pname}={value!r} must be "
+                                   f"a whole number from 0 to {MAX_PARAM}")
+        values = dict(zip(prim.params, args))
+        value = exact(prim.formula.evaluate(values, self._resolve))
+        if value < 0:
+            shown = ", ".join(f"{k}={v}" for k, v in values.items())
+            raise LibraryError(f"{self.origin}: primitives.{prim.name}: cost {value} is negative"
+                               f"{' for ' + shown if shown else ''}; costs must be >= 0")
+        self._cache[key] = value
+        return value
+
+    def _resolve(self, name: str, args: tuple):
+        for a in args:
+            if isinstance(a, Fraction) and a.denominator != 1:
+                raise LibraryError(f"primitive {name}: parameter {a} is not a whole number")
+        return self._cost(self.primitives[name], tuple(int(a) for a in args))
+
+
+# -- validation helpers ---------------------------------------------------------------
+def _kind(value) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+def _parse_primitive(name: str, spec, where: str) -> Primitive:
+    if not _IDENT.match(name):
+        raise LibraryError(f"{where}: invalid primitive name (use lower-case letters, digits, _)")
+    if name in _formula.FUNCTIONS:
+        raise LibraryError(f"{where}: '{name}' is a built-in function name")
+    if not isinstance(spec, dict):
+        raise LibraryError(f"{where}: expected a mapping with keys {', '.join(PRIMITIVE_KEYS)}, got {_kind(spec)}")
+    unknown = sorted(set(map(str, spec)) - set(PRIMITIVE_KEYS))
+    if unknown:
+        raise LibraryError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(PRIMITIVE_KEYS)})")
+    if "cost" not in spec:
+        raise LibraryError(f"{where}: missing key 'cost' (a formula such as \"(n-1)*fa + ha\")")
+    params = spec.get("params", [])
+    if not isinstance(params, list) or not all(isinstance(p, str) and _IDENT.match(p) for p in params):
+        raise LibraryError(f"{where}.params: expected a list of parameter names such as [n, k], got {params!r}")
+    if len(set(params)) != len(params):
+        raise LibraryError(f"{where}.params: duplicate parameter name in {params}")
+    for key in ("category", "source", "description"):
+        if key in spec and not isinstance(spec[key], str):
+            raise LibraryError(f"{where}.{key}: expected a string, got {_kind(spec[key])}")
+    if not spec.get("source"):
+        raise LibraryError(f"{where}: missing key 'source' (where the formula comes from)")
+    try:
+        formula = _formula.parse(spec["cost"], tuple(params))
+    except LibraryError as exc:
+        raise LibraryError(f"{where}.cost: {exc}") from None
+    return Primitive(name, tuple(params), formula, spec.get("category", "logic"),
+                     spec["source"], spec.get("description", ""))
+
+
+def _check_references(prims: Mapping[str, Primitive], origin: str) -> None:
+    for prim in prims.values():
+        for ref, arities in prim.formula.refs.items():
+            target = prims.get(ref)
+            if target is None:
+                valid = list(prim.params) + [p for p in prims if p != prim.name] + list(_formula.FUNCTIONS)
+                raise LibraryError(f"{origin}: primitives.{prim.name}.cost: unknown name '{ref}' "
+                                   f"in {prim.cost_text!r} ({did_you_mean(valid)})")
+            for arity in arities:
+                if arity != len(target.params):
+                    usage = f"{ref}({', '.join(target.params)})" if target.params else ref
+                    raise LibraryError(f"{origin}: primitives.{prim.name}.cost: '{ref}' used with "
+                                       f"{arity} argument(s) in {prim.cost_text!r}; it takes "
+                                       f"{len(target.params)}: write {usage}")
+
+
+def _check_cycles(prims: Mapping[str, Primitive], origin: str) -> None:
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        path.append(name)
+        for ref in sorted(prims[name].formula.refs):
+            if state.get(ref) == 1:
+                loop = " -> ".join(path[path.index(ref):] + [ref])
+                raise LibraryError(f"{origin}: primitives.{ref}.cost: recursive definition: {loop}")
+            if state.get(ref) is None:
+                visit(ref, path)
+        path.pop()
+        state[name] = 2
+
+    for name in prims:
+        if name not in state:
+            visit(name, [])
+
+
+_BUNDLED: Library | None = None
+
+
+def load_library(path=None) -> Library:
+    """Load and validate a primitive library; ``None`` gives the bundled one (cached)."""
+    global _BUNDLED
+    if path is None:
+        if _BUNDLED is None:
+            _BUNDLED = _load(library_path(), "component_library.yaml")
+        return _BUNDLED
+    return _load(Path(path), str(path))
+
+
+def _load(path: Path, origin: str) -> Library:
+    return Library.from_mapping(read_yaml(path, LibraryError), origin)

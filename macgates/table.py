@@ -1,0 +1,73 @@
+"""The relative-area table: one row per configuration, gates relative to a baseline."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from .builders import accumulator as parse_accumulator, mac
+from .design import Config, Design, default_design, design_from_mapping, load_design, parse_config
+from .errors import DesignError, did_you_mean
+from .library import Library
+
+COLUMNS = ("name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative")
+
+
+def as_design(design=None) -> Design:
+    """A Design from a Design, a path, a list of configs (mappings) or None (Figure 3)."""
+    if design is None:
+        return default_design()
+    if isinstance(design, Design):
+        return design
+    if isinstance(design, (str, Path)):
+        return load_design(design)
+    if isinstance(design, (list, tuple)):
+        items = [c if isinstance(c, dict) else _config_dict(c) for c in design]
+        return design_from_mapping({"macgates": 1, "name": "configs", "configs": items}, "configs")
+    raise DesignError(f"expected a design file path, a Design or a list of configs, "
+                      f"got {type(design).__name__}")
+
+
+def _config_dict(cfg) -> dict:
+    if isinstance(cfg, Config):
+        return {"name": cfg.name, "weights": cfg.weights, "activations": cfg.activations,
+                "accumulator": cfg.accumulator}
+    raise DesignError(f"a config must be a mapping or a Config, got {type(cfg).__name__}")
+
+
+def rel3(gates, base) -> Fraction:
+    """gates / base rounded to 3 decimals, exactly (half to even)."""
+    return round(Fraction(gates) / Fraction(base), 3)
+
+
+def table_records(design=None, baseline: str | None = None,
+                  library: Library | None = None) -> list[dict]:
+    """The table as plain dicts (``relative`` is an exact Fraction rounded to 3 decimals)."""
+    design = as_design(design)
+    names = [c.name for c in design.configs]
+    base_name = baseline or design.baseline or names[0]
+    if base_name not in names:
+        raise DesignError(f"{design.origin}: baseline '{base_name}' is not a config ({did_you_mean(names)})")
+    rows = []
+    for cfg in design.configs:
+        dp = mac(cfg.weights, cfg.activations, cfg.accumulator, library=library)
+        acc = parse_accumulator(cfg.accumulator)
+        rows.append({"name": cfg.name, "weights": dp.info["weights"],
+                     "activations": dp.info["activations"], "accumulator": acc.kind,
+                     "acc_bits": dp.info["acc_bits"], "gates": dp.gates})
+    base = rows[names.index(base_name)]["gates"]
+    if not base:
+        raise DesignError(f"{design.origin}: baseline '{base_name}' costs 0 gates; relative areas are undefined")
+    for row in rows:
+        row["relative"] = rel3(row["gates"], base)
+    return rows
+
+
+def table(design=None, baseline: str | None = None, library: Library | None = None):
+    """The table as a pandas DataFrame with columns ``COLUMNS`` (``relative`` a float)."""
+    import pandas as pd
+
+    rows = table_records(design, baseline, library)
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["relative"] = [float(r["relative"]) for r in rows]
+    return frame
