@@ -14,7 +14,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and a MacgatesError-style exit 2."""
 
     def error(self, message):
-        raise _UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
 
 
 class _UsageError(Exception):
@@ -55,7 +55,7 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
         output = args.run(args)
     except _UsageError as exc:
-        print(f"macgates: error: {str(exc).removeprefix('macgates: ')}", file=sys.stderr)
+        print(f"macgates: error: {exc}", file=sys.stderr)
         return 2
     except MacgatesError as exc:
         if debug:

@@ -53,6 +53,7 @@ class FloatWidths:
     n_align: int  # aligned operand: max(p, s) + guard + round
     w: int  # adder width: n_align + sticky
     we: int  # exponent datapath width (signed)
+    dmag: int  # bits of |exponent difference|
     shift_stages: int  # stages of the alignment shifter
     rebias: int  # constant added to the product exponent to reach the accumulator's bias
 
@@ -69,13 +70,14 @@ def widths(product: Product, acc: Format) -> FloatWidths:
     ranges = [e_p, e_acc, (e_acc[0] - e_p[1], e_acc[1] - e_p[0]),  # difference
               (e_max[0] + 1 - w, e_max[1] + 2)]  # after normalization and rounding
     we = signed_bits(min(r[0] for r in ranges), max(r[1] for r in ranges))
+    dmag = max(-ranges[2][0], ranges[2][1]).bit_length()
     if product.is_float:
         # leading one of the normalized product: s - lz + (1 - bias_w - bias_a) unbiased
         rebias = acc.bias + 1 - product.bias_sum
     else:
         # e_p = (p - 1 + bias) - lz = (p + bias) + not(lz)
         rebias = p + acc.bias
-    return FloatWidths(p, s, n_align, w, we, ceil_log2(n_align + 1), rebias)
+    return FloatWidths(p, s, n_align, w, we, dmag, ceil_log2(n_align + 1), rebias)
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,8 @@ class FloatingPoint:
         dp.add("exp_abs", "cond_negate", n=we, category="aligner", note="|d|")
         dp.connect("exp_diff", "exp_abs", we)
         shift_src = "exp_abs"
-        if we - 1 > wd.shift_stages:
-            dp.add("shift_clamp", "shift_clamp", n=we - 1, l=wd.shift_stages, category="aligner",
+        if wd.dmag > wd.shift_stages:
+            dp.add("shift_clamp", "shift_clamp", n=wd.dmag, l=wd.shift_stages, category="aligner",
                    note=f"|d| past the {wd.n_align}-bit window shifts everything into sticky")
             dp.connect("exp_abs", "shift_clamp", we)
             shift_src = "shift_clamp"

@@ -1,0 +1,195 @@
+"""Each builder's component list, widths and total, derived by hand from Appendix B."""
+
+import pytest
+
+import macgates
+from appendix_b import ADD, AND2, AOI21, FA, FF, HA, INC, MUX2, OR2, REG, XOR2
+from macgates import DatapathError
+
+
+def components(dp):
+    return {c.name: (c.primitive, dict(c.params)) for c in dp.components.values()}
+
+
+def test_int8_kulisch():
+    dp = macgates.mac("int8", accumulator="kulisch")
+    assert components(dp) == {
+        "pp_bits": ("pp_bits", {"n": 8, "m": 8}),
+        "pp_reduce": ("pp_reduce", {"n": 8, "m": 8}),
+        "acc_add": ("adder", {"n": 27}),  # 15-bit product + 12
+        "acc_reg": ("register", {"n": 27}),
+    }
+    assert dp.gates == 64 * AND2 + (49 * FA + 7 * HA) + ADD(27) + REG(27)  # = 775
+    assert dp.info["acc_bits"] == 27
+
+
+@pytest.mark.parametrize("fmt,e,m", [("fp8_e2m5", 2, 5), ("fp8_e3m4", 3, 4),
+                                     ("fp8_e4m3", 4, 3), ("fp8_e5m2", 5, 2)])
+def test_float_kulisch(fmt, e, m):
+    dp = macgates.mac(fmt, accumulator="kulisch")
+    sig = m + 1
+    product_bits = 2 * (2 ** e + m) - 1  # sign + 2(M+1) + 2(2^E - 2)
+    acc = product_bits + 12
+    smax = 2 * (2 ** e - 1)  # sum of the largest effective exponents
+    stages = smax.bit_length()  # ceil(log2(smax + 1)); smax + 1 is odd, never a power of 2
+    assert components(dp) == {
+        "decode_w": ("fp_decode", {"e": e}),
+        "decode_a": ("fp_decode", {"e": e}),
+        "sign_xor": ("xor2", {}),
+        "pp_bits": ("pp_bits", {"n": sig, "m": sig}),
+        "pp_reduce": ("pp_reduce", {"n": sig, "m": sig}),
+        "exp_add": ("adder", {"n": e}),
+        "product_pipe": ("register", {"n": 1 + 2 * sig + e + 1}),
+        "align": ("shift_left_widening", {"n": 2 * sig, "k": smax}),
+        "negate": ("cond_invert", {"n": product_bits - 1}),
+        "acc_add": ("adder_cin", {"n": acc}),
+        "acc_reg": ("register", {"n": acc}),
+    }
+    expected = (2 * e * OR2 + XOR2 + sig * sig * AND2 + ((sig - 1) ** 2 * FA + (sig - 1) * HA)
+                + ADD(e) + REG(2 * sig + e + 2)
+                + ((2 * sig - 2) * stages * MUX2 + smax * (MUX2 + AND2))
+                + (product_bits - 1) * XOR2 + acc * FA + REG(acc))
+    assert dp.gates == expected
+
+
+def test_e4m3_kulisch_total_by_hand():
+    # 8 + 3 + 16 + 72 + 24 + 84 + 210 + 108 + 343 + 294
+    assert macgates.mac("e4m3").gates == 1162
+
+
+def test_fp_accumulator_e4m3_fp16():
+    """fp8_e4m3 x fp8_e4m3 into fp16: every width derived by hand.
+
+    p = 2*(3+1) = 8 product bits; s = 10+1 = 11 accumulator significand bits;
+    window n = max(8, 11) + 2 = 13 (guard, round); adder w = 14 (sticky).
+    Product exponent (leading one, unbiased) spans [2*(1-8-3), 2*(15-8-3) + 7] = [-20, 15],
+    +15 in fp16 bias: [-5, 30]. Accumulator field [0, 30]. Difference [-30, 35] (6 bits of
+    magnitude); after normalization [-5 + 1 - 14, 30 + 2]. All fit 7-bit two's complement.
+    Rebias constant 15 + 1 - 8 - 8 = 0: no adder.
+    """
+    dp = macgates.mac("fp8_e4m3", accumulator="fp16")
+    we = 7
+    expect = {
+        "decode_w": ("fp_decode", {"e": 4}), "decode_a": ("fp_decode", {"e": 4}),
+        "sign_xor": ("xor2", {}),
+        "pp_bits": ("pp_bits", {"n": 4, "m": 4}), "pp_reduce": ("pp_reduce", {"n": 4, "m": 4}),
+        "exp_add": ("adder", {"n": 4}),
+        "prod_lzc": ("lzc", {"n": 8}), "prod_norm": ("shift_left", {"n": 8, "k": 7}),
+        "prod_exp": ("subtractor", {"n": we}),
+        "acc_hidden": ("or_reduce", {"n": 5}),
+        "exp_diff": ("subtractor", {"n": we}), "exp_abs": ("cond_negate", {"n": we}),
+        "shift_clamp": ("shift_clamp", {"n": 6, "l": 4}),
+        "exp_equal": ("or_reduce", {"n": we}),
+        "sig_compare": ("comparator", {"n": 11}),
+        "swap_ctl": ("aoi21", {}), "zero_gate": ("and2", {}),
+        "swap": ("swap", {"n": 8, "m": 11}),
+        "exp_max": ("mux", {"n": we}), "sign_sel": ("mux2", {}), "eff_sub": ("xor2", {}),
+        "align": ("shift_right_logical", {"n": 13, "k": 13}), "sticky": ("sticky", {"k": 13}),
+        "sub_invert": ("cond_invert", {"n": 14}), "sig_add": ("adder_cin", {"n": 14}),
+        "norm_lzc": ("lzc", {"n": 15}), "norm_shift": ("shift_left", {"n": 15, "k": 14}),
+        "norm_exp": ("subtractor", {"n": we}),
+        "round_sticky": ("or_reduce", {"n": 3}), "round_decide": ("round_rne", {}),
+        "round_inc": ("incrementer", {"n": 10}), "round_exp": ("const_adder", {"n": we}),
+        "underflow": ("const_compare", {"n": we}), "overflow": ("const_compare", {"n": we}),
+        "flush_or": ("or2", {}), "range_limit": ("fp_range_limit", {"e": 5, "m": 11}),
+        "acc_reg": ("register", {"n": 16}),
+    }
+    assert components(dp) == expect
+    by_hand = {
+        "multiplier": 2 * 4 * OR2 + XOR2 + 16 * AND2 + (9 * FA + 3 * HA) + ADD(4),  # 123
+        "normalize": ((7 * OR2 + 4 * MUX2) + (8 * 3 * MUX2 - 7 * 2) + we * FA  # product
+                      + (15 * OR2 + 11 * MUX2) + (15 * 4 * MUX2 - 14 * 2) + we * FA),  # sum
+        "aligner": (4 * OR2 + we * FA + (we * XOR2 + INC(we)) + (1 + 4) * OR2 + 6 * OR2
+                    + 11 * (AND2 + OR2 + AOI21) + AOI21 + AND2 + 2 * (8 * MUX2 + 3 * AND2)
+                    + we * MUX2 + MUX2 + XOR2
+                    + (13 * 4 * MUX2 - 13 * 2) + (12 * OR2 + 4 * AND2)),
+        "accumulator": 14 * XOR2 + 14 * FA,
+        "round": 2 * OR2 + (AND2 + OR2) + INC(10) + we * HA,
+        "exception": 2 * 6 * AND2 + OR2 + (5 * (AND2 + OR2) + 11 * AND2 + OR2),
+        "register": REG(16),
+    }
+    assert dp.by_category() == by_hand
+    assert dp.gates == sum(by_hand.values())
+
+
+def test_fp32_accumulator_widths():
+    # e4m3 products in fp32 bias: [-20 + 127, 15 + 127]; accumulator [0, 254];
+    # after normalization and rounding up to 254 + 2 = 256, which needs 10 signed bits.
+    dp = macgates.mac("fp8_e4m3", accumulator="fp32")
+    assert dp.info["exp_width"] == 10
+    assert dp.info["adder_width"] == 24 + 3  # max(8, 24) + guard, round, sticky
+    # rebias 127 + 1 - 16 = 112 = 0b1110000: the constant adder starts at bit 4
+    assert dict(dp.components["prod_rebias"].params) == {"n": 10 - 4}
+
+
+def test_int8_into_fp16_converts_the_product():
+    dp = macgates.mac("int8", accumulator="fp16")
+    # the 15-bit two's-complement product becomes sign + 14-bit magnitude
+    assert dict(dp.components["to_signmag"].params) == {"n": 14}
+    assert dict(dp.components["prod_lzc"].params) == {"n": 14}
+    assert "exp_add" not in dp.components
+
+
+def test_feedback_is_a_real_edge():
+    import networkx as nx
+
+    for acc in ("kulisch", "fp16"):
+        g = macgates.mac("fp8_e4m3", accumulator=acc).graph
+        assert g.has_edge("acc_reg", "acc_add" if acc == "kulisch" else "exp_diff")
+        cycles = list(nx.simple_cycles(g))
+        assert cycles and all("acc_reg" in c for c in cycles)
+
+
+def test_graph_edges_carry_widths_and_nodes_cost():
+    dp = macgates.mac("int8")
+    g = dp.graph
+    assert g.edges["acc_add", "acc_reg"]["width"] == 27
+    assert sum(d["cost"] for _, d in g.nodes(data=True)) == dp.gates
+
+
+def test_breakdown_frame():
+    dp = macgates.mac("fp8_e4m3", accumulator="fp16")
+    frame = dp.breakdown()
+    assert list(frame.columns) == ["component", "category", "primitive", "params", "gates", "note"]
+    assert len(frame) == len(dp.components)
+    assert frame["gates"].sum() == dp.gates
+
+
+def test_kulisch_width_override():
+    dp = macgates.mac("fp8_e4m3", accumulator="kulisch:64")
+    assert dp.info["acc_bits"] == 64
+    assert dp.components["acc_add"].params == {"n": 64}
+
+
+def test_kulisch_narrower_than_product():
+    with pytest.raises(DatapathError, match=r"kulisch:30 is narrower than the 37-bit exact product "
+                                            r"of fp8_e4m3 x fp8_e4m3; use at least kulisch:37"):
+        macgates.mac("fp8_e4m3", accumulator="kulisch:30")
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("kulish", "unknown accumulator 'kulish' (kulisch, kulisch:N (N-bit fixed point), or a float format"),
+    ("int32", "accumulator 'int32' is an integer format; for an integer accumulator write kulisch:32"),
+])
+def test_bad_accumulator(spec, message):
+    with pytest.raises(DatapathError) as info:
+        macgates.mac("int8", accumulator=spec)
+    assert str(info.value).startswith(message)
+
+
+def test_accumulator_objects_are_arguments():
+    a = macgates.mac("e4m3", accumulator=macgates.Kulisch(width=60))
+    b = macgates.mac("e4m3", accumulator="kulisch:60")
+    assert a.gates == b.gates
+    c = macgates.mac("e4m3", accumulator=macgates.FloatingPoint(macgates.format("bf16")))
+    assert c.info["acc_bits"] == 16 and c.gates > 0
+
+
+def test_mixed_int_float_is_rejected_clearly():
+    with pytest.raises(DatapathError, match="integer x floating-point products are not supported yet"):
+        macgates.mac("int8", "fp8_e4m3")
+
+
+def test_custom_library_changes_costs():
+    lib = macgates.load_library().with_overrides({"ff": "4"})
+    assert macgates.mac("int8", library=lib).gates == 775 - 27 * (FF - 4)

@@ -1,0 +1,32 @@
+"""The package as installed by `pip install .` (not editable), run from another directory."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_installed_package_finds_its_data(tmp_path):
+    code = ("import macgates, macgates.resources as r; print(macgates.__file__); "
+            "print(r.library_path()); print(r.designs_dir())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    module, library, designs = (Path(line) for line in out.stdout.split())
+    # not the checkout: an installed copy, with the library and designs as package data
+    assert REPO not in module.parents, f"tests must run against the installed package, got {module}"
+    assert library == module.parent / "data" / "component_library.yaml"
+    assert library.read_text() == (REPO / "component_library.yaml").read_text()
+    assert sorted(p.name for p in designs.glob("*.yaml")) == sorted(
+        p.name for p in (REPO / "designs").glob("*.yaml"))
+
+
+def test_console_script_from_tmp(tmp_path):
+    exe = shutil.which("macgates", path=str(Path(sys.executable).parent))
+    assert exe, "the macgates console script is not installed next to this Python"
+    out = subprocess.run([exe, "table", "--format", "csv"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "name,weights,activations,accumulator,acc_bits,gates,relative"
+    assert len(lines) == 16
