@@ -23,6 +23,7 @@ from pathlib import Path
 from .builders import accumulator as parse_accumulator
 from .errors import DesignError, MacgatesError, did_you_mean
 from .formats import format as get_format
+from .multiplier import product_of
 from .resources import designs_dir
 from .yamlfile import read_yaml
 
@@ -90,13 +91,18 @@ def parse_config(item, where: str) -> Config:
     weights = _string(item["weights"], f"{where}.weights")
     activations = _string(item.get("activations", weights), f"{where}.activations")
     acc = _string(item.get("accumulator", "kulisch"), f"{where}.accumulator")
+    formats = []
     for key, value in (("weights", weights), ("activations", activations)):
         try:
-            get_format(value)
+            formats.append(get_format(value))
         except MacgatesError as exc:
             raise DesignError(f"{where}.{key}: {exc}") from None
     try:
-        parse_accumulator(acc)
+        product = product_of(*formats)
+    except MacgatesError as exc:
+        raise DesignError(f"{where}: {exc}") from None
+    try:
+        parse_accumulator(acc).acc_bits(product)
     except MacgatesError as exc:
         raise DesignError(f"{where}.accumulator: {exc}") from None
     return Config(name, weights, activations, acc)
