@@ -11,12 +11,14 @@ Blocks, in order (the widths are derived in :func:`widths`):
    (leading-zero count + left shift: subnormal inputs give leading zeros) and the product
    exponent in the accumulator's bias;
 2. exponent difference, its magnitude clamped to the shifter range, significand
-   comparison for equal exponents, operand swap so the larger operand is never shifted;
+   comparison for equal exponents, operand swap so the larger operand is never shifted
+   (a zero accumulator always swaps, a zero product or an infinite accumulator never);
 3. alignment right shift of the smaller operand with a sticky bit;
-4. significand add/subtract (the smaller operand conditionally inverted, carry-in);
+4. significand add/subtract (the smaller operand conditionally inverted, carry-in; a
+   subtraction's carry-out masked);
 5. leading-zero count and normalization left shift, exponent update;
 6. round to nearest even (increment of the fraction, exponent carry);
-7. flush to zero below the smallest normal, infinity on overflow;
+7. flush to zero below the smallest normal, infinity on overflow (and it stays);
 8. the accumulator register.
 """
 
@@ -38,6 +40,11 @@ def signed_bits(lo: int, hi: int) -> int:
     return width
 
 
+def range_bits(lo: int, hi: int) -> int:
+    """Bits of a signal whose values span [lo, hi]: unsigned if it is never negative."""
+    return max(hi.bit_length(), 1) if lo >= 0 else signed_bits(lo, hi)
+
+
 def trailing_zeros(value: int, width: int) -> int:
     """Trailing zero bits of ``value`` as a ``width``-bit two's-complement word."""
     value &= (1 << width) - 1
@@ -46,38 +53,54 @@ def trailing_zeros(value: int, width: int) -> int:
 
 @dataclass(frozen=True)
 class FloatWidths:
-    """Every width of the floating-point accumulation path, derived once."""
+    """Every width of the floating-point accumulation path, derived once from the formats.
+
+    Exponents are in the accumulator's biased units; each exponent signal is as wide as
+    the range of values it can carry (``range_bits``).
+    """
 
     p: int  # product significand (magnitude) bits
     s: int  # accumulator significand bits, hidden bit included
-    n_align: int  # aligned operand: max(p, s) + guard + round
+    n_align: int  # aligned window: the product, or the accumulator + guard + round
     w: int  # adder width: n_align + sticky
-    we: int  # exponent datapath width (signed)
-    dmag: int  # bits of |exponent difference|
+    prod_exp: int  # exponent sum - leading zeros (float products)
+    e_p: int  # product exponent in the accumulator's bias
+    diff: int  # d = e_acc - e_p (signed)
+    dmag: int  # |d|
+    e_max: int  # exponent of the larger operand
+    norm: int  # e_max - leading zeros of the sum
+    result: int  # after the +1 and the rounding carry
     shift_stages: int  # stages of the alignment shifter
-    rebias: int  # constant added to the product exponent to reach the accumulator's bias
+    rebias: int  # constant added to reach the accumulator's bias
+    rebias_cells: int  # constant-adder cells: from the constant's lowest set bit up
 
 
 def widths(product: Product, acc: Format) -> FloatWidths:
     p = product.sig_bits if product.is_float else product.fixed_width - 1
     s = acc.man_bits + 1
-    n_align = max(p, s) + 2
+    # The window must hold the product (exactly) and the accumulator plus guard and
+    # round bits; what is shifted past it is the sticky bit, the adder's LSB.
+    n_align = max(p, s + 2)
     w = n_align + 1
     lead_lo, lead_hi = product.lead_exp_range
-    e_p = (lead_lo + acc.bias, lead_hi + acc.bias)  # product exponent in accumulator bias
-    e_acc = (0, acc.max_exp_field)  # 0 encodes zero
+    e_p = (lead_lo + acc.bias, lead_hi + acc.bias)
+    e_acc = (0, (1 << acc.exp_bits) - 1)  # 0 encodes zero, all ones infinity
+    diff = (e_acc[0] - e_p[1], e_acc[1] - e_p[0])
     e_max = (min(e_p[0], e_acc[0]), max(e_p[1], e_acc[1]))
-    ranges = [e_p, e_acc, (e_acc[0] - e_p[1], e_acc[1] - e_p[0]),  # difference
-              (e_max[0] + 1 - w, e_max[1] + 2)]  # after normalization and rounding
-    we = signed_bits(min(r[0] for r in ranges), max(r[1] for r in ranges))
-    dmag = max(-ranges[2][0], ranges[2][1]).bit_length()
+    norm = (e_max[0] - w, e_max[1])
+    result = (norm[0] + 1, norm[1] + 2)
     if product.is_float:
-        # leading one of the normalized product: s - lz + (1 - bias_w - bias_a) unbiased
+        # leading one of the normalized product: s - lz + (1 - bias_w - bias_a), unbiased
+        prod_exp = range_bits(product.shift_min - (p - 1), product.shift_max)
         rebias = acc.bias + 1 - product.bias_sum
     else:
-        # e_p = (p - 1 + bias) - lz = (p + bias) + not(lz)
-        rebias = p + acc.bias
-    return FloatWidths(p, s, n_align, w, we, dmag, ceil_log2(n_align + 1), rebias)
+        prod_exp = 0
+        rebias = p + acc.bias  # e_p = (p - 1 + bias) - lz = (p + bias) + not(lz)
+    e_p_bits = range_bits(*e_p)
+    cells = e_p_bits - trailing_zeros(rebias, e_p_bits)
+    return FloatWidths(p, s, n_align, w, prod_exp, e_p_bits, signed_bits(*diff),
+                       max(-diff[0], diff[1]).bit_length(), range_bits(*e_max), range_bits(*norm),
+                       range_bits(*result), ceil_log2(n_align + 1), rebias, cells)
 
 
 @dataclass(frozen=True)
@@ -99,9 +122,11 @@ class FloatingPoint:
     def attach(self, dp: Datapath, product: Product) -> None:
         acc = self.format
         wd = widths(product, acc)
-        dp.info.update(acc_bits=acc.bits, product_bits=product.fixed_width, exp_width=wd.we,
+        dp.info.update(acc_bits=acc.bits, product_bits=product.fixed_width, exp_width=wd.result,
                        adder_width=wd.w)
-        p, s, we, w = wd.p, wd.s, wd.we, wd.w
+        p, s, w = wd.p, wd.s, wd.w
+        ea, ma = acc.exp_bits, acc.man_bits
+        big = max(p, s)  # bits of the larger operand at the top of the window
 
         # 1. product into normalized sign-magnitude form, exponent in accumulator bias
         sig_src, sign_src = product.sig, product.sign
@@ -120,70 +145,72 @@ class FloatingPoint:
         dp.connect("prod_lzc", "prod_norm", lz_bits)
         exp_node = "prod_lzc"
         if product.is_float:
-            dp.add("prod_exp", "subtractor", n=we, category="normalize",
+            dp.add("prod_exp", "subtractor", n=wd.prod_exp, category="normalize",
                    note="product exponent: exponent sum - leading zeros")
             dp.connect(product.exp, "prod_exp", product.exp_bits)
             dp.connect("prod_lzc", "prod_exp", lz_bits)
-            exp_node, const = "prod_exp", wd.rebias
-        else:
-            const = wd.rebias  # added to not(lz), which is -lz - 1
-        cells = we - trailing_zeros(const, we)
-        if cells:
-            dp.add("prod_rebias", "const_adder", n=cells, category="normalize",
-                   note=f"add {const} to reach the {acc.name} exponent bias")
-            dp.connect(exp_node, "prod_rebias", we)
+            exp_node = "prod_exp"
+        if wd.rebias_cells:
+            what = "" if product.is_float else " to not(lz)"
+            dp.add("prod_rebias", "const_adder", n=wd.rebias_cells, category="normalize",
+                   note=f"add {wd.rebias}{what}: the product exponent in {acc.name} bias")
+            dp.connect(exp_node, "prod_rebias", wd.prod_exp or lz_bits)
             exp_node = "prod_rebias"
 
         # 2. exponent difference, swap
-        ea = acc.exp_bits
         dp.add("acc_hidden", "or_reduce", n=ea, category="aligner",
                note="hidden bit of the accumulator (exponent != 0)")
-        dp.add("exp_diff", "subtractor", n=we, category="aligner", note="d = e_acc - e_product")
-        dp.connect(exp_node, "exp_diff", we)
-        dp.add("exp_abs", "cond_negate", n=we, category="aligner", note="|d|")
-        dp.connect("exp_diff", "exp_abs", we)
+        dp.add("exp_diff", "subtractor", n=wd.diff, category="aligner", note="d = e_acc - e_product")
+        dp.connect(exp_node, "exp_diff", wd.e_p)
+        dp.add("exp_abs", "cond_negate", n=wd.dmag, category="aligner", note="|d|")
+        dp.connect("exp_diff", "exp_abs", wd.diff)
         shift_src = "exp_abs"
         if wd.dmag > wd.shift_stages:
             dp.add("shift_clamp", "shift_clamp", n=wd.dmag, l=wd.shift_stages, category="aligner",
                    note=f"|d| past the {wd.n_align}-bit window shifts everything into sticky")
-            dp.connect("exp_abs", "shift_clamp", we)
+            dp.connect("exp_abs", "shift_clamp", wd.dmag)
             shift_src = "shift_clamp"
-        dp.add("exp_equal", "or_reduce", n=we, category="aligner", note="d == 0")
-        dp.connect("exp_diff", "exp_equal", we)
-        width = max(p, s)
-        dp.add("sig_compare", "comparator", n=width, category="aligner",
+        dp.add("exp_equal", "or_reduce", n=wd.diff, category="aligner", note="d == 0")
+        dp.connect("exp_diff", "exp_equal", wd.diff)
+        dp.add("sig_compare", "comparator_msb", n=p, m=s, category="aligner",
                note="for d == 0: is the product larger? (the result is then never negative)")
         dp.connect("prod_norm", "sig_compare", p)
         dp.add("swap_ctl", "aoi21", category="aligner",
-               note="swap = d < 0 or (d == 0 and product larger)")
+               note="d < 0 or (d == 0 and product larger)")
         dp.connect("exp_diff", "swap_ctl", 1)
         dp.connect("exp_equal", "swap_ctl", 1)
         dp.connect("sig_compare", "swap_ctl", 1)
+        dp.add("swap_zero_acc", "or2", category="aligner", note="... or the accumulator is zero")
+        dp.connect("swap_ctl", "swap_zero_acc", 1)
+        dp.connect("acc_hidden", "swap_zero_acc", 1)
         dp.add("zero_gate", "and2", category="aligner", note="a zero product never swaps")
-        dp.connect("swap_ctl", "zero_gate", 1)
+        dp.connect("swap_zero_acc", "zero_gate", 1)
         dp.connect("prod_lzc", "zero_gate", 1)
+        dp.add("inf_gate", "and2", category="exception", note="an infinite accumulator never swaps")
+        dp.connect("zero_gate", "inf_gate", 1)
+        ctl = "inf_gate"
         dp.add("swap", "swap", n=p, m=s, category="aligner",
                note="larger operand to the adder, smaller to the shifter")
         dp.connect("prod_norm", "swap", p)
-        dp.connect("zero_gate", "swap", 1)
-        dp.add("exp_max", "mux", n=we, category="aligner", note="exponent of the larger operand")
-        dp.connect(exp_node, "exp_max", we)
-        dp.connect("zero_gate", "exp_max", 1)
+        dp.connect(ctl, "swap", 1)
+        dp.add("exp_max", "mux", n=wd.e_max, category="aligner", note="exponent of the larger operand")
+        dp.connect(exp_node, "exp_max", wd.e_p)
+        dp.connect(ctl, "exp_max", 1)
         dp.add("sign_sel", "mux2", category="aligner", note="result sign = sign of the larger operand")
         dp.connect(sign_src, "sign_sel", 1)
-        dp.connect("zero_gate", "sign_sel", 1)
+        dp.connect(ctl, "sign_sel", 1)
         dp.add("eff_sub", "xor2", category="aligner", note="effective subtraction: signs differ")
         dp.connect(sign_src, "eff_sub", 1)
 
         # 3. alignment
         n = wd.n_align
         dp.add("align", "shift_right_logical", n=n, k=n, category="aligner",
-               note=f"smaller significand >> |d|, {width} bits + guard + round")
-        dp.connect("swap", "align", width)
+               note=f"smaller significand >> |d| in a {n}-bit window")
+        dp.connect("swap", "align", big)
         dp.connect(shift_src, "align", wd.shift_stages)
         dp.add("sticky", "sticky", k=n, category="aligner", note="OR of the bits shifted out")
         dp.connect(shift_src, "sticky", wd.shift_stages)
-        dp.connect("swap", "sticky", width)
+        dp.connect("swap", "sticky", big)
 
         # 4. add / subtract
         dp.add("sub_invert", "cond_invert", n=w, category="accumulator",
@@ -191,22 +218,29 @@ class FloatingPoint:
         dp.connect("align", "sub_invert", n)
         dp.connect("sticky", "sub_invert", 1)
         dp.connect("eff_sub", "sub_invert", 1)
-        dp.add("sig_add", "adder_cin", n=w, category="accumulator",
-               note="significand adder, carry-in = effective subtraction")
-        dp.connect("swap", "sig_add", width)
+        dp.add("sig_add", "adder_msb", n=w, m=big, category="accumulator",
+               note=f"significand adder: the larger operand has {big} bits, carry-in = effective subtraction")
+        dp.connect("swap", "sig_add", big)
         dp.connect("sub_invert", "sig_add", w)
         dp.connect("eff_sub", "sig_add", 1)
+        dp.add("carry_mask", "and2", category="accumulator",
+               note="a subtraction's carry-out is not a result bit")
+        dp.connect("sig_add", "carry_mask", 1)
+        dp.connect("eff_sub", "carry_mask", 1)
 
         # 5. normalization
+        lz2 = ceil_log2(w + 1)
         dp.add("norm_lzc", "lzc", n=w + 1, category="normalize", note="leading zeros of the sum (no LZA)")
-        dp.connect("sig_add", "norm_lzc", w + 1)
+        dp.connect("sig_add", "norm_lzc", w)
+        dp.connect("carry_mask", "norm_lzc", 1)
         dp.add("norm_shift", "shift_left", n=w + 1, k=w, category="normalize",
                note="normalize the sum; the carry-out case is lz = 0")
-        dp.connect("sig_add", "norm_shift", w + 1)
-        dp.connect("norm_lzc", "norm_shift", ceil_log2(w + 1))
-        dp.add("norm_exp", "subtractor", n=we, category="normalize", note="e_max - lz")
-        dp.connect("exp_max", "norm_exp", we)
-        dp.connect("norm_lzc", "norm_exp", ceil_log2(w + 1))
+        dp.connect("sig_add", "norm_shift", w)
+        dp.connect("carry_mask", "norm_shift", 1)
+        dp.connect("norm_lzc", "norm_shift", lz2)
+        dp.add("norm_exp", "subtractor", n=wd.norm, category="normalize", note="e_max - lz")
+        dp.connect("exp_max", "norm_exp", wd.e_max)
+        dp.connect("norm_lzc", "norm_exp", lz2)
 
         # 6. rounding
         below = (w + 1) - s - 1  # bits under the round bit after normalization
@@ -216,45 +250,52 @@ class FloatingPoint:
         dp.add("round_decide", "round_rne", category="round", note="round up = R and (L or S)")
         dp.connect("norm_shift", "round_decide", 2)
         dp.connect("round_sticky", "round_decide", 1)
-        dp.add("round_inc", "incrementer", n=acc.man_bits, category="round",
+        dp.add("round_inc", "incrementer", n=ma, category="round",
                note="fraction + round up (hidden bit not stored)")
-        dp.connect("norm_shift", "round_inc", acc.man_bits)
+        dp.connect("norm_shift", "round_inc", ma)
         dp.connect("round_decide", "round_inc", 1)
-        dp.add("round_exp", "const_adder", n=we, category="round",
+        dp.add("round_exp", "const_adder", n=wd.result, category="round",
                note="exponent + 1 (the sum's carry position) + rounding carry-out")
-        dp.connect("norm_exp", "round_exp", we)
+        dp.connect("norm_exp", "round_exp", wd.norm)
         dp.connect("round_inc", "round_exp", 1)
 
-        # 7. range: flush to zero, overflow to infinity
-        dp.add("underflow", "const_compare", n=we, category="exception",
+        # 7. range: flush to zero, overflow to infinity, infinity stays
+        top = (1 << ea) - 1
+        dp.add("underflow", "const_compare", n=wd.result, category="exception",
                note="exponent < 1: below the smallest normal, flush to zero")
-        dp.add("overflow", "const_compare", n=we, category="exception",
-               note=f"exponent >= {(1 << ea) - 1}: infinity")
-        dp.add("flush_or", "or2", category="exception", note="flush on underflow or an exact zero sum")
-        dp.add("range_limit", "fp_range_limit", e=ea, m=acc.man_bits + 1, category="exception",
-               note="force zero / infinity (sign cleared on flush)")
+        dp.add("overflow", "const_compare", n=wd.result, category="exception",
+               note=f"exponent >= {top}: infinity")
         for node in ("underflow", "overflow"):
-            dp.connect("round_exp", node, we)
+            dp.connect("round_exp", node, wd.result)
+        dp.add("acc_inf", "and_reduce", n=ea, category="exception",
+               note=f"the accumulator is infinite (exponent field {top})")
+        dp.connect("acc_inf", "inf_gate", 1)
+        dp.add("inf_or", "or2", category="exception", note="infinity: overflow, or it already was")
+        dp.connect("overflow", "inf_or", 1)
+        dp.connect("acc_inf", "inf_or", 1)
+        dp.add("flush_or", "or2", category="exception", note="flush on underflow or an exact zero sum")
         dp.connect("underflow", "flush_or", 1)
         dp.connect("norm_lzc", "flush_or", 1)
-        dp.connect("flush_or", "range_limit", 1)
-        dp.connect("overflow", "range_limit", 1)
+        dp.add("flush_gate", "and2", category="exception", note="never flush an infinite accumulator")
+        dp.connect("flush_or", "flush_gate", 1)
+        dp.connect("acc_inf", "flush_gate", 1)
+        dp.add("range_limit", "fp_range_limit", e=ea, m=ma + 1, category="exception",
+               note="force zero (sign cleared) or infinity")
+        dp.connect("flush_gate", "range_limit", 1)
+        dp.connect("inf_or", "range_limit", 1)
         dp.connect("round_exp", "range_limit", ea)
-        dp.connect("round_inc", "range_limit", acc.man_bits)
+        dp.connect("round_inc", "range_limit", ma)
         dp.connect("sign_sel", "range_limit", 1)
 
         # 8. register and feedback
         dp.add("acc_reg", "register", n=acc.bits, category="register",
                note=f"accumulator register ({acc.name})")
         dp.connect("range_limit", "acc_reg", acc.bits)
-        dp.connect("acc_reg", "acc_hidden", ea, name="feedback")
-        dp.connect("acc_reg", "exp_diff", ea, name="feedback")
-        dp.connect("acc_reg", "exp_max", ea, name="feedback")
-        dp.connect("acc_reg", "swap", acc.man_bits, name="feedback")
+        for node, width in (("acc_hidden", ea), ("acc_inf", ea), ("exp_diff", ea), ("exp_max", ea),
+                            ("swap", ma), ("sig_compare", ma), ("sign_sel", 1), ("eff_sub", 1)):
+            dp.connect("acc_reg", node, width, name="feedback")
         dp.connect("acc_hidden", "swap", 1)
         dp.connect("acc_hidden", "sig_compare", 1)
-        dp.connect("acc_reg", "sig_compare", acc.man_bits, name="feedback")
-        dp.connect("acc_reg", "sign_sel", 1, name="feedback")
-        dp.connect("acc_reg", "eff_sub", 1, name="feedback")
+        dp.connect("acc_hidden", "swap_zero_acc", 1)
         dp.port("acc", "out", acc.bits)
         dp.connect("acc_reg", "acc", acc.bits)

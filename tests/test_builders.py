@@ -61,65 +61,78 @@ def test_fp_accumulator_e4m3_fp16():
     """fp8_e4m3 x fp8_e4m3 into fp16: every width derived by hand.
 
     p = 2*(3+1) = 8 product bits; s = 10+1 = 11 accumulator significand bits;
-    window n = max(8, 11) + 2 = 13 (guard, round); adder w = 14 (sticky).
-    Product exponent (leading one, unbiased) spans [2*(1-8-3), 2*(15-8-3) + 7] = [-20, 15],
-    +15 in fp16 bias: [-5, 30]. Accumulator field [0, 30]. Difference [-30, 35] (6 bits of
-    magnitude); after normalization [-5 + 1 - 14, 30 + 2]. All fit 7-bit two's complement.
-    Rebias constant 15 + 1 - 8 - 8 = 0: no adder.
+    window n = max(p, s + 2) = 13 (guard, round); adder w = 14 (sticky); the larger
+    operand has max(p, s) = 11 bits.
+    Exponents, in fp16's biased units, each signal as wide as its range:
+    exponent sum - lz in [2 - 7, 30]: 6 bits signed. Product exponent (leading one,
+    unbiased) in [2*(1-8-3), 2*(15-8-3) + 7] = [-20, 15], + 15: [-5, 30], 6 bits; the
+    rebias constant 15 + 1 - 8 - 8 = 0 needs no adder. Accumulator field [0, 31].
+    d in [0 - 30, 31 + 5] = [-30, 36]: 7 bits, |d| 6 bits. e_max in [-5, 31]: 6 bits;
+    e_max - lz in [-5 - 14, 31]: 6 bits; + 1 + carry in [-18, 33]: 7 bits.
     """
     dp = macgates.mac("fp8_e4m3", accumulator="fp16")
-    we = 7
     expect = {
         "decode_w": ("fp_decode", {"e": 4}), "decode_a": ("fp_decode", {"e": 4}),
         "sign_xor": ("xor2", {}),
         "pp_bits": ("pp_bits", {"n": 4, "m": 4}), "pp_reduce": ("pp_reduce", {"n": 4, "m": 4}),
         "exp_add": ("adder", {"n": 4}),
         "prod_lzc": ("lzc", {"n": 8}), "prod_norm": ("shift_left", {"n": 8, "k": 7}),
-        "prod_exp": ("subtractor", {"n": we}),
+        "prod_exp": ("subtractor", {"n": 6}),
         "acc_hidden": ("or_reduce", {"n": 5}),
-        "exp_diff": ("subtractor", {"n": we}), "exp_abs": ("cond_negate", {"n": we}),
+        "exp_diff": ("subtractor", {"n": 7}), "exp_abs": ("cond_negate", {"n": 6}),
         "shift_clamp": ("shift_clamp", {"n": 6, "l": 4}),
-        "exp_equal": ("or_reduce", {"n": we}),
-        "sig_compare": ("comparator", {"n": 11}),
-        "swap_ctl": ("aoi21", {}), "zero_gate": ("and2", {}),
+        "exp_equal": ("or_reduce", {"n": 7}),
+        "sig_compare": ("comparator_msb", {"n": 8, "m": 11}),
+        "swap_ctl": ("aoi21", {}), "swap_zero_acc": ("or2", {}), "zero_gate": ("and2", {}),
+        "inf_gate": ("and2", {}),
         "swap": ("swap", {"n": 8, "m": 11}),
-        "exp_max": ("mux", {"n": we}), "sign_sel": ("mux2", {}), "eff_sub": ("xor2", {}),
+        "exp_max": ("mux", {"n": 6}), "sign_sel": ("mux2", {}), "eff_sub": ("xor2", {}),
         "align": ("shift_right_logical", {"n": 13, "k": 13}), "sticky": ("sticky", {"k": 13}),
-        "sub_invert": ("cond_invert", {"n": 14}), "sig_add": ("adder_cin", {"n": 14}),
+        "sub_invert": ("cond_invert", {"n": 14}), "sig_add": ("adder_msb", {"n": 14, "m": 11}),
+        "carry_mask": ("and2", {}),
         "norm_lzc": ("lzc", {"n": 15}), "norm_shift": ("shift_left", {"n": 15, "k": 14}),
-        "norm_exp": ("subtractor", {"n": we}),
+        "norm_exp": ("subtractor", {"n": 6}),
         "round_sticky": ("or_reduce", {"n": 3}), "round_decide": ("round_rne", {}),
-        "round_inc": ("incrementer", {"n": 10}), "round_exp": ("const_adder", {"n": we}),
-        "underflow": ("const_compare", {"n": we}), "overflow": ("const_compare", {"n": we}),
-        "flush_or": ("or2", {}), "range_limit": ("fp_range_limit", {"e": 5, "m": 11}),
+        "round_inc": ("incrementer", {"n": 10}), "round_exp": ("const_adder", {"n": 7}),
+        "underflow": ("const_compare", {"n": 7}), "overflow": ("const_compare", {"n": 7}),
+        "acc_inf": ("and_reduce", {"n": 5}), "inf_or": ("or2", {}),
+        "flush_or": ("or2", {}), "flush_gate": ("and2", {}),
+        "range_limit": ("fp_range_limit", {"e": 5, "m": 11}),
         "acc_reg": ("register", {"n": 16}),
     }
     assert components(dp) == expect
     by_hand = {
         "multiplier": 2 * 4 * OR2 + XOR2 + 16 * AND2 + (9 * FA + 3 * HA) + ADD(4),  # 123
-        "normalize": ((7 * OR2 + 4 * MUX2) + (8 * 3 * MUX2 - 7 * 2) + we * FA  # product
-                      + (15 * OR2 + 11 * MUX2) + (15 * 4 * MUX2 - 14 * 2) + we * FA),  # sum
-        "aligner": (4 * OR2 + we * FA + (we * XOR2 + INC(we)) + (1 + 4) * OR2 + 6 * OR2
-                    + 11 * (AND2 + OR2 + AOI21) + AOI21 + AND2 + 2 * (8 * MUX2 + 3 * AND2)
-                    + we * MUX2 + MUX2 + XOR2
+        "normalize": ((7 * OR2 + 4 * MUX2) + (8 * 3 * MUX2 - 7 * 2) + 6 * FA  # product
+                      + (15 * OR2 + 11 * MUX2) + (15 * 4 * MUX2 - 14 * 2) + 6 * FA),  # sum
+        "aligner": (4 * OR2 + 7 * FA + (6 * XOR2 + INC(6)) + (1 + 4) * OR2 + 6 * OR2
+                    + 8 * (AND2 + OR2 + AOI21) + AOI21 + OR2 + AND2 + 2 * (8 * MUX2 + 3 * AND2)
+                    + 6 * MUX2 + MUX2 + XOR2
                     + (13 * 4 * MUX2 - 13 * 2) + (12 * OR2 + 4 * AND2)),
-        "accumulator": 14 * XOR2 + 14 * FA,
-        "round": 2 * OR2 + (AND2 + OR2) + INC(10) + we * HA,
-        "exception": 2 * 6 * AND2 + OR2 + (5 * (AND2 + OR2) + 11 * AND2 + OR2),
+        "accumulator": 14 * XOR2 + (11 * FA + 3 * HA) + AND2,
+        "round": 2 * OR2 + (AND2 + OR2) + INC(10) + 7 * HA,
+        "exception": (AND2 + 2 * 6 * AND2 + 4 * AND2 + OR2 + OR2 + AND2
+                      + (5 * (AND2 + OR2) + 11 * AND2 + OR2)),
         "register": REG(16),
     }
     assert dp.by_category() == by_hand
-    assert dp.gates == sum(by_hand.values())
+    assert dp.gates == sum(by_hand.values())  # = 1166
 
 
 def test_fp32_accumulator_widths():
-    # e4m3 products in fp32 bias: [-20 + 127, 15 + 127]; accumulator [0, 254];
-    # after normalization and rounding up to 254 + 2 = 256, which needs 10 signed bits.
+    # e4m3 products in fp32 bias: [-20 + 127, 15 + 127] = [107, 142], 8 bits unsigned;
+    # accumulator [0, 255]; e_max - lz in [0 - 27, 255]: 9 bits signed; + 1 + carry up to
+    # 257: 10 bits signed.
     dp = macgates.mac("fp8_e4m3", accumulator="fp32")
     assert dp.info["exp_width"] == 10
-    assert dp.info["adder_width"] == 24 + 3  # max(8, 24) + guard, round, sticky
-    # rebias 127 + 1 - 16 = 112 = 0b1110000: the constant adder starts at bit 4
-    assert dict(dp.components["prod_rebias"].params) == {"n": 10 - 4}
+    assert dp.info["adder_width"] == 24 + 2 + 1  # s + guard + round + sticky
+    # rebias 127 + 1 - 16 = 112 = 0b1110000: the constant adder's cells start at bit 4
+    assert dict(dp.components["prod_rebias"].params) == {"n": 8 - 4}
+
+
+def test_window_holds_a_wide_product():
+    # int8 products have 14 magnitude bits, more than fp16's 11 + guard + round
+    assert macgates.mac("int8", accumulator="fp16").info["adder_width"] == 14 + 1
 
 
 def test_int8_into_fp16_converts_the_product():

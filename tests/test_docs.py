@@ -64,6 +64,6 @@ def test_readme_api_example_runs():
     block = re.search(r"```python\n(.*?)```", README, re.S).group(1)
     namespace = {}
     exec(compile(block, "README.md", "exec"), namespace)  # our own README, not user input
-    assert namespace["dp"].gates == 1204
+    assert namespace["dp"].gates == 1166
     assert namespace["wide"].info["acc_bits"] == 32
     assert len(namespace["df"]) == 2

@@ -34,14 +34,18 @@ CASES = [
     ("shift_left_widening", (8, 30), 6 * 5 * MUX2 + 30 * (MUX2 + AND2)),  # L = 5
     ("inv", (), 0),
     ("or_reduce", (8,), 7 * OR2),
+    ("and_reduce", (5,), 4 * AND2),
     ("register", (27,), 27 * FF),
     ("mux", (7,), 7 * MUX2),
     ("adder_cin", (14,), 14 * FA),
     ("subtractor", (7,), 7 * FA),
+    ("adder_msb", (14, 11), 11 * FA + 3 * HA),
     ("const_adder", (5,), 5 * HA),
     ("cond_invert", (36,), 36 * XOR2),
     ("cond_negate", (7,), 7 * XOR2 + 7 * HA),
     ("comparator", (11,), 11 * (AND2 + OR2 + AOI21)),
+    ("comparator_msb", (8, 11), 8 * (AND2 + OR2 + AOI21)),  # acc's extra bits: no cells
+    ("comparator_msb", (14, 11), 11 * (AND2 + OR2 + AOI21) + 3 * OR2),
     ("const_compare", (7,), 6 * AND2),
     ("lzc", (8,), 7 * OR2 + 4 * MUX2),  # tree: 4+2+1 OR2; 2 one-bit + 1 two-bit muxes
     ("lzc", (15,), 15 * OR2 + 11 * MUX2),  # padded to 16 inputs
