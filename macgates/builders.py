@@ -16,7 +16,7 @@ from .floating import FloatingPoint
 from .formats import format as get_format
 from .kulisch import Kulisch
 from .library import Library
-from .multiplier import build_multiplier
+from .multiplier import add_product_pipe, build_multiplier
 
 _KULISCH = re.compile(r"^kulisch(?::(\d+))?$")
 ACCUMULATOR_HELP = "kulisch, kulisch:N (N-bit fixed point), or a float format: fp16, bf16, fp32"
@@ -42,15 +42,27 @@ def accumulator(spec):
     return FloatingPoint(fmt)
 
 
-def mac(weights, activations=None, accumulator="kulisch", library: Library | None = None) -> Datapath:
-    """A scalar multiply-accumulate datapath: ``weights x activations`` into ``accumulator``."""
+def mac(weights, activations=None, accumulator="kulisch", library: Library | None = None, *,
+        multiplier="array", product_pipe: bool | None = None) -> Datapath:
+    """A scalar multiply-accumulate datapath: ``weights x activations`` into ``accumulator``.
+
+    ``multiplier``: ``"array"`` (App. B), ``"booth"`` (radix-4) or a callable (see
+    :func:`macgates.multiplier.build_multiplier`). ``product_pipe``: register the product
+    before accumulating; ``None`` takes the accumulator's default (yes for a fixed-point
+    accumulator of float products, as in Figure 2; no otherwise).
+    """
     w = get_format(weights)
     a = get_format(activations) if activations is not None else w
     acc = _accumulator(accumulator)
+    if product_pipe is not None and not isinstance(product_pipe, bool):
+        raise DatapathError(f"product_pipe must be true or false, got {product_pipe!r}")
     dp = Datapath(library, name=f"{w.name}x{a.name}-{acc}" if a != w else f"{w.name}-{acc}")
-    product = build_multiplier(dp, w, a)
+    product = build_multiplier(dp, w, a, multiplier)
+    if product_pipe if product_pipe is not None else acc.default_pipe(product):
+        product = add_product_pipe(dp, product)
     acc.attach(dp, product)
-    dp.info.update(weights=w.name, activations=a.name, accumulator=acc.kind)
+    dp.info.update(weights=w.name, activations=a.name, accumulator=acc.kind,
+                   multiplier=multiplier if isinstance(multiplier, str) else getattr(multiplier, "__name__", "custom"))
     return dp
 
 

@@ -104,6 +104,49 @@ class Datapath:
         self.signals.append(sig)
         return sig
 
+    def remove(self, name: str) -> Component:
+        """Remove a component and every signal to or from it."""
+        comp = self._component(name)
+        del self.components[name]
+        self.signals = [s for s in self.signals if name not in (s.src, s.dst)]
+        return comp
+
+    def replace(self, name: str, primitive: str | None = None, *, category: str | None = None,
+                note: str | None = None, **params) -> Component:
+        """Swap a component for another primitive and/or parameters, keeping its name
+        and its signals; the new cost comes from the library."""
+        old = self._component(name)
+        del self.components[name]
+        try:
+            return self.add(name, primitive or old.primitive, category=category or old.category,
+                            note=old.note if note is None else note,
+                            **(params if primitive and primitive != old.primitive else {**old.params, **params}))
+        except Exception:
+            self.components[name] = old
+            raise
+
+    def copy(self, name: str | None = None) -> "Datapath":
+        """An independent copy (same library) to modify."""
+        return Datapath(self.library, name or self.name, dict(self.components), dict(self.ports),
+                        list(self.signals), dict(self.info))
+
+    def validate(self) -> None:
+        """Check the graph is whole: every component is connected to something."""
+        if not self.components:
+            raise DatapathError(f"{self.name}: has no components")
+        ends = {s.src for s in self.signals} | {s.dst for s in self.signals}
+        lonely = [n for n in self.components if n not in ends]
+        if lonely and len(self.components) > 1:
+            raise DatapathError(f"{self.name}: component '{lonely[0]}' is connected to nothing "
+                                "(add a connection to or from it)")
+
+    def _component(self, name: str) -> Component:
+        try:
+            return self.components[name]
+        except KeyError:
+            raise DatapathError(f"{self.name}: unknown component '{name}' "
+                                f"({did_you_mean(self.components)})") from None
+
     def _width(self, width, where) -> int:
         if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
             raise DatapathError(f"{self.name}: {where}: width {width!r} must be a whole number "

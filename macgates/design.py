@@ -1,47 +1,100 @@
-"""Design files: a named list of MAC configurations to cost side by side.
+"""Design files: MAC configurations (and custom datapaths) to cost side by side.
 
-Schema (``macgates: 1``)::
+Schema ``macgates: 1`` (every key is documented in docs/design-files.md)::
 
     macgates: 1
     name: paper-fig3
-    description: ...            # optional
-    baseline: int8-kulisch      # optional; default: the first config
+    description: ...                 # optional
+    baseline: int8-kulisch           # optional; default: the first config
+    library: my_cells.yaml           # optional; relative to this file
+    library_overrides: {fa: "6"}     # optional; primitive -> cost formula
     configs:
       - {name: int8-kulisch, weights: int8, accumulator: kulisch}
-      - {name: fp8_e4m3-fp16, weights: fp8_e4m3, activations: fp8_e4m3, accumulator: fp16}
+      - {name: e4-fp16, weights: fp8_e4m3, accumulator: fp16, multiplier: booth}
+      - {name: mine, datapath: my_mac}
+    datapaths:                       # optional; named custom graphs
+      my_mac:
+        components:
+          pp:  {primitive: pp_bits, n: 8, m: 8, category: multiplier}
+          ...
+        connections:
+          - [pp, tree, 64]
 
-``activations`` defaults to ``weights``. Every key is checked; unknown keys are errors
-that list the valid ones, with the file and key path (``configs[2].accumulator``).
+Every key is checked; errors name the file and the key path
+(``designs/x.yaml: configs[2].accumulator: ...``) and, for unknown names, the valid ones.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .builders import accumulator as parse_accumulator
+from .builders import accumulator as parse_accumulator, mac
+from .datapath import CATEGORIES, Datapath
 from .errors import DesignError, MacgatesError, did_you_mean
+from .floating import ALIGNS, FloatingPoint
 from .formats import format as get_format
-from .multiplier import product_of
+from .library import Library, load_library
+from .multiplier import MULTIPLIERS, product_of
 from .resources import designs_dir
 from .yamlfile import read_yaml
 
 SCHEMA_VERSION = 1
-TOP_KEYS = ("macgates", "name", "description", "baseline", "configs")
-CONFIG_KEYS = ("name", "weights", "activations", "accumulator")
+TOP_KEYS = ("macgates", "name", "description", "baseline", "library", "library_overrides",
+            "configs", "datapaths")
+CONFIG_KEYS = ("name", "weights", "activations", "accumulator", "multiplier", "align",
+               "product_pipe", "datapath")
+DATAPATH_KEYS = ("description", "components", "connections")
+COMPONENT_KEYS = ("primitive", "category", "note")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]*$")
 MAX_CONFIGS = 10_000
 
 
 @dataclass(frozen=True)
 class Config:
-    """One MAC configuration of a design."""
+    """One configuration of a design: a built-in MAC, or a named custom datapath."""
 
     name: str
-    weights: str
-    activations: str
+    weights: str = ""
+    activations: str = ""
     accumulator: str = "kulisch"
+    multiplier: str = "array"
+    align: str = "swap"
+    product_pipe: bool | None = None
+    datapath: str = ""
+
+    def build(self, library: Library | None = None, datapaths=None) -> Datapath:
+        """The costed datapath of this config."""
+        if self.datapath:
+            return (datapaths or {})[self.datapath].build(library, self.name)
+        acc = parse_accumulator(self.accumulator)
+        if isinstance(acc, FloatingPoint):
+            acc = replace(acc, align=self.align)
+        return mac(self.weights, self.activations or self.weights, acc, library,
+                   multiplier=self.multiplier, product_pipe=self.product_pipe)
+
+
+@dataclass(frozen=True)
+class DatapathSpec:
+    """A custom datapath from a design file: components and connections."""
+
+    name: str
+    components: tuple  # (name, primitive, category, note, params dict)
+    connections: tuple  # (src, dst, width)
+    description: str = ""
+
+    def build(self, library: Library | None = None, name: str | None = None) -> Datapath:
+        dp = Datapath(library, name=name or self.name)
+        for cname, primitive, category, note, params in self.components:
+            dp.add(cname, primitive, category=category, note=note, **params)
+        for src, dst, width in self.connections:
+            dp.connect(src, dst, width)
+        dp.validate()
+        dp.info.update(weights="", activations="", accumulator=f"custom:{self.name}",
+                       acc_bits=max((c.params.get("n", 0) for c in dp.components.values()
+                                     if c.category == "register"), default=0))
+        return dp
 
 
 @dataclass(frozen=True)
@@ -51,6 +104,8 @@ class Design:
     baseline: str | None = None
     description: str = ""
     path: Path | None = field(default=None, compare=False)
+    library: Library | None = field(default=None, compare=False, repr=False)
+    datapaths: dict = field(default_factory=dict, compare=False)
 
     def config(self, name: str) -> Config:
         for cfg in self.configs:
@@ -59,11 +114,15 @@ class Design:
         raise DesignError(f"{self.origin}: no config named '{name}' "
                           f"({did_you_mean(c.name for c in self.configs)})")
 
+    def build(self, config: Config) -> Datapath:
+        return config.build(self.library, self.datapaths)
+
     @property
     def origin(self) -> str:
         return str(self.path) if self.path else f"design {self.name}"
 
 
+# -- validation helpers ---------------------------------------------------------------
 def _kind(value) -> str:
     return "nothing" if value is None else type(value).__name__
 
@@ -74,20 +133,40 @@ def _string(value, where: str) -> str:
     return value.strip()
 
 
-def parse_config(item, where: str) -> Config:
-    """Validate one config mapping (``where`` prefixes every message)."""
-    if not isinstance(item, dict):
-        raise DesignError(f"{where}: expected a mapping with keys {', '.join(CONFIG_KEYS)}, got {_kind(item)}")
-    unknown = sorted(set(map(str, item)) - set(CONFIG_KEYS))
-    if unknown:
-        raise DesignError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(CONFIG_KEYS)})")
-    for key in ("name", "weights"):
-        if key not in item:
-            raise DesignError(f"{where}: missing key '{key}'")
-    name = _string(item["name"], f"{where}.name")
+def _name(value, where: str) -> str:
+    name = _string(value, where)
     if not _NAME.match(name):
-        raise DesignError(f"{where}.name: '{name}' must start with a letter or digit and use only "
+        raise DesignError(f"{where}: '{name}' must start with a letter or digit and use only "
                           "letters, digits and _ . : + -")
+    return name
+
+
+def _keys(item, valid, where: str, what: str) -> None:
+    if not isinstance(item, dict):
+        raise DesignError(f"{where}: expected a mapping with keys {', '.join(valid)}, got {_kind(item)}")
+    unknown = sorted(set(map(str, item)) - set(valid))
+    if unknown:
+        raise DesignError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(valid)})")
+
+
+def parse_config(item, where: str, datapaths=()) -> Config:
+    """Validate one config mapping (``where`` prefixes every message)."""
+    _keys(item, CONFIG_KEYS, where, "config")
+    if "name" not in item:
+        raise DesignError(f"{where}: missing key 'name'")
+    name = _name(item["name"], f"{where}.name")
+    if "datapath" in item:
+        extra = sorted(set(item) - {"name", "datapath"})
+        if extra:
+            raise DesignError(f"{where}.{extra[0]}: a config with a custom datapath takes only "
+                              "name and datapath")
+        dp = _string(item["datapath"], f"{where}.datapath")
+        if dp not in datapaths:
+            raise DesignError(f"{where}.datapath: unknown datapath '{dp}' "
+                              f"({did_you_mean(datapaths) if datapaths else 'the design defines no datapaths'})")
+        return Config(name, datapath=dp)
+    if "weights" not in item:
+        raise DesignError(f"{where}: missing key 'weights' (or 'datapath')")
     weights = _string(item["weights"], f"{where}.weights")
     activations = _string(item.get("activations", weights), f"{where}.activations")
     acc = _string(item.get("accumulator", "kulisch"), f"{where}.accumulator")
@@ -102,18 +181,119 @@ def parse_config(item, where: str) -> Config:
     except MacgatesError as exc:
         raise DesignError(f"{where}: {exc}") from None
     try:
-        parse_accumulator(acc).acc_bits(product)
+        accumulator = parse_accumulator(acc)
+        accumulator.acc_bits(product)
     except MacgatesError as exc:
         raise DesignError(f"{where}.accumulator: {exc}") from None
-    return Config(name, weights, activations, acc)
+    multiplier = _string(item.get("multiplier", "array"), f"{where}.multiplier")
+    if multiplier not in MULTIPLIERS:
+        raise DesignError(f"{where}.multiplier: unknown multiplier '{multiplier}' "
+                          f"({did_you_mean(MULTIPLIERS)})")
+    align = _string(item.get("align", "swap"), f"{where}.align")
+    if align not in ALIGNS:
+        raise DesignError(f"{where}.align: unknown align '{align}' ({did_you_mean(ALIGNS)})")
+    if "align" in item and not isinstance(accumulator, FloatingPoint):
+        raise DesignError(f"{where}.align: applies to floating-point accumulators only, "
+                          f"not '{acc}'")
+    pipe = item.get("product_pipe")
+    if pipe is not None and not isinstance(pipe, bool):
+        raise DesignError(f"{where}.product_pipe: expected true or false, got {_kind(pipe)} {pipe!r}")
+    return Config(name, weights, activations, acc, multiplier, align, pipe)
 
 
-def design_from_mapping(data, origin: str, path: Path | None = None) -> Design:
-    if not isinstance(data, dict):
-        raise DesignError(f"{origin}: expected a mapping with keys {', '.join(TOP_KEYS)}, got {_kind(data)}")
-    unknown = sorted(set(map(str, data)) - set(TOP_KEYS))
-    if unknown:
-        raise DesignError(f"{origin}: unknown key '{unknown[0]}' ({did_you_mean(TOP_KEYS)})")
+def parse_datapath(name: str, spec, where: str, library: Library) -> DatapathSpec:
+    _keys(spec, DATAPATH_KEYS, where, "datapath")
+    description = spec.get("description", "")
+    if not isinstance(description, str):
+        raise DesignError(f"{where}.description: expected a string, got {_kind(description)}")
+    comps = spec.get("components")
+    if not isinstance(comps, dict) or not comps:
+        raise DesignError(f"{where}.components: expected a non-empty mapping name -> "
+                          f"{{primitive, category, params...}}, got {_kind(comps)}")
+    parsed = []
+    probe = Datapath(library, name=name)
+    for cname, cspec in comps.items():
+        cwhere = f"{where}.components.{cname}"
+        cname = _name(str(cname), cwhere)
+        if not isinstance(cspec, dict):
+            raise DesignError(f"{cwhere}: expected a mapping with keys primitive, category and the "
+                              f"primitive's parameters, got {_kind(cspec)}")
+        primitive = _string(cspec.get("primitive"), f"{cwhere}.primitive")
+        if primitive not in library:
+            raise DesignError(f"{cwhere}.primitive: unknown primitive '{primitive}' "
+                              f"({did_you_mean(library.primitives)})")
+        params = library.primitive(primitive).params
+        unknown = sorted(set(map(str, cspec)) - set(COMPONENT_KEYS) - set(params))
+        if unknown:
+            raise DesignError(f"{cwhere}: unknown key '{unknown[0]}' "
+                              f"({did_you_mean(COMPONENT_KEYS + params)})")
+        missing = [p for p in params if p not in cspec]
+        if missing:
+            raise DesignError(f"{cwhere}: missing parameter '{missing[0]}' of {primitive}"
+                              f"({', '.join(params)})")
+        category = _string(cspec.get("category"), f"{cwhere}.category")
+        if category not in CATEGORIES:
+            raise DesignError(f"{cwhere}.category: unknown category '{category}' ({did_you_mean(CATEGORIES)})")
+        note = cspec.get("note", "")
+        if not isinstance(note, str):
+            raise DesignError(f"{cwhere}.note: expected a string, got {_kind(note)}")
+        values = {p: cspec[p] for p in params}
+        try:
+            probe.add(cname, primitive, category=category, note=note, **values)
+        except MacgatesError as exc:
+            raise DesignError(f"{cwhere}: {_strip(exc, name)}") from None
+        parsed.append((cname, primitive, category, note, values))
+    conns = spec.get("connections")
+    if not isinstance(conns, list):
+        raise DesignError(f"{where}.connections: expected a list of [from, to, width], got {_kind(conns)}")
+    edges = []
+    for i, conn in enumerate(conns):
+        cwhere = f"{where}.connections[{i}]"
+        if not isinstance(conn, list) or len(conn) != 3:
+            raise DesignError(f"{cwhere}: expected [from, to, width], got {conn!r}")
+        src, dst, width = conn
+        try:
+            probe.connect(str(src), str(dst), width)
+        except MacgatesError as exc:
+            raise DesignError(f"{cwhere}: {_strip(exc, name)}") from None
+        edges.append((str(src), str(dst), width))
+    try:
+        probe.validate()
+    except MacgatesError as exc:
+        raise DesignError(f"{where}: {_strip(exc, name)}") from None
+    return DatapathSpec(name, tuple(parsed), tuple(edges), description)
+
+
+def _strip(exc: Exception, name: str) -> str:
+    """A datapath error without the datapath-name prefix the key path already gives."""
+    return str(exc).removeprefix(f"{name}: ")
+
+
+def _library(data, origin: str, path: Path | None, library: Library | None) -> Library:
+    if library is None and "library" in data:
+        rel = Path(_string(data["library"], f"{origin}: library"))
+        full = rel if rel.is_absolute() or path is None else path.parent / rel
+        try:
+            library = load_library(full)
+        except MacgatesError as exc:
+            raise DesignError(f"{origin}: library: {exc}") from None
+    library = library or load_library()
+    if "library_overrides" in data:
+        overrides = data["library_overrides"]
+        if not isinstance(overrides, dict) or not overrides:
+            raise DesignError(f"{origin}: library_overrides: expected a mapping primitive -> cost "
+                              f"formula, got {_kind(overrides)}")
+        try:
+            library = library.with_overrides(overrides, origin="library_overrides")
+        except MacgatesError as exc:
+            raise DesignError(f"{origin}: {exc}") from None
+    return library
+
+
+def design_from_mapping(data, origin: str, path: Path | None = None,
+                        library: Library | None = None) -> Design:
+    """Validate a design; ``library`` replaces the design's own ``library`` key."""
+    _keys(data, TOP_KEYS, origin, "design")
     if data.get("macgates") != SCHEMA_VERSION:
         raise DesignError(f"{origin}: macgates: expected schema version {SCHEMA_VERSION}, "
                           f"got {data.get('macgates')!r}")
@@ -121,6 +301,14 @@ def design_from_mapping(data, origin: str, path: Path | None = None) -> Design:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise DesignError(f"{origin}: description: expected a string, got {_kind(description)}")
+    lib = _library(data, origin, path, library)
+    specs = data.get("datapaths", {})
+    if not isinstance(specs, dict):
+        raise DesignError(f"{origin}: datapaths: expected a mapping name -> datapath, got {_kind(specs)}")
+    datapaths = {}
+    for dname, spec in specs.items():
+        dname = _name(str(dname), f"{origin}: datapaths.{dname}")
+        datapaths[dname] = parse_datapath(dname, spec, f"{origin}: datapaths.{dname}", lib)
     items = data.get("configs")
     if not isinstance(items, list) or not items:
         raise DesignError(f"{origin}: configs: expected a non-empty list of configs, got {_kind(items)}")
@@ -128,7 +316,7 @@ def design_from_mapping(data, origin: str, path: Path | None = None) -> Design:
         raise DesignError(f"{origin}: configs: {len(items)} configs, at most {MAX_CONFIGS} allowed")
     configs, seen = [], {}
     for i, item in enumerate(items):
-        cfg = parse_config(item, f"{origin}: configs[{i}]")
+        cfg = parse_config(item, f"{origin}: configs[{i}]", datapaths)
         if cfg.name in seen:
             raise DesignError(f"{origin}: configs[{i}].name: duplicate config name '{cfg.name}' "
                               f"(first at configs[{seen[cfg.name]}])")
@@ -139,13 +327,13 @@ def design_from_mapping(data, origin: str, path: Path | None = None) -> Design:
         baseline = _string(baseline, f"{origin}: baseline")
         if baseline not in seen:
             raise DesignError(f"{origin}: baseline: '{baseline}' is not a config ({did_you_mean(seen)})")
-    return Design(name, tuple(configs), baseline, description, path)
+    return Design(name, tuple(configs), baseline, description, path, lib, datapaths)
 
 
-def load_design(path) -> Design:
-    """Load and validate a design file."""
+def load_design(path, library: Library | None = None) -> Design:
+    """Load and validate a design file (``library`` replaces its ``library`` key)."""
     path = Path(path)
-    return design_from_mapping(read_yaml(path, DesignError), str(path), path)
+    return design_from_mapping(read_yaml(path, DesignError), str(path), path, library)
 
 
 def bundled_designs() -> dict[str, Path]:
@@ -153,5 +341,5 @@ def bundled_designs() -> dict[str, Path]:
     return {p.stem: p for p in sorted(designs_dir().glob("*.yaml"))}
 
 
-def default_design() -> Design:
-    return load_design(bundled_designs()["paper_fig3"])
+def default_design(library: Library | None = None) -> Design:
+    return load_design(bundled_designs()["paper_fig3"], library)

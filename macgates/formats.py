@@ -128,6 +128,13 @@ _NAMED: dict[str, Format] = {f.name: f for f in (
     Format("bf16", "float", 16, 8, 7, bias=127, specials="ieee"),
     Format("fp32", "float", 32, 8, 23, bias=127, specials="ieee"),
 )}
+SOURCES = {
+    **{f"fp8_e{e}m{7 - e}": "whitepaper App. A (van Baalen et al. 2023)" for e in (2, 3, 4, 5)},
+    "fp16": "IEEE 754 binary16",
+    "bf16": "bfloat16 (Google Brain; IEEE-style specials)",
+    "fp32": "IEEE 754 binary32",
+}
+INT_SOURCE = "two's complement, symmetric range (quantization convention)"
 ALIASES = {f"e{e}m{7 - e}": f"fp8_e{e}m{7 - e}" for e in (2, 3, 4, 5)}
 _INT = re.compile(r"^int(\d+)$")
 
@@ -146,6 +153,15 @@ def format(name) -> Format:  # noqa: A001 - the API name the issue asks for
     if match and int(match.group(1)) in INT_BITS:
         return Format(key, "int", int(match.group(1)))
     raise FormatError(f"unknown format '{name}' ({did_you_mean(known_names())})")
+
+
+def all_formats() -> list[Format]:
+    """One of each kind of format, for listings: int2..int32 in steps, then the named ones."""
+    return [format(f"int{b}") for b in (2, 4, 8, 16, 32)] + list(_NAMED.values())
+
+
+def source_of(fmt: Format) -> str:
+    return INT_SOURCE if not fmt.is_float else SOURCES.get(fmt.name, "user-defined")
 
 
 def known_names() -> list[str]:

@@ -4,8 +4,8 @@ The accumulator is a two's-complement register as wide as the exact fixed-point 
 plus ``headroom`` bits ("FX+12": 2^12 = 4096 extreme products without overflow).
 
 * Integer products are already two's complement: sign-extend and add.
-* Floating-point products (Brunie 2017) pass a product pipe stage (register), are
-  shifted left by their exponent sum into fixed point (the product alignment shifter),
+* Floating-point products (Brunie 2017) pass a product pipe stage (a register, added
+  by the builder: :meth:`Kulisch.default_pipe`), are shifted left by their exponent sum into fixed point (the product alignment shifter),
   and are added or subtracted by their sign: the aligned magnitude is conditionally
   inverted and the sign enters the adder as its carry-in.
 """
@@ -43,31 +43,30 @@ class Kulisch:
                 f"kulisch:{product.fixed_width}")
         return self.width
 
+    def default_pipe(self, product: Product) -> bool:
+        """Figure 2 left: float inputs need a product pipe stage, integer inputs do not."""
+        return product.is_float
+
     def attach(self, dp: Datapath, product: Product) -> None:
-        """Add the accumulator's components after the multiplier."""
+        """Add the accumulator's components after the multiplier (and pipe stage)."""
         acc = self.acc_bits(product)
         dp.info.update(acc_bits=acc, product_bits=product.fixed_width)
         if product.is_float:
-            pipe = 1 + product.sig_bits + product.exp_bits
-            dp.add("product_pipe", "register", n=pipe, category="register",
-                   note="product pipe stage: sign, significand product, exponent sum")
-            dp.connect(product.sign, "product_pipe", 1)
-            dp.connect(product.sig, "product_pipe", product.sig_bits)
-            dp.connect(product.exp, "product_pipe", product.exp_bits)
             magnitude = product.fixed_width - 1
             dp.add("align", "shift_left_widening", n=product.sig_bits, k=product.shift_max,
                    category="aligner",
                    note=f"product to fixed point: << exponent sum; the {product.shift_min} "
                         f"always-zero low bits are dropped, {magnitude} magnitude bits remain")
-            dp.connect("product_pipe", "align", product.sig_bits + product.exp_bits)
+            dp.connect(product.sig, "align", product.sig_bits)
+            dp.connect(product.exp, "align", product.exp_bits)
             dp.add("negate", "cond_invert", n=magnitude, category="accumulator",
                    note="subtract negative products: invert here, +1 as the adder's carry-in")
             dp.connect("align", "negate", magnitude)
-            dp.connect("product_pipe", "negate", 1)
+            dp.connect(product.sign, "negate", 1)
             dp.add("acc_add", "adder_cin", n=acc, category="accumulator",
                    note="accumulator adder; carry-in = product sign")
             dp.connect("negate", "acc_add", magnitude)
-            dp.connect("product_pipe", "acc_add", 1)
+            dp.connect(product.sign, "acc_add", 1)
         else:
             dp.add("acc_add", "adder", n=acc, category="accumulator",
                    note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended")

@@ -11,6 +11,16 @@ FORMATS = ("text", "csv", "markdown", "json")
 _NUMERIC = ("acc_bits", "gates", "relative")
 
 
+def _numeric_columns(rows, columns) -> set:
+    """Columns to right-align: the known numeric ones, and any whose values are all numbers."""
+    out = set(_NUMERIC)
+    for c in columns:
+        values = [r[c] for r in rows]
+        if values and all(isinstance(v, (int, Fraction)) and not isinstance(v, bool) for v in values):
+            out.add(c)
+    return out
+
+
 def cell(value, column: str = "") -> str:
     if column == "relative":
         return fixed3(value)
@@ -46,19 +56,20 @@ def render(rows: list[dict], columns, fmt: str) -> str:
                 return str(v)
             return v
         return json.dumps([{c: value(r, c) for c in columns} for r in rows], indent=2) + "\n"
+    numeric = _numeric_columns(rows, columns)
     cells = [[cell(r[c], c) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     if fmt == "markdown":
         def line(values):
             return "| " + " | ".join(values) + " |"
-        rule = ["-" * (w + 1) + (":" if c in _NUMERIC else "-") for w, c in zip(widths, columns)]
+        rule = ["-" * (w + 1) + (":" if c in numeric else "-") for w, c in zip(widths, columns)]
         out = [line([c.ljust(w) for c, w in zip(columns, widths)]), "|" + "|".join(rule) + "|"]
-        out += [line([v.rjust(w) if c in _NUMERIC else v.ljust(w)
+        out += [line([v.rjust(w) if c in numeric else v.ljust(w)
                       for v, w, c in zip(row, widths, columns)]) for row in cells]
         return "\n".join(out) + "\n"
     if fmt == "text":
         def line(values):
-            return "  ".join(v.rjust(w) if c in _NUMERIC else v.ljust(w)
+            return "  ".join(v.rjust(w) if c in numeric else v.ljust(w)
                              for v, w, c in zip(values, widths, columns)).rstrip()
         out = [line(columns), line(["-" * w for w in widths])]
         out += [line(row) for row in cells]

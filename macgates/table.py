@@ -5,33 +5,43 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from .builders import accumulator as parse_accumulator, mac
-from .design import Config, Design, default_design, design_from_mapping, load_design, parse_config
-from .errors import DesignError, did_you_mean
+from dataclasses import replace
+
+from .design import Config, Design, default_design, design_from_mapping, load_design
+from .errors import DesignError, MacgatesError, did_you_mean
 from .library import Library
 
 COLUMNS = ("name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative")
 
 
-def as_design(design=None) -> Design:
-    """A Design from a Design, a path, a list of configs (mappings) or None (Figure 3)."""
+def as_design(design=None, library: Library | None = None) -> Design:
+    """A Design from a Design, a path, a list of configs (mappings) or None (Figure 3).
+    ``library``, if given, replaces the design's own library."""
     if design is None:
-        return default_design()
+        return default_design(library)
     if isinstance(design, Design):
-        return design
+        return design if library is None else replace(design, library=library)
     if isinstance(design, (str, Path)):
-        return load_design(design)
+        return load_design(design, library)
     if isinstance(design, (list, tuple)):
         items = [c if isinstance(c, dict) else _config_dict(c) for c in design]
-        return design_from_mapping({"macgates": 1, "name": "configs", "configs": items}, "configs")
+        return design_from_mapping({"macgates": 1, "name": "configs", "configs": items}, "configs",
+                                   library=library)
     raise DesignError(f"expected a design file path, a Design or a list of configs, "
                       f"got {type(design).__name__}")
 
 
 def _config_dict(cfg) -> dict:
     if isinstance(cfg, Config):
-        return {"name": cfg.name, "weights": cfg.weights, "activations": cfg.activations,
-                "accumulator": cfg.accumulator}
+        if cfg.datapath:
+            raise DesignError(f"config {cfg.name}: a custom datapath config needs its design")
+        out = {"name": cfg.name, "weights": cfg.weights, "activations": cfg.activations,
+               "accumulator": cfg.accumulator, "multiplier": cfg.multiplier}
+        if cfg.align != "swap":
+            out["align"] = cfg.align
+        if cfg.product_pipe is not None:
+            out["product_pipe"] = cfg.product_pipe
+        return out
     raise DesignError(f"a config must be a mapping or a Config, got {type(cfg).__name__}")
 
 
@@ -43,17 +53,19 @@ def rel3(gates, base) -> Fraction:
 def table_records(design=None, baseline: str | None = None,
                   library: Library | None = None) -> list[dict]:
     """The table as plain dicts (``relative`` is an exact Fraction rounded to 3 decimals)."""
-    design = as_design(design)
+    design = as_design(design, library)
     names = [c.name for c in design.configs]
     base_name = baseline or design.baseline or names[0]
     if base_name not in names:
         raise DesignError(f"{design.origin}: baseline '{base_name}' is not a config ({did_you_mean(names)})")
     rows = []
-    for cfg in design.configs:
-        dp = mac(cfg.weights, cfg.activations, cfg.accumulator, library=library)
-        acc = parse_accumulator(cfg.accumulator)
+    for i, cfg in enumerate(design.configs):
+        try:
+            dp = design.build(cfg)
+        except MacgatesError as exc:
+            raise DesignError(f"{design.origin}: configs[{i}] ({cfg.name}): {exc}") from None
         rows.append({"name": cfg.name, "weights": dp.info["weights"],
-                     "activations": dp.info["activations"], "accumulator": acc.kind,
+                     "activations": dp.info["activations"], "accumulator": dp.info["accumulator"],
                      "acc_bits": dp.info["acc_bits"], "gates": dp.gates})
     base = rows[names.index(base_name)]["gates"]
     if not base:

@@ -26,16 +26,20 @@ def test_activations_default_to_weights(tmp_path):
 
 ERRORS = [
     ("unknown_top_key", HEAD + "config: []\n",
-     "d.yaml: unknown key 'config' (valid: baseline, configs, description, macgates, name)"),
+     "d.yaml: unknown key 'config' (valid: baseline, configs, datapaths, description, library, "
+     "library_overrides, macgates, name)"),
     ("schema_version", "macgates: 2\nname: d\nconfigs: [{name: a, weights: int8}]\n",
      "d.yaml: macgates: expected schema version 1, got 2"),
     ("no_configs", HEAD + "configs: []\n",
      "d.yaml: configs: expected a non-empty list of configs, got list"),
     ("config_not_mapping", HEAD + "configs: [int8]\n",
-     "d.yaml: configs[0]: expected a mapping with keys name, weights, activations, accumulator, got str"),
+     "d.yaml: configs[0]: expected a mapping with keys name, weights, activations, accumulator, "
+     "multiplier, align, product_pipe, datapath, got str"),
     ("unknown_config_key", HEAD + "configs:\n  - {name: a, weights: int8, acumulator: fp16}\n",
-     "d.yaml: configs[0]: unknown key 'acumulator' (valid: accumulator, activations, name, weights)"),
-    ("missing_weights", HEAD + "configs:\n  - {name: a}\n", "d.yaml: configs[0]: missing key 'weights'"),
+     "d.yaml: configs[0]: unknown key 'acumulator' (valid: accumulator, activations, align, "
+     "datapath, multiplier, name, product_pipe, weights)"),
+    ("missing_weights", HEAD + "configs:\n  - {name: a}\n",
+     "d.yaml: configs[0]: missing key 'weights' (or 'datapath')"),
     ("unknown_format", HEAD + "configs:\n  - {name: a, weights: int8}\n  - {name: b, weights: fp8_e4m4}\n",
      "d.yaml: configs[1].weights: unknown format 'fp8_e4m4' (valid: "),
     ("bad_accumulator", HEAD + "configs:\n  - {name: a, weights: int8}\n  - {name: b, weights: int8}\n"

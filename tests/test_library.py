@@ -35,6 +35,13 @@ CASES = [
     ("inv", (), 0),
     ("or_reduce", (8,), 7 * OR2),
     ("and_reduce", (5,), 4 * AND2),
+    ("and_gate", (8,), 8 * AND2),
+    ("booth_encode", (8,), 4 * (2 * XOR2 + AND2)),  # 4 digits of a signed 8-bit operand
+    ("booth_encode", (5,), 3 * (2 * XOR2 + AND2)),  # ceil(5/2) = 3 digits
+    ("booth_select", (8, 8), 4 * 9 * (2 * AND2 + OR2 + XOR2)),  # 4 rows of 9 bits
+    # 4 rows x 9 bits + 4 neg bits + 3 + 2*3 sign-extension bits = 49 bits to 16 outputs:
+    # 49 - 16 + 1 = 34 FA and 4 - 1 = 3 HA
+    ("booth_reduce", (8, 8), 34 * FA + 3 * HA),
     ("register", (27,), 27 * FF),
     ("mux", (7,), 7 * MUX2),
     ("adder_cin", (14,), 14 * FA),
