@@ -98,9 +98,9 @@ class Datapath:
         """Join two components (or ports) with a ``width``-bit signal."""
         for end in (src, dst):
             if end not in self.components and end not in self.ports:
-                raise DatapathError(f"{self.name}: connect: unknown component '{end}' "
+                raise DatapathError(f"{self.name}: connection {src} -> {dst}: unknown component '{end}' "
                                     f"({did_you_mean(list(self.components) + list(self.ports))})")
-        sig = Signal(src, dst, self._width(width, f"{src}->{dst}"), name)
+        sig = Signal(src, dst, self._width(width, f"connection {src} -> {dst}"), name)
         self.signals.append(sig)
         return sig
 

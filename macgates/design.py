@@ -265,8 +265,9 @@ def parse_datapath(name: str, spec, where: str, library: Library) -> DatapathSpe
 
 
 def _strip(exc: Exception, name: str) -> str:
-    """A datapath error without the datapath-name prefix the key path already gives."""
-    return str(exc).removeprefix(f"{name}: ")
+    """A datapath error without the datapath and component names the key path gives."""
+    text = str(exc).removeprefix(f"{name}: ")
+    return re.sub(r"^component '[^']*': ", "", text)
 
 
 def _library(data, origin: str, path: Path | None, library: Library | None) -> Library:

@@ -31,7 +31,7 @@ def _flat_graph(dp: Datapath):
     return g
 
 
-def graph_text(dp: Datapath, suffix: str) -> str:
+def graph_text(dp: Datapath, suffix: str, where: str = "graph file") -> str:
     """The graph as text in the format ``suffix`` names."""
     suffix = suffix.lower()
     if suffix == ".json":
@@ -45,7 +45,7 @@ def graph_text(dp: Datapath, suffix: str) -> str:
         return "\n".join(nx.generate_graphml(_flat_graph(dp))) + "\n"
     if suffix == ".dot":
         return to_dot(dp)
-    raise DatapathError(f"graph file suffix '{suffix or '(none)'}' is not one of "
+    raise DatapathError(f"{where}: suffix '{suffix or '(none)'}' is not one of "
                         f"{', '.join(GRAPH_SUFFIXES)}")
 
 
@@ -73,7 +73,7 @@ def write_graph(dp: Datapath, path) -> Path:
     """Write the graph to ``path`` (format by suffix), atomically: on any error nothing
     is written."""
     path = Path(path)
-    text = graph_text(dp, path.suffix)
+    text = graph_text(dp, path.suffix, str(path))
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise DatapathError(f"{path}: folder {directory} does not exist")

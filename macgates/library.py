@@ -65,15 +65,20 @@ class Library:
     """A validated set of primitives and their exact costs."""
 
     def __init__(self, primitives: Mapping[str, Primitive], origin: str = "<library>", *,
-                 name: str = "", version: int = SCHEMA_VERSION, description: str = ""):
+                 name: str = "", version: int = SCHEMA_VERSION, description: str = "",
+                 where: Mapping[str, str] | None = None):
         self.primitives = dict(primitives)
         self.origin = origin
         self.name = name
         self.version = version
         self.description = description
+        # where each primitive was defined, for messages: "lib.yaml: primitives.fa", or
+        # "library_overrides.fa" for an override
+        self.where = {n: f"{origin}: primitives.{n}" for n in self.primitives}
+        self.where.update(where or {})
         self._cache: dict[tuple, object] = {}
-        _check_references(self.primitives, origin)
-        _check_cycles(self.primitives, origin)
+        _check_references(self.primitives, self.where)
+        _check_cycles(self.primitives, self.where)
         for prim in self.primitives.values():
             if not prim.params:  # constant costs are checked now, parametric ones when used
                 self.cost(prim.name)
@@ -105,6 +110,7 @@ class Library:
         if not isinstance(overrides, dict):
             raise LibraryError(f"{origin}: expected a mapping primitive -> cost formula, got {_kind(overrides)}")
         prims = dict(self.primitives)
+        where = dict(self.where)
         for name, text in overrides.items():
             name = str(name)
             if name not in prims:
@@ -116,8 +122,9 @@ class Library:
                 raise LibraryError(f"{origin}.{name}: {exc}") from None
             prims[name] = Primitive(name, old.params, formula, old.category,
                                     f"override in {origin}", old.description)
+            where[name] = f"{origin}.{name}"
         return Library(prims, f"{self.origin} with {origin}", name=self.name,
-                       version=self.version, description=self.description)
+                       version=self.version, description=self.description, where=where)
 
     # -- costs --------------------------------------------------------------------------
     def __contains__(self, name) -> bool:
@@ -168,7 +175,7 @@ class Library:
         value = exact(prim.formula.evaluate(values, self._resolve))
         if value < 0:
             shown = ", ".join(f"{k}={v}" for k, v in values.items())
-            raise LibraryError(f"{self.origin}: primitives.{prim.name}: cost {value} is negative"
+            raise LibraryError(f"{self.where[prim.name]}: cost {value} is negative"
                                f"{' for ' + shown if shown else ''}; costs must be >= 0")
         self._cache[key] = value
         return value
@@ -215,23 +222,29 @@ def _parse_primitive(name: str, spec, where: str) -> Primitive:
                      spec["source"], spec.get("description", ""))
 
 
-def _check_references(prims: Mapping[str, Primitive], origin: str) -> None:
+def _check_references(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> None:
     for prim in prims.values():
         for ref, arities in prim.formula.refs.items():
             target = prims.get(ref)
             if target is None:
                 valid = list(prim.params) + [p for p in prims if p != prim.name] + list(_formula.FUNCTIONS)
-                raise LibraryError(f"{origin}: primitives.{prim.name}.cost: unknown name '{ref}' "
+                raise LibraryError(f"{_cost_key(where[prim.name])}: unknown name '{ref}' "
                                    f"in {prim.cost_text!r} ({did_you_mean(valid)})")
             for arity in arities:
                 if arity != len(target.params):
                     usage = f"{ref}({', '.join(target.params)})" if target.params else ref
-                    raise LibraryError(f"{origin}: primitives.{prim.name}.cost: '{ref}' used with "
+                    raise LibraryError(f"{_cost_key(where[prim.name])}: '{ref}' used with "
                                        f"{arity} argument(s) in {prim.cost_text!r}; it takes "
                                        f"{len(target.params)}: write {usage}")
 
 
-def _check_cycles(prims: Mapping[str, Primitive], origin: str) -> None:
+def _cost_key(where: str) -> str:
+    """The key path of a primitive's cost formula ("...primitives.fa.cost"; an override
+    is its own key)."""
+    return where if "primitives." not in where else f"{where}.cost"
+
+
+def _check_cycles(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> None:
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
 
     def visit(name: str, path: list[str]) -> None:
@@ -240,7 +253,7 @@ def _check_cycles(prims: Mapping[str, Primitive], origin: str) -> None:
         for ref in sorted(prims[name].formula.refs):
             if state.get(ref) == 1:
                 loop = " -> ".join(path[path.index(ref):] + [ref])
-                raise LibraryError(f"{origin}: primitives.{ref}.cost: recursive definition: {loop}")
+                raise LibraryError(f"{_cost_key(where[ref])}: recursive definition: {loop}")
             if state.get(ref) is None:
                 visit(ref, path)
         path.pop()

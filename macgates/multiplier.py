@@ -77,6 +77,7 @@ def array_multiplier(dp: Datapath, n: int, m: int, *, signed: bool, note: str) -
     dp.add("pp_bits", "pp_bits", n=n, m=m, category="multiplier", note=f"{kind} partial products")
     dp.add("pp_reduce", "pp_reduce", n=n, m=m, category="multiplier", note=note)
     dp.connect("pp_bits", "pp_reduce", n * m)
+    dp.info.update(pp_rows=min(n, m), pp_bits=n * m)
     return "pp_bits", "pp_bits", "pp_reduce"
 
 
@@ -93,6 +94,7 @@ def booth_multiplier(dp: Datapath, n: int, m: int, *, signed: bool, note: str) -
     dp.add("pp_reduce", "booth_reduce", n=n, m=m, category="multiplier", note=note)
     dp.connect("booth_encode", "pp_select", 3 * rows)
     dp.connect("pp_select", "pp_reduce", rows * (n + 1))
+    dp.info.update(pp_rows=rows, pp_bits=rows * (n + 1))
     return "pp_select", "booth_encode", "pp_reduce"
 
 

@@ -206,3 +206,100 @@ def test_mixed_int_float_is_rejected_clearly():
 def test_custom_library_changes_costs():
     lib = macgates.load_library().with_overrides({"ff": "4"})
     assert macgates.mac("int8", library=lib).gates == 775 - 27 * (FF - 4)
+
+
+# -- multiplier styles ------------------------------------------------------------------
+@pytest.mark.parametrize("fmt,style,rows,bits", [
+    ("int8", "array", 8, 8 * 8),  # one row per multiplier bit
+    ("int8", "booth", 4, 4 * 9),  # ceil(8/2) radix-4 digits, rows of 8+1 bits (2X)
+    ("int16", "booth", 8, 8 * 17),
+    ("fp8_e4m3", "array", 4, 4 * 4),  # 4-bit significands
+    ("fp8_e4m3", "booth", 3, 3 * 6),  # unsigned: recoded as 5-bit signed: ceil(5/2) rows of 5+1
+])
+def test_partial_product_counts(fmt, style, rows, bits):
+    dp = macgates.mac(fmt, multiplier=style)
+    assert (dp.info["pp_rows"], dp.info["pp_bits"]) == (rows, bits)
+
+
+def test_booth_int8_by_hand():
+    dp = macgates.mac("int8", multiplier="booth")
+    encode = 4 * (2 * XOR2 + AND2)  # 4 digit encoders
+    select = 4 * 9 * (2 * AND2 + OR2 + XOR2)  # AO22 + XOR2 per bit
+    reduce = 34 * FA + 3 * HA  # 49 matrix bits -> 16 outputs
+    assert dp.gates == encode + select + reduce + ADD(27) + REG(27)
+
+
+def test_booth_wins_at_16_bits_loses_at_8():
+    for bits, booth_cheaper in ((8, False), (16, True)):
+        array = macgates.mac(f"int{bits}").gates
+        booth = macgates.mac(f"int{bits}", multiplier="booth").gates
+        assert (booth < array) == booth_cheaper
+
+
+def test_custom_multiplier_callable():
+    def wallace_like(dp, n, m, *, signed, note):
+        dp.add("pp_bits", "pp_bits", n=n, m=m, category="multiplier")
+        dp.add("tree", "adder", n=n + m, category="multiplier", note=note)
+        dp.connect("pp_bits", "tree", n * m)
+        return "pp_bits", "pp_bits", "tree"
+
+    dp = macgates.mac("int8", multiplier=wallace_like)
+    assert dp.gates == 64 * AND2 + ADD(16) + ADD(27) + REG(27)
+
+
+def test_unknown_multiplier():
+    with pytest.raises(DatapathError, match=r"unknown multiplier 'wallace' \(valid: array, booth\)"):
+        macgates.mac("int8", multiplier="wallace")
+
+
+# -- floating-point alignment styles and the product pipe --------------------------------
+def test_two_shifters_replace_the_swap():
+    swap = macgates.mac("e4m3", accumulator="fp16")
+    two = macgates.mac("e4m3", accumulator=macgates.FloatingPoint(macgates.format("fp16"), "two_shifters"))
+    gone = {"exp_equal", "sig_compare", "swap_ctl", "swap_zero_acc", "zero_gate", "inf_gate", "swap",
+            "sign_sel", "align", "sticky", "carry_mask"}
+    added = {"shift_gate", "shift_route", "align_prod", "align_acc", "sticky_prod", "sticky_acc",
+             "sum_abs", "sign_fix"}
+    assert set(swap.components) - set(two.components) == gone
+    assert set(two.components) - set(swap.components) == added
+    # fp16 window n = 13, 4 shifter stages, adder w = 14
+    assert two.components["align_acc"].cost == 13 * 4 * MUX2 - 13 * (MUX2 - AND2)
+    assert two.components["shift_route"].cost == 2 * 4 * AND2
+    assert two.components["sig_add"].cost == 15 * FA  # w + 1 bits: a signed sum
+    assert two.components["sum_abs"].cost == 15 * XOR2 + 15 * HA
+    assert two.gates > swap.gates
+
+
+def test_unknown_align():
+    with pytest.raises(DatapathError, match=r"unknown align 'three' \(valid: swap, two_shifters\)"):
+        macgates.FloatingPoint(macgates.format("fp16"), "three")
+
+
+def test_product_pipe_option():
+    # e4m3 product: sign + 8 significand bits + 5 exponent-sum bits
+    base = macgates.mac("e4m3", accumulator="fp32")
+    piped = macgates.mac("e4m3", accumulator="fp32", product_pipe=True)
+    assert piped.gates - base.gates == REG(1 + 8 + 5)
+    k = macgates.mac("e4m3")  # Kulisch: piped by default (Figure 2 left)
+    assert k.gates - macgates.mac("e4m3", product_pipe=False).gates == REG(14)
+    assert macgates.mac("int8", product_pipe=True).gates - macgates.mac("int8").gates == REG(15)
+
+
+# -- editing a built datapath ------------------------------------------------------------
+def test_swap_a_component_and_recost():
+    dp = macgates.mac("fp8_e4m3", accumulator="fp16")
+    mine = dp.copy("mine")
+    mine.replace("norm_shift", "shift_right", n=15, k=14)  # any primitive, re-costed
+    assert mine.gates - dp.gates == 14 * 4 * MUX2 - (15 * 4 * MUX2 - 14 * 2)
+    mine.remove("carry_mask")
+    assert mine.gates == dp.gates + (14 * 4 * MUX2 - (15 * 4 * MUX2 - 14 * 2)) - AND2
+    assert "carry_mask" in dp.components  # the original is untouched
+    assert all("carry_mask" not in (s.src, s.dst) for s in mine.signals)
+
+
+def test_replace_keeps_params_when_primitive_is_kept():
+    dp = macgates.mac("int8")
+    dp.replace("acc_reg", n=32)
+    assert dp.components["acc_reg"].cost == REG(32)
+    with pytest.raises(DatapathError, match="unknown component 'nope'"):
+        dp.replace("nope", n=3)

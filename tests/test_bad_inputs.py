@@ -1,0 +1,38 @@
+"""The bad-input corpus: every file in tests/data/bad/ goes through the CLI and must give
+exactly its expected one-line error, exit 2, no traceback, and write nothing.
+
+Each case is ``NAME.err`` (the expected stderr line) with ``NAME.yaml`` (the input) and
+optionally ``NAME.args`` (the command, default ``table {path}``; ``{out}`` is a fresh
+folder that must stay empty).
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BAD = Path(__file__).parent / "data" / "bad"
+CASES = sorted(p.stem for p in BAD.glob("*.err"))
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input(name, tmp_path):
+    args_file = BAD / f"{name}.args"
+    args = args_file.read_text().split() if args_file.exists() else ["table", "{path}"]
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [a.replace("{path}", f"{name}.yaml").replace("{out}", str(out)) for a in args]
+    run = subprocess.run([sys.executable, "-m", "macgates", *args], capture_output=True, text=True,
+                         cwd=BAD)
+    expected = (BAD / f"{name}.err").read_text().replace("{out}", str(out))
+    assert run.returncode == 2, run.stderr
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.splitlines()) == 1
+    assert run.stderr == expected
+    assert list(out.iterdir()) == []  # nothing written
