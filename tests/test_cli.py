@@ -100,3 +100,74 @@ def test_debug_shows_traceback(tmp_path):
 def test_version():
     out = run("--version")
     assert out.stdout.strip() == f"macgates {macgates.__version__}"
+
+
+# -- list ---------------------------------------------------------------------------------
+def test_list_formats():
+    out = run("list", "formats", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    by_name = {r["name"]: r for r in rows}
+    assert {"int8", "fp8_e4m3", "fp16", "bf16", "fp32"} <= set(by_name)
+    assert by_name["fp8_e4m3"]["max"] == "240"  # 1.875 * 2^(15-8)
+    assert by_name["fp16"]["min_positive"] == "2^-24"
+    assert "App. A" in by_name["fp8_e4m3"]["defined_in"]
+
+
+def test_list_primitives_shows_formula_and_source():
+    rows = list(csv.DictReader(io.StringIO(run("list", "primitives", "--format", "csv").stdout)))
+    adder = next(r for r in rows if r["primitive"] == "adder(n)")
+    assert adder["cost"] == "(n-1)*fa + ha" and "App. B" in adder["source"]
+    assert len(rows) == len(macgates.load_library().primitives)
+
+
+def test_list_designs():
+    rows = list(csv.DictReader(io.StringIO(run("list", "designs", "--format", "csv").stdout)))
+    assert {r["design"] for r in rows} >= {"paper_fig3", "cheap_fa", "booth_vs_array", "custom_datapath"}
+
+
+# -- show ---------------------------------------------------------------------------------
+def test_show_text_has_widths_and_subtotals():
+    out = run("show", "fp8_e4m3-fp16").stdout
+    assert out.startswith("fp8_e4m3-fp16: fp8_e4m3 -> fp16 (16-bit accumulator, array multiplier): 1166 gates")
+    assert "shift_right_logical(n=13, k=13)" in out
+    lines = {line.split()[0]: line.split()[1] for line in out.splitlines() if line[:1].isalpha()}
+    dp = macgates.mac("fp8_e4m3", accumulator="fp16")
+    for category, gates in dp.by_category().items():
+        assert lines[category] == str(gates)
+    assert lines["total"] == str(dp.gates)
+
+
+def test_show_adhoc_spec_and_json():
+    data = json.loads(run("show", "fp8_e4m3xfp8_e5m2-kulisch", "--format", "json").stdout)
+    assert data["info"]["weights"] == "fp8_e4m3" and data["info"]["activations"] == "fp8_e5m2"
+    assert data["gates"] == macgates.mac("fp8_e4m3", "fp8_e5m2").gates
+    assert {"from": "acc_reg", "to": "acc_add", "width": data["info"]["acc_bits"]} in data["signals"]
+
+
+def test_show_design_needs_config_for_graph(tmp_path):
+    out = run("show", "paper_fig3", "--graph", str(tmp_path / "g.dot"))
+    assert out.returncode == 2
+    assert out.stderr.startswith("macgates: error: --graph needs one datapath: pick one with --config")
+    assert not (tmp_path / "g.dot").exists()
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".dot", ".json"])
+def test_graph_export(tmp_path, suffix):
+    import networkx as nx
+
+    path = tmp_path / f"g{suffix}"
+    out = run("show", "paper_fig3", "--config", "fp8_e4m3-kulisch", "--graph", str(path))
+    assert out.returncode == 0, out.stderr
+    dp = macgates.mac("fp8_e4m3")
+    text = path.read_text()
+    if suffix == ".graphml":
+        g = nx.read_graphml(path)
+    elif suffix == ".json":
+        g = nx.node_link_graph(json.loads(text), edges="links")
+    else:
+        assert text.startswith('digraph "fp8_e4m3-kulisch" {')
+        assert '"acc_reg" -> "acc_add" [label="49", style=dashed];' in text
+        return
+    assert set(dp.components) <= set(g.nodes)
+    assert g.has_edge("acc_reg", "acc_add") and int(g.edges["acc_reg", "acc_add"]["width"]) == 49
+    assert sum(int(d.get("cost", 0)) for _, d in g.nodes(data=True)) == dp.gates
