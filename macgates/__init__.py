@@ -18,8 +18,26 @@ from .table import table, table_records
 
 __version__ = "0.1.0"
 
+
+def report(design=None, out_dir="reports", library=None):
+    """Write a design's charts and report.md under ``out_dir``; returns the paths written.
+    (Imports matplotlib; nothing else in macgates does.)"""
+    from .reporting import report as _report
+
+    return _report(design, out_dir, library)
+
+
+def __getattr__(name):
+    # The plotting helpers live in macgates.reporting, imported on first use so that
+    # `import macgates` and `macgates table` never import matplotlib.
+    if name in ("relative_chart", "breakdown_chart", "breakdown_table"):
+        from . import reporting
+
+        return getattr(reporting, name)
+    raise AttributeError(f"module 'macgates' has no attribute {name!r}")
+
 __all__ = [
-    "mac", "accumulator", "table", "table_records", "load_library", "format", "load_design",
+    "mac", "accumulator", "table", "report", "relative_chart", "breakdown_chart", "breakdown_table", "table_records", "load_library", "format", "load_design",
     "Datapath", "Component", "Signal", "Format", "Library", "Kulisch", "FloatingPoint",
     "Config", "Design",
     "MacgatesError", "LibraryError", "FormatError", "DesignError", "DatapathError",

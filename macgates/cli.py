@@ -40,6 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     p.set_defaults(run=_table)
 
+    p = sub.add_parser("report", help="write bar-chart reports (PNG, SVG, markdown)",
+                       description="Write, per design, a Figure-3-style chart of relative area, a "
+                                   "stacked chart of gates by category (PNG and SVG) and report.md, "
+                                   "plus index.md linking them.")
+    p.add_argument("designs", nargs="*", metavar="DESIGN.yaml", help="design files (default: all bundled)")
+    p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
+    p.add_argument("--library", metavar="PATH", help="primitive library YAML")
+    p.set_defaults(run=_report)
+
     p = sub.add_parser("list", help="list formats, primitives or bundled designs",
                        description="List the known number formats, the primitives of the library "
                                    "(with formula and source), or the bundled designs.")
@@ -73,6 +82,23 @@ def _table(args) -> str:
 
     rows = table_records(args.design, baseline=args.baseline, library=_library(args))
     return render(rows, COLUMNS, args.format)
+
+
+def _report(args) -> str:
+    from .design import bundled_designs, load_design
+    from .reporting import report, write_index
+
+    library = _library(args)
+    paths = args.designs or list(bundled_designs().values())
+    designs = [load_design(p, library) for p in paths]  # validate all before writing any
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise DesignError(f"--out {out}: exists and is not a folder")
+    written = []
+    for design in designs:
+        written += report(design, out)
+    written.append(write_index(out, designs))
+    return "".join(f"{p}\n" for p in written)
 
 
 def _list(args) -> str:

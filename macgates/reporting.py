@@ -1,0 +1,248 @@
+"""Reports: Figure-3-style charts and a markdown page per design.
+
+:func:`relative_chart` and :func:`breakdown_chart` take DataFrames (from
+:func:`macgates.table` and :func:`breakdown_table`) and return matplotlib Figures a
+notebook user can restyle. :func:`report` writes a design's charts (PNG and SVG) and its
+``report.md``. Output is deterministic: the same input gives byte-identical SVG and
+markdown (fixed SVG hash salt, no dates). Figures are made without pyplot, rendered by
+the non-interactive Agg and SVG backends, so no window ever opens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from .datapath import CATEGORIES
+from .render import fixed3, render
+from .resources import designs_dir
+from .table import COLUMNS, as_design, rel3, table_records
+
+PNG_DPI = 200
+# Fixed colours, so a series or category has the same colour in every report.
+PALETTE = ["#1f4e79", "#6aa84f", "#e69138", "#8e7cc3", "#c0504d", "#4bacc6", "#7f7f7f",
+           "#bf9000", "#a64d79", "#45818e"]
+CATEGORY_COLOURS = dict(zip(CATEGORIES, ["#1f4e79", "#4bacc6", "#6aa84f", "#e69138", "#c0504d",
+                                         "#8e7cc3", "#7f7f7f"]))
+WHITEPAPER = {"fp16": "1.53", "fp32": "2.83"}  # Figure 3 headline ratios, for comparison
+
+
+# -- data ---------------------------------------------------------------------------------
+def breakdown_table(design=None, library=None):
+    """Gates per category, one row per config: columns ``name``, the categories, ``total``."""
+    import pandas as pd
+
+    design = as_design(design, library)
+    rows = []
+    for cfg in design.configs:
+        dp = design.build(cfg)
+        cats = dp.by_category()
+        rows.append({"name": cfg.name, **{c: cats.get(c, 0) for c in CATEGORIES}, "total": dp.gates})
+    frame = pd.DataFrame(rows, columns=["name", *CATEGORIES, "total"])
+    used = [c for c in CATEGORIES if frame[c].any()]
+    return frame[["name", *used, "total"]]
+
+
+def _group(row) -> str:
+    w, a = row["weights"], row["activations"]
+    if not w:
+        return "custom"
+    return w if w == a else f"{w} × {a}"
+
+
+def _series(frame) -> list[str]:
+    """One series label per row: the accumulator, unless two configs of a group share it;
+    then the config name, less the group's format prefix."""
+    groups = [_group(r) for _, r in frame.iterrows()]
+    accs = list(frame["accumulator"])
+    if len(set(zip(groups, accs))) == len(accs):
+        return accs
+    out = []
+    for name, w in zip(frame["name"], frame["weights"]):
+        out.append(name[len(w) + 1:] if w and name.startswith(w + "-") else name)
+    return out
+
+
+# -- charts -------------------------------------------------------------------------------
+def relative_chart(frame, title: str = "", baseline: str | None = None):
+    """Grouped bars of ``relative`` (Figure 3 style): a group per input format, a colour
+    per accumulator, value labels, a dashed line at 1.0. Returns a matplotlib Figure."""
+    from matplotlib.figure import Figure
+
+    if baseline is None:
+        ones = frame.index[frame["relative"] == 1.0]
+        baseline = frame.loc[ones[0], "name"] if len(ones) else "the baseline"
+    groups = list(dict.fromkeys(_group(r) for _, r in frame.iterrows()))
+    series = _series(frame)
+    order = list(dict.fromkeys(series))
+    slots = {g: [s for s, gg in zip(series, (_group(r) for _, r in frame.iterrows())) if gg == g]
+             for g in groups}
+    per_group = max(len(v) for v in slots.values())
+    width = 0.8 / per_group
+    fig = Figure(figsize=(max(6.0, (0.45 * per_group + 0.5) * len(groups) + 3.0), 4.8),
+                 layout="constrained")
+    ax = fig.add_subplot()
+    handled = set()
+    for (_, row), s, g in zip(frame.iterrows(), series, (_group(r) for _, r in frame.iterrows())):
+        gi, members = groups.index(g), slots[g]
+        x = gi + width * (members.index(s) - (len(members) - 1) / 2)  # centred in its group
+        label = None if s in handled else s
+        handled.add(s)
+        bars = ax.bar([x], [row["relative"]], width * 0.92, color=PALETTE[order.index(s) % len(PALETTE)],
+                      label=label, edgecolor="white", linewidth=0.5)
+        ax.bar_label(bars, labels=[f"{row['relative']:.2f}"], padding=2, fontsize=8)
+    ax.axhline(1.0, linestyle="--", color="0.35", linewidth=1, zorder=0)
+    ax.set_xticks(range(len(groups)), groups)
+    ax.set_xlabel("input format (weights × activations)")
+    ax.set_ylabel(f"NAND2-equivalent gates, relative to {baseline}")
+    ax.set_ylim(0, max(frame["relative"]) * 1.1)
+    ax.set_title(title)
+    ax.legend(title="accumulator" if order == list(dict.fromkeys(frame["accumulator"])) else "config",
+              frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def breakdown_chart(frame, title: str = ""):
+    """Stacked bars of gates per category (absolute NAND2-equivalents), one bar per
+    config, from :func:`breakdown_table`. Returns a matplotlib Figure."""
+    from matplotlib.figure import Figure
+
+    cats = [c for c in frame.columns if c not in ("name", "total")]
+    fig = Figure(figsize=(max(6.0, 0.75 * len(frame) + 2.5), 5.0), layout="constrained")
+    ax = fig.add_subplot()
+    x = range(len(frame))
+    bottom = [0.0] * len(frame)
+    for cat in cats:
+        values = [float(v) for v in frame[cat]]
+        ax.bar(x, values, 0.7, bottom=bottom, label=cat, color=CATEGORY_COLOURS.get(cat, "0.5"),
+               edgecolor="white", linewidth=0.5)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    for xi, total in zip(x, frame["total"]):
+        ax.annotate(f"{total}", (xi, float(total)), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(list(x), list(frame["name"]), rotation=35, ha="right", rotation_mode="anchor")
+    ax.set_ylabel("NAND2-equivalent gates")
+    ax.set_ylim(0, max(float(t) for t in frame["total"]) * 1.12)
+    ax.set_title(title)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], title="category", frameon=False,
+              loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def save(fig, stem: Path) -> list[Path]:
+    """Write ``stem``.png (PNG_DPI) and ``stem``.svg, deterministically."""
+    import matplotlib
+
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    with matplotlib.rc_context({"svg.hashsalt": "macgates", "svg.fonttype": "path"}):
+        fig.savefig(paths[0], dpi=PNG_DPI, metadata={"Software": None})
+        fig.savefig(paths[1], metadata={"Date": None})
+    return paths
+
+
+# -- the markdown report ------------------------------------------------------------------
+def slug(design) -> str:
+    if design.path is not None:
+        return design.path.stem
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", design.name).strip("_") or "design"
+
+
+def findings(rows: list[dict], baseline: str) -> list[str]:
+    """Sentences computed from the table rows."""
+    out = []
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(_group(r), []).append(r)
+    for g, members in groups.items():
+        if len(members) < 2:
+            continue
+        best = min(members, key=lambda r: r["gates"])
+        others = ", ".join(f"{r['name']} {float(rel3(r['gates'], best['gates'])):.2f}x"
+                           for r in members if r is not best)
+        out.append(f"For {g}, {best['name']} is the cheapest ({best['gates']} gates); "
+                   f"relative to it: {others}.")
+    rest = [r for r in rows if r["name"] != baseline]
+    if rest:
+        lo = min(rest, key=lambda r: r["relative"])
+        hi = max(rest, key=lambda r: r["relative"])
+        out.append(f"Relative to {baseline}, the other configs range from {fixed3(lo['relative'])}x "
+                   f"({lo['name']}) to {fixed3(hi['relative'])}x ({hi['name']}).")
+    base = next(r for r in rows if r["name"] == baseline)
+    if (base["weights"], base["accumulator"]) == ("int8", "kulisch"):
+        e4 = {r["accumulator"]: r for r in rows
+              if (r["weights"], r["activations"]) == ("fp8_e4m3", "fp8_e4m3") and r["accumulator"] in WHITEPAPER}
+        if e4:
+            parts = [f"with an {acc.upper()} accumulator {fixed3(r['relative'])}x (whitepaper {WHITEPAPER[acc]}x)"
+                     for acc, r in sorted(e4.items())]
+            out.append(f"FP8-E4M3 costs, relative to {baseline}: {'; '.join(parts)}.")
+    return out
+
+
+def _source_lines(design) -> list[str]:
+    from . import __version__
+    import matplotlib
+
+    lib = design.library
+    digest = hashlib.sha256(repr(sorted((p.name, p.params, p.cost_text)
+                                        for p in lib.primitives.values())).encode()).hexdigest()[:12]
+    overridden = sorted(p.name for p in lib.primitives.values() if p.source.startswith("override in"))
+    if design.path is None:
+        where = "a list of configs"
+    elif design.path.resolve().parent == designs_dir().resolve():
+        where = f"designs/{design.path.name}"  # bundled: the same text wherever installed
+    else:
+        where = str(design.path)
+    lines = [
+        f"- Design: `{where}`" + (f" ({design.description})" if design.description else ""),
+        f"- Numbers: macgates {__version__}; each config is a datapath of library components "
+        "(see docs/datapaths.md); gates are NAND2 equivalents, C = sum(fan-in - 1) "
+        "(whitepaper App. B).",
+        f"- Primitive library: {lib.name or 'unnamed'} (schema version {lib.version}), "
+        f"formulas sha256 {digest}" + (f"; overridden here: {', '.join(overridden)}" if overridden else ""),
+        f"- Charts: matplotlib {matplotlib.__version__}, PNG at {PNG_DPI} dpi and SVG.",
+    ]
+    return lines
+
+
+def report(design=None, out_dir="reports", library=None) -> list[Path]:
+    """Write a design's report under ``out_dir``/<design>/; returns the written paths."""
+    design = as_design(design, library)
+    rows = table_records(design)
+    baseline = next(r["name"] for r in rows if r["relative"] == 1)
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["relative"] = [float(r["relative"]) for r in rows]
+    parts = breakdown_table(design)
+    folder = Path(out_dir) / slug(design)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = save(relative_chart(frame, design.name, baseline), folder / "relative")
+    written += save(breakdown_chart(parts, f"{design.name}: gates by category"), folder / "breakdown")
+    part_rows = parts.to_dict("records")
+    md = [f"# {design.name}", ""]
+    if design.description:
+        md += [design.description, ""]
+    md += ["Generated by `macgates report`; do not edit by hand.", "",
+           "![relative area](relative.svg)", "", render(rows, COLUMNS, "markdown"),
+           "## Findings", "", *[f"- {line}" for line in findings(rows, baseline)], "",
+           "## Gates by category", "", "![gates by category](breakdown.svg)", "",
+           render(part_rows, list(parts.columns), "markdown"),
+           "## Source of the numbers", "", *_source_lines(design), ""]
+    path = folder / "report.md"
+    path.write_text("\n".join(md))
+    return [*written, path]
+
+
+def write_index(out_dir, designs) -> Path:
+    """``out_dir``/index.md linking each design's report."""
+    lines = ["# macgates reports", "", "Generated by `macgates report`; do not edit by hand.", "",
+             "| design | configs | description |", "|---|---:|---|"]
+    for d in designs:
+        lines.append(f"| [{d.name}]({slug(d)}/report.md) | {len(d.configs)} | {d.description} |")
+    path = Path(out_dir) / "index.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

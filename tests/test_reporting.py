@@ -1,0 +1,108 @@
+"""Reports: deterministic output, committed reports not stale, charts usable from Python."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import macgates
+from macgates.design import bundled_designs
+
+REPO = Path(__file__).resolve().parent.parent
+REPORTS = REPO / "reports"
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """All bundled designs' reports, regenerated the way `macgates report` does."""
+    out = tmp_path_factory.mktemp("reports")
+    run = subprocess.run([sys.executable, "-m", "macgates", "report", "--out", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def test_report_writes_charts_and_markdown(fresh):
+    for stem in bundled_designs():
+        folder = fresh / stem
+        names = sorted(p.name for p in folder.iterdir())
+        assert names == ["breakdown.png", "breakdown.svg", "relative.png", "relative.svg", "report.md"]
+    index = (fresh / "index.md").read_text()
+    for stem in bundled_designs():
+        assert f"]({stem}/report.md)" in index
+
+
+def test_png_resolution(fresh):
+    from PIL import Image
+
+    for png in fresh.glob("*/*.png"):
+        dpi = Image.open(png).info["dpi"]
+        assert min(dpi) >= 150, png
+
+
+def test_deterministic(tmp_path):
+    a = macgates.report(None, tmp_path / "a")
+    b = macgates.report(None, tmp_path / "b")
+    for pa, pb in zip(a, b):
+        assert pa.name == pb.name
+        assert pa.read_bytes() == pb.read_bytes(), pa.name
+    svg = next(p for p in a if p.name == "relative.svg").read_text()
+    assert "<dc:date>" not in svg
+
+
+def _chart_version(markdown: str) -> str:
+    return re.search(r"Charts: matplotlib (\S+),", markdown).group(1)
+
+
+def test_committed_reports_are_current(fresh):
+    """Fails when reports/ is stale: run `macgates report` and commit the result."""
+    import matplotlib
+
+    assert (REPORTS / "index.md").read_text() == (fresh / "index.md").read_text()
+    for stem in bundled_designs():
+        committed = (REPORTS / stem / "report.md").read_text()
+        assert (fresh / stem / "report.md").read_text() == committed, f"reports/{stem} is stale"
+        if _chart_version(committed) != matplotlib.__version__:
+            continue  # another matplotlib draws other bytes; the markdown above compared the numbers
+        for svg in ("relative.svg", "breakdown.svg"):
+            assert (fresh / stem / svg).read_bytes() == (REPORTS / stem / svg).read_bytes(), \
+                f"reports/{stem}/{svg} is stale"
+
+
+def test_findings_are_computed_from_the_data(fresh):
+    text = (fresh / "paper_fig3" / "report.md").read_text()
+    t = macgates.table()
+    rel = dict(zip(t["name"], t["relative"]))
+    assert (f"with an FP16 accumulator {rel['fp8_e4m3-fp16']:.3f}x (whitepaper 1.53x); "
+            f"with an FP32 accumulator {rel['fp8_e4m3-fp32']:.3f}x (whitepaper 2.83x)") in text
+    assert "For fp8_e5m2, fp8_e5m2-fp16 is the cheapest" in text
+    assert "For int8, int8-kulisch is the cheapest (775 gates)" in text
+
+
+def test_charts_from_the_table_frame():
+    frame = macgates.table()
+    fig = macgates.relative_chart(frame, "Figure 3")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 15  # one bar per config
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["int8", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3", "fp8_e5m2"]
+    assert ax.get_ylabel() == "NAND2-equivalent gates, relative to int8-kulisch"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["kulisch", "fp16", "fp32"]
+    parts = macgates.breakdown_table()
+    assert list(parts["total"]) == list(frame["gates"])
+    assert (parts.drop(columns=["name", "total"]).sum(axis=1) == parts["total"]).all()
+    fig2 = macgates.breakdown_chart(parts)
+    assert len(fig2.axes[0].patches) == 15 * (len(parts.columns) - 2)
+
+
+def test_report_never_uses_pyplot_and_table_never_matplotlib(tmp_path):
+    code = ("import sys, macgates; macgates.report(None, sys.argv[1]); "
+            "print('matplotlib.pyplot' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_readme_shows_the_figure3_chart():
+    readme = (REPO / "README.md").read_text()
+    assert "](reports/paper_fig3/relative.png)" in readme
