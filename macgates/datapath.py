@@ -13,6 +13,7 @@ costing a datapath (``gates``, ``breakdown``) never imports networkx.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Mapping
 
 from .errors import DatapathError, did_you_mean
@@ -31,13 +32,15 @@ class Component:
     primitive: str
     params: Mapping[str, int]
     category: str
-    cost: object  # int or Fraction, exact
+    cost: object  # int or Fraction, exact: count x the primitive's cost
     note: str = ""
+    count: int = 1  # identical instances (the k lanes of a dot-product unit)
 
     @property
     def label(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.params.items())
-        return f"{self.primitive}({args})" if args else self.primitive
+        text = f"{self.primitive}({args})" if args else self.primitive
+        return f"{self.count} x {text}" if self.count != 1 else text
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,9 @@ class Datapath:
             self.library = load_library()
 
     # -- building -----------------------------------------------------------------------
-    def add(self, name: str, primitive: str, *, category: str, note: str = "", **params) -> Component:
-        """Add a component: an instance of ``primitive`` with its parameters."""
+    def add(self, name: str, primitive: str, *, category: str, note: str = "", count: int = 1,
+            **params) -> Component:
+        """Add a component: ``count`` instances of ``primitive`` with its parameters."""
         if not isinstance(name, str) or not name:
             raise DatapathError(f"component name must be a non-empty string, got {name!r}")
         if name in self.components or name in self.ports:
@@ -81,8 +85,11 @@ class Datapath:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WIDTH:
                 raise DatapathError(f"{self.name}: component '{name}': {pname}={value!r} must be a "
                                     f"whole number from 0 to {MAX_WIDTH}")
-        cost = self.library.cost(primitive, *values)
-        comp = Component(name, primitive, dict(zip(prim.params, values)), category, cost, note)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_WIDTH:
+            raise DatapathError(f"{self.name}: component '{name}': count={count!r} must be a whole "
+                                f"number from 1 to {MAX_WIDTH}")
+        cost = count * self.library.cost(primitive, *values)
+        comp = Component(name, primitive, dict(zip(prim.params, values)), category, cost, note, count)
         self.components[name] = comp
         return comp
 
@@ -119,7 +126,7 @@ class Datapath:
         del self.components[name]
         try:
             return self.add(name, primitive or old.primitive, category=category or old.category,
-                            note=old.note if note is None else note,
+                            note=old.note if note is None else note, count=old.count,
                             **(params if primitive and primitive != old.primitive else {**old.params, **params}))
         except Exception:
             self.components[name] = old
@@ -170,7 +177,7 @@ class Datapath:
     def rows(self) -> list[dict]:
         """One plain dict per component (what :meth:`breakdown` puts in a DataFrame)."""
         return [{"component": c.name, "category": c.category, "primitive": c.primitive,
-                 "params": ", ".join(f"{k}={v}" for k, v in c.params.items()),
+                 "params": ", ".join(f"{k}={v}" for k, v in c.params.items()), "count": c.count,
                  "gates": c.cost, "note": c.note} for c in self.components.values()]
 
     def breakdown(self):
@@ -178,7 +185,7 @@ class Datapath:
         import pandas as pd
 
         return pd.DataFrame(self.rows(), columns=["component", "category", "primitive", "params",
-                                                  "gates", "note"])
+                                                  "count", "gates", "note"])
 
     @property
     def graph(self):
@@ -191,13 +198,23 @@ class Datapath:
             g.add_node(pname, kind=PORT, direction=direction, width=width, cost=0)
         for comp in self.components.values():
             g.add_node(comp.name, kind="component", primitive=comp.primitive, category=comp.category,
-                       cost=comp.cost, params=dict(comp.params), note=comp.note)
+                       cost=comp.cost, params=dict(comp.params), note=comp.note, count=comp.count)
         for sig in self.signals:
             if g.has_edge(sig.src, sig.dst):
                 g.edges[sig.src, sig.dst]["width"] += sig.width
             else:
                 g.add_edge(sig.src, sig.dst, width=sig.width, signal=sig.name)
         return g
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates per operation: k for a k-term dot-product unit, else 1."""
+        return self.info.get("k", 1)
+
+    @property
+    def gates_per_mac(self):
+        """gates / k, exact (an int or a Fraction)."""
+        return exact(Fraction(self.gates) / self.macs)
 
     def __repr__(self) -> str:
         return f"<Datapath {self.name}: {len(self.components)} components, {self.gates} gates>"

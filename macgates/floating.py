@@ -77,7 +77,7 @@ class FloatWidths:
 
 
 def widths(product: Product, acc: Format) -> FloatWidths:
-    p = product.sig_bits if product.is_float else product.fixed_width - 1
+    p = product.magnitude_bits
     s = acc.man_bits + 1
     # The window must hold the product (exactly) and the accumulator plus guard and
     # round bits; what is shifted past it is the sticky bit, the adder's LSB.
@@ -90,13 +90,13 @@ def widths(product: Product, acc: Format) -> FloatWidths:
     e_max = (min(e_p[0], e_acc[0]), max(e_p[1], e_acc[1]))
     norm = (e_max[0] - w, e_max[1])
     result = (norm[0] + 1, norm[1] + 2)
-    if product.is_float:
-        # leading one of the normalized product: s - lz + (1 - bias_w - bias_a), unbiased
+    # leading one of the normalized product: exp + ulp_offset + (p - 1 - lz), unbiased
+    rebias = product.ulp_offset + p - 1 + acc.bias
+    if product.exp_bits:
         prod_exp = range_bits(product.shift_min - (p - 1), product.shift_max)
-        rebias = acc.bias + 1 - product.bias_sum
     else:
         prod_exp = 0
-        rebias = p + acc.bias  # e_p = (p - 1 + bias) - lz = (p + bias) + not(lz)
+        rebias += 1  # e_p = (p - 1 + offset + bias) - lz = (p + offset + bias) + not(lz)
     e_p_bits = range_bits(*e_p)
     cells = e_p_bits - trailing_zeros(rebias, e_p_bits)
     return FloatWidths(p, s, n_align, w, prod_exp, e_p_bits, signed_bits(*diff),
@@ -165,7 +165,7 @@ def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format)
     if not product.is_float:
         dp.add("to_signmag", "cond_negate", n=p, category="multiplier",
                note="two's-complement product to sign + magnitude")
-        dp.connect(product.sig, "to_signmag", product.fixed_width)
+        dp.connect(product.sig, "to_signmag", product.sig_bits)
         sig_src = sign_src = "to_signmag"
     dp.add("prod_lzc", "lzc", n=p, category="normalize",
            note="leading zeros of the product (subnormal or small inputs)")
@@ -176,19 +176,20 @@ def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format)
     lz_bits = ceil_log2(p)
     dp.connect("prod_lzc", "prod_norm", lz_bits)
     exp_node = "prod_lzc"
-    if product.is_float:
+    if product.exp_bits:
         dp.add("prod_exp", "subtractor", n=wd.prod_exp, category="normalize",
                note="product exponent: exponent sum - leading zeros")
         dp.connect(product.exp, "prod_exp", product.exp_bits)
         dp.connect("prod_lzc", "prod_exp", lz_bits)
         exp_node = "prod_exp"
     if wd.rebias_cells:
-        what = "" if product.is_float else " to not(lz)"
+        what = "" if product.exp_bits else " to not(lz)"
         dp.add("prod_rebias", "const_adder", n=wd.rebias_cells, category="normalize",
                note=f"add {wd.rebias}{what}: the product exponent in {acc.name} bias")
         dp.connect(exp_node, "prod_rebias", wd.prod_exp or lz_bits)
         exp_node = "prod_rebias"
-    return {"sig": "prod_norm", "sign": sign_src, "exp": exp_node, "zero": "prod_lzc"}
+    return {"sig": "prod_norm", "sign": sign_src, "exp": exp_node, "zero": "prod_lzc",
+            "special": product.special, "specials": product.specials}
 
 
 def _exponent_difference(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> None:
@@ -355,6 +356,13 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
     dp.add("overflow", "const_compare", n=wd.result, category="exception", note=f"exponent >= {top}: infinity")
     for node in ("underflow", "overflow"):
         dp.connect("round_exp", node, wd.result)
+    if prod["specials"] != "none":
+        prim = "fp_naninf_acc" if prod["specials"] == "nan_inf" else "fp_nan_acc"
+        dp.add("special_acc", prim, m=ma, category="exception",
+               note="NaN" + (" and infinity" if prod["specials"] == "nan_inf" else "") + " from the product, "
+                    "or already in the accumulator, forced into the result")
+        dp.connect(prod["special"], "special_acc", 2)
+        dp.connect("acc_inf", "special_acc", 1)
     dp.add("inf_or", "or2", category="exception", note="infinity: overflow, or it already was")
     dp.connect("overflow", "inf_or", 1)
     dp.connect("acc_inf", "inf_or", 1)
@@ -368,6 +376,8 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
            note="force zero (sign cleared) or infinity")
     dp.connect("flush_gate", "range_limit", 1)
     dp.connect("inf_or", "range_limit", 1)
+    if "special_acc" in dp.components:
+        dp.connect("special_acc", "range_limit", 2)
     dp.connect("round_exp", "range_limit", ea)
     dp.connect("round_inc", "range_limit", ma)
     dp.connect(mid["sign"], "range_limit", 1)
@@ -375,8 +385,9 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
     dp.add("acc_reg", "register", n=acc.bits, category="register", note=f"accumulator register ({acc.name})")
     dp.connect("range_limit", "acc_reg", acc.bits)
     fields = {"exp": ea, "sig": ma}
-    for node, width in (("acc_hidden", ea), ("acc_inf", ea), ("exp_diff", ea)):
-        dp.connect("acc_reg", node, width, name="feedback")
+    for node, width in (("acc_hidden", ea), ("acc_inf", ea), ("exp_diff", ea), ("special_acc", ma)):
+        if node in dp.components:
+            dp.connect("acc_reg", node, width, name="feedback")
     for node, width in mid["feedback"].items():
         exp_or_sig = "exp" if node == "exp_max" else "sig"
         dp.connect("acc_reg", node, width or fields[exp_or_sig], name="feedback")

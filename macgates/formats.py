@@ -9,12 +9,18 @@ Integers are two's complement with the symmetric range [-(2^(n-1) - 1), 2^(n-1) 
 (the quantization convention that leaves -2^(n-1) unused), so an int8 x int8 product
 needs 15 bits, the width the whitepaper gives. ``symmetric=False`` uses the full range.
 
-Floating-point formats have subnormals. ``specials`` says which codes are not numbers:
+Floating-point formats have subnormals (a format without mantissa bits, like the E8M0
+block scale, has none). ``specials`` says which codes are not numbers:
 
-* ``'none'``: the whitepaper's FP8 (App. A): no infinity, every exponent code holds
-  numbers; the one NaN code 0b1000_0000 (negative zero) is not a number but costs no
-  datapath logic in this model (it decodes as zero).
-* ``'ieee'``: IEEE 754 binary formats: the all-ones exponent is infinity / NaN.
+* ``'none'``: every code is a number. The whitepaper's FP8 (App. A) reserves one NaN
+  code, 0b1000_0000, that this model decodes as zero (the paper ignores it too); the
+  OCP MX element types FP4/FP6 have no special codes at all.
+* ``'fn'``: OCP ``float8_e4m3fn``: no infinity; the all-ones exponent holds numbers
+  except S.1111.111, which is NaN.
+* ``'ieee'``: IEEE 754 style: the all-ones exponent is infinity (mantissa 0) or NaN.
+
+Block-scaled formats (OCP MX, NVFP4) are the element format's record with
+``block_size`` elements sharing one ``scale`` (itself a Format).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from fractions import Fraction
 
 from .errors import FormatError, did_you_mean
 
-SPECIALS = ("none", "ieee")
+SPECIALS = ("none", "fn", "ieee")
 INT_BITS = range(2, 33)
 
 
@@ -41,6 +47,9 @@ class Format:
     bias: int = 0
     specials: str = "none"
     symmetric: bool = True
+    signed: bool = True
+    block_size: int = 0
+    scale: "Format | None" = None
 
     def __post_init__(self):
         if self.kind not in ("int", "float"):
@@ -48,23 +57,38 @@ class Format:
         if self.specials not in SPECIALS:
             raise FormatError(f"format {self.name}: specials must be one of {', '.join(SPECIALS)}")
         if self.kind == "float":
-            if self.exp_bits < 1 or self.man_bits < 0 or self.bits != 1 + self.exp_bits + self.man_bits:
-                raise FormatError(f"format {self.name}: bits must be 1 + exp_bits + man_bits "
+            if self.exp_bits < 1 or self.man_bits < 0 or self.bits != int(self.signed) + self.exp_bits + self.man_bits:
+                raise FormatError(f"format {self.name}: bits must be (1 if signed) + exp_bits + man_bits "
                                   f"with exp_bits >= 1")
         elif self.bits < 2 or self.exp_bits or self.man_bits:
             raise FormatError(f"format {self.name}: an integer format has bits >= 2 and no exponent")
+        if (self.block_size > 0) != (self.scale is not None):
+            raise FormatError(f"format {self.name}: a block-scaled format needs both block_size and scale")
 
     def __repr__(self) -> str:
         if self.kind == "int":
-            tail = "" if self.symmetric else ", symmetric=False"
-            return f"Format(name={self.name!r}, kind='int', bits={self.bits}{tail})"
-        return (f"Format(name={self.name!r}, kind='float', bits={self.bits}, exp_bits={self.exp_bits}, "
-                f"man_bits={self.man_bits}, bias={self.bias}, specials={self.specials!r})")
+            fields = f"name={self.name!r}, kind='int', bits={self.bits}"
+            fields += "" if self.symmetric else ", symmetric=False"
+        else:
+            fields = (f"name={self.name!r}, kind='float', bits={self.bits}, exp_bits={self.exp_bits}, "
+                      f"man_bits={self.man_bits}, bias={self.bias}, specials={self.specials!r}")
+            fields += "" if self.signed else ", signed=False"
+        if self.block_size:
+            fields += f", block_size={self.block_size}, scale={self.scale!r}"
+        return f"Format({fields})"
 
     # -- the quantities datapath widths follow from ------------------------------------
     @property
     def is_float(self) -> bool:
         return self.kind == "float"
+
+    @property
+    def is_block(self) -> bool:
+        return self.block_size > 0
+
+    @property
+    def subnormals(self) -> bool:
+        return self.is_float and self.man_bits > 0
 
     @property
     def sig_bits(self) -> int:
@@ -79,17 +103,22 @@ class Format:
         return top - 1 if self.specials == "ieee" else top
 
     @property
+    def min_exp_field(self) -> int:
+        """Smallest effective exponent: 1 (subnormals share the first binade), or 0 for a
+        format without mantissa bits (E8M0: 2^(0 - bias) is its smallest value)."""
+        return 1 if self.subnormals else 0
+
+    @property
     def exp_span(self) -> int:
-        """How many binades the significand can move across: effective exponents run from
-        1 (subnormals share the first binade) to max_exp_field."""
-        return self.max_exp_field - 1 if self.is_float else 0
+        """How many binades the significand can move across."""
+        return self.max_exp_field - self.min_exp_field if self.is_float else 0
 
     @property
     def ulp_exp_range(self) -> tuple[int, int]:
         """Exponent of the weight of the significand's LSB, smallest and largest."""
         if not self.is_float:
             return (0, 0)
-        return (1 - self.bias - self.man_bits, self.max_exp_field - self.bias - self.man_bits)
+        return (self.min_exp_field - self.bias - self.man_bits, self.max_exp_field - self.bias - self.man_bits)
 
     @property
     def normal_exp_range(self) -> tuple[int, int]:
@@ -100,7 +129,10 @@ class Format:
     def max_value(self) -> Fraction:
         if not self.is_float:
             return Fraction((1 << (self.bits - 1)) - 1)
-        return Fraction(2) ** (self.max_exp_field - self.bias) * (2 - Fraction(1, 1 << self.man_bits))
+        top = 2 - Fraction(1, 1 << self.man_bits)
+        if self.specials == "fn":  # S.1111.111 is NaN: the largest mantissa is one ulp less
+            top -= Fraction(1, 1 << self.man_bits)
+        return Fraction(2) ** (self.max_exp_field - self.bias) * top
 
     @property
     def min_positive(self) -> Fraction:
@@ -112,35 +144,99 @@ class Format:
     def min_value(self) -> Fraction:
         if not self.is_float and not self.symmetric:
             return -Fraction(1 << (self.bits - 1))
-        return -self.max_value
+        return -self.max_value if self.signed else Fraction(0)
+
+    @property
+    def dynamic_range(self) -> float:
+        """log2(largest / smallest positive value); for a block-scaled format, the element's
+        range widened by the scale's."""
+        from math import log2
+
+        own = log2(self.max_value / self.min_positive)
+        return own + (log2(self.scale.max_value / self.scale.min_positive) if self.is_block else 0)
+
+    @property
+    def precision_bits(self) -> int:
+        """Mantissa bits (floats) or magnitude bits below the leading one (integers)."""
+        return self.man_bits if self.is_float else self.bits - 2
+
+
+def _float(name, exp_bits, man_bits, bias, specials="none", signed=True) -> Format:
+    return Format(name, "float", int(signed) + exp_bits + man_bits, exp_bits, man_bits, bias,
+                  specials, signed=signed)
 
 
 def _paper_fp8(exp_bits: int) -> Format:
-    man_bits = 7 - exp_bits
     # App. A: bias 2^(e-1), subnormals, no infinity.
-    return Format(f"fp8_e{exp_bits}m{man_bits}", "float", 8, exp_bits, man_bits,
-                  bias=1 << (exp_bits - 1), specials="none")
+    return _float(f"fp8_e{exp_bits}m{7 - exp_bits}", exp_bits, 7 - exp_bits, 1 << (exp_bits - 1))
+
+
+E8M0 = _float("e8m0", 8, 0, 127, "ieee", signed=False)  # OCP MX shared scale: 2^-127..2^127, NaN
+UE4M3 = _float("ue4m3", 4, 3, 7, "fn", signed=False)  # NVFP4 block scale: unsigned E4M3
+_ELEMENTS = {f.name: f for f in (
+    _float("fp4_e2m1", 2, 1, 1),
+    _float("fp6_e2m3", 2, 3, 1),
+    _float("fp6_e3m2", 3, 2, 3),
+    _float("float8_e4m3fn", 4, 3, 7, "fn"),
+    _float("float8_e5m2", 5, 2, 15, "ieee"),
+)}
+
+
+def _block(name: str, element: Format, block: int, scale: Format) -> Format:
+    from dataclasses import replace
+
+    return replace(element, name=name, block_size=block, scale=scale)
 
 
 _NAMED: dict[str, Format] = {f.name: f for f in (
     *(_paper_fp8(e) for e in (2, 3, 4, 5)),
-    Format("fp16", "float", 16, 5, 10, bias=15, specials="ieee"),
-    Format("bf16", "float", 16, 8, 7, bias=127, specials="ieee"),
-    Format("fp32", "float", 32, 8, 23, bias=127, specials="ieee"),
+    *_ELEMENTS.values(),
+    _float("fp16", 5, 10, 15, "ieee"),
+    _float("bf16", 8, 7, 127, "ieee"),
+    _float("tf32", 8, 10, 127, "ieee"),
+    _float("fp32", 8, 23, 127, "ieee"),
+    _block("mxfp8_e4m3", _ELEMENTS["float8_e4m3fn"], 32, E8M0),
+    _block("mxfp8_e5m2", _ELEMENTS["float8_e5m2"], 32, E8M0),
+    _block("mxfp6_e2m3", _ELEMENTS["fp6_e2m3"], 32, E8M0),
+    _block("mxfp6_e3m2", _ELEMENTS["fp6_e3m2"], 32, E8M0),
+    _block("mxfp4", _ELEMENTS["fp4_e2m1"], 32, E8M0),
+    Format("mxint8", "int", 8, symmetric=False, block_size=32, scale=E8M0),
+    _block("nvfp4", _ELEMENTS["fp4_e2m1"], 16, UE4M3),
+    E8M0,
+    UE4M3,
 )}
 SOURCES = {
     **{f"fp8_e{e}m{7 - e}": "whitepaper App. A (van Baalen et al. 2023)" for e in (2, 3, 4, 5)},
+    "fp4_e2m1": "OCP Microscaling (MX) spec v1.0, element type",
+    "fp6_e2m3": "OCP Microscaling (MX) spec v1.0, element type",
+    "fp6_e3m2": "OCP Microscaling (MX) spec v1.0, element type",
+    "float8_e4m3fn": "OCP 8-bit floating point spec (OFP8), E4M3; ml_dtypes name",
+    "float8_e5m2": "OCP 8-bit floating point spec (OFP8), E5M2; ml_dtypes name",
     "fp16": "IEEE 754 binary16",
     "bf16": "bfloat16 (Google Brain; IEEE-style specials)",
+    "tf32": "NVIDIA TensorFloat-32 (E8M10)",
     "fp32": "IEEE 754 binary32",
+    "mxfp8_e4m3": "OCP MX v1.0: float8_e4m3fn x32, E8M0 scale",
+    "mxfp8_e5m2": "OCP MX v1.0: float8_e5m2 x32, E8M0 scale",
+    "mxfp6_e2m3": "OCP MX v1.0: fp6_e2m3 x32, E8M0 scale",
+    "mxfp6_e3m2": "OCP MX v1.0: fp6_e3m2 x32, E8M0 scale",
+    "mxfp4": "OCP MX v1.0: fp4_e2m1 x32, E8M0 scale",
+    "mxint8": "OCP MX v1.0: int8 x32 (full two's-complement range), E8M0 scale",
+    "nvfp4": "NVIDIA NVFP4: fp4_e2m1 x16, unsigned E4M3 scale",
+    "e8m0": "OCP MX v1.0 shared scale (power of two)",
+    "ue4m3": "NVFP4 block scale (unsigned E4M3)",
 }
 INT_SOURCE = "two's complement, symmetric range (quantization convention)"
-ALIASES = {f"e{e}m{7 - e}": f"fp8_e{e}m{7 - e}" for e in (2, 3, 4, 5)}
+ALIASES = {
+    **{f"e{e}m{7 - e}": f"fp8_e{e}m{7 - e}" for e in (2, 3, 4, 5)},
+    "fp4": "fp4_e2m1",
+    "e4m3fn": "float8_e4m3fn",
+}
 _INT = re.compile(r"^int(\d+)$")
 
 
 def format(name) -> Format:  # noqa: A001 - the API name the issue asks for
-    """Look a format up by name (``int8``, ``fp8_e4m3``, ``e4m3``, ``fp16``, ...)."""
+    """Look a format up by name (``int8``, ``fp8_e4m3``, ``e4m3``, ``fp16``, ``mxfp4``, ...)."""
     if isinstance(name, Format):
         return name
     if not isinstance(name, str):
@@ -161,7 +257,7 @@ def all_formats() -> list[Format]:
 
 
 def source_of(fmt: Format) -> str:
-    return INT_SOURCE if not fmt.is_float else SOURCES.get(fmt.name, "user-defined")
+    return INT_SOURCE if fmt.name.startswith("int") else SOURCES.get(fmt.name, "user-defined")
 
 
 def known_names() -> list[str]:

@@ -70,7 +70,13 @@ class Kulisch:
         else:
             dp.add("acc_add", "adder", n=acc, category="accumulator",
                    note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended")
-            dp.connect(product.sig, "acc_add", product.fixed_width)
+            dp.connect(product.sig, "acc_add", product.sig_bits)
+        if product.specials != "none":
+            flags = 3 if product.specials == "nan_inf" else 1
+            dp.add("special_acc", "kulisch_special", f=flags, category="exception",
+                   note="sticky NaN" + (", +inf, -inf" if flags == 3 else "") + " flags: a fixed-point "
+                        "accumulator has no code for them")
+            dp.connect(product.special, "special_acc", 2)
         dp.add("acc_reg", "register", n=acc, category="register", note="accumulator register")
         dp.connect("acc_add", "acc_reg", acc)
         dp.connect("acc_reg", "acc_add", acc, name="feedback")

@@ -2,14 +2,19 @@
 
 Every product width the accumulators use is derived here, once, in :class:`Product`.
 
-* Integer x integer: a two's-complement array multiplier (modified Baugh-Wooley). Its
-  cost in App. B terms equals the unsigned N x N array: the complemented partial-product
-  bits are NAND2 (cost 1, like AND2); the correction constant 2^N enters the spare input
-  of the first row's top full adder, and the one at 2^(2N-1) is an inverter on the MSB,
-  which costs 0 under C = sum(F_in - 1).
+* Integer x integer: a two's-complement array multiplier (modified Baugh-Wooley). For
+  N x N its cost in App. B terms equals the unsigned array: the complemented
+  partial-product bits are NAND2 (cost 1, like AND2); the correction constant 2^N takes
+  the spare input of the first row's top full adder, and the one at 2^(2N-1) is an
+  inverter on the MSB, which costs 0 under C = sum(F_in - 1). For N != M the two
+  correction constants 2^(N-1) and 2^(M-1) each turn a half adder into a full adder.
 * Float x float: decode the hidden bits and subnormal exponents, XOR the signs,
   multiply the (M+1)-bit significands with an unsigned array, add the effective
   exponents. The product is sign + magnitude + exponent.
+* Integer x float: the integer becomes sign + magnitude (a conditional negate) and
+  multiplies the float's significand; the product's exponent is the float's.
+* Inputs with special codes (OCP float8_e4m3fn's NaN; IEEE-style infinity and NaN)
+  get detection logic and product flags, which the accumulator then honours.
 """
 
 from __future__ import annotations
@@ -23,75 +28,95 @@ from .formats import Format
 
 @dataclass(frozen=True)
 class Product:
-    """What a multiplier hands to an accumulator."""
+    """What a multiplier (or a dot-product unit's adder tree) hands to an accumulator.
+
+    Its value is ``sig x 2^(exp + ulp_offset)``, ``exp`` being the exponent signal (the
+    sum of effective exponent fields, in [shift_min, shift_max]; 0 for integers).
+    """
 
     weights: Format
     activations: Format
-    encoding: str  # 'twos' (two's-complement integer) or 'signmag' (sign, magnitude, exponent)
+    encoding: str  # 'twos' (two's-complement word) or 'signmag' (sign + magnitude)
     sig_bits: int  # magnitude bits ('signmag'); the two's-complement word ('twos')
-    exp_bits: int  # width of the exponent sum, 0 for integers
-    shift_min: int  # exponent sum = left shift that places the product in fixed point
+    exp_bits: int  # width of the exponent signal, 0 if there is none
+    shift_min: int  # range of the exponent signal: the left shift into fixed point
     shift_max: int
     fixed_width: int  # two's-complement bits that hold every product exactly ("FX")
     lead_exp_range: tuple  # unbiased exponent of the leading one of a non-zero product
-    bias_sum: int  # weights bias + activations bias (0 for integers)
+    ulp_offset: int  # weight of the significand's LSB is 2^(exp + ulp_offset)
+    specials: str = "none"  # 'none', 'nan' or 'nan_inf': special flags that come along
     sign: str = ""  # node names of the outputs in the datapath
     sig: str = ""
     exp: str = ""
+    special: str = ""
 
     @property
     def is_float(self) -> bool:
         return self.encoding == "signmag"
 
+    @property
+    def magnitude_bits(self) -> int:
+        return self.sig_bits if self.encoding == "signmag" else self.sig_bits - 1
+
+
+def _operand(fmt: Format, mixed: bool) -> tuple:
+    """(magnitude bits, smallest and largest effective exponent, LSB offset) of an operand
+    of a sign-magnitude product."""
+    if fmt.is_float:
+        return fmt.sig_bits, fmt.min_exp_field, fmt.max_exp_field, -fmt.bias - fmt.man_bits
+    return (fmt.bits - 1 if fmt.symmetric else fmt.bits), 0, 0, 0
+
+
+def _specials(*fmts: Format) -> str:
+    kinds = {f.specials for f in fmts}
+    return "nan_inf" if "ieee" in kinds else "nan" if "fn" in kinds else "none"
+
 
 def product_of(weights: Format, activations: Format) -> Product:
     """The product's widths, without building anything."""
-    if weights.is_float != activations.is_float:
-        raise DatapathError(f"{weights.name} x {activations.name}: integer x floating-point "
-                            "products are not supported yet")
-    if not weights.is_float:
-        if weights.bits != activations.bits:
-            raise DatapathError(f"{weights.name} x {activations.name}: integer inputs of different "
-                                "widths are not supported yet")
+    if not weights.is_float and not activations.is_float:
         n, m = weights.bits, activations.bits
         symmetric = weights.symmetric and activations.symmetric
         fixed = n + m - 1 if symmetric else n + m
-        return Product(weights, activations, "twos", fixed, 0, 0, 0, fixed,
-                       (0, fixed - 2), 0)
-    p = weights.sig_bits + activations.sig_bits
-    lo = weights.ulp_exp_range[0] + activations.ulp_exp_range[0]
-    hi = weights.ulp_exp_range[1] + activations.ulp_exp_range[1] + p - 1
-    # Effective exponents start at 1 (subnormals), so the sum starts at 2; the fixed-point
-    # product needs the p significand bits plus the span of the sum, plus a sign.
-    smax = weights.max_exp_field + activations.max_exp_field
-    fixed = 1 + p + (smax - 2)
-    exp_bits = max(weights.exp_bits, activations.exp_bits) + 1
-    return Product(weights, activations, "signmag", p, exp_bits, 2, smax, fixed, (lo, hi),
-                   weights.bias + activations.bias)
+        return Product(weights, activations, "twos", fixed, 0, 0, 0, fixed, (0, fixed - 2), 0)
+    pw, lo_w, hi_w, off_w = _operand(weights, True)
+    pa, lo_a, hi_a, off_a = _operand(activations, True)
+    p = pw + pa
+    smin, smax = lo_w + lo_a, hi_w + hi_a
+    fixed = 1 + p + (smax - smin)
+    offset = off_w + off_a
+    lead = (smin + offset, smax + offset + p - 1)
+    return Product(weights, activations, "signmag", p, max(smax.bit_length(), 1) if smax else 0,
+                   smin, smax, fixed, lead, offset, _specials(weights, activations))
 
 
-def array_multiplier(dp: Datapath, n: int, m: int, *, signed: bool, note: str) -> tuple[str, str, str]:
+def array_multiplier(dp: Datapath, n: int, m: int, *, signed: bool, note: str, count: int = 1) -> tuple:
     """App. B's array: n*m partial-product bits, a Braun array of ripple rows.
     Returns the nodes taking the n-bit and the m-bit operand, and the product node."""
     kind = "two's-complement (Baugh-Wooley: some bits are NAND2, same cost)" if signed else "unsigned"
-    dp.add("pp_bits", "pp_bits", n=n, m=m, category="multiplier", note=f"{kind} partial products")
-    dp.add("pp_reduce", "pp_reduce", n=n, m=m, category="multiplier", note=note)
+    dp.add("pp_bits", "pp_bits", n=n, m=m, category="multiplier", note=f"{kind} partial products",
+           count=count)
+    dp.add("pp_reduce", "pp_reduce", n=n, m=m, category="multiplier", note=note, count=count)
     dp.connect("pp_bits", "pp_reduce", n * m)
+    if signed and n != m:
+        dp.add("pp_correction", "pp_correction", category="multiplier", count=count,
+               note="Baugh-Wooley constants 2^(n-1) and 2^(m-1) for n != m")
+        dp.connect("pp_correction", "pp_reduce", 2)
     dp.info.update(pp_rows=min(n, m), pp_bits=n * m)
     return "pp_bits", "pp_bits", "pp_reduce"
 
 
-def booth_multiplier(dp: Datapath, n: int, m: int, *, signed: bool, note: str) -> tuple[str, str, str]:
+def booth_multiplier(dp: Datapath, n: int, m: int, *, signed: bool, note: str, count: int = 1) -> tuple:
     """Radix-4 Booth: ceil(m/2) rows instead of m. Booth digits are signed, so unsigned
     operands are recoded one bit wider (a zero sign bit)."""
     if not signed:
         n, m = n + 1, m + 1
     rows = (m + 1) // 2
-    dp.add("booth_encode", "booth_encode", m=m, category="multiplier",
+    dp.add("booth_encode", "booth_encode", m=m, category="multiplier", count=count,
            note=f"{rows} radix-4 digits of the activation")
-    dp.add("pp_select", "booth_select", n=n, m=m, category="multiplier",
+    dp.add("pp_select", "booth_select", n=n, m=m, category="multiplier", count=count,
            note=f"{rows} rows of {n + 1} bits: 0, +-X, +-2X")
-    dp.add("pp_reduce", "booth_reduce", n=n, m=m, category="multiplier", note=note)
+    dp.add("pp_reduce", "booth_reduce", n=n, m=m, category="multiplier", note=note, count=count)
     dp.connect("booth_encode", "pp_select", 3 * rows)
     dp.connect("pp_select", "pp_reduce", rows * (n + 1))
     dp.info.update(pp_rows=rows, pp_bits=rows * (n + 1))
@@ -111,8 +136,15 @@ def multiplier_style(style):
         raise DatapathError(f"unknown multiplier '{style}' (valid: {', '.join(MULTIPLIERS)})") from None
 
 
-def build_multiplier(dp: Datapath, weights: Format, activations: Format, style="array") -> Product:
-    """Add the multiplier's components to ``dp`` and return the product description.
+def _call(build, dp, n, m, signed, note, count):
+    if count == 1:  # user callables written for scalar MACs need not know about count
+        return build(dp, n, m, signed=signed, note=note)
+    return build(dp, n, m, signed=signed, note=note, count=count)
+
+
+def build_multiplier(dp: Datapath, weights: Format, activations: Format, style="array",
+                     count: int = 1) -> Product:
+    """Add ``count`` multipliers' components to ``dp`` and return the product description.
 
     ``style`` builds the significand multiplier: ``"array"`` (App. B), ``"booth"``
     (radix-4), or a callable ``f(dp, n, m, signed=..., note=...) -> (w_node, a_node,
@@ -123,45 +155,89 @@ def build_multiplier(dp: Datapath, weights: Format, activations: Format, style="
     prod = product_of(weights, activations)
     dp.port("w", "in", weights.bits)
     dp.port("a", "in", activations.bits)
-    sw, sa = weights.sig_bits, activations.sig_bits
     if not prod.is_float:
-        w_node, a_node, last = build(dp, sw, sa, signed=True,
-                                     note=f"reduction to the {prod.fixed_width}-bit two's-complement product")
-        dp.connect("w", w_node, sw)
-        dp.connect("a", a_node, sa)
+        w_node, a_node, last = _call(build, dp, weights.bits, activations.bits, True,
+                                     f"reduction to the {prod.fixed_width}-bit two's-complement product", count)
+        dp.connect("w", w_node, weights.bits)
+        dp.connect("a", a_node, activations.bits)
         return replace(prod, sign=last, sig=last)
 
+    dp.add("sign_xor", "xor2", category="multiplier", note="product sign", count=count)
+    sources = {}
     for port, fmt, tag in (("w", weights, "w"), ("a", activations, "a")):
-        dp.add(f"decode_{tag}", "fp_decode", e=fmt.exp_bits, category="multiplier",
-               note="hidden bit and subnormal exponent (App. A)")
-        dp.connect(port, f"decode_{tag}", fmt.exp_bits)
-    dp.add("sign_xor", "xor2", category="multiplier", note="product sign")
-    dp.connect("w", "sign_xor", 1)
-    dp.connect("a", "sign_xor", 1)
-    w_node, a_node, last = build(dp, sw, sa, signed=False,
-                                 note=f"reduction to the {prod.sig_bits}-bit significand product")
-    dp.connect("w", w_node, weights.man_bits)
-    dp.connect("a", a_node, activations.man_bits)
-    dp.connect("decode_w", w_node, 1)
-    dp.connect("decode_a", a_node, 1)
-    ew = prod.exp_bits - 1
-    dp.add("exp_add", "adder", n=ew, category="multiplier",
+        dp.connect(port, "sign_xor", 1)
+        if fmt.is_float:
+            dp.add(f"decode_{tag}", "fp_decode", e=fmt.exp_bits, category="multiplier", count=count,
+                   note="hidden bit and subnormal exponent (App. A)")
+            dp.connect(port, f"decode_{tag}", fmt.exp_bits)
+            sources[tag] = (port, fmt.man_bits, f"decode_{tag}")
+        else:
+            mag = _operand(fmt, True)[0]
+            dp.add(f"magnitude_{tag}", "cond_negate", n=mag, category="multiplier", count=count,
+                   note="integer operand to sign + magnitude")
+            dp.connect(port, f"magnitude_{tag}", fmt.bits)
+            sources[tag] = (f"magnitude_{tag}", mag, None)
+    sw, sa = _operand(weights, True)[0], _operand(activations, True)[0]
+    w_node, a_node, last = _call(build, dp, sw, sa, False,
+                                 f"reduction to the {prod.sig_bits}-bit significand product", count)
+    for node, (src, width, hidden) in zip((w_node, a_node), (sources["w"], sources["a"])):
+        dp.connect(src, node, width)
+        if hidden:
+            dp.connect(hidden, node, 1)
+    exp = _exponent(dp, weights, activations, prod, count)
+    prod = replace(prod, sign="sign_xor", sig=last, exp=exp)
+    return _special_flags(dp, weights, activations, prod, count)
+
+
+def _exponent(dp: Datapath, weights: Format, activations: Format, prod: Product, count: int) -> str:
+    floats = [(f, t) for f, t in ((weights, "w"), (activations, "a")) if f.is_float]
+    if len(floats) == 1:  # integer x float: the float's effective exponent is the product's
+        return f"decode_{floats[0][1]}"
+    ew = max(weights.exp_bits, activations.exp_bits)
+    dp.add("exp_add", "adder", n=ew, category="multiplier", count=count,
            note=f"sum of effective exponents, {prod.shift_min}..{prod.shift_max}")
     dp.connect("decode_w", "exp_add", weights.exp_bits)
     dp.connect("decode_a", "exp_add", activations.exp_bits)
-    return replace(prod, sign="sign_xor", sig=last, exp="exp_add")
+    return "exp_add"
 
 
-def add_product_pipe(dp: Datapath, product: Product) -> Product:
-    """Register the product (sign, significand, exponent) and return it re-pointed at the
-    register: the pipe stage of whitepaper Figure 2."""
-    bits = product.fixed_width if not product.is_float else 1 + product.sig_bits + product.exp_bits
-    dp.add("product_pipe", "register", n=bits, category="register",
+def _special_flags(dp: Datapath, weights: Format, activations: Format, prod: Product, count: int) -> Product:
+    """Detection of special input codes and the product's NaN (and infinity) flags."""
+    if prod.specials == "none":
+        return prod
+    tags = []
+    for port, fmt, tag in (("w", weights, "w"), ("a", activations, "a")):
+        if fmt.specials == "ieee":
+            dp.add(f"special_{tag}", "fp_special_detect", e=fmt.exp_bits, m=fmt.man_bits, count=count,
+                   category="exception", note="infinity and NaN flags of the input")
+        elif fmt.specials == "fn":
+            dp.add(f"special_{tag}", "fp_nan_detect", n=fmt.exp_bits + fmt.man_bits, count=count,
+                   category="exception", note="NaN flag of the input (S.1111.111)")
+        else:
+            continue
+        dp.connect(port, f"special_{tag}", fmt.bits)
+        tags.append(tag)
+    if prod.specials == "nan_inf":
+        dp.add("special_mul", "fp_special_mul", category="exception", count=count,
+               note="product NaN (NaN in, inf x 0) and infinity flags")
+    else:
+        dp.add("special_mul", "or2", category="exception", count=count, note="product NaN flag")
+    for tag in tags:
+        dp.connect(f"special_{tag}", "special_mul", 2)
+    return replace(prod, special="special_mul")
+
+
+def add_product_pipe(dp: Datapath, product: Product, count: int = 1) -> Product:
+    """Register the product (sign, significand, exponent, special flags) and return it
+    re-pointed at the register: the pipe stage of whitepaper Figure 2."""
+    flags = {"none": 0, "nan": 1, "nan_inf": 2}[product.specials]
+    bits = (product.sig_bits + (1 if product.is_float else 0) + product.exp_bits + flags)
+    dp.add("product_pipe", "register", n=bits, category="register", count=count,
            note="product pipe stage" + (": sign, significand product, exponent sum" if product.is_float else ""))
-    if product.is_float:
-        dp.connect(product.sign, "product_pipe", 1)
-        dp.connect(product.sig, "product_pipe", product.sig_bits)
-        dp.connect(product.exp, "product_pipe", product.exp_bits)
-        return replace(product, sign="product_pipe", sig="product_pipe", exp="product_pipe")
-    dp.connect(product.sig, "product_pipe", product.fixed_width)
-    return replace(product, sign="product_pipe", sig="product_pipe")
+    for node, width in ((product.sign, 1 if product.is_float else 0), (product.sig, product.sig_bits),
+                        (product.exp, product.exp_bits), (product.special, flags)):
+        if node and width:
+            dp.connect(node, "product_pipe", width)
+    return replace(product, sign="product_pipe", sig="product_pipe",
+                   exp="product_pipe" if product.exp else "",
+                   special="product_pipe" if product.special else "")

@@ -163,7 +163,7 @@ def test_graph_edges_carry_widths_and_nodes_cost():
 def test_breakdown_frame():
     dp = macgates.mac("fp8_e4m3", accumulator="fp16")
     frame = dp.breakdown()
-    assert list(frame.columns) == ["component", "category", "primitive", "params", "gates", "note"]
+    assert list(frame.columns) == ["component", "category", "primitive", "params", "count", "gates", "note"]
     assert len(frame) == len(dp.components)
     assert frame["gates"].sum() == dp.gates
 
@@ -198,9 +198,35 @@ def test_accumulator_objects_are_arguments():
     assert c.info["acc_bits"] == 16 and c.gates > 0
 
 
-def test_mixed_int_float_is_rejected_clearly():
-    with pytest.raises(DatapathError, match="integer x floating-point products are not supported yet"):
-        macgates.mac("int8", "fp8_e4m3")
+def test_integer_times_float():
+    # int8 -> sign + 7-bit magnitude; times the 4-bit e4m3 significand; the exponent is e4m3's
+    dp = macgates.mac("int8", "fp8_e4m3", accumulator="fp32")
+    assert dp.components["magnitude_w"].params == {"n": 7}
+    assert dp.components["pp_bits"].params == {"n": 7, "m": 4}
+    assert "exp_add" not in dp.components
+    # fixed point: sign + 11 magnitude bits + the 14 binades of e4m3's effective exponent 1..15
+    k = macgates.mac("int8", "fp8_e4m3")
+    assert k.info["product_bits"] == 1 + 11 + 14
+
+
+def test_mixed_integer_widths():
+    # W4A8: a 4 x 8 Baugh-Wooley array, its two correction constants upgrading two HA to FA
+    dp = macgates.mac("int4", "int8")
+    assert dp.gates == 32 * AND2 + (3 * 7 * FA + 3 * HA) + 2 * (FA - HA) + ADD(11 + 12) + REG(11 + 12)
+
+
+def test_special_values_are_costed():
+    # OCP float8_e4m3fn has a NaN code: detect it per input, OR the flags, propagate
+    dp = macgates.mac("float8_e4m3fn", accumulator="fp32")
+    assert dp.components["special_w"].cost == 6 * AND2
+    assert dp.components["special_mul"].cost == OR2
+    assert dp.components["special_acc"].cost == 22 * OR2 + AND2 + 3 * OR2
+    # float8_e5m2 has infinities and NaNs
+    dp = macgates.mac("float8_e5m2")
+    assert dp.components["special_w"].cost == 4 * AND2 + OR2 + 2 * AND2
+    assert dp.components["special_acc"].cost == 3 * (FF + OR2) + 2 * (AND2 + OR2)
+    # the whitepaper's formats carry none of it
+    assert not any(n.startswith("special") for n in macgates.mac("fp8_e4m3").components)
 
 
 def test_custom_library_changes_costs():

@@ -61,5 +61,5 @@ def test_unknown_format_lists_known(bad):
 
 
 def test_invalid_record():
-    with pytest.raises(FormatError, match="bits must be 1 \\+ exp_bits \\+ man_bits"):
+    with pytest.raises(FormatError, match=r"bits must be \(1 if signed\) \+ exp_bits \+ man_bits"):
         Format("x", "float", 8, 4, 4, 7)

@@ -36,6 +36,19 @@ CASES = [
     ("or_reduce", (8,), 7 * OR2),
     ("and_reduce", (5,), 4 * AND2),
     ("and_gate", (8,), 8 * AND2),
+    ("pp_correction", (), 2 * (FA - HA)),
+    ("fp_special_detect", (5, 2), 4 * AND2 + 1 * OR2 + 2 * AND2),  # e5m2: all-ones exp, mantissa != 0
+    ("fp_nan_detect", (7,), 6 * AND2),  # e4m3fn: all seven bits set
+    ("fp_special_mul", (), 6 * OR2 + 3 * AND2),
+    ("fp_nan_acc", (23,), 22 * OR2 + AND2 + 3 * OR2),
+    ("fp_naninf_acc", (23,), 22 * OR2 + XOR2 + 3 * AND2 + 5 * OR2),
+    ("kulisch_special", (3,), 3 * (FF + OR2) + 2 * (AND2 + OR2)),
+    ("kulisch_special", (1,), FF + OR2),
+    # k = 4 operands of 10 bits: 2 rows of 10 FA to reach two operands, then a 10-bit adder
+    ("adder_tree", (10, 4), 2 * 10 * FA + (9 * FA + HA)),
+    ("adder_tree", (10, 2), 9 * FA + HA),  # two operands: just the adder
+    ("adder_tree", (10, 1), 0),  # one operand: nothing to add
+    ("max_tree", (6, 4), 3 * (6 * (AND2 + OR2 + AOI21) + 6 * MUX2)),
     ("booth_encode", (8,), 4 * (2 * XOR2 + AND2)),  # 4 digits of a signed 8-bit operand
     ("booth_encode", (5,), 3 * (2 * XOR2 + AND2)),  # ceil(5/2) = 3 digits
     ("booth_select", (8, 8), 4 * 9 * (2 * AND2 + OR2 + XOR2)),  # 4 rows of 9 bits
