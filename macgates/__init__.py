@@ -6,7 +6,7 @@
 1166
 """
 
-from .builders import accumulator, mac
+from .builders import accumulator, dot, mac
 from .datapath import Component, Datapath, Signal
 from .design import Config, Design, load_design
 from .errors import DatapathError, DesignError, FormatError, LibraryError, MacgatesError
@@ -14,6 +14,7 @@ from .floating import FloatingPoint
 from .formats import Format, format
 from .kulisch import Kulisch
 from .library import Library, load_library
+from .sweep import sweep
 from .table import table, table_records
 
 __version__ = "0.1.0"
@@ -37,7 +38,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'macgates' has no attribute {name!r}")
 
 __all__ = [
-    "mac", "accumulator", "table", "report", "relative_chart", "breakdown_chart", "breakdown_table", "table_records", "load_library", "format", "load_design",
+    "mac", "dot", "sweep", "accumulator", "table", "report", "relative_chart", "breakdown_chart", "breakdown_table", "table_records", "load_library", "format", "load_design",
     "Datapath", "Component", "Signal", "Format", "Library", "Kulisch", "FloatingPoint",
     "Config", "Design",
     "MacgatesError", "LibraryError", "FormatError", "DesignError", "DatapathError",

@@ -9,14 +9,17 @@ or :class:`~macgates.floating.FloatingPoint`. Strings name them: ``"kulisch"``,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from .datapath import Datapath
+from .datapath import CostSheet, Datapath
 from .errors import DatapathError
 from .floating import FloatingPoint
 from .formats import format as get_format
 from .kulisch import Kulisch
 from .library import Library
-from .multiplier import add_product_pipe, build_multiplier
+from .dot import apply_scale, check_k
+from .library import exact
+from .multiplier import add_product_pipe, build_multiplier, product_of
 
 _KULISCH = re.compile(r"^kulisch(?::(\d+))?$")
 ACCUMULATOR_HELP = "kulisch, kulisch:N (N-bit fixed point), or a float format: fp16, bf16, fp32"
@@ -49,21 +52,74 @@ def mac(weights, activations=None, accumulator="kulisch", library: Library | Non
     ``multiplier``: ``"array"`` (App. B), ``"booth"`` (radix-4) or a callable (see
     :func:`macgates.multiplier.build_multiplier`). ``product_pipe``: register the product
     before accumulating; ``None`` takes the accumulator's default (yes for a fixed-point
-    accumulator of float products, as in Figure 2; no otherwise).
+    accumulator of float products, as in Figure 2; no otherwise). This is ``dot(k=1)``.
     """
+    return dot(weights, activations, 1, accumulator, library, multiplier=multiplier,
+               product_pipe=product_pipe)
+
+
+def dot(weights, activations=None, k: int = 32, accumulator="fp32", library: Library | None = None, *,
+        multiplier="array", product_pipe: bool | None = None) -> Datapath:
+    """A k-term dot-product unit: k multipliers, an adder tree, block-scale handling for
+    block formats, one accumulation per k products (see :mod:`macgates.dot`).
+    ``.gates`` is the whole unit, ``.gates_per_mac`` = gates / k, exactly."""
     w = get_format(weights)
     a = get_format(activations) if activations is not None else w
     acc = _accumulator(accumulator)
+    check_k(k, w, a)
     if product_pipe is not None and not isinstance(product_pipe, bool):
         raise DatapathError(f"product_pipe must be true or false, got {product_pipe!r}")
-    dp = Datapath(library, name=f"{w.name}x{a.name}-{acc}" if a != w else f"{w.name}-{acc}")
-    product = build_multiplier(dp, w, a, multiplier)
-    if product_pipe if product_pipe is not None else acc.default_pipe(product):
-        product = add_product_pipe(dp, product)
-    acc.attach(dp, product)
-    dp.info.update(weights=w.name, activations=a.name, accumulator=acc.kind,
-                   multiplier=multiplier if isinstance(multiplier, str) else getattr(multiplier, "__name__", "custom"))
+    return _best(w, a, k, acc, library, multiplier, product_pipe)
+
+
+def _best(w, a, k, acc, library, multiplier, product_pipe, memo=None):
+    if k > 1 and acc.combine == "auto" and (w.is_float or a.is_float):
+        # the smallest gate count of the two ways to add k float products
+        built = [_dot(w, a, k, replace(acc, combine=c), library, multiplier, product_pipe, memo)
+                 for c in ("exact", "align")]
+        return min(built, key=lambda d: d[0] if memo is not None else d.gates)
+    return _dot(w, a, k, acc, library, multiplier, product_pipe, memo)
+
+
+def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = None):
+    """Build the unit. With ``memo`` (a dict), build it as cost-only stages, each cached by
+    its inputs, and return (gates, info) instead of a Datapath: what sweeps use."""
+    name = f"{w.name}x{a.name}-{acc}" if a != w else f"{w.name}-{acc}"
+    dp = None if memo is not None else Datapath(library, name=name if k == 1 else f"{name}-k{k}")
+    total, info = 0, {}
+
+    def stage(key, build, *args):
+        nonlocal total
+        if memo is None:
+            return build(dp, *args)
+        hit = memo.get(key)
+        if hit is None:
+            sheet = CostSheet(library, unit_costs=memo.setdefault("units", {}))
+            out = build(sheet, *args)
+            hit = memo[key] = (sheet.total, dict(sheet.info), out)
+        total += hit[0]
+        info.update(hit[1])
+        return hit[2]
+
+    pipe = product_pipe if product_pipe is not None else acc.default_pipe(product_of(w, a))
+    product = stage(("mult", w, a, multiplier, k, pipe), _multiply, w, a, multiplier, k, pipe)
+    if k > 1:
+        product = stage(("combine", acc, product, k), acc.combine_step, product, k)
+        info["combine"] = "align" if product.exp_bits else "exact"
+    if w.is_block or a.is_block:
+        product = stage(("scale", product, w, a), apply_scale, product, w, a)
+    stage(("attach", acc, product), acc.attach, product)
+    info.update(weights=w.name, activations=a.name, accumulator=acc.kind, k=k,
+                multiplier=multiplier if isinstance(multiplier, str) else getattr(multiplier, "__name__", "custom"))
+    if memo is not None:
+        return exact(total), info
+    dp.info.update(info)
     return dp
+
+
+def _multiply(dp, w, a, multiplier, k, pipe):
+    product = build_multiplier(dp, w, a, multiplier, count=k)
+    return add_product_pipe(dp, product, count=k) if pipe else product
 
 
 _accumulator = accumulator

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from . import __version__
 from .errors import DesignError, MacgatesError, did_you_mean
-from .render import FORMATS, render
+from fractions import Fraction
+
+from .render import FORMATS, fixed3, render
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--library", metavar="PATH", help="primitive library YAML")
     p.set_defaults(run=_report)
 
+    p = sub.add_parser("sweep", help="cost the cartesian product of formats, accumulators and k",
+                       description="Cost every combination of weights x activations x accumulators "
+                                   "x k and write a CSV. Invalid combinations are skipped and counted.")
+    p.add_argument("--weights", required=True, metavar="LIST", help="comma-separated format names")
+    p.add_argument("--activations", metavar="LIST", help="comma-separated format names "
+                                                          "(default: each weight format with itself)")
+    p.add_argument("--accumulators", default="fp32", metavar="LIST",
+                   help="comma-separated: kulisch, kulisch:N, fp16, bf16, fp32 (default fp32)")
+    p.add_argument("--k", default="1", metavar="LIST", help="comma-separated dot-product sizes (default 1)")
+    p.add_argument("--multiplier", default="array", choices=("array", "booth"))
+    p.add_argument("--library", metavar="PATH", help="primitive library YAML")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV")
+    p.set_defaults(run=_sweep)
+
     p = sub.add_parser("list", help="list formats, primitives or bundled designs",
                        description="List the known number formats, the primitives of the library "
                                    "(with formula and source), or the bundled designs.")
@@ -78,10 +94,10 @@ def _library(args):
 
 
 def _table(args) -> str:
-    from .table import COLUMNS, table_records
+    from .table import columns_of, table_records
 
     rows = table_records(args.design, baseline=args.baseline, library=_library(args))
-    return render(rows, COLUMNS, args.format)
+    return render(rows, columns_of(rows), args.format)
 
 
 def _report(args) -> str:
@@ -99,6 +115,36 @@ def _report(args) -> str:
         written += report(design, out)
     written.append(write_index(out, designs))
     return "".join(f"{p}\n" for p in written)
+
+
+def _split(text: str, what: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise DesignError(f"--{what}: expected a comma-separated list, got {text!r}")
+    return items
+
+
+def _sweep(args) -> str:
+    from .sweep import COLUMNS, stderr_progress, sweep_records
+
+    ks = []
+    for item in _split(args.k, "k"):
+        if not item.isdigit():
+            raise DesignError(f"--k: '{item}' is not a whole number")
+        ks.append(int(item))
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise DesignError(f"--out {out}: folder {out.parent} does not exist")
+    rows, skipped = sweep_records(_split(args.weights, "weights"),
+                                  _split(args.activations, "activations") if args.activations else None,
+                                  _split(args.accumulators, "accumulators"), ks, _library(args),
+                                  args.multiplier, stderr_progress)
+    for row in rows:
+        row["gates_per_mac"] = fixed3(round(Fraction(row["gates_per_mac"]), 3))
+    out.write_text(render(rows, COLUMNS, "csv"))
+    print(f"macgates: {len(rows)} configurations written to {out}; {len(skipped)} invalid "
+          f"combinations skipped", file=sys.stderr)
+    return ""
 
 
 def _list(args) -> str:

@@ -218,3 +218,36 @@ class Datapath:
 
     def __repr__(self) -> str:
         return f"<Datapath {self.name}: {len(self.components)} components, {self.gates} gates>"
+
+
+class CostSheet(Datapath):
+    """A Datapath that only adds up costs: no component objects, no signals, no graph.
+
+    The builders run unchanged on it; sweeps use it to cost thousands of configurations
+    a second. Unit costs are cached per (primitive, parameters) for its library.
+    """
+
+    def __init__(self, library: Library | None = None, name: str = "sheet", unit_costs: dict | None = None):
+        super().__init__(library, name)
+        self.total = 0
+        self._units = {} if unit_costs is None else unit_costs
+
+    def add(self, name, primitive, *, category, note="", count=1, **params):
+        key = (primitive, *params.items())
+        unit = self._units.get(key)
+        if unit is None:
+            unit = self.library.cost(primitive, **params)
+            self._units[key] = unit
+        self.total += count * unit
+        self.components[name] = None
+        return None
+
+    def connect(self, src, dst, width, name=""):
+        return None
+
+    def port(self, name, direction, width):
+        return None
+
+    @property
+    def gates(self):
+        return exact(self.total)

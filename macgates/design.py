@@ -30,7 +30,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .builders import accumulator as parse_accumulator, mac
+from .builders import accumulator as parse_accumulator, dot
+from .dot import check_k
 from .datapath import CATEGORIES, Datapath
 from .errors import DesignError, MacgatesError, did_you_mean
 from .floating import ALIGNS, FloatingPoint
@@ -43,7 +44,7 @@ from .yamlfile import read_yaml
 SCHEMA_VERSION = 1
 TOP_KEYS = ("macgates", "name", "description", "baseline", "library", "library_overrides",
             "configs", "datapaths")
-CONFIG_KEYS = ("name", "weights", "activations", "accumulator", "multiplier", "align",
+CONFIG_KEYS = ("name", "weights", "activations", "accumulator", "k", "multiplier", "align",
                "product_pipe", "datapath")
 DATAPATH_KEYS = ("description", "components", "connections")
 COMPONENT_KEYS = ("primitive", "category", "note")
@@ -63,6 +64,7 @@ class Config:
     align: str = "swap"
     product_pipe: bool | None = None
     datapath: str = ""
+    k: int = 1
 
     def build(self, library: Library | None = None, datapaths=None) -> Datapath:
         """The costed datapath of this config."""
@@ -71,7 +73,7 @@ class Config:
         acc = parse_accumulator(self.accumulator)
         if isinstance(acc, FloatingPoint):
             acc = replace(acc, align=self.align)
-        return mac(self.weights, self.activations or self.weights, acc, library,
+        return dot(self.weights, self.activations or self.weights, self.k, acc, library,
                    multiplier=self.multiplier, product_pipe=self.product_pipe)
 
 
@@ -198,7 +200,12 @@ def parse_config(item, where: str, datapaths=()) -> Config:
     pipe = item.get("product_pipe")
     if pipe is not None and not isinstance(pipe, bool):
         raise DesignError(f"{where}.product_pipe: expected true or false, got {_kind(pipe)} {pipe!r}")
-    return Config(name, weights, activations, acc, multiplier, align, pipe)
+    k = item.get("k", 1)
+    try:
+        check_k(k, *formats)
+    except MacgatesError as exc:
+        raise DesignError(f"{where}.k: {exc}") from None
+    return Config(name, weights, activations, acc, multiplier, align, pipe, k=k)
 
 
 def parse_datapath(name: str, spec, where: str, library: Library) -> DatapathSpec:

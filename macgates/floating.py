@@ -105,6 +105,7 @@ def widths(product: Product, acc: Format) -> FloatWidths:
 
 
 ALIGNS = ("swap", "two_shifters")
+COMBINES = ("auto", "exact", "align")
 
 
 @dataclass(frozen=True)
@@ -123,10 +124,13 @@ class FloatingPoint:
 
     format: Format
     align: str = "swap"
+    combine: str = "auto"  # dot-product units: see macgates.dot
 
     def __post_init__(self):
         if self.align not in ALIGNS:
             raise DatapathError(f"unknown align '{self.align}' (valid: {', '.join(ALIGNS)})")
+        if self.combine not in COMBINES:
+            raise DatapathError(f"unknown combine '{self.combine}' (valid: {', '.join(COMBINES)})")
 
     @property
     def kind(self) -> str:
@@ -142,6 +146,15 @@ class FloatingPoint:
         """No product pipe stage: the fewest gates (the whitepaper names the stage only
         for fixed-point accumulation)."""
         return False
+
+    def combine_step(self, dp: Datapath, product: Product, k: int) -> Product:
+        """k products to one block sum, ``exact`` or ``align`` (see :mod:`macgates.dot`);
+        ``auto`` is resolved by the builder, which tries both."""
+        from .dot import combine_fixed, combine_float
+
+        if self.combine == "exact" or not product.is_float:
+            return combine_fixed(dp, product, k) if product.is_float else combine_float(dp, product, k, self.format)
+        return combine_float(dp, product, k, self.format)
 
     def attach(self, dp: Datapath, product: Product) -> None:
         acc = self.format

@@ -47,6 +47,14 @@ class Kulisch:
         """Figure 2 left: float inputs need a product pipe stage, integer inputs do not."""
         return product.is_float
 
+    combine = "exact"
+
+    def combine_step(self, dp: Datapath, product: Product, k: int) -> Product:
+        """k products to one exact block sum (see :mod:`macgates.dot`)."""
+        from .dot import combine_fixed
+
+        return combine_fixed(dp, product, k)
+
     def attach(self, dp: Datapath, product: Product) -> None:
         """Add the accumulator's components after the multiplier (and pipe stage)."""
         acc = self.acc_bits(product)
@@ -68,9 +76,16 @@ class Kulisch:
             dp.connect("negate", "acc_add", magnitude)
             dp.connect(product.sign, "acc_add", 1)
         else:
+            src, width = product.sig, product.sig_bits
+            if product.exp_bits:  # a block sum with a shared scale exponent
+                dp.add("scale_align", "shift_left_widening", n=product.sig_bits, k=product.shift_max,
+                       category="aligner", note="block sum to fixed point: << scale exponent (sign-filled)")
+                dp.connect(product.sig, "scale_align", product.sig_bits)
+                dp.connect(product.exp, "scale_align", product.exp_bits)
+                src, width = "scale_align", product.fixed_width
             dp.add("acc_add", "adder", n=acc, category="accumulator",
                    note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended")
-            dp.connect(product.sig, "acc_add", product.sig_bits)
+            dp.connect(src, "acc_add", width)
         if product.specials != "none":
             flags = 3 if product.specials == "nan_inf" else 1
             dp.add("special_acc", "kulisch_special", f=flags, category="exception",

@@ -8,7 +8,7 @@ import json
 from fractions import Fraction
 
 FORMATS = ("text", "csv", "markdown", "json")
-_NUMERIC = ("acc_bits", "gates", "relative")
+_NUMERIC = ("acc_bits", "gates", "relative", "k", "gates_per_mac")
 
 
 def _numeric_columns(rows, columns) -> set:
@@ -24,6 +24,8 @@ def _numeric_columns(rows, columns) -> set:
 def cell(value, column: str = "") -> str:
     if column == "relative":
         return fixed3(value)
+    if isinstance(value, Fraction) and value.denominator != 1:
+        return fixed3(round(value, 3))
     return str(value)
 
 
@@ -50,8 +52,8 @@ def render(rows: list[dict], columns, fmt: str) -> str:
     if fmt == "json":
         def value(row, c):
             v = row[c]
-            if c == "relative":
-                return float(v)
+            if c in ("relative", "gates_per_mac") and isinstance(v, Fraction):
+                return float(round(v, 3))
             if isinstance(v, Fraction):
                 return str(v)
             return v

@@ -12,6 +12,13 @@ from .errors import DesignError, MacgatesError, did_you_mean
 from .library import Library
 
 COLUMNS = ("name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative")
+# designs with dot-product units (k > 1) get two more columns; relative is then per MAC
+DOT_COLUMNS = ("name", "weights", "activations", "accumulator", "k", "acc_bits", "gates",
+               "gates_per_mac", "relative")
+
+
+def columns_of(rows) -> tuple:
+    return DOT_COLUMNS if any(r.get("k", 1) > 1 for r in rows) else COLUMNS
 
 
 def as_design(design=None, library: Library | None = None) -> Design:
@@ -66,20 +73,24 @@ def table_records(design=None, baseline: str | None = None,
             raise DesignError(f"{design.origin}: configs[{i}] ({cfg.name}): {exc}") from None
         rows.append({"name": cfg.name, "weights": dp.info["weights"],
                      "activations": dp.info["activations"], "accumulator": dp.info["accumulator"],
-                     "acc_bits": dp.info["acc_bits"], "gates": dp.gates})
-    base = rows[names.index(base_name)]["gates"]
+                     "k": dp.macs, "acc_bits": dp.info["acc_bits"], "gates": dp.gates,
+                     "gates_per_mac": dp.gates_per_mac})
+    base = rows[names.index(base_name)]["gates_per_mac"]
     if not base:
         raise DesignError(f"{design.origin}: baseline '{base_name}' costs 0 gates; relative areas are undefined")
     for row in rows:
-        row["relative"] = rel3(row["gates"], base)
+        row["relative"] = rel3(row["gates_per_mac"], base)
     return rows
 
 
 def table(design=None, baseline: str | None = None, library: Library | None = None):
-    """The table as a pandas DataFrame with columns ``COLUMNS`` (``relative`` a float)."""
+    """The table as a pandas DataFrame with columns ``COLUMNS`` (``relative`` a float);
+    with dot-product units, ``DOT_COLUMNS`` (relative per MAC)."""
     import pandas as pd
 
     rows = table_records(design, baseline, library)
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(columns_of(rows)))
     frame["relative"] = [float(r["relative"]) for r in rows]
+    if "gates_per_mac" in frame:
+        frame["gates_per_mac"] = [float(r["gates_per_mac"]) for r in rows]
     return frame

@@ -34,10 +34,10 @@ ERRORS = [
      "d.yaml: configs: expected a non-empty list of configs, got list"),
     ("config_not_mapping", HEAD + "configs: [int8]\n",
      "d.yaml: configs[0]: expected a mapping with keys name, weights, activations, accumulator, "
-     "multiplier, align, product_pipe, datapath, got str"),
+     "k, multiplier, align, product_pipe, datapath, got str"),
     ("unknown_config_key", HEAD + "configs:\n  - {name: a, weights: int8, acumulator: fp16}\n",
      "d.yaml: configs[0]: unknown key 'acumulator' (valid: accumulator, activations, align, "
-     "datapath, multiplier, name, product_pipe, weights)"),
+     "datapath, k, multiplier, name, product_pipe, weights)"),
     ("missing_weights", HEAD + "configs:\n  - {name: a}\n",
      "d.yaml: configs[0]: missing key 'weights' (or 'datapath')"),
     ("unknown_format", HEAD + "configs:\n  - {name: a, weights: int8}\n  - {name: b, weights: fp8_e4m4}\n",

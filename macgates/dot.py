@@ -1,0 +1,200 @@
+"""K-term dot-product units (tensor-core style), of which a scalar MAC is the k = 1 case.
+
+``dot(weights, activations, k, accumulator)`` builds:
+
+1. k multipliers (one set of components with ``count = k``);
+2. the *combine* step, which turns the k products into one block sum, in one of two ways:
+
+   * ``exact`` (always for a fixed-point accumulator): each float product is shifted
+     into fixed point and sign-adjusted as in the scalar Kulisch MAC, then a carry-save
+     adder tree adds the k products (plus one row for the k two's-complement +1
+     corrections). The sum is exact;
+   * ``align`` (floating-point accumulators): each float product becomes two's
+     complement (p + 1 bits), the largest exponent sum is found (a max tree), every
+     product is shifted right by its distance to it into a window of max(p, S + 2) + 1
+     bits (S: the accumulator's significand), and an adder tree adds them. Bits shifted
+     below the window are dropped, as tensor cores do: the block sum is exact only to
+     the window, a documented truncation.
+
+   A floating-point accumulator takes whichever of the two costs fewer gates in total
+   (``combine="auto"``, the whitepaper's smallest-gate-count rule): ``exact`` for narrow
+   formats whose fixed-point product is short (FP4, FP6, FP8), ``align`` for wide ones
+   (BF16: a 525-bit fixed point);
+   * integer products (either accumulator): the adder tree alone;
+
+3. block-scale handling for block formats (OCP MX, NVFP4): one scale application per
+   block sum: the two E8M0 scale exponents are added and added to the block exponent;
+   NVFP4's E4M3 scales are multiplied (significands and exponents) and the block sum is
+   multiplied by the scale product's significand;
+4. one accumulation of the block sum, by the same accumulator code as the scalar MAC.
+
+With k = 1 and no block scale, steps 2 and 3 build nothing: ``dot(..., k=1)`` is
+``mac(...)``, component for component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .datapath import Datapath
+from .errors import DatapathError
+from .formats import Format
+from .formula import ceil_log2
+from .multiplier import Product
+
+MAX_K = 4096
+
+
+def check_k(k, weights: Format, activations: Format) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise DatapathError(f"k={k!r} must be a whole number from 1 to {MAX_K}")
+    for fmt in (weights, activations):
+        if fmt.is_block and k > fmt.block_size:
+            raise DatapathError(f"k={k} is larger than {fmt.name}'s block of {fmt.block_size}: a dot "
+                                "product spanning several scale blocks is not modelled")
+    return k
+
+
+def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
+    """Kulisch combine: k products to one exact two's-complement sum."""
+    growth = ceil_log2(k)
+    width = lane.fixed_width + growth
+    rows = k
+    if lane.is_float:
+        magnitude = lane.fixed_width - 1
+        dp.add("lane_align", "shift_left_widening", n=lane.sig_bits, k=lane.shift_max, category="aligner",
+               count=k, note=f"each product to fixed point: << exponent sum ({magnitude} magnitude bits)")
+        dp.connect(lane.sig, "lane_align", lane.sig_bits)
+        dp.connect(lane.exp, "lane_align", lane.exp_bits)
+        dp.add("lane_negate", "cond_invert", n=magnitude, category="accumulator", count=k,
+               note="negative products inverted; their +1s are one more row of the tree")
+        dp.connect("lane_align", "lane_negate", magnitude)
+        dp.connect(lane.sign, "lane_negate", 1)
+        src, rows = "lane_negate", k + 1
+    else:
+        src = lane.sig
+    dp.add("sum_tree", "adder_tree", n=width, k=rows, category="accumulator",
+           note=f"{k} products" + (" and their sign corrections" if rows > k else "") + f", {width} bits")
+    dp.connect(src, "sum_tree", width)
+    special = _or_flags(dp, lane, k)
+    return replace(lane, encoding="twos", sig_bits=width, exp_bits=0, shift_min=0, shift_max=0,
+                   fixed_width=width, lead_exp_range=(lane.lead_exp_range[0], lane.lead_exp_range[1] + growth),
+                   ulp_offset=lane.ulp_offset + lane.shift_min,  # the fixed point's LSB weight
+                   sign="sum_tree", sig="sum_tree", exp="", special=special)
+
+
+def combine_float(dp: Datapath, lane: Product, k: int, acc: Format) -> Product:
+    """Floating-point combine: align k products to the largest exponent, add them."""
+    growth = ceil_log2(k)
+    if not lane.is_float:  # integer products: exact fixed-point sum
+        width = lane.fixed_width + growth
+        dp.add("sum_tree", "adder_tree", n=width, k=k, category="accumulator",
+               note=f"{k} integer products, {width} bits")
+        dp.connect(lane.sig, "sum_tree", lane.sig_bits)
+        return replace(lane, sig_bits=width, fixed_width=width,
+                       lead_exp_range=(lane.lead_exp_range[0], lane.lead_exp_range[1] + growth),
+                       sign="sum_tree", sig="sum_tree")
+    p = lane.sig_bits
+    window = max(p, acc.man_bits + 3) + 1  # sign + the accumulator's significand, guard, round
+    guard = window - (p + 1)
+    stages = ceil_log2(window + 1)
+    e = lane.exp_bits
+    dp.add("to_twos", "cond_negate", n=p, category="aligner", count=k,
+           note=f"each product to {p + 1}-bit two's complement")
+    dp.connect(lane.sig, "to_twos", p)
+    dp.connect(lane.sign, "to_twos", 1)
+    dp.add("exp_max_tree", "max_tree", n=e, k=k, category="aligner",
+           note=f"largest of the {k} exponent sums")
+    dp.connect(lane.exp, "exp_max_tree", e)
+    dp.add("lane_diff", "subtractor", n=e, category="aligner", count=k,
+           note="distance of each product to the largest exponent")
+    dp.connect("exp_max_tree", "lane_diff", e)
+    dp.connect(lane.exp, "lane_diff", e)
+    shift_src = "lane_diff"
+    if e > stages:
+        dp.add("lane_clamp", "shift_clamp", n=e, l=stages, category="aligner", count=k,
+               note=f"a product more than {window} bits below the largest one is dropped")
+        dp.connect("lane_diff", "lane_clamp", e)
+        shift_src = "lane_clamp"
+    dp.add("lane_align", "shift_right", n=window, k=window, category="aligner", count=k,
+           note=f"arithmetic >> into a {window}-bit window; bits below it are dropped")
+    dp.connect("to_twos", "lane_align", p + 1)
+    dp.connect(shift_src, "lane_align", stages)
+    width = window + growth
+    dp.add("sum_tree", "adder_tree", n=width, k=k, category="accumulator",
+           note=f"{k} aligned products, {width} bits")
+    dp.connect("lane_align", "sum_tree", window)
+    special = _or_flags(dp, lane, k)
+    return replace(lane, encoding="twos", sig_bits=width, fixed_width=lane.fixed_width + growth,
+                   lead_exp_range=(lane.lead_exp_range[0] - guard, lane.lead_exp_range[1] + growth),
+                   ulp_offset=lane.ulp_offset - guard, sign="sum_tree", sig="sum_tree",
+                   exp="exp_max_tree", special=special)
+
+
+def _or_flags(dp: Datapath, lane: Product, k: int) -> str:
+    """The k lanes' NaN (and infinity) flags ORed together."""
+    if lane.specials == "none" or k == 1:
+        return lane.special
+    flags = 2 if lane.specials == "nan_inf" else 1
+    dp.add("special_tree", "or_reduce", n=k, count=flags, category="exception",
+           note="any lane NaN" + (" / infinite" if flags == 2 else ""))
+    dp.connect(lane.special, "special_tree", k * flags)
+    return "special_tree"
+
+
+def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Format) -> Product:
+    """One block-scale application: the block sum times the operands' shared scales."""
+    scales = [f.scale for f in (weights, activations) if f.is_block]
+    if not scales:
+        return block
+    if len(scales) == 2 and scales[0] != scales[1]:
+        raise DatapathError(f"{weights.name} x {activations.name}: block scales {scales[0].name} and "
+                            f"{scales[1].name} differ")
+    scale = scales[0]
+    n = len(scales)
+    lo, hi = n * scale.min_exp_field, n * scale.max_exp_field
+    offset = -n * (scale.bias + scale.man_bits)
+    sig, sig_bits, exp_src = block.sig, block.sig_bits, ""
+    if scale.man_bits:  # NVFP4: E4M3 scales have significands to multiply
+        dp.add("scale_decode", "fp_decode", e=scale.exp_bits, count=n, category="multiplier",
+               note="hidden bit and subnormal exponent of each block scale")
+        s = scale.sig_bits
+        if n == 2:
+            dp.add("scale_pp", "pp_bits", n=s, m=s, category="multiplier", note="scale x scale")
+            dp.add("scale_reduce", "pp_reduce", n=s, m=s, category="multiplier")
+            dp.connect("scale_decode", "scale_pp", 2 * s)
+            dp.connect("scale_pp", "scale_reduce", s * s)
+            scale_sig, ssig = "scale_reduce", 2 * s
+        else:
+            scale_sig, ssig = "scale_decode", s
+        dp.add("scale_apply_pp", "pp_bits", n=sig_bits, m=ssig, category="multiplier",
+               note="block sum x scale significand")
+        dp.add("scale_apply", "pp_reduce", n=sig_bits, m=ssig, category="multiplier")
+        dp.connect(sig, "scale_apply_pp", sig_bits)
+        dp.connect(scale_sig, "scale_apply_pp", ssig)
+        dp.connect("scale_apply_pp", "scale_apply", sig_bits * ssig)
+        sig, sig_bits = "scale_apply", sig_bits + ssig
+        exp_src = "scale_decode"
+    sbits = max(hi.bit_length(), 1)
+    if n == 2:
+        dp.add("scale_add", "adder", n=scale.exp_bits, category="multiplier",
+               note="sum of the two shared scale exponents")
+        dp.connect(exp_src or "w", "scale_add", scale.exp_bits)
+        dp.connect(exp_src or "a", "scale_add", scale.exp_bits)
+        exp_src = "scale_add"
+    elif not exp_src:
+        exp_src = "w" if weights.is_block else "a"
+    smin, smax = block.shift_min + lo, block.shift_max + hi
+    exp_bits = max(smax.bit_length(), 1)
+    if block.exp_bits:
+        dp.add("scale_exp", "adder", n=max(block.exp_bits, sbits), category="multiplier",
+               note="block exponent + scale exponent")
+        dp.connect(block.exp, "scale_exp", block.exp_bits)
+        dp.connect(exp_src, "scale_exp", sbits)
+        exp_src = "scale_exp"
+    grow = sig_bits - block.sig_bits
+    lead = (block.lead_exp_range[0] + lo + offset, block.lead_exp_range[1] + hi + offset + grow)
+    return replace(block, sig_bits=sig_bits, exp_bits=exp_bits, shift_min=smin, shift_max=smax,
+                   fixed_width=block.fixed_width + grow + (hi - lo), lead_exp_range=lead,
+                   ulp_offset=block.ulp_offset + offset, sig=sig,
+                   sign=block.sign if block.is_float else sig, exp=exp_src)
