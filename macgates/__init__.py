@@ -31,14 +31,14 @@ def report(design=None, out_dir="reports", library=None):
 def __getattr__(name):
     # The plotting helpers live in macgates.reporting, imported on first use so that
     # `import macgates` and `macgates table` never import matplotlib.
-    if name in ("relative_chart", "breakdown_chart", "breakdown_table"):
+    if name in ("relative_chart", "breakdown_chart", "breakdown_table", "pareto_chart"):
         from . import reporting
 
         return getattr(reporting, name)
     raise AttributeError(f"module 'macgates' has no attribute {name!r}")
 
 __all__ = [
-    "mac", "dot", "sweep", "accumulator", "table", "report", "relative_chart", "breakdown_chart", "breakdown_table", "table_records", "load_library", "format", "load_design",
+    "mac", "dot", "sweep", "accumulator", "table", "report", "relative_chart", "breakdown_chart", "breakdown_table", "pareto_chart", "table_records", "load_library", "format", "load_design",
     "Datapath", "Component", "Signal", "Format", "Library", "Kulisch", "FloatingPoint",
     "Config", "Design",
     "MacgatesError", "LibraryError", "FormatError", "DesignError", "DatapathError",

@@ -66,13 +66,13 @@ def dot(weights, activations=None, k: int = 32, accumulator="fp32", library: Lib
     w = get_format(weights)
     a = get_format(activations) if activations is not None else w
     acc = _accumulator(accumulator)
-    check_k(k, w, a)
     if product_pipe is not None and not isinstance(product_pipe, bool):
         raise DatapathError(f"product_pipe must be true or false, got {product_pipe!r}")
     return _best(w, a, k, acc, library, multiplier, product_pipe)
 
 
 def _best(w, a, k, acc, library, multiplier, product_pipe, memo=None):
+    check_k(k, w, a)
     if k > 1 and acc.combine == "auto" and (w.is_float or a.is_float):
         # the smallest gate count of the two ways to add k float products
         built = [_dot(w, a, k, replace(acc, combine=c), library, multiplier, product_pipe, memo)

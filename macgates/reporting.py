@@ -58,6 +58,9 @@ def _series(frame) -> list[str]:
     accs = list(frame["accumulator"])
     if len(set(zip(groups, accs))) == len(accs):
         return accs
+    if "k" in frame and len(set(zip(groups, accs, frame["k"]))) == len(accs):
+        label = (lambda acc, k: f"K={k}") if len(set(accs)) == 1 else (lambda acc, k: f"{acc}, K={k}")
+        return [label(acc, k) for acc, k in zip(accs, frame["k"])]
     out = []
     for name, w in zip(frame["name"], frame["weights"]):
         out.append(name[len(w) + 1:] if w and name.startswith(w + "-") else name)
@@ -80,7 +83,7 @@ def relative_chart(frame, title: str = "", baseline: str | None = None):
              for g in groups}
     per_group = max(len(v) for v in slots.values())
     width = 0.8 / per_group
-    fig = Figure(figsize=(max(6.0, (0.45 * per_group + 0.5) * len(groups) + 3.0), 4.8),
+    fig = Figure(figsize=(min(16.0, max(6.0, (0.45 * per_group + 0.5) * len(groups) + 3.0)), 4.8),
                  layout="constrained")
     ax = fig.add_subplot()
     handled = set()
@@ -93,12 +96,14 @@ def relative_chart(frame, title: str = "", baseline: str | None = None):
                       label=label, edgecolor="white", linewidth=0.5)
         ax.bar_label(bars, labels=[f"{row['relative']:.2f}"], padding=2, fontsize=8)
     ax.axhline(1.0, linestyle="--", color="0.35", linewidth=1, zorder=0)
-    ax.set_xticks(range(len(groups)), groups)
+    ax.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 8 else 0,
+                  ha="right" if len(groups) > 8 else "center", rotation_mode="anchor")
     ax.set_xlabel("input format (weights × activations)")
     ax.set_ylabel(f"NAND2-equivalent gates, relative to {baseline}")
     ax.set_ylim(0, max(frame["relative"]) * 1.1)
     ax.set_title(title)
-    ax.legend(title="accumulator" if order == list(dict.fromkeys(frame["accumulator"])) else "config",
+    ax.legend(title="accumulator" if order == list(dict.fromkeys(frame["accumulator"])) else
+              "unit" if order[0].startswith(("K=", frame["accumulator"].iloc[0] + ", K=")) else "config",
               frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -130,6 +135,65 @@ def breakdown_chart(frame, title: str = ""):
     ax.legend(handles[::-1], labels[::-1], title="category", frameon=False,
               loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def _axes_values(frame):
+    """Per row: (label, gates per MAC, dynamic range, precision) of the narrower input."""
+    from .formats import format as get_format
+
+    out = []
+    for _, r in frame.iterrows():
+        if not r["weights"]:
+            continue  # a custom datapath has no formats to place
+        fmts = [get_format(r["weights"]), get_format(r["activations"])]
+        per_mac = float(r["gates_per_mac"]) if "gates_per_mac" in r else float(r["gates"])
+        label = r["name"] if "name" in r else (
+            f"{r['weights']}" + (f"x{r['activations']}" if r["activations"] != r["weights"] else "")
+            + f"-{r['accumulator']}-k{r['k']}")
+        out.append((label, per_mac, min(f.dynamic_range for f in fmts), min(f.precision_bits for f in fmts)))
+    return out
+
+
+def pareto_front(points: list[tuple]) -> set:
+    """Indices of points no other point beats: as cheap or cheaper and as good or better,
+    strictly in one. ``points`` are (cost, quality)."""
+    front = set()
+    for i, (c, q) in enumerate(points):
+        if not any((c2 <= c and q2 >= q) and (c2 < c or q2 > q) for j, (c2, q2) in enumerate(points) if j != i):
+            front.add(i)
+    return front
+
+
+def pareto_chart(frame, title: str = ""):
+    """Gates per MAC against dynamic range (log2 max/min positive) and against precision
+    (mantissa bits), the Pareto front highlighted, points labelled. Takes the DataFrame of
+    :func:`macgates.table` or :func:`macgates.sweep`; returns a matplotlib Figure."""
+    from matplotlib.figure import Figure
+
+    values = _axes_values(frame)
+    fig = Figure(figsize=(12.0, 5.0), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, index, xlabel in ((axes[0], 2, "dynamic range of the narrower input, log2(max / min positive)"),
+                              (axes[1], 3, "precision of the narrower input, mantissa bits")):
+        pts = [(v[1], v[index]) for v in values]
+        front = pareto_front(pts)
+        xs = [p[1] for p in pts]
+        ys = [p[0] for p in pts]
+        ax.scatter(xs, ys, s=18, color="0.6", zorder=2, label="configs")
+        best = sorted((pts[i][1], pts[i][0]) for i in front)
+        ax.plot([b[0] for b in best], [b[1] for b in best], color=PALETTE[2], linewidth=1.5,
+                marker="o", markersize=6, zorder=3, label="Pareto front")
+        if len(values) <= 40:
+            for i, v in enumerate(values):
+                ax.annotate(v[0], (xs[i], ys[i]), xytext=(3, 3), textcoords="offset points", fontsize=6,
+                            color="black" if i in front else "0.45")
+        ax.set_xlabel(xlabel)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_ylabel("NAND2-equivalent gates per MAC")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    fig.suptitle(title)
     return fig
 
 
@@ -222,6 +286,9 @@ def report(design=None, out_dir="reports", library=None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = save(relative_chart(frame, design.name, baseline), folder / "relative")
     written += save(breakdown_chart(parts, f"{design.name}: gates by category"), folder / "breakdown")
+    if len(_axes_values(frame)) >= 2:
+        written += save(pareto_chart(frame, f"{design.name}: cost against range and precision"),
+                        folder / "pareto")
     part_rows = parts.to_dict("records")
     md = [f"# {design.name}", ""]
     if design.description:
@@ -230,6 +297,7 @@ def report(design=None, out_dir="reports", library=None) -> list[Path]:
            "![relative area](relative.svg)", "", render(rows, columns_of(rows), "markdown"),
            "## Findings", "", *[f"- {line}" for line in findings(rows, baseline)], "",
            "## Gates by category", "", "![gates by category](breakdown.svg)", "",
+           *(["![Pareto](pareto.svg)", ""] if any(p.name == "pareto.svg" for p in written) else []),
            render(part_rows, list(parts.columns), "markdown"),
            "## Source of the numbers", "", *_source_lines(design), ""]
     path = folder / "report.md"

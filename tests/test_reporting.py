@@ -28,7 +28,10 @@ def test_report_writes_charts_and_markdown(fresh):
     for stem in bundled_designs():
         folder = fresh / stem
         names = sorted(p.name for p in folder.iterdir())
-        assert names == ["breakdown.png", "breakdown.svg", "relative.png", "relative.svg", "report.md"]
+        charts = ["breakdown.png", "breakdown.svg", "relative.png", "relative.svg", "report.md"]
+        assert names in (charts, sorted(charts + ["pareto.png", "pareto.svg"]))
+        if "pareto.svg" in names:
+            assert "![Pareto](pareto.svg)" in (folder / "report.md").read_text()
     index = (fresh / "index.md").read_text()
     for stem in bundled_designs():
         assert f"]({stem}/report.md)" in index
@@ -66,9 +69,9 @@ def test_committed_reports_are_current(fresh):
         assert (fresh / stem / "report.md").read_text() == committed, f"reports/{stem} is stale"
         if _chart_version(committed) != matplotlib.__version__:
             continue  # another matplotlib draws other bytes; the markdown above compared the numbers
-        for svg in ("relative.svg", "breakdown.svg"):
-            assert (fresh / stem / svg).read_bytes() == (REPORTS / stem / svg).read_bytes(), \
-                f"reports/{stem}/{svg} is stale"
+        for svg in (fresh / stem).glob("*.svg"):
+            assert svg.read_bytes() == (REPORTS / stem / svg.name).read_bytes(), \
+                f"reports/{stem}/{svg.name} is stale"
 
 
 def test_findings_are_computed_from_the_data(fresh):
@@ -106,3 +109,22 @@ def test_report_never_uses_pyplot_and_table_never_matplotlib(tmp_path):
 def test_readme_shows_the_figure3_chart():
     readme = (REPO / "README.md").read_text()
     assert "](reports/paper_fig3/relative.png)" in readme
+
+
+def test_pareto_front_and_chart():
+    from macgates.reporting import pareto_front
+
+    # (cost, quality): (1, 1) and (2, 3) are on the front, (3, 2) is beaten by (2, 3)
+    assert pareto_front([(1, 1), (2, 3), (3, 2)]) == {0, 1}
+    frame = macgates.table(REPO / "designs" / "modern_formats.yaml")
+    fig = macgates.pareto_chart(frame, "modern")
+    left, right = fig.axes
+    assert left.get_ylabel() == "NAND2-equivalent gates per MAC"
+    assert "dynamic range" in left.get_xlabel() and "mantissa bits" in right.get_xlabel()
+    assert len(left.texts) == len(frame)  # every point labelled
+
+
+def test_pareto_chart_takes_a_sweep():
+    frame = macgates.sweep(["int4", "int8", "fp8_e4m3"], accumulators=["fp32"], k=[1, 32])
+    fig = macgates.pareto_chart(frame)
+    assert len(fig.axes[0].collections[0].get_offsets()) == len(frame)
