@@ -132,6 +132,16 @@ def _sweep(args) -> str:
         if not item.isdigit():
             raise DesignError(f"--k: '{item}' is not a whole number")
         ks.append(int(item))
+    from .builders import accumulator as parse_accumulator
+    from .formats import format as get_format
+
+    for option, parse in (("weights", get_format), ("activations", get_format),
+                          ("accumulators", parse_accumulator)):
+        for item in _split(getattr(args, option), option) if getattr(args, option) else []:
+            try:
+                parse(item)
+            except MacgatesError as exc:
+                raise DesignError(f"--{option}: {exc}") from None
     out = Path(args.out)
     if not out.parent.is_dir():
         raise DesignError(f"--out {out}: folder {out.parent} does not exist")

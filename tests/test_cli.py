@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import macgates
+from macgates.render import fixed3
 
 
 def run(*args, cwd=None):
@@ -171,3 +172,18 @@ def test_graph_export(tmp_path, suffix):
     assert set(dp.components) <= set(g.nodes)
     assert g.has_edge("acc_reg", "acc_add") and int(g.edges["acc_reg", "acc_add"]["width"]) == 49
     assert sum(int(d.get("cost", 0)) for _, d in g.nodes(data=True)) == dp.gates
+
+
+# -- sweep --------------------------------------------------------------------------------
+def test_sweep_cli_writes_csv(tmp_path):
+    out = tmp_path / "s.csv"
+    run_ = run("sweep", "--weights", "int8,nvfp4", "--accumulators", "kulisch,fp32", "--k", "1,32",
+               "--out", str(out))
+    assert run_.returncode == 0, run_.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(rows) == 6  # 2 x 2 x 2, less nvfp4 at k = 32 with either accumulator
+    assert "6 configurations written" in run_.stderr and "2 invalid combinations skipped" in run_.stderr
+    row = next(r for r in rows if r["weights"] == "int8" and r["k"] == "32" and r["accumulator"] == "fp32")
+    dp = macgates.dot("int8", k=32, accumulator="fp32")
+    assert int(row["gates"]) == dp.gates
+    assert row["gates_per_mac"] == fixed3(round(dp.gates_per_mac, 3))

@@ -1,0 +1,72 @@
+"""macgates benchmarks: prints one JSON object.
+
+    python benchmarks/run.py
+
+* cold `macgates table` wall time and cold `python -c "import pandas"`, measured side by
+  side in the same run (median of 5 each, interleaved);
+* sweep throughput (configurations per second) over a grid of >= 50,000 configurations,
+  in a fresh process, and that process's peak resident memory.
+
+Speed goals live here, never in unit tests: table <= 1.6 x the pandas import, sweep >=
+10,000 configs/s, peak RSS <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+FORMATS = ["int2", "int4", "int6", "int8", "int16", "fp4_e2m1", "fp6_e2m3", "fp6_e3m2", "fp8_e2m5",
+           "fp8_e3m4", "fp8_e4m3", "fp8_e5m2", "float8_e4m3fn", "float8_e5m2", "fp16", "bf16", "tf32",
+           "fp32", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp4", "mxint8", "nvfp4"]
+ACCUMULATORS = ["kulisch", "kulisch:600", "fp16", "bf16", "fp32"]
+KS = list(range(1, 17))
+
+SWEEP = f"""
+import json, resource, time
+import macgates
+from macgates.sweep import sweep_records
+t = time.perf_counter()
+rows, skipped = sweep_records({FORMATS!r}, {FORMATS!r}, {ACCUMULATORS!r}, {KS!r})
+dt = time.perf_counter() - t
+print(json.dumps({{"configs": len(rows) + len(skipped), "valid": len(rows), "seconds": dt,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def wall(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    exe = shutil.which("macgates") or None
+    table_cmd = [exe, "table"] if exe else [sys.executable, "-m", "macgates", "table"]
+    pandas_cmd = [sys.executable, "-c", "import pandas"]
+    wall(table_cmd), wall(pandas_cmd)  # warm the file cache once, as a user's second run
+    table, pandas = [], []
+    for _ in range(5):
+        table.append(wall(table_cmd))
+        pandas.append(wall(pandas_cmd))
+    run = subprocess.run([sys.executable, "-c", SWEEP], check=True, capture_output=True, text=True)
+    sweep = json.loads(run.stdout)
+    t, p = statistics.median(table), statistics.median(pandas)
+    print(json.dumps({
+        "table_cold_s": round(t, 3),
+        "import_pandas_cold_s": round(p, 3),
+        "table_over_pandas": round(t / p, 2),
+        "sweep_configs": sweep["configs"],
+        "sweep_valid": sweep["valid"],
+        "sweep_seconds": round(sweep["seconds"], 2),
+        "sweep_configs_per_s": round(sweep["configs"] / sweep["seconds"]),
+        "sweep_peak_rss_mb": round(sweep["peak_rss_mb"], 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()
