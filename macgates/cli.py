@@ -163,7 +163,9 @@ def _list(args) -> str:
 
         rows = [{"name": f.name, "kind": f.kind, "bits": f.bits, "exp_bits": f.exp_bits,
                  "man_bits": f.man_bits, "bias": f.bias, "max": _num(f.max_value),
-                 "min_positive": _num(f.min_positive), "defined_in": source_of(f)}
+                 "min_positive": _num(f.min_positive),
+                 "block": f"{f.block_size} x {f.scale.name}" if f.is_block else "",
+                 "defined_in": source_of(f)}
                 for f in all_formats()]
         columns = list(rows[0])
     elif args.what == "primitives":

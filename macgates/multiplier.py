@@ -59,7 +59,7 @@ class Product:
         return self.sig_bits if self.encoding == "signmag" else self.sig_bits - 1
 
 
-def _operand(fmt: Format, mixed: bool) -> tuple:
+def _operand(fmt: Format) -> tuple:
     """(magnitude bits, smallest and largest effective exponent, LSB offset) of an operand
     of a sign-magnitude product."""
     if fmt.is_float:
@@ -79,8 +79,8 @@ def product_of(weights: Format, activations: Format) -> Product:
         symmetric = weights.symmetric and activations.symmetric
         fixed = n + m - 1 if symmetric else n + m
         return Product(weights, activations, "twos", fixed, 0, 0, 0, fixed, (0, fixed - 2), 0)
-    pw, lo_w, hi_w, off_w = _operand(weights, True)
-    pa, lo_a, hi_a, off_a = _operand(activations, True)
+    pw, lo_w, hi_w, off_w = _operand(weights)
+    pa, lo_a, hi_a, off_a = _operand(activations)
     p = pw + pa
     smin, smax = lo_w + lo_a, hi_w + hi_a
     fixed = 1 + p + (smax - smin)
@@ -172,12 +172,12 @@ def build_multiplier(dp: Datapath, weights: Format, activations: Format, style="
             dp.connect(port, f"decode_{tag}", fmt.exp_bits)
             sources[tag] = (port, fmt.man_bits, f"decode_{tag}")
         else:
-            mag = _operand(fmt, True)[0]
+            mag = _operand(fmt)[0]
             dp.add(f"magnitude_{tag}", "cond_negate", n=mag, category="multiplier", count=count,
                    note="integer operand to sign + magnitude")
             dp.connect(port, f"magnitude_{tag}", fmt.bits)
             sources[tag] = (f"magnitude_{tag}", mag, None)
-    sw, sa = _operand(weights, True)[0], _operand(activations, True)[0]
+    sw, sa = _operand(weights)[0], _operand(activations)[0]
     w_node, a_node, last = _call(build, dp, sw, sa, False,
                                  f"reduction to the {prod.sig_bits}-bit significand product", count)
     for node, (src, width, hidden) in zip((w_node, a_node), (sources["w"], sources["a"])):
