@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "stacked chart of gates by category (PNG and SVG) and report.md, "
                                    "plus index.md linking them.")
     p.add_argument("designs", nargs="*", metavar="DESIGN.yaml", help="design files (default: all bundled)")
+    p.add_argument("--sweep", metavar="FILE.csv", help="instead of designs: a Pareto report of a "
+                                                       "'macgates sweep' CSV")
     p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
     p.add_argument("--library", metavar="PATH", help="primitive library YAML")
     p.set_defaults(run=_report)
@@ -104,6 +106,12 @@ def _report(args) -> str:
     from .design import bundled_designs, load_design
     from .reporting import report, write_index
 
+    if args.sweep:
+        from .reporting import sweep_report
+
+        if args.designs:
+            raise DesignError("report: give design files or --sweep, not both")
+        return "".join(f"{p}\n" for p in sweep_report(args.sweep, args.out))
     library = _library(args)
     paths = args.designs or list(bundled_designs().values())
     designs = [load_design(p, library) for p in paths]  # validate all before writing any
@@ -247,7 +255,7 @@ def _show(args) -> str:
 
     design, configs = resolve(args.name, args.config, _library(args))
     built = []
-    for i, cfg in enumerate(configs):
+    for cfg in configs:
         try:
             built.append((cfg, design.build(cfg)))
         except MacgatesError as exc:

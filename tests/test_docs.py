@@ -45,7 +45,7 @@ def test_code_block_runs(path, index, lang, code, tmp_path):
                 continue  # install lines are checked by CI itself
             args = shlex.split(line)[1:]
             out = subprocess.run([sys.executable, "-m", "macgates", *args], capture_output=True,
-                                 text=True, cwd=tmp_path if {"--graph", "--out"} & set(args) else REPO)
+                                 text=True, cwd=tmp_path if {"--graph", "--out", "--sweep"} & set(args) else REPO)
             assert out.returncode == 0, (line, out.stderr)
     else:
         pytest.skip(f"{lang or 'plain'} block: nothing to run")

@@ -128,3 +128,30 @@ def test_pareto_chart_takes_a_sweep():
     frame = macgates.sweep(["int4", "int8", "fp8_e4m3"], accumulators=["fp32"], k=[1, 32])
     fig = macgates.pareto_chart(frame)
     assert len(fig.axes[0].collections[0].get_offsets()) == len(frame)
+
+
+def test_sweep_report(tmp_path):
+    csv_path = tmp_path / "grid.csv"
+    sweep = subprocess.run([sys.executable, "-m", "macgates", "sweep", "--weights", "int4,int8,fp4_e2m1,bf16",
+                            "--accumulators", "fp32", "--k", "1,32", "--out", str(csv_path)],
+                           capture_output=True, text=True)
+    assert sweep.returncode == 0, sweep.stderr
+    out = subprocess.run([sys.executable, "-m", "macgates", "report", "--sweep", str(csv_path), "--out",
+                          str(tmp_path / "rep")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    text = (tmp_path / "rep" / "grid" / "report.md").read_text()
+    assert "8 configurations from `grid.csv`." in text
+    # int4 at k = 32 is the cheapest per MAC of all: on both fronts
+    assert text.count("| int4-fp32-k32 ") == 2
+    assert (tmp_path / "rep" / "grid" / "pareto.svg").exists()
+
+
+def test_sweep_report_of_a_non_sweep_file(tmp_path):
+    bad = tmp_path / "x.csv"
+    bad.write_text("a,b\n1,2\n")
+    out = subprocess.run([sys.executable, "-m", "macgates", "report", "--sweep", str(bad), "--out",
+                          str(tmp_path / "rep")], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr == (f"macgates: error: {bad}: missing column 'weights' (a 'macgates sweep' CSV has "
+                          "weights, activations, accumulator, k, gates, gates_per_mac)\n")
+    assert not (tmp_path / "rep").exists()
