@@ -116,7 +116,7 @@ def test_pareto_front_and_chart():
 
     # (cost, quality): (1, 1) and (2, 3) are on the front, (3, 2) is beaten by (2, 3)
     assert pareto_front([(1, 1), (2, 3), (3, 2)]) == {0, 1}
-    frame = macgates.table(REPO / "designs" / "modern_formats.yaml")
+    frame = macgates.table(REPO / "designs" / "modern-formats.yaml")
     fig = macgates.pareto_chart(frame, "modern")
     left, right = fig.axes
     assert left.get_ylabel() == "NAND2-equivalent gates per MAC"
