@@ -101,7 +101,7 @@ def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = No
         info.update(hit[1])
         return hit[2]
 
-    pipe = product_pipe if product_pipe is not None else acc.default_pipe(product_of(w, a))
+    pipe = product_pipe if product_pipe is not None else acc.default_pipe(product_of(w, a), k)
     product = stage(("mult", w, a, multiplier, k, pipe), _multiply, w, a, multiplier, k, pipe)
     if k > 1:
         product = stage(("combine", acc, product, k), acc.combine_step, product, k)

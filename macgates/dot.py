@@ -49,8 +49,8 @@ def check_k(k, weights: Format, activations: Format) -> int:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise DatapathError(f"k={k!r} must be a whole number from 1 to {MAX_K}")
     for fmt in (weights, activations):
-        if fmt.is_block and k > fmt.block_size:
-            raise DatapathError(f"k={k} is larger than {fmt.name}'s block of {fmt.block_size}: a dot "
+        if fmt.is_block and fmt.block_size % k:
+            raise DatapathError(f"k={k} does not divide {fmt.name}'s block of {fmt.block_size}: a dot "
                                 "product spanning several scale blocks is not modelled")
     return k
 
@@ -59,7 +59,7 @@ def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
     """Kulisch combine: k products to one exact two's-complement sum."""
     growth = ceil_log2(k)
     width = lane.fixed_width + growth
-    rows = k
+    tree = "adder_tree"
     if lane.is_float:
         magnitude = lane.fixed_width - 1
         dp.add("lane_align", "shift_left_widening", n=lane.sig_bits, k=lane.shift_max, category="aligner",
@@ -67,20 +67,23 @@ def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
         dp.connect(lane.sig, "lane_align", lane.sig_bits)
         dp.connect(lane.exp, "lane_align", lane.exp_bits)
         dp.add("lane_negate", "cond_invert", n=magnitude, category="accumulator", count=k,
-               note="negative products inverted; their +1s are one more row of the tree")
+               note="negative products inverted; their k +1s take the tree's free carry slots")
         dp.connect("lane_align", "lane_negate", magnitude)
         dp.connect(lane.sign, "lane_negate", 1)
-        src, rows = "lane_negate", k + 1
+        # k +1s: k - 2 free LSB slots of the 3:2 rows, the final adder's carry-in, and the
+        # accumulator adder's carry-in (Product.carry_in)
+        src, tree = "lane_negate", "adder_tree_cin"
     else:
         src = lane.sig
-    dp.add("sum_tree", "adder_tree", n=width, k=rows, category="accumulator",
-           note=f"{k} products" + (" and their sign corrections" if rows > k else "") + f", {width} bits")
-    dp.connect(src, "sum_tree", width)
+    dp.add("sum_tree", tree, n=lane.fixed_width, k=k, category="accumulator",
+           note=f"{k} products of {lane.fixed_width} bits, a {width}-bit sum")
+    dp.connect(src, "sum_tree", lane.fixed_width)
     special = _or_flags(dp, lane, k)
     return replace(lane, encoding="twos", sig_bits=width, exp_bits=0, shift_min=0, shift_max=0,
                    fixed_width=width, lead_exp_range=(lane.lead_exp_range[0], lane.lead_exp_range[1] + growth),
                    ulp_offset=lane.ulp_offset + lane.shift_min,  # the fixed point's LSB weight
-                   sign="sum_tree", sig="sum_tree", exp="", special=special)
+                   sign="sum_tree", sig="sum_tree", exp="", special=special, tree_bits=growth,
+                   carry_in=lane.is_float)
 
 
 def combine_float(dp: Datapath, lane: Product, k: int, acc: Format) -> Product:
@@ -88,47 +91,56 @@ def combine_float(dp: Datapath, lane: Product, k: int, acc: Format) -> Product:
     growth = ceil_log2(k)
     if not lane.is_float:  # integer products: exact fixed-point sum
         width = lane.fixed_width + growth
-        dp.add("sum_tree", "adder_tree", n=width, k=k, category="accumulator",
-               note=f"{k} integer products, {width} bits")
+        dp.add("sum_tree", "adder_tree", n=lane.fixed_width, k=k, category="accumulator",
+               note=f"{k} integer products, a {width}-bit sum")
         dp.connect(lane.sig, "sum_tree", lane.sig_bits)
         return replace(lane, sig_bits=width, fixed_width=width,
                        lead_exp_range=(lane.lead_exp_range[0], lane.lead_exp_range[1] + growth),
-                       sign="sum_tree", sig="sum_tree")
+                       sign="sum_tree", sig="sum_tree", tree_bits=growth)
     p = lane.sig_bits
     window = max(p, acc.man_bits + 3) + 1  # sign + the accumulator's significand, guard, round
     guard = window - (p + 1)
-    stages = ceil_log2(window + 1)
+    reach = min(window, lane.shift_max - lane.shift_min)  # the largest useful shift
+    stages = ceil_log2(reach + 1)
     e = lane.exp_bits
     dp.add("to_twos", "cond_negate", n=p, category="aligner", count=k,
            note=f"each product to {p + 1}-bit two's complement")
     dp.connect(lane.sig, "to_twos", p)
     dp.connect(lane.sign, "to_twos", 1)
+    dp.add("lane_zero", "or_reduce", n=p, category="aligner", count=k,
+           note="is the product zero? (its exponent must not win the maximum)")
+    dp.add("lane_exp_gate", "and_gate", n=e, category="aligner", count=k,
+           note="a zero product's exponent sum forced to 0")
+    dp.connect(lane.sig, "lane_zero", p)
+    dp.connect("lane_zero", "lane_exp_gate", 1)
+    dp.connect(lane.exp, "lane_exp_gate", e)
     dp.add("exp_max_tree", "max_tree", n=e, k=k, category="aligner",
            note=f"largest of the {k} exponent sums")
-    dp.connect(lane.exp, "exp_max_tree", e)
+    dp.connect("lane_exp_gate", "exp_max_tree", e)
     dp.add("lane_diff", "subtractor", n=e, category="aligner", count=k,
            note="distance of each product to the largest exponent")
     dp.connect("exp_max_tree", "lane_diff", e)
-    dp.connect(lane.exp, "lane_diff", e)
+    dp.connect("lane_exp_gate", "lane_diff", e)
     shift_src = "lane_diff"
-    if e > stages:
+    if (lane.shift_max - lane.shift_min).bit_length() > stages:
         dp.add("lane_clamp", "shift_clamp", n=e, l=stages, category="aligner", count=k,
                note=f"a product more than {window} bits below the largest one is dropped")
         dp.connect("lane_diff", "lane_clamp", e)
         shift_src = "lane_clamp"
-    dp.add("lane_align", "shift_right", n=window, k=window, category="aligner", count=k,
-           note=f"arithmetic >> into a {window}-bit window; bits below it are dropped")
+    dp.add("lane_align", "shift_right_window", n=p + 1, w=window, k=reach, category="aligner", count=k,
+           note=f"arithmetic >> into a {window}-bit window; bits below it are dropped "
+                "(rounding toward minus infinity)")
     dp.connect("to_twos", "lane_align", p + 1)
     dp.connect(shift_src, "lane_align", stages)
     width = window + growth
-    dp.add("sum_tree", "adder_tree", n=width, k=k, category="accumulator",
-           note=f"{k} aligned products, {width} bits")
+    dp.add("sum_tree", "adder_tree", n=window, k=k, category="accumulator",
+           note=f"{k} aligned products, a {width}-bit sum")
     dp.connect("lane_align", "sum_tree", window)
     special = _or_flags(dp, lane, k)
     return replace(lane, encoding="twos", sig_bits=width, fixed_width=lane.fixed_width + growth,
                    lead_exp_range=(lane.lead_exp_range[0] - guard, lane.lead_exp_range[1] + growth),
                    ulp_offset=lane.ulp_offset - guard, sign="sum_tree", sig="sum_tree",
-                   exp="exp_max_tree", special=special)
+                   exp="exp_max_tree", special=special, tree_bits=growth)
 
 
 def _or_flags(dp: Datapath, lane: Product, k: int) -> str:
@@ -155,6 +167,14 @@ def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Form
     lo, hi = n * scale.min_exp_field, n * scale.max_exp_field
     offset = -n * (scale.bias + scale.man_bits)
     sig, sig_bits, exp_src = block.sig, block.sig_bits, ""
+    if scale.man_bits and not block.is_float:
+        # an unsigned multiply needs the block sum as sign + magnitude
+        dp.add("scale_signmag", "cond_negate", n=sig_bits - 1, category="multiplier",
+               note="block sum to sign + magnitude for the scale multiply")
+        dp.connect(sig, "scale_signmag", sig_bits)
+        block = replace(block, encoding="signmag", sig_bits=sig_bits - 1, sign="scale_signmag",
+                        sig="scale_signmag")
+        sig, sig_bits = "scale_signmag", sig_bits - 1
     if scale.man_bits:  # NVFP4: E4M3 scales have significands to multiply
         dp.add("scale_decode", "fp_decode", e=scale.exp_bits, count=n, category="multiplier",
                note="hidden bit and subnormal exponent of each block scale")
@@ -187,8 +207,8 @@ def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Form
     smin, smax = block.shift_min + lo, block.shift_max + hi
     exp_bits = max(smax.bit_length(), 1)
     if block.exp_bits:
-        dp.add("scale_exp", "adder", n=max(block.exp_bits, sbits), category="multiplier",
-               note="block exponent + scale exponent")
+        dp.add("scale_exp", "adder_lsb", n=max(block.exp_bits, sbits), m=min(block.exp_bits, sbits),
+               category="multiplier", note="block exponent + scale exponent")
         dp.connect(block.exp, "scale_exp", block.exp_bits)
         dp.connect(exp_src, "scale_exp", sbits)
         exp_src = "scale_exp"

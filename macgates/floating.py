@@ -142,7 +142,7 @@ class FloatingPoint:
     def acc_bits(self, product: Product) -> int:
         return self.format.bits
 
-    def default_pipe(self, product: Product) -> bool:
+    def default_pipe(self, product: Product, k: int = 1) -> bool:
         """No product pipe stage: the fewest gates (the whitepaper names the stage only
         for fixed-point accumulation)."""
         return False

@@ -35,7 +35,8 @@ class Kulisch:
 
     def acc_bits(self, product: Product) -> int:
         if self.width is None:
-            return product.fixed_width + self.headroom
+            # headroom counts products: a k-term block sum's tree bits are inside it
+            return product.fixed_width - product.tree_bits + max(self.headroom, product.tree_bits)
         if self.width < product.fixed_width:
             raise DatapathError(
                 f"kulisch:{self.width} is narrower than the {product.fixed_width}-bit exact product of "
@@ -43,9 +44,10 @@ class Kulisch:
                 f"kulisch:{product.fixed_width}")
         return self.width
 
-    def default_pipe(self, product: Product) -> bool:
-        """Figure 2 left: float inputs need a product pipe stage, integer inputs do not."""
-        return product.is_float
+    def default_pipe(self, product: Product, k: int = 1) -> bool:
+        """Figure 2 left: a scalar MAC of float inputs has a product pipe stage, integer
+        inputs do not. A k-term unit gets none by default (neither accumulator does)."""
+        return product.is_float and k == 1
 
     combine = "exact"
 
@@ -83,8 +85,10 @@ class Kulisch:
                 dp.connect(product.sig, "scale_align", product.sig_bits)
                 dp.connect(product.exp, "scale_align", product.exp_bits)
                 src, width = "scale_align", product.fixed_width
-            dp.add("acc_add", "adder", n=acc, category="accumulator",
-                   note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended")
+            adder = "adder_cin" if product.carry_in else "adder"
+            dp.add("acc_add", adder, n=acc, category="accumulator",
+                   note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended"
+                        + ("; carry-in = the last +1 correction" if product.carry_in else ""))
             dp.connect(src, "acc_add", width)
         if product.specials != "none":
             flags = 3 if product.specials == "nan_inf" else 1

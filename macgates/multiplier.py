@@ -45,6 +45,8 @@ class Product:
     lead_exp_range: tuple  # unbiased exponent of the leading one of a non-zero product
     ulp_offset: int  # weight of the significand's LSB is 2^(exp + ulp_offset)
     specials: str = "none"  # 'none', 'nan' or 'nan_inf': special flags that come along
+    tree_bits: int = 0  # bits an adder tree added to fixed_width (a block sum of k products)
+    carry_in: bool = False  # a +1 still to be added (a negative product's correction)
     sign: str = ""  # node names of the outputs in the datapath
     sig: str = ""
     exp: str = ""
@@ -76,7 +78,9 @@ def product_of(weights: Format, activations: Format) -> Product:
     """The product's widths, without building anything."""
     if not weights.is_float and not activations.is_float:
         n, m = weights.bits, activations.bits
-        symmetric = weights.symmetric and activations.symmetric
+        # (2^(n-1))(2^(m-1)) = 2^(n+m-2) needs n + m bits; it cannot occur if either
+        # operand leaves out its most negative value
+        symmetric = weights.symmetric or activations.symmetric
         fixed = n + m - 1 if symmetric else n + m
         return Product(weights, activations, "twos", fixed, 0, 0, 0, fixed, (0, fixed - 2), 0)
     pw, lo_w, hi_w, off_w = _operand(weights)

@@ -14,35 +14,52 @@ def per_mac(fmt, k, acc="fp32", act=None):
     return macgates.dot(fmt, act, k=k, accumulator=acc).gates_per_mac
 
 
-def test_scalar_mac_is_k1():
-    for fmt, acc in (("int8", "kulisch"), ("fp8_e4m3", "fp16"), ("fp8_e4m3", "kulisch")):
-        a, b = macgates.mac(fmt, accumulator=acc), macgates.dot(fmt, k=1, accumulator=acc)
-        assert {n: c.cost for n, c in a.components.items()} == {n: c.cost for n, c in b.components.items()}
+def test_scalar_mac_is_the_k1_unit():
+    # k = 1 builds no combine step: the components are the scalar MAC's, whose totals the
+    # Figure 3 tests derive by hand (775, 1162, 1166)
+    for fmt, acc, gates in (("int8", "kulisch", 775), ("fp8_e4m3", "kulisch", 1162), ("fp8_e4m3", "fp16", 1166)):
+        dp = macgates.dot(fmt, k=1, accumulator=acc)
+        assert dp.gates == gates
+        assert not {"sum_tree", "exp_max_tree", "lane_align"} & set(dp.components)
+        assert all(c.count == 1 for c in dp.components.values())
+
+
+@pytest.mark.parametrize("fmt,acc", [("bf16", "kulisch"), ("float8_e5m2", "fp32"), ("int8", "fp32"),
+                                     ("fp8_e4m3", "kulisch")])
+def test_per_mac_cost_falls_from_k1_to_k2_to_k32(fmt, acc):
+    assert per_mac(fmt, 32, acc) < per_mac(fmt, 2, acc) < per_mac(fmt, 1, acc)
 
 
 def test_int8_k4_kulisch_by_hand():
-    # 4 int8 multipliers; 4 products of 15 bits -> a 15 + 2 = 17-bit sum: 2 rows of 17 FA
-    # then a 17-bit adder; the accumulator is 17 + 12 = 29 bits.
+    # 4 int8 multipliers; 4 products of 15 bits -> a 15 + 2 = 17-bit sum: 2 rows of
+    # 15 + 1 FA, then a 17-bit adder; the accumulator is the product's 15 bits + 12 = 27
+    # (headroom counts products, and the tree's 2 bits fit in it).
     dp = macgates.dot("int8", k=4, accumulator="kulisch")
     multipliers = 4 * (64 * AND2 + 49 * FA + 7 * HA)
-    tree = 2 * 17 * FA + ADD(17)
-    assert dp.gates == multipliers + tree + ADD(29) + REG(29)
+    tree = 2 * 16 * FA + ADD(17)
+    assert dp.gates == multipliers + tree + ADD(27) + REG(27)
     assert dp.gates_per_mac == Fraction(dp.gates, 4)
     assert dp.components["pp_bits"].count == 4
 
 
 def test_fp8_k4_align_tree_by_hand():
-    # e4m3 into fp32, K = 4, products aligned to the largest exponent:
-    # window = max(8, 23 + 3) + 1 = 27 bits; 5 shifter stages (ceil log2 28);
-    # exponent sums are 5 bits: max tree of 3 cells; tree of 4 operands of 27 + 2 bits.
+    # e4m3 into fp32, K = 4, products aligned to the largest exponent: window
+    # W = max(8, 23 + 3) + 1 = 27 bits; exponent sums 2..30 are 5 bits, so shifts reach
+    # min(27, 28) = 27: 5 stages; a 3-cell max tree; a tree of 4 operands of 27 bits.
     acc = macgates.FloatingPoint(macgates.format("fp32"), combine="align")
     dp = macgates.dot("fp8_e4m3", k=4, accumulator=acc)
     c = dp.components
     assert c["to_twos"].cost == 4 * (8 * XOR2 + 8 * HA)
+    assert c["lane_zero"].cost == 4 * 7 * OR2
+    assert c["lane_exp_gate"].cost == 4 * 5 * AND2
     assert c["exp_max_tree"].cost == 3 * (5 * (AND2 + OR2 + AOI21_) + 5 * MUX2)
     assert c["lane_diff"].cost == 4 * 5 * FA
-    assert c["lane_align"].cost == 4 * (26 * 5 * MUX2)  # App. B signed >>: (N-1) L MUX2
-    assert c["sum_tree"].cost == 2 * 29 * FA + ADD(29)
+    # the 9-bit two's-complement product at the top of the 27-bit window; per stage
+    # (shift 1, 2, 4, 8, 16) it spans 9, 10, 12, 16, 24 bits before and 10, 12, 16, 24, 27
+    # after: (span - 1) MUX2 (the sign needs none) + the newly reached bits' AND2
+    stages = [(9, 10), (10, 12), (12, 16), (16, 24), (24, 27)]
+    assert c["lane_align"].cost == 4 * sum((a - 1) * MUX2 + (b - a) * AND2 for a, b in stages)
+    assert c["sum_tree"].cost == 2 * 28 * FA + ADD(29)
 
 
 AOI21_ = 2  # AO[I]21 (App. B)
@@ -94,7 +111,7 @@ def test_block_scale_costs_its_logic():
     diff = {n for n in set(mx.components) | set(plain.components)
             if n not in plain.components or n not in mx.components
             or mx.components[n].cost != plain.components[n].cost}
-    exponent_logic = {"scale_add", "prod_exp", "prod_rebias", "exp_diff", "exp_abs", "shift_clamp",
+    exponent_logic = {"scale_add", "scale_exp", "prod_exp", "prod_rebias", "exp_diff", "exp_abs", "shift_clamp",
                       "exp_equal", "exp_max", "norm_exp", "round_exp", "underflow", "overflow"}
     assert diff <= exponent_logic, diff - exponent_logic
     assert mx.gates - plain.gates == sum(
@@ -111,8 +128,10 @@ def test_nvfp4_multiplies_its_scales():
 
 
 def test_k_limits():
-    with pytest.raises(DatapathError, match="k=32 is larger than nvfp4's block of 16"):
+    with pytest.raises(DatapathError, match="k=32 does not divide nvfp4's block of 16"):
         macgates.dot("nvfp4", k=32)
+    with pytest.raises(DatapathError, match="k=24 does not divide mxfp4's block of 32"):
+        macgates.dot("mxfp4", k=24)
     with pytest.raises(DatapathError, match="k=0 must be a whole number from 1 to 4096"):
         macgates.dot("int8", k=0)
 
@@ -121,7 +140,7 @@ def test_kulisch_of_block_formats_is_wide():
     # an E8M0 scale spans 2 x 254 binades: the fixed-point accumulator has to cover them
     dp = macgates.dot("mxfp4", k=32, accumulator="kulisch")
     fp4_fixed = 2 * (2 ** 2 + 1) - 1  # 9 bits (whitepaper's 2(2^E + M) - 1)
-    assert dp.info["acc_bits"] == fp4_fixed + 5 + 2 * 254 + 12
+    assert dp.info["acc_bits"] == fp4_fixed + 2 * 254 + 12  # headroom counts products
 
 
 # -- sweeps ------------------------------------------------------------------------------

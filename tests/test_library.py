@@ -44,9 +44,17 @@ CASES = [
     ("fp_naninf_acc", (23,), 22 * OR2 + XOR2 + 3 * AND2 + 5 * OR2),
     ("kulisch_special", (3,), 3 * (FF + OR2) + 2 * (AND2 + OR2)),
     ("kulisch_special", (1,), FF + OR2),
-    # k = 4 operands of 10 bits: 2 rows of 10 FA to reach two operands, then a 10-bit adder
-    ("adder_tree", (10, 4), 2 * 10 * FA + (9 * FA + HA)),
-    ("adder_tree", (10, 2), 9 * FA + HA),  # two operands: just the adder
+    # k = 4 operands of 10 bits, a 12-bit sum: 2 rows of 10 + 1 FA reach two operands,
+    # a 12-bit adder adds them
+    ("adder_tree", (10, 4), 2 * 11 * FA + (11 * FA + HA)),
+    ("adder_tree", (10, 2), 10 * FA + HA),  # two operands: an 11-bit adder
+    ("adder_tree_cin", (10, 4), 2 * 11 * FA + 12 * FA),  # ... whose bit 0 takes a carry-in
+    ("adder_lsb", (9, 5), (4 * FA + HA) + 4 * HA),
+    # 9-bit value, 27-bit window, shifts to 28: stages spanning 9->10, 10->12, 12->16,
+    # 16->24, 24->27 bits: (before - 1) MUX2 + (after - before) AND2 each
+    ("shift_right_window", (9, 27, 28), (8 + 9 + 11 + 15 + 23) * MUX2 + (1 + 2 + 4 + 8 + 3) * AND2),
+    # no window limit: App. B's widening shift, (n - 2) L MUX2 + k (MUX2 + AND2)
+    ("shift_right_window", (9, 100, 7), 7 * 3 * MUX2 + 7 * (MUX2 + AND2)),
     ("adder_tree", (10, 1), 0),  # one operand: nothing to add
     ("max_tree", (6, 4), 3 * (6 * (AND2 + OR2 + AOI21) + 6 * MUX2)),
     ("booth_encode", (8,), 4 * (2 * XOR2 + AND2)),  # 4 digits of a signed 8-bit operand
