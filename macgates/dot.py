@@ -144,14 +144,29 @@ def combine_float(dp: Datapath, lane: Product, k: int, acc: Format) -> Product:
 
 
 def _or_flags(dp: Datapath, lane: Product, k: int) -> str:
-    """The k lanes' NaN (and infinity) flags ORed together."""
+    """The k lanes' NaN flags ORed together; with infinities, each lane's infinity split
+    by its sign first, so +inf and -inf lanes together make the block NaN."""
     if lane.specials == "none" or k == 1:
         return lane.special
-    flags = 2 if lane.specials == "nan_inf" else 1
-    dp.add("special_tree", "or_reduce", n=k, count=flags, category="exception",
-           note="any lane NaN" + (" / infinite" if flags == 2 else ""))
-    dp.connect(lane.special, "special_tree", k * flags)
-    return "special_tree"
+    if lane.specials == "nan":
+        dp.add("special_tree", "or_reduce", n=k, category="exception", note="any lane NaN")
+        dp.connect(lane.special, "special_tree", k)
+        return "special_tree"
+    dp.add("lane_inf_sign", "and_gate", n=2, count=k, category="exception",
+           note="a lane's infinity flag split into +inf and -inf by the product sign")
+    dp.connect(lane.special, "lane_inf_sign", 1)
+    dp.connect(lane.sign, "lane_inf_sign", 1)
+    dp.add("special_tree", "or_reduce", n=k, count=3, category="exception",
+           note="any lane NaN / +inf / -inf")
+    dp.connect(lane.special, "special_tree", k)
+    dp.connect("lane_inf_sign", "special_tree", 2 * k)
+    dp.add("inf_clash", "and2", category="exception", note="+inf and -inf: NaN")
+    dp.add("block_special", "or_reduce", n=3, category="exception",
+           note="block NaN (a NaN lane, or both infinities) and block infinity (either)")
+    dp.connect("special_tree", "inf_clash", 2)
+    dp.connect("special_tree", "block_special", 3)
+    dp.connect("inf_clash", "block_special", 1)
+    return "block_special"
 
 
 def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Format) -> Product:
@@ -164,6 +179,22 @@ def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Form
                             f"{scales[1].name} differ")
     scale = scales[0]
     n = len(scales)
+    if scale.specials == "ieee" and not scale.man_bits:
+        # E8M0's all-ones code is NaN: the whole block is NaN
+        dp.add("scale_nan", "and_reduce", n=scale.exp_bits, count=n, category="exception",
+               note="E8M0 scale is NaN (0xFF)")
+        dp.connect("w" if weights.is_block else "a", "scale_nan", scale.exp_bits)
+        if block.specials == "none":
+            if n == 2:
+                dp.add("scale_nan_or", "or2", category="exception", note="either scale NaN")
+                dp.connect("scale_nan", "scale_nan_or", 2)
+            block = replace(block, specials="nan", special="scale_nan_or" if n == 2 else "scale_nan")
+        else:
+            dp.add("scale_nan_or", "or_reduce", n=n + 1, category="exception",
+                   note="block NaN: a lane's, or a NaN scale")
+            dp.connect("scale_nan", "scale_nan_or", n)
+            dp.connect(block.special, "scale_nan_or", 1)
+            block = replace(block, special="scale_nan_or")
     lo, hi = n * scale.min_exp_field, n * scale.max_exp_field
     offset = -n * (scale.bias + scale.man_bits)
     sig, sig_bits, exp_src = block.sig, block.sig_bits, ""

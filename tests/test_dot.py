@@ -100,8 +100,8 @@ def test_dot_product_beats_scalar_per_mac():
 
 def test_block_scale_costs_its_logic():
     """mxfp8_e4m3 = float8_e4m3fn elements + an E8M0 scale per 32: the unit costs more by
-    the scale logic: one 8-bit scale-exponent adder, plus the wider exponent that the
-    block sum then carries into the accumulator."""
+    the scale logic: one 8-bit scale-exponent adder, NaN-scale detection (0xFF), plus the
+    wider exponent that the block sum then carries into the accumulator."""
     plain = macgates.dot("float8_e4m3fn", k=32, accumulator="fp32")
     mx = macgates.dot("mxfp8_e4m3", k=32, accumulator="fp32")
     assert mx.gates_per_mac > plain.gates_per_mac
@@ -111,7 +111,8 @@ def test_block_scale_costs_its_logic():
     diff = {n for n in set(mx.components) | set(plain.components)
             if n not in plain.components or n not in mx.components
             or mx.components[n].cost != plain.components[n].cost}
-    exponent_logic = {"scale_add", "scale_exp", "prod_exp", "prod_rebias", "exp_diff", "exp_abs", "shift_clamp",
+    assert mx.components["scale_nan"].cost == 2 * 7 * AND2  # two scales, all 8 bits set
+    exponent_logic = {"scale_add", "scale_exp", "scale_nan", "scale_nan_or", "prod_exp", "prod_rebias", "exp_diff", "exp_abs", "shift_clamp",
                       "exp_equal", "exp_max", "norm_exp", "round_exp", "underflow", "overflow"}
     assert diff <= exponent_logic, diff - exponent_logic
     assert mx.gates - plain.gates == sum(
@@ -158,3 +159,11 @@ def test_sweep_cartesian_product():
     frame = macgates.sweep(["int4", "int8"], ["int4", "int8"], ["kulisch"], [1])
     assert sorted(zip(frame["weights"], frame["activations"])) == [
         ("int4", "int4"), ("int4", "int8"), ("int8", "int4"), ("int8", "int8")]
+
+
+def test_infinities_of_opposite_sign_make_a_nan_block():
+    dp = macgates.dot("float8_e5m2", k=32, accumulator="fp32")
+    c = dp.components
+    assert c["lane_inf_sign"].cost == 32 * 2 * AND2  # +inf and -inf per lane
+    assert c["special_tree"].cost == 3 * 31 * OR2  # NaN, +inf, -inf over 32 lanes
+    assert c["inf_clash"].cost == AND2 and c["block_special"].cost == 2 * OR2
