@@ -269,7 +269,7 @@ def _show(args) -> str:
         return json.dumps([_json(cfg, dp) for cfg, dp in built] if len(built) > 1
                           else _json(*built[0]), indent=2) + "\n"
     if args.format == "csv":
-        columns = ["config", "component", "category", "primitive", "params", "gates", "note"]
+        columns = ["config", "component", "category", "primitive", "params", "count", "gates", "note"]
         rows = [{"config": cfg.name, **r} for cfg, dp in built for r in dp.rows()]
         return render(rows, columns, "csv")
     return "\n".join(_text(cfg, dp) for cfg, dp in built)
@@ -281,12 +281,15 @@ def _describe(cfg, dp) -> str:
         return f"custom datapath {cfg.datapath}"
     pair = info["weights"] if info["weights"] == info["activations"] else \
         f"{info['weights']} x {info['activations']}"
-    return f"{pair} -> {info['accumulator']} ({info['acc_bits']}-bit accumulator, {info['multiplier']} multiplier)"
+    unit = f", {dp.macs}-term dot product, {info['combine']} combine" if dp.macs > 1 else ""
+    return (f"{pair} -> {info['accumulator']} ({info['acc_bits']}-bit accumulator, {info['multiplier']} "
+            f"multiplier{unit})")
 
 
 def _text(cfg, dp) -> str:
     rows = [{"component": r["component"], "category": r["category"],
-             "primitive": f"{r['primitive']}({r['params']})" if r["params"] else r["primitive"],
+             "primitive": (f"{r['count']} x " if r["count"] != 1 else "")
+             + (f"{r['primitive']}({r['params']})" if r["params"] else r["primitive"]),
              "gates": r["gates"], "note": r["note"]} for r in dp.rows()]
     out = [f"{cfg.name}: {_describe(cfg, dp)}: {dp.gates} gates", ""]
     out.append(render(rows, ["component", "category", "primitive", "gates", "note"], "text"))
