@@ -25,7 +25,7 @@ _KULISCH = re.compile(r"^kulisch(?::(\d+))?$")
 ACCUMULATOR_HELP = "kulisch, kulisch:N (N-bit fixed point), or a float format: fp16, bf16, fp32"
 
 
-def accumulator(spec):
+def parse_accumulator(spec):
     """An accumulator object from a spec string (objects pass through)."""
     if isinstance(spec, (Kulisch, FloatingPoint)):
         return spec
@@ -65,7 +65,7 @@ def dot(weights, activations=None, k: int = 32, accumulator="fp32", library: Lib
     ``.gates`` is the whole unit, ``.gates_per_mac`` = gates / k, exactly."""
     w = get_format(weights)
     a = get_format(activations) if activations is not None else w
-    acc = _accumulator(accumulator)
+    acc = parse_accumulator(accumulator)
     if product_pipe is not None and not isinstance(product_pipe, bool):
         raise DatapathError(f"product_pipe must be true or false, got {product_pipe!r}")
     return _best(w, a, k, acc, library, multiplier, product_pipe)
@@ -122,4 +122,4 @@ def _multiply(dp, w, a, multiplier, k, pipe):
     return add_product_pipe(dp, product, count=k) if pipe else product
 
 
-_accumulator = accumulator
+accumulator = parse_accumulator  # the public API name

@@ -140,7 +140,7 @@ def _sweep(args) -> str:
         if not item.isdigit():
             raise DesignError(f"--k: '{item}' is not a whole number")
         ks.append(int(item))
-    from .builders import accumulator as parse_accumulator
+    from .builders import parse_accumulator
     from .formats import format as get_format
 
     for option, parse in (("weights", get_format), ("activations", get_format),

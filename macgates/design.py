@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .builders import accumulator as parse_accumulator, dot
+from .builders import dot, parse_accumulator
 from .dot import check_k
 from .datapath import CATEGORIES, Datapath
 from .errors import DesignError, MacgatesError, did_you_mean

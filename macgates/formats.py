@@ -109,21 +109,11 @@ class Format:
         return 1 if self.subnormals else 0
 
     @property
-    def exp_span(self) -> int:
-        """How many binades the significand can move across."""
-        return self.max_exp_field - self.min_exp_field if self.is_float else 0
-
-    @property
     def ulp_exp_range(self) -> tuple[int, int]:
         """Exponent of the weight of the significand's LSB, smallest and largest."""
         if not self.is_float:
             return (0, 0)
         return (self.min_exp_field - self.bias - self.man_bits, self.max_exp_field - self.bias - self.man_bits)
-
-    @property
-    def normal_exp_range(self) -> tuple[int, int]:
-        """Unbiased exponent of the leading bit of normal numbers."""
-        return (1 - self.bias, self.max_exp_field - self.bias)
 
     @property
     def max_value(self) -> Fraction:
@@ -139,12 +129,6 @@ class Format:
         if not self.is_float:
             return Fraction(1)
         return Fraction(2) ** self.ulp_exp_range[0]
-
-    @property
-    def min_value(self) -> Fraction:
-        if not self.is_float and not self.symmetric:
-            return -Fraction(1 << (self.bits - 1))
-        return -self.max_value if self.signed else Fraction(0)
 
     @property
     def dynamic_range(self) -> float:

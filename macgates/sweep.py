@@ -14,7 +14,7 @@ import sys
 import time
 from fractions import Fraction
 
-from .builders import _best, accumulator as parse_accumulator
+from .builders import _best, parse_accumulator
 from .errors import DatapathError, MacgatesError
 from .formats import format as get_format
 from .library import Library, load_library
