@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
 
-from .errors import DatapathError, did_you_mean
+from .errors import DatapathError, did_you_mean, whole
 from .library import Library, exact, load_library
 
 CATEGORIES = ("multiplier", "aligner", "accumulator", "normalize", "round", "exception", "register")
@@ -82,10 +82,10 @@ class Datapath:
         prim = self.library.primitive(primitive)
         values = self.library.bind(primitive, (), params)
         for pname, value in zip(prim.params, values):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WIDTH:
+            if not whole(value, 0, MAX_WIDTH):
                 raise DatapathError(f"{self.name}: component '{name}': {pname}={value!r} must be a "
                                     f"whole number from 0 to {MAX_WIDTH}")
-        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_WIDTH:
+        if not whole(count, 1, MAX_WIDTH):
             raise DatapathError(f"{self.name}: component '{name}': count={count!r} must be a whole "
                                 f"number from 1 to {MAX_WIDTH}")
         cost = count * self.library.cost(primitive, *values)
@@ -155,7 +155,7 @@ class Datapath:
                                 f"({did_you_mean(self.components)})") from None
 
     def _width(self, width, where) -> int:
-        if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
+        if not whole(width, 1, MAX_WIDTH):
             raise DatapathError(f"{self.name}: {where}: width {width!r} must be a whole number "
                                 f"from 1 to {MAX_WIDTH}")
         return width

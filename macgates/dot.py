@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .datapath import Datapath
-from .errors import DatapathError
+from .errors import DatapathError, whole
 from .formats import Format
 from .formula import ceil_log2
 from .multiplier import Product
@@ -46,7 +46,7 @@ MAX_K = 4096
 
 
 def check_k(k, weights: Format, activations: Format) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+    if not whole(k, 1, MAX_K):
         raise DatapathError(f"k={k!r} must be a whole number from 1 to {MAX_K}")
     for fmt in (weights, activations):
         if fmt.is_block and fmt.block_size % k:

@@ -28,6 +28,11 @@ class DatapathError(MacgatesError):
     """A datapath cannot be built as asked (bad widths, unknown components, ...)."""
 
 
+def whole(value, lo: int, hi: int) -> bool:
+    """Is ``value`` a whole number (an int, not a bool) from ``lo`` to ``hi``?"""
+    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+
+
 def did_you_mean(choices) -> str:
     """The tail of an 'unknown name' message: the valid choices, sorted."""
     return "valid: " + ", ".join(sorted(choices))

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Mapping
 
 from . import formula as _formula
-from .errors import LibraryError, did_you_mean
+from .errors import LibraryError, did_you_mean, whole
 from .resources import library_path
 from .yamlfile import read_yaml
 
@@ -168,7 +168,7 @@ class Library:
             raise LibraryError(f"primitive {prim.signature} takes {len(prim.params)} parameter(s), "
                                f"got {len(args)}")
         for pname, value in zip(prim.params, args):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PARAM:
+            if not whole(value, 0, MAX_PARAM):
                 raise LibraryError(f"primitive {prim.signature}: parameter {pname}={value!r} must be "
                                    f"a whole number from 0 to {MAX_PARAM}")
         values = dict(zip(prim.params, args))

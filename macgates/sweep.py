@@ -15,7 +15,7 @@ import time
 from fractions import Fraction
 
 from .builders import _best, parse_accumulator
-from .errors import DatapathError, MacgatesError
+from .errors import DatapathError, MacgatesError, whole
 from .formats import format as get_format
 from .library import Library, load_library
 
@@ -40,7 +40,7 @@ def sweep_records(weights, activations=None, accumulators=("fp32",), k=(1,), lib
     accs = [parse_accumulator(a) for a in _names(accumulators, "accumulators")]
     ks = _names(k, "k")
     for value in ks:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not whole(value, 1, sys.maxsize):
             raise DatapathError(f"sweep: k={value!r} must be a whole number >= 1")
     library = library or load_library()
     memo: dict = {}
