@@ -170,6 +170,13 @@ class FloatingPoint:
         _normalize_round_store(dp, wd, acc, prod, mid)
 
 
+def _gate(dp: Datapath, name: str, primitive: str, category: str, note: str, *sources: str) -> None:
+    """A one-gate control component fed by 1-bit signals."""
+    dp.add(name, primitive, category=category, note=note)
+    for src in sources:
+        dp.connect(src, name, 1)
+
+
 def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format) -> dict:
     """1. The product as a normalized sign-magnitude significand and an exponent in the
     accumulator's bias. Returns the node names downstream blocks read."""
@@ -233,19 +240,11 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict) -> dict:
     dp.add("sig_compare", "comparator_msb", n=p, m=s, category="aligner",
            note="for d == 0: is the product larger? (the result is then never negative)")
     dp.connect(prod["sig"], "sig_compare", p)
-    dp.add("swap_ctl", "aoi21", category="aligner", note="d < 0 or (d == 0 and product larger)")
-    dp.connect("exp_diff", "swap_ctl", 1)
-    dp.connect("exp_equal", "swap_ctl", 1)
-    dp.connect("sig_compare", "swap_ctl", 1)
-    dp.add("swap_zero_acc", "or2", category="aligner", note="... or the accumulator is zero")
-    dp.connect("swap_ctl", "swap_zero_acc", 1)
-    dp.connect("acc_hidden", "swap_zero_acc", 1)
-    dp.add("zero_gate", "and2", category="aligner", note="a zero product never swaps")
-    dp.connect("swap_zero_acc", "zero_gate", 1)
-    dp.connect(prod["zero"], "zero_gate", 1)
-    dp.add("inf_gate", "and2", category="exception", note="an infinite accumulator never swaps")
-    dp.connect("zero_gate", "inf_gate", 1)
-    dp.connect("acc_inf", "inf_gate", 1)
+    _gate(dp, "swap_ctl", "aoi21", "aligner", "d < 0 or (d == 0 and product larger)",
+          "exp_diff", "exp_equal", "sig_compare")
+    _gate(dp, "swap_zero_acc", "or2", "aligner", "... or the accumulator is zero", "swap_ctl", "acc_hidden")
+    _gate(dp, "zero_gate", "and2", "aligner", "a zero product never swaps", "swap_zero_acc", prod["zero"])
+    _gate(dp, "inf_gate", "and2", "exception", "an infinite accumulator never swaps", "zero_gate", "acc_inf")
     ctl = "inf_gate"
     dp.add("swap", "swap", n=p, m=s, category="aligner",
            note="larger operand to the adder, smaller to the shifter")
@@ -255,11 +254,8 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict) -> dict:
     dp.add("exp_max", "mux", n=wd.e_max, category="aligner", note="exponent of the larger operand")
     dp.connect(prod["exp"], "exp_max", wd.e_p)
     dp.connect(ctl, "exp_max", 1)
-    dp.add("sign_sel", "mux2", category="aligner", note="result sign = sign of the larger operand")
-    dp.connect(prod["sign"], "sign_sel", 1)
-    dp.connect(ctl, "sign_sel", 1)
-    dp.add("eff_sub", "xor2", category="aligner", note="effective subtraction: signs differ")
-    dp.connect(prod["sign"], "eff_sub", 1)
+    _gate(dp, "sign_sel", "mux2", "aligner", "result sign = sign of the larger operand", prod["sign"], ctl)
+    _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ", prod["sign"])
 
     dp.add("align", "shift_right_logical", n=n, k=n, category="aligner",
            note=f"smaller significand >> |d| in a {n}-bit window")
@@ -279,9 +275,8 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict) -> dict:
     dp.connect("swap", "sig_add", big)
     dp.connect("sub_invert", "sig_add", w)
     dp.connect("eff_sub", "sig_add", 1)
-    dp.add("carry_mask", "and2", category="accumulator", note="a subtraction's carry-out is not a result bit")
-    dp.connect("sig_add", "carry_mask", 1)
-    dp.connect("eff_sub", "carry_mask", 1)
+    _gate(dp, "carry_mask", "and2", "accumulator", "a subtraction's carry-out is not a result bit",
+          "sig_add", "eff_sub")
     feedback = {"exp_max": None, "swap": None, "sig_compare": None, "sign_sel": 1, "eff_sub": 1}
     return {"sum": "sig_add", "top": "carry_mask", "exp": "exp_max", "sign": "sign_sel",
             "feedback": feedback}
@@ -291,10 +286,8 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict) -> dict:
     """2b-4 with a right shifter per operand and no swap. Returns the sum, exponent and
     sign nodes."""
     p, s, w, n = wd.p, wd.s, wd.w, wd.n_align
-    dp.add("shift_gate", "and2", category="aligner",
-           note="a zero product never shifts the accumulator")
-    dp.connect("exp_diff", "shift_gate", 1)
-    dp.connect(prod["zero"], "shift_gate", 1)
+    _gate(dp, "shift_gate", "and2", "aligner", "a zero product never shifts the accumulator",
+          "exp_diff", prod["zero"])
     dp.add("shift_route", "and_gate", n=2 * wd.shift_stages, category="aligner",
            note="|d| to the product's shifter if d > 0, to the accumulator's if d < 0")
     dp.connect(prod["shift"], "shift_route", wd.shift_stages)
@@ -302,8 +295,7 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict) -> dict:
     dp.add("exp_max", "mux", n=wd.e_max, category="aligner", note="exponent of the larger operand")
     dp.connect(prod["exp"], "exp_max", wd.e_p)
     dp.connect("shift_gate", "exp_max", 1)
-    dp.add("eff_sub", "xor2", category="aligner", note="effective subtraction: signs differ")
-    dp.connect(prod["sign"], "eff_sub", 1)
+    _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ", prod["sign"])
     for tag, width, src in (("prod", p, prod["sig"]), ("acc", s, "acc_hidden")):
         dp.add(f"align_{tag}", "shift_right_logical", n=n, k=n, category="aligner",
                note=f"{'product' if tag == 'prod' else 'accumulator'} significand >> its shift in a {n}-bit window")
@@ -325,8 +317,7 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict) -> dict:
     dp.connect("eff_sub", "sig_add", 1)
     dp.add("sum_abs", "cond_negate", n=w + 1, category="accumulator", note="|sum| when it is negative")
     dp.connect("sig_add", "sum_abs", w + 1)
-    dp.add("sign_fix", "xor2", category="aligner", note="result sign = accumulator sign xor (sum < 0)")
-    dp.connect("sig_add", "sign_fix", 1)
+    _gate(dp, "sign_fix", "xor2", "aligner", "result sign = accumulator sign xor (sum < 0)", "sig_add")
     feedback = {"exp_max": None, "align_acc": None, "sticky_acc": None, "sign_fix": 1, "eff_sub": 1}
     return {"sum": "sum_abs", "top": "sum_abs", "exp": "exp_max", "sign": "sign_fix",
             "feedback": feedback}
@@ -376,15 +367,10 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
                     "or already in the accumulator, forced into the result")
         dp.connect(prod["special"], "special_acc", 2)
         dp.connect("acc_inf", "special_acc", 1)
-    dp.add("inf_or", "or2", category="exception", note="infinity: overflow, or it already was")
-    dp.connect("overflow", "inf_or", 1)
-    dp.connect("acc_inf", "inf_or", 1)
-    dp.add("flush_or", "or2", category="exception", note="flush on underflow or an exact zero sum")
-    dp.connect("underflow", "flush_or", 1)
-    dp.connect("norm_lzc", "flush_or", 1)
-    dp.add("flush_gate", "and2", category="exception", note="never flush an infinite accumulator")
-    dp.connect("flush_or", "flush_gate", 1)
-    dp.connect("acc_inf", "flush_gate", 1)
+    _gate(dp, "inf_or", "or2", "exception", "infinity: overflow, or it already was", "overflow", "acc_inf")
+    _gate(dp, "flush_or", "or2", "exception", "flush on underflow or an exact zero sum",
+          "underflow", "norm_lzc")
+    _gate(dp, "flush_gate", "and2", "exception", "never flush an infinite accumulator", "flush_or", "acc_inf")
     dp.add("range_limit", "fp_range_limit", e=ea, m=ma + 1, category="exception",
            note="force zero (sign cleared) or infinity")
     dp.connect("flush_gate", "range_limit", 1)
