@@ -25,6 +25,14 @@ class _UsageError(Exception):
     pass
 
 
+def _library_option(p, more: str = "") -> None:
+    p.add_argument("--library", metavar="PATH", help="primitive library YAML" + more)
+
+
+def _format_option(p, choices) -> None:
+    p.add_argument("--format", choices=choices, default="text", help="output format (default: text)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="macgates", description="Gate-count estimates for multiply-accumulate units.")
     parser.add_argument("--version", action="version", version=f"macgates {__version__}")
@@ -36,10 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print the relative-area table of a design file "
                                    "(default: the whitepaper's Figure 3).")
     p.add_argument("design", nargs="?", metavar="DESIGN.yaml", help="design file (default: paper_fig3)")
-    p.add_argument("--library", metavar="PATH", help="primitive library YAML (default: the design's, "
-                                                     "else the bundled one)")
+    _library_option(p, " (default: the design's, else the bundled one)")
     p.add_argument("--baseline", metavar="NAME", help="config the relative column divides by")
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    _format_option(p, FORMATS)
     p.set_defaults(run=_table)
 
     p = sub.add_parser("report", help="write bar-chart reports (PNG, SVG, markdown)",
@@ -50,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sweep", metavar="FILE.csv", help="instead of designs: a Pareto report of a "
                                                        "'macgates sweep' CSV")
     p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
-    p.add_argument("--library", metavar="PATH", help="primitive library YAML")
+    _library_option(p)
     p.set_defaults(run=_report)
 
     p = sub.add_parser("sweep", help="cost the cartesian product of formats, accumulators and k",
@@ -63,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated: kulisch, kulisch:N, fp16, bf16, fp32 (default fp32)")
     p.add_argument("--k", default="1", metavar="LIST", help="comma-separated dot-product sizes (default 1)")
     p.add_argument("--multiplier", default="array", choices=("array", "booth"))
-    p.add_argument("--library", metavar="PATH", help="primitive library YAML")
+    _library_option(p)
     p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV")
     p.set_defaults(run=_sweep)
 
@@ -71,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="List the known number formats, the primitives of the library "
                                    "(with formula and source), or the bundled designs.")
     p.add_argument("what", choices=("formats", "primitives", "designs"))
-    p.add_argument("--library", metavar="PATH", help="primitive library YAML (for 'primitives')")
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    _library_option(p, " (for 'primitives')")
+    _format_option(p, FORMATS)
     p.set_defaults(run=_list)
 
     p = sub.add_parser("show", help="component breakdown of one datapath",
@@ -82,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(fp8_e4m3xfp8_e5m2-fp32), a bundled design or a design file.")
     p.add_argument("name", metavar="NAME_OR_DESIGN")
     p.add_argument("--config", metavar="NAME", help="which config of a design")
-    p.add_argument("--library", metavar="PATH", help="primitive library YAML")
-    p.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    _library_option(p)
+    _format_option(p, ("text", "csv", "json"))
     p.add_argument("--graph", metavar="FILE", help="also write the graph: .graphml, .dot or .json")
     p.set_defaults(run=_show)
     return parser
