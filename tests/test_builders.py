@@ -4,6 +4,7 @@ import pytest
 
 import macgates
 from appendix_b import ADD, AND2, AOI21, FA, FF, HA, INC, MUX2, OR2, REG, XOR2
+from by_hand import E4M3_FP16_BY_CATEGORY, E4M3_KULISCH, INT8_KULISCH
 from macgates import DatapathError
 
 
@@ -54,7 +55,7 @@ def test_float_kulisch(fmt, e, m):
 
 def test_e4m3_kulisch_total_by_hand():
     # 8 + 3 + 16 + 72 + 24 + 84 + 210 + 108 + 343 + 294
-    assert macgates.mac("e4m3").gates == 1162
+    assert macgates.mac("e4m3").gates == E4M3_KULISCH == 1162
 
 
 def test_fp_accumulator_e4m3_fp16():
@@ -101,20 +102,7 @@ def test_fp_accumulator_e4m3_fp16():
         "acc_reg": ("register", {"n": 16}),
     }
     assert components(dp) == expect
-    by_hand = {
-        "multiplier": 2 * 4 * OR2 + XOR2 + 16 * AND2 + (9 * FA + 3 * HA) + ADD(4),  # 123
-        "normalize": ((7 * OR2 + 4 * MUX2) + (8 * 3 * MUX2 - 7 * 2) + 6 * FA  # product
-                      + (15 * OR2 + 11 * MUX2) + (15 * 4 * MUX2 - 14 * 2) + 6 * FA),  # sum
-        "aligner": (4 * OR2 + 7 * FA + (6 * XOR2 + INC(6)) + (1 + 4) * OR2 + 6 * OR2
-                    + 8 * (AND2 + OR2 + AOI21) + AOI21 + OR2 + AND2 + 2 * (8 * MUX2 + 3 * AND2)
-                    + 6 * MUX2 + MUX2 + XOR2
-                    + (13 * 4 * MUX2 - 13 * 2) + (12 * OR2 + 4 * AND2)),
-        "accumulator": 14 * XOR2 + (11 * FA + 3 * HA) + AND2,
-        "round": 2 * OR2 + (AND2 + OR2) + INC(10) + 7 * HA,
-        "exception": (AND2 + 2 * 6 * AND2 + 4 * AND2 + OR2 + OR2 + AND2
-                      + (5 * (AND2 + OR2) + 11 * AND2 + OR2)),
-        "register": REG(16),
-    }
+    by_hand = E4M3_FP16_BY_CATEGORY
     assert dp.by_category() == by_hand
     assert dp.gates == sum(by_hand.values())  # = 1166
 
@@ -231,7 +219,7 @@ def test_special_values_are_costed():
 
 def test_custom_library_changes_costs():
     lib = macgates.load_library().with_overrides({"ff": "4"})
-    assert macgates.mac("int8", library=lib).gates == 775 - 27 * (FF - 4)
+    assert macgates.mac("int8", library=lib).gates == INT8_KULISCH - 27 * (FF - 4)
 
 
 # -- multiplier styles ------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import macgates
+from by_hand import E4M3_FP16
 from appendix_b import ADD, AND2, FA, HA, REG
 from macgates.design import design_from_mapping
 
@@ -104,7 +105,7 @@ def test_readme_api_example():
     block = re.search(r"```python\n(.*?)```", README, re.S).group(1)
     ns = {}
     exec(compile(block, "README.md", "exec"), ns)  # our own README, not user input
-    assert ns["dp"].gates == 1166
+    assert ns["dp"].gates == E4M3_FP16
     assert ns["wide"].info["acc_bits"] == 32
     # the hand-built datapath: App. B's int8 array, a 27-bit adder and register
     assert ns["mine"].gates == 64 * AND2 + (49 * FA + 7 * HA) + ADD(27) + REG(27)
