@@ -3,7 +3,7 @@
 import pytest
 
 import macgates
-from appendix_b import ADD, AND2, AOI21, FA, FF, HA, INC, MUX2, OR2, REG, XOR2
+from appendix_b import ADD, AND2, FA, FF, HA, MUX2, OR2, REG, XOR2
 from by_hand import E4M3_FP16_BY_CATEGORY, E4M3_KULISCH, INT8_KULISCH
 from macgates import DatapathError
 
