@@ -335,6 +335,11 @@ def main(argv=None) -> int:
             raise
         print(f"macgates: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an output path the user gave cannot be written
+        if debug or exc.filename is None:
+            raise
+        print(f"macgates: error: {exc.filename}: cannot write ({exc.strerror})", file=sys.stderr)
+        return 2
     try:
         sys.stdout.write(output)
         sys.stdout.flush()
