@@ -18,7 +18,7 @@ from .formats import format as get_format
 from .kulisch import Kulisch
 from .library import Library
 from .dot import apply_scale, check_k
-from .library import exact
+from .numbers import exact
 from .multiplier import add_product_pipe, build_multiplier, product_of
 
 _KULISCH = re.compile(r"^kulisch(?::(\d+))?$")

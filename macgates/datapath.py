@@ -17,7 +17,8 @@ from fractions import Fraction
 from typing import Mapping
 
 from .errors import DatapathError, did_you_mean, whole
-from .library import Library, exact, load_library
+from .library import Library, load_library
+from .numbers import exact
 
 CATEGORIES = ("multiplier", "aligner", "accumulator", "normalize", "round", "exception", "register")
 PORT = "port"
@@ -88,7 +89,7 @@ class Datapath:
         if not whole(count, 1, MAX_WIDTH):
             raise DatapathError(f"{self.name}: component '{name}': count={count!r} must be a whole "
                                 f"number from 1 to {MAX_WIDTH}")
-        cost = count * self.library.cost(primitive, *values)
+        cost = exact(count * self.library.cost(primitive, *values))
         comp = Component(name, primitive, dict(zip(prim.params, values)), category, cost, note, count)
         self.components[name] = comp
         return comp

@@ -24,6 +24,7 @@ from typing import Mapping
 
 from . import formula as _formula
 from .errors import LibraryError, did_you_mean, whole
+from .numbers import exact
 from .resources import library_path
 from .yamlfile import read_yaml
 
@@ -32,13 +33,6 @@ TOP_KEYS = ("version", "name", "description", "primitives")
 PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_PARAM = 1 << 20  # no datapath has a component a million bits wide
-
-
-def exact(value):
-    """Normalise a cost: Fractions with denominator 1 become ints."""
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return int(value)
-    return value
 
 
 @dataclass(frozen=True)

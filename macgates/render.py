@@ -1,4 +1,9 @@
-"""Plain-text renderings of table rows: text, csv, markdown, json (no pandas needed)."""
+"""Plain-text renderings of table rows: text, csv, markdown, json (no pandas needed).
+
+Numbers are shown as :mod:`macgates.numbers` says: a column of numbers has one number of
+decimals (``relative`` always 3), JSON gets numbers. Long text cells are shortened in
+the text format only (``max_text``); csv, markdown and json keep the full text.
+"""
 
 from __future__ import annotations
 
@@ -7,59 +12,56 @@ import io
 import json
 from fractions import Fraction
 
+from .numbers import as_json, decimals_for, fixed, is_number
+
 FORMATS = ("text", "csv", "markdown", "json")
+FIXED_DECIMALS = {"relative": 3}  # columns shown with a fixed number of decimals
 _NUMERIC = ("acc_bits", "gates", "relative", "k", "gates_per_mac")
-
-
-def _numeric_columns(rows, columns) -> set:
-    """Columns to right-align: the known numeric ones, and any whose values are all numbers."""
-    out = set(_NUMERIC)
-    for c in columns:
-        values = [r[c] for r in rows]
-        if values and all(isinstance(v, (int, Fraction)) and not isinstance(v, bool) for v in values):
-            out.add(c)
-    return out
-
-
-def cell(value, column: str = "") -> str:
-    if column == "relative":
-        return fixed3(value)
-    if isinstance(value, Fraction) and value.denominator != 1:
-        return fixed3(round(value, 3))
-    return str(value)
+MAX_TEXT = 60  # widest text cell in the text format
 
 
 def fixed3(value) -> str:
-    """A value already rounded to 3 decimals, printed exactly with 3 decimals."""
-    thousandths = Fraction(value) * 1000
-    if thousandths.denominator != 1:
-        thousandths = round(thousandths)
-    n = int(thousandths)
-    sign = "-" if n < 0 else ""
-    n = abs(n)
-    return f"{sign}{n // 1000}.{n % 1000:03d}"
+    """A value printed with exactly 3 decimals (rounded half to even)."""
+    return fixed(value, 3)
 
 
-def render(rows: list[dict], columns, fmt: str) -> str:
+def _places(rows, columns) -> dict:
+    """Decimals per column, for the columns whose values are all numbers."""
+    out = {}
+    for c in columns:
+        values = [r[c] for r in rows]
+        if values and all(is_number(v) for v in values):
+            out[c] = FIXED_DECIMALS.get(c, decimals_for(values))
+    return out
+
+
+def _cell(value, places) -> str:
+    if places is None or not is_number(value):
+        return str(value)
+    return fixed(Fraction(value), places)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def render(rows: list[dict], columns, fmt: str, max_text: int = MAX_TEXT) -> str:
     columns = list(columns)
+    if fmt == "json":
+        return json.dumps([{c: as_json(r[c]) for c in columns} for r in rows], indent=2) + "\n"
+    places = _places(rows, columns)
+    cells = [[_cell(r[c], places.get(c)) for c in columns] for r in rows]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow([cell(row[c], c) for c in columns])
+        writer.writerows(cells)
         return out.getvalue()
-    if fmt == "json":
-        def value(row, c):
-            v = row[c]
-            if c in ("relative", "gates_per_mac") and isinstance(v, Fraction):
-                return float(round(v, 3))
-            if isinstance(v, Fraction):
-                return str(v)
-            return v
-        return json.dumps([{c: value(r, c) for c in columns} for r in rows], indent=2) + "\n"
-    numeric = _numeric_columns(rows, columns)
-    cells = [[cell(r[c], c) for c in columns] for r in rows]
+    numeric = set(places) | set(_NUMERIC)
+    if fmt == "text":
+        cells = [[v if c in numeric else _shorten(v, max_text) for v, c in zip(row, columns)]
+                 for row in cells]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     if fmt == "markdown":
         def line(values):
