@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import DesignError, MacgatesError, did_you_mean
 from fractions import Fraction
 
-from .render import FORMATS, fixed3, render
+from .errors import DesignError, MacgatesError, did_you_mean
+from .numbers import as_json, fixed
+from .render import FORMATS, render
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,44 +26,75 @@ class _UsageError(Exception):
     pass
 
 
-def _library_option(p, more: str = "") -> None:
-    p.add_argument("--library", metavar="PATH", help="primitive library YAML" + more)
+def _common() -> argparse.ArgumentParser:
+    """Options every subcommand takes (also accepted before the subcommand)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show tracebacks for errors")
+    return p
+
+
+def _costs_parent() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--library", metavar="NAME_OR_PATH",
+                   help="primitive library: 'default' (bundled) or a YAML file (default: the "
+                        "design's, else the bundled one)")
+    p.add_argument("--cost", action="append", default=[], metavar="NAME=EXPR",
+                   help="replace a primitive's cost formula, e.g. --cost fa=6 --cost ff=4.5 "
+                        "(repeatable; applied on top of the library and the design's overrides)")
+    return p
 
 
 def _format_option(p, choices) -> None:
     p.add_argument("--format", choices=choices, default="text", help="output format (default: text)")
 
 
+def _k_option(p, what: str) -> None:
+    p.add_argument("--k", type=_whole("--k"), metavar="N",
+                   help=f"make {what} a k-term dot-product unit (a ...-kN suffix on a config "
+                        "name does the same)")
+
+
+NAMES_HELP = ("a design file, a bundled design (macgates list designs), a config of the Figure 3 "
+              "design (fp8_e4m3-fp16) or WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-kN] "
+              "(float8_e4m3fn-fp32, int4xint8-fp32-k32)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="macgates", description="Gate-count estimates for multiply-accumulate units.")
+    common, costs = _common(), _costs_parent()
+    parser = _Parser(prog="macgates", description="Gate-count estimates for multiply-accumulate units.",
+                     parents=[common])
     parser.add_argument("--version", action="version", version=f"macgates {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("table", help="relative-area table of a design (default: whitepaper Figure 3)",
-                       description="Print the relative-area table of a design file "
-                                   "(default: the whitepaper's Figure 3).")
-    p.add_argument("design", nargs="?", metavar="DESIGN.yaml", help="design file (default: paper_fig3)")
-    _library_option(p, " (default: the design's, else the bundled one)")
+    p = sub.add_parser("table", parents=[common, costs],
+                       help="relative-area table of a design (default: whitepaper Figure 3)",
+                       description="Print the relative-area table of a design (default: the "
+                                   "whitepaper's Figure 3). DESIGN is " + NAMES_HELP + ".")
+    p.add_argument("design", nargs="?", metavar="DESIGN", help="default: paper_fig3")
     p.add_argument("--baseline", metavar="NAME", help="config the relative column divides by")
+    _k_option(p, "every config")
     _format_option(p, FORMATS)
     p.set_defaults(run=_table)
 
-    p = sub.add_parser("report", help="write bar-chart reports (PNG, SVG, markdown)",
+    p = sub.add_parser("report", parents=[common, costs],
+                       help="write bar-chart reports (PNG, SVG, markdown)",
                        description="Write, per design, a Figure-3-style chart of relative area, a "
                                    "stacked chart of gates by category (PNG and SVG) and report.md, "
-                                   "plus index.md linking them.")
-    p.add_argument("designs", nargs="*", metavar="DESIGN.yaml", help="design files (default: all bundled)")
+                                   "plus index.md linking them. DESIGN is a design file or a "
+                                   "bundled design.")
+    p.add_argument("designs", nargs="*", metavar="DESIGN", help="designs (default: all bundled)")
     p.add_argument("--sweep", metavar="FILE.csv", help="instead of designs: a Pareto report of a "
                                                        "'macgates sweep' CSV")
     p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
-    _library_option(p)
     p.set_defaults(run=_report)
 
-    p = sub.add_parser("sweep", help="cost the cartesian product of formats, accumulators and k",
+    p = sub.add_parser("sweep", parents=[common, costs],
+                       help="cost the cartesian product of formats, accumulators and k",
                        description="Cost every combination of weights x activations x accumulators "
-                                   "x k and write a CSV. Invalid combinations are skipped and counted.")
+                                   "x k and write a CSV. Invalid combinations are skipped and listed "
+                                   "on stderr; if every one is invalid, that is an error.")
     p.add_argument("--weights", required=True, metavar="LIST", help="comma-separated format names")
     p.add_argument("--activations", metavar="LIST", help="comma-separated format names "
                                                           "(default: each weight format with itself)")
@@ -70,42 +102,99 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated: kulisch, kulisch:N, fp16, bf16, fp32 (default fp32)")
     p.add_argument("--k", default="1", metavar="LIST", help="comma-separated dot-product sizes (default 1)")
     p.add_argument("--multiplier", default="array", choices=("array", "booth"))
-    _library_option(p)
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV")
+    p.add_argument("--formats-file", metavar="DESIGN",
+                   help="a design whose 'formats:' (your own formats) the lists may name")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV ('-': stdout)")
     p.set_defaults(run=_sweep)
 
-    p = sub.add_parser("list", help="list formats, primitives or bundled designs",
-                       description="List the known number formats, the primitives of the library "
-                                   "(with formula and source), or the bundled designs.")
+    p = sub.add_parser("list", parents=[common, costs], help="list formats, primitives or bundled designs",
+                       description="List the known number formats (with the standard each follows), "
+                                   "the primitives of the library (with formula and source), or the "
+                                   "bundled designs. 'list formats DESIGN' adds the design's own formats.")
     p.add_argument("what", choices=("formats", "primitives", "designs"))
-    _library_option(p, " (for 'primitives')")
+    p.add_argument("design", nargs="?", metavar="DESIGN", help="for 'formats': a design with its own formats")
     _format_option(p, FORMATS)
     p.set_defaults(run=_list)
 
-    p = sub.add_parser("show", help="component breakdown of one datapath",
+    p = sub.add_parser("show", parents=[common, costs], help="component breakdown of one datapath",
                        description="Show the components of a datapath with widths, costs and "
-                                   "per-category subtotals. NAME is a config of the Figure 3 design "
-                                   "(fp8_e4m3-fp16), WEIGHTS[xACTIVATIONS]-ACCUMULATOR "
-                                   "(fp8_e4m3xfp8_e5m2-fp32), a bundled design or a design file.")
+                                   "per-category subtotals. NAME is " + NAMES_HELP + ".")
     p.add_argument("name", metavar="NAME_OR_DESIGN")
     p.add_argument("--config", metavar="NAME", help="which config of a design")
-    _library_option(p)
+    _k_option(p, "the datapath")
     _format_option(p, ("text", "csv", "json"))
     p.add_argument("--graph", metavar="FILE", help="also write the graph: .graphml, .dot or .json")
     p.set_defaults(run=_show)
     return parser
 
 
-def _library(args):
+MAX_DIGITS = 6
+
+
+def _whole(option: str):
+    def parse(text: str) -> int:
+        text = text.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS and int(text) >= 1):
+            raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number from 1 to {10**MAX_DIGITS - 1}")
+        return int(text)
+    return parse
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _costs(args) -> dict:
+    out = {}
+    for item in args.cost:
+        name, sep, expr = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not expr.strip():
+            raise DesignError(f"--cost {item[:40]!r}: expected NAME=EXPR, e.g. fa=6 or ff=4.5")
+        if name in out:
+            raise DesignError(f"--cost: {name[:40]!r} given twice")
+        out[name] = expr.strip()
+    return out
+
+
+def _library(args, with_costs: bool = True):
+    """The --library option's library (None: the design's or the bundled one), with
+    --cost applied when ``with_costs`` (only where no design applies its own)."""
     from .library import load_library
 
-    return load_library(args.library) if args.library else None
+    lib = load_library(args.library) if args.library else None
+    costs = _costs(args)
+    if with_costs and costs:
+        lib = (lib or load_library()).with_overrides(costs, origin="--cost")
+    return lib
+
+
+def _design(args, name):
+    """(design, configs) for a NAME_OR_DESIGN argument, with --library, --cost and --k."""
+    from .names import resolve
+
+    design, configs = resolve(name, getattr(args, "config", None), getattr(args, "k", None),
+                              _library(args, with_costs=False))
+    design = design.with_costs(_costs(args))
+    return design, configs
 
 
 def _table(args) -> str:
     from .table import columns_of, table_records
 
-    rows = table_records(args.design, baseline=args.baseline, library=_library(args))
+    if args.design is None and args.k is None:
+        from .design import default_design
+
+        design, configs = default_design(_library(args, False)).with_costs(_costs(args)), None
+    else:
+        design, configs = _design(args, args.design or "paper_fig3")
+    if configs is not None:
+        from dataclasses import replace
+
+        names = {c.name for c in configs}
+        design = replace(design, configs=tuple(configs),
+                         baseline=design.baseline if design.baseline in names else None)
+    rows = table_records(design, baseline=args.baseline)
     return render(rows, columns_of(rows), args.format)
 
 
@@ -119,9 +208,10 @@ def _report(args) -> str:
         if args.designs:
             raise DesignError("report: give design files or --sweep, not both")
         return "".join(f"{p}\n" for p in sweep_report(args.sweep, args.out))
-    library = _library(args)
-    paths = args.designs or list(bundled_designs().values())
-    designs = [load_design(p, library) for p in paths]  # validate all before writing any
+    library = _library(args, with_costs=False)
+    costs = _costs(args)
+    names = args.designs or list(bundled_designs().values())
+    designs = [load_design(p, library).with_costs(costs) for p in names]
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise DesignError(f"--out {out}: exists and is not a folder")
@@ -135,58 +225,111 @@ def _report(args) -> str:
 def _split(text: str, what: str) -> list[str]:
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
-        raise DesignError(f"--{what}: expected a comma-separated list, got {text!r}")
+        raise DesignError(f"--{what}: expected a comma-separated list, got {text[:40]!r}")
     return items
 
 
 def _sweep(args) -> str:
+    from .builders import parse_accumulator
     from .sweep import COLUMNS, stderr_progress, sweep_records
 
     ks = []
     for item in _split(args.k, "k"):
-        if not item.isdigit():
-            raise DesignError(f"--k: '{item}' is not a whole number")
-        ks.append(int(item))
-    from .builders import parse_accumulator
-    from .formats import format as get_format
+        try:
+            ks.append(_whole("--k")(item))
+        except argparse.ArgumentTypeError as exc:
+            raise DesignError(f"--k: {exc}") from None
+    formats = {}
+    if args.formats_file:
+        from .design import load_design
 
+        formats = load_design(args.formats_file).formats
+        if not formats:
+            raise DesignError(f"--formats-file {args.formats_file}: the design defines no formats")
+
+    def get_format(name):
+        from .formats import format as known
+
+        return formats[name] if name in formats else known(name)
+
+    lists = {}
     for option, parse in (("weights", get_format), ("activations", get_format),
                           ("accumulators", parse_accumulator)):
-        for item in _split(getattr(args, option), option) if getattr(args, option) else []:
+        text = getattr(args, option)
+        if text is None:
+            continue
+        lists[option] = []
+        for item in _split(text, option):
             try:
-                parse(item)
+                lists[option].append(parse(item))
             except MacgatesError as exc:
                 raise DesignError(f"--{option}: {exc}") from None
+    to_stdout = args.out == "-"
     out = Path(args.out)
-    if not out.parent.is_dir():
+    if not to_stdout and not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise DesignError(f"--out {out}: folder {out.parent} does not exist")
-    rows, skipped = sweep_records(_split(args.weights, "weights"),
-                                  _split(args.activations, "activations") if args.activations else None,
-                                  _split(args.accumulators, "accumulators"), ks, _library(args),
-                                  args.multiplier, stderr_progress)
-    for row in rows:
-        row["gates_per_mac"] = fixed3(round(Fraction(row["gates_per_mac"]), 3))
-    out.write_text(render(rows, COLUMNS, "csv"))
-    print(f"macgates: {len(rows)} configurations written to {out}; {len(skipped)} invalid "
-          f"combinations skipped", file=sys.stderr)
+    rows, skipped = sweep_records(lists["weights"], lists.get("activations"), lists["accumulators"], ks,
+                                  _library(args), args.multiplier, stderr_progress)
+    total = len(rows) + len(skipped)
+    if not rows:
+        raise DesignError(f"sweep: the only combination is invalid: {skipped[0]}" if total == 1 else
+                          f"sweep: all {total:,} combinations are invalid; the first: {skipped[0]}")
+    text = render(rows, COLUMNS, "csv")
+    notes = _skipped_lines(skipped)
+    if to_stdout:
+        print(*notes, sep="\n", file=sys.stderr) if notes else None
+        return text
+    from .outputs import write_text
+
+    write_text(out, text)
+    print(f"macgates: wrote {out}: {_plural(len(rows), 'configuration')}"
+          + (f"; {len(skipped)} of {_plural(total, 'combination')} skipped as invalid" if skipped else ""),
+          file=sys.stderr)
+    if notes:
+        print(*notes, sep="\n", file=sys.stderr)
     return ""
 
 
-def _list(args) -> str:
-    if args.what == "formats":
-        from .formats import all_formats, source_of
+MAX_SKIPPED_SHOWN = 20
 
-        rows = [{"name": f.name, "kind": f.kind, "bits": f.bits, "exp_bits": f.exp_bits,
+
+def _skipped_lines(skipped) -> list[str]:
+    if not skipped:
+        return []
+    lines = [f"macgates: skipped {_plural(len(skipped), 'invalid combination')}:"]
+    lines += [f"  {reason}" for reason in skipped[:MAX_SKIPPED_SHOWN]]
+    if len(skipped) > MAX_SKIPPED_SHOWN:
+        lines.append(f"  ... and {len(skipped) - MAX_SKIPPED_SHOWN:,} more")
+    return lines
+
+
+def _list(args) -> str:
+    if args.design is not None and args.what != "formats":
+        raise DesignError(f"list {args.what}: takes no design (only 'list formats DESIGN' does)")
+    if args.what == "formats":
+        from .formats import aliases_of, all_formats, source_of, standard_of
+
+        formats = all_formats()
+        own = {}
+        if args.design is not None:
+            from .design import load_design
+
+            design = load_design(args.design)
+            own = design.formats
+            formats += list(own.values())
+        rows = [{"name": f.name, "also": ", ".join(aliases_of(f)),
+                 "standard": standard_of(f) if f.name not in own else "user-defined",
+                 "kind": f.kind, "bits": f.bits, "exp_bits": f.exp_bits,
                  "man_bits": f.man_bits, "bias": f.bias, "max": _num(f.max_value),
                  "min_positive": _num(f.min_positive),
                  "block": f"{f.block_size} x {f.scale.name}" if f.is_block else "",
-                 "defined_in": source_of(f)}
-                for f in all_formats()]
+                 "defined_in": source_of(f) if f.name not in own else f"{design.origin}: formats.{f.name}"}
+                for f in formats]
         columns = list(rows[0])
     elif args.what == "primitives":
         from .library import load_library
 
-        lib = load_library(args.library) if args.library else load_library()
+        lib = _library(args) or load_library()
         rows = [{"primitive": p.signature, "cost": p.cost_text, "category": p.category,
                  "source": p.source} for p in lib.primitives.values()]
         columns = list(rows[0])
@@ -210,57 +353,10 @@ def _num(value) -> str:
     return f"{float(value):.6g}"
 
 
-def resolve(name: str, config: str | None, library=None):
-    """(design, configs) that ``show NAME`` means."""
-    from .design import Design, bundled_designs, default_design, design_from_mapping, load_design
-
-    path = Path(name)
-    if name.endswith((".yaml", ".yml")) or path.is_file():
-        design = load_design(path, library)
-    elif name in bundled_designs():
-        design = load_design(bundled_designs()[name], library)
-    else:
-        fig3 = default_design(library)
-        if config is None and name in {c.name for c in fig3.configs}:
-            return fig3, [fig3.config(name)]
-        design = _adhoc(name, fig3, library, Design, design_from_mapping, bundled_designs)
-    if config is not None:
-        return design, [design.config(config)]
-    return design, list(design.configs)
-
-
-def _adhoc(name, fig3, library, Design, design_from_mapping, bundled_designs):
-    from .formats import format as get_format
-
-    head, sep, acc = name.rpartition("-")
-    weights, x, activations = head, "", ""
-    for i, ch in enumerate(head):  # W x A: split at the 'x' that leaves two format names
-        if ch == "x" and _is_format(head[:i], get_format) and _is_format(head[i + 1:], get_format):
-            weights, x, activations = head[:i], "x", head[i + 1:]
-            break
-    if not sep or not weights:
-        raise DesignError(
-            f"show: '{name}' is not a design file, a bundled design ({did_you_mean(bundled_designs())}), "
-            f"a Figure 3 config (e.g. {fig3.configs[0].name}) or WEIGHTS[xACTIVATIONS]-ACCUMULATOR")
-    item = {"name": name, "weights": weights, "accumulator": acc}
-    if x:
-        item["activations"] = activations
-    return design_from_mapping({"macgates": 1, "name": name, "configs": [item]}, f"show {name}",
-                               library=library)
-
-
-def _is_format(text, get_format) -> bool:
-    try:
-        get_format(text)
-    except MacgatesError:
-        return False
-    return True
-
-
 def _show(args) -> str:
     from .export import write_graph
 
-    design, configs = resolve(args.name, args.config, _library(args))
+    design, configs = _design(args, args.name)
     built = []
     for cfg in configs:
         try:
@@ -272,6 +368,7 @@ def _show(args) -> str:
             raise DesignError(f"--graph needs one datapath: pick one with --config "
                               f"({did_you_mean(c.name for c in configs)})")
         write_graph(built[0][1], args.graph)
+        print(f"macgates: wrote {args.graph}", file=sys.stderr)
     if args.format == "json":
         return json.dumps([_json(cfg, dp) for cfg, dp in built] if len(built) > 1
                           else _json(*built[0]), indent=2) + "\n"
@@ -300,7 +397,8 @@ def _text(cfg, dp) -> str:
              "gates": r["gates"], "note": r["note"]} for r in dp.rows()]
     out = [f"{cfg.name}: {_describe(cfg, dp)}: {dp.gates} gates", ""]
     out.append(render(rows, ["component", "category", "primitive", "gates", "note"], "text"))
-    subtotal = [{"category": k, "gates": v, "share": f"{100 * v / dp.gates:.1f}%"}
+    subtotal = [{"category": k, "gates": v,
+                 "share": f"{fixed(Fraction(100 * v) / dp.gates, 1) if dp.gates else '0.0'}%"}
                 for k, v in dp.by_category().items()]
     subtotal.append({"category": "total", "gates": dp.gates, "share": "100.0%"})
     out.append(render(subtotal, ["category", "gates", "share"], "text"))
@@ -308,15 +406,10 @@ def _text(cfg, dp) -> str:
 
 
 def _json(cfg, dp) -> dict:
-    from fractions import Fraction
-
-    def num(v):
-        return str(v) if isinstance(v, Fraction) else v
-
-    return {"config": cfg.name, "gates": num(dp.gates),
-            "by_category": {k: num(v) for k, v in dp.by_category().items()},
+    return {"config": cfg.name, "gates": as_json(dp.gates), "gates_per_mac": as_json(dp.gates_per_mac),
+            "by_category": {k: as_json(v) for k, v in dp.by_category().items()},
             "info": {k: v for k, v in dp.info.items()},
-            "components": [{**r, "gates": num(r["gates"])} for r in dp.rows()],
+            "components": [{**r, "gates": as_json(r["gates"])} for r in dp.rows()],
             "signals": [{"from": s.src, "to": s.dst, "width": s.width} for s in dp.signals]}
 
 

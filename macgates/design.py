@@ -35,6 +35,7 @@ from .dot import check_k
 from .datapath import CATEGORIES, Datapath
 from .errors import DesignError, MacgatesError, did_you_mean
 from .floating import ALIGNS, FloatingPoint
+from .formats import RECORD_KEYS, Format, define
 from .formats import format as get_format
 from .library import Library, load_library
 from .multiplier import MULTIPLIERS, product_of
@@ -43,7 +44,7 @@ from .yamlfile import read_yaml
 
 SCHEMA_VERSION = 1
 TOP_KEYS = ("macgates", "name", "description", "baseline", "library", "library_overrides",
-            "configs", "datapaths")
+            "formats", "configs", "datapaths")
 CONFIG_KEYS = ("name", "weights", "activations", "accumulator", "k", "multiplier", "align",
                "product_pipe", "datapath")
 DATAPATH_KEYS = ("description", "components", "connections")
@@ -66,14 +67,17 @@ class Config:
     datapath: str = ""
     k: int = 1
 
-    def build(self, library: Library | None = None, datapaths=None) -> Datapath:
-        """The costed datapath of this config."""
+    def build(self, library: Library | None = None, datapaths=None, formats=None) -> Datapath:
+        """The costed datapath of this config (``formats``: a design's own formats by name)."""
         if self.datapath:
             return (datapaths or {})[self.datapath].build(library, self.name)
         acc = parse_accumulator(self.accumulator)
         if isinstance(acc, FloatingPoint):
             acc = replace(acc, align=self.align)
-        return dot(self.weights, self.activations or self.weights, self.k, acc, library,
+        formats = formats or {}
+        weights = formats.get(self.weights, self.weights)
+        activations = formats.get(self.activations or self.weights, self.activations or weights)
+        return dot(weights, activations, self.k, acc, library,
                    multiplier=self.multiplier, product_pipe=self.product_pipe)
 
 
@@ -108,6 +112,7 @@ class Design:
     path: Path | None = field(default=None, compare=False)
     library: Library | None = field(default=None, compare=False, repr=False)
     datapaths: dict = field(default_factory=dict, compare=False)
+    formats: dict = field(default_factory=dict, compare=False)  # the design's own, by name
 
     def config(self, name: str) -> Config:
         for cfg in self.configs:
@@ -117,7 +122,19 @@ class Design:
                           f"({did_you_mean(c.name for c in self.configs)})")
 
     def build(self, config: Config) -> Datapath:
-        return config.build(self.library, self.datapaths)
+        return config.build(self.library, self.datapaths, self.formats)
+
+    def format(self, name) -> Format:
+        """A format by name: the design's own, else a known one."""
+        if isinstance(name, str) and name in self.formats:
+            return self.formats[name]
+        return get_format(name)
+
+    def with_costs(self, costs, origin: str = "--cost") -> "Design":
+        """This design with some primitives' cost formulas replaced (``{name: formula}``)."""
+        if not costs:
+            return self
+        return replace(self, library=self.library.with_overrides(dict(costs), origin=origin))
 
     @property
     def origin(self) -> str:
@@ -151,8 +168,11 @@ def _keys(item, valid, where: str, what: str) -> None:
         raise DesignError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(valid)})")
 
 
-def parse_config(item, where: str, datapaths=()) -> Config:
-    """Validate one config mapping (``where`` prefixes every message)."""
+def parse_config(item, where: str, datapaths=(), formats=None) -> Config:
+    """Validate one config mapping (``where`` prefixes every message). ``formats``: the
+    design's own formats by name; a :class:`Format` object given as weights or
+    activations is added to it."""
+    formats = {} if formats is None else formats
     _keys(item, CONFIG_KEYS, where, "config")
     if "name" not in item:
         raise DesignError(f"{where}: missing key 'name'")
@@ -169,17 +189,24 @@ def parse_config(item, where: str, datapaths=()) -> Config:
         return Config(name, datapath=dp)
     if "weights" not in item:
         raise DesignError(f"{where}: missing key 'weights' (or 'datapath')")
-    weights = _string(item["weights"], f"{where}.weights")
-    activations = _string(item.get("activations", weights), f"{where}.activations")
+    names = []
+    for key in ("weights", "activations"):
+        value = item.get(key, item["weights"])
+        if isinstance(value, Format):  # the API takes Format objects where names go
+            if formats.setdefault(value.name, value) != value:
+                raise DesignError(f"{where}.{key}: another format is already named '{value.name}'")
+            value = value.name
+        names.append(_string(value, f"{where}.{key}"))
+    weights, activations = names
     acc = _string(item.get("accumulator", "kulisch"), f"{where}.accumulator")
-    formats = []
+    formats_ = []
     for key, value in (("weights", weights), ("activations", activations)):
         try:
-            formats.append(get_format(value))
+            formats_.append(formats[value] if value in formats else get_format(value))
         except MacgatesError as exc:
             raise DesignError(f"{where}.{key}: {exc}") from None
     try:
-        product = product_of(*formats)
+        product = product_of(*formats_)
     except MacgatesError as exc:
         raise DesignError(f"{where}: {exc}") from None
     try:
@@ -202,7 +229,7 @@ def parse_config(item, where: str, datapaths=()) -> Config:
         raise DesignError(f"{where}.product_pipe: expected true or false, got {_kind(pipe)} {pipe!r}")
     k = item.get("k", 1)
     try:
-        check_k(k, *formats)
+        check_k(k, *formats_)
     except MacgatesError as exc:
         raise DesignError(f"{where}.k: {exc}") from None
     return Config(name, weights, activations, acc, multiplier, align, pipe, k=k)
@@ -310,6 +337,7 @@ def design_from_mapping(data, origin: str, path: Path | None = None,
     if not isinstance(description, str):
         raise DesignError(f"{origin}: description: expected a string, got {_kind(description)}")
     lib = _library(data, origin, path, library)
+    formats = parse_formats(data.get("formats", {}), origin)
     specs = data.get("datapaths", {})
     if not isinstance(specs, dict):
         raise DesignError(f"{origin}: datapaths: expected a mapping name -> datapath, got {_kind(specs)}")
@@ -324,7 +352,7 @@ def design_from_mapping(data, origin: str, path: Path | None = None,
         raise DesignError(f"{origin}: configs: {len(items)} configs, at most {MAX_CONFIGS} allowed")
     configs, seen = [], {}
     for i, item in enumerate(items):
-        cfg = parse_config(item, f"{origin}: configs[{i}]", datapaths)
+        cfg = parse_config(item, f"{origin}: configs[{i}]", datapaths, formats)
         if cfg.name in seen:
             raise DesignError(f"{origin}: configs[{i}].name: duplicate config name '{cfg.name}' "
                               f"(first at configs[{seen[cfg.name]}])")
@@ -335,13 +363,65 @@ def design_from_mapping(data, origin: str, path: Path | None = None,
         baseline = _string(baseline, f"{origin}: baseline")
         if baseline not in seen:
             raise DesignError(f"{origin}: baseline: '{baseline}' is not a config ({did_you_mean(seen)})")
-    return Design(name, tuple(configs), baseline, description, path, lib, datapaths)
+    return Design(name, tuple(configs), baseline, description, path, lib, datapaths, formats)
+
+
+MAX_FORMATS = 1000
+
+
+def parse_formats(specs, origin: str) -> dict:
+    """A design's ``formats:`` mapping, name -> Format record (see docs/design-files.md);
+    a later entry may use an earlier one as its ``base`` or ``scale``."""
+    if not isinstance(specs, dict):
+        raise DesignError(f"{origin}: formats: expected a mapping name -> format record, got {_kind(specs)}")
+    if len(specs) > MAX_FORMATS:
+        raise DesignError(f"{origin}: formats: {len(specs)} formats, at most {MAX_FORMATS} allowed")
+    formats: dict = {}
+
+    def lookup(text):
+        return formats[text] if text in formats else get_format(text)
+
+    for name, spec in specs.items():
+        where = f"{origin}: formats.{str(name)[:64]}"
+        if not isinstance(name, str):
+            raise DesignError(f"{where}: a format name must be a string, got {_kind(name)}")
+        if _is_known(name):
+            raise DesignError(f"{where}: '{name}' is a built-in format name; pick another name")
+        try:
+            formats[name] = define(name, spec, lookup)
+        except MacgatesError as exc:
+            key, sep, rest = str(exc).partition(": ")
+            raise DesignError(f"{where}.{key}: {rest}" if sep and key in RECORD_KEYS
+                              else f"{where}: {exc}") from None
+    return formats
+
+
+def _is_known(name: str) -> bool:
+    try:
+        get_format(name)
+    except MacgatesError:
+        return False
+    return True
 
 
 def load_design(path, library: Library | None = None) -> Design:
-    """Load and validate a design file (``library`` replaces its ``library`` key)."""
-    path = Path(path)
+    """Load and validate a design file, or a bundled design by name (``modern-formats``);
+    ``library`` replaces the design's ``library`` key."""
+    path = find_design(path)
     return design_from_mapping(read_yaml(path, DesignError), str(path), path, library)
+
+
+def find_design(name) -> Path:
+    """The file a design name means: a path that exists or ends in .yaml/.yml, else a
+    bundled design's stem."""
+    path = Path(name)
+    text = str(name)
+    if path.exists() or text.endswith((".yaml", ".yml")) or "/" in text:
+        return path
+    bundled = bundled_designs()
+    if text in bundled:
+        return bundled[text]
+    raise DesignError(f"{text[:80]!r}: no such file or bundled design ({did_you_mean(bundled)})")
 
 
 def bundled_designs() -> dict[str, Path]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
 from .datapath import Datapath
 from .errors import DatapathError
+from .outputs import write_text
 
 GRAPH_SUFFIXES = (".graphml", ".dot", ".json")
 
@@ -70,19 +69,7 @@ def to_dot(dp: Datapath) -> str:
 
 
 def write_graph(dp: Datapath, path) -> Path:
-    """Write the graph to ``path`` (format by suffix), atomically: on any error nothing
-    is written."""
+    """Write the graph to ``path`` (format by suffix), atomically and with the user's
+    umask (:mod:`macgates.outputs`): on any error nothing is written."""
     path = Path(path)
-    text = graph_text(dp, path.suffix, str(path))
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise DatapathError(f"{path}: folder {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    return write_text(path, graph_text(dp, path.suffix, str(path)))

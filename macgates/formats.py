@@ -25,6 +25,7 @@ Block-scaled formats (OCP MX, NVFP4) are the element format's record with
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -191,9 +192,9 @@ _NAMED: dict[str, Format] = {f.name: f for f in (
 )}
 SOURCES = {
     **{f"fp8_e{e}m{7 - e}": "whitepaper App. A (van Baalen et al. 2023)" for e in (2, 3, 4, 5)},
-    "fp4_e2m1": "OCP Microscaling (MX) spec v1.0, element type",
-    "fp6_e2m3": "OCP Microscaling (MX) spec v1.0, element type",
-    "fp6_e3m2": "OCP Microscaling (MX) spec v1.0, element type",
+    "fp4_e2m1": "OCP Microscaling (MX) spec v1.0, element type; ml_dtypes float4_e2m1fn",
+    "fp6_e2m3": "OCP Microscaling (MX) spec v1.0, element type; ml_dtypes float6_e2m3fn",
+    "fp6_e3m2": "OCP Microscaling (MX) spec v1.0, element type; ml_dtypes float6_e3m2fn",
     "float8_e4m3fn": "OCP 8-bit floating point spec (OFP8), E4M3; ml_dtypes name",
     "float8_e5m2": "OCP 8-bit floating point spec (OFP8), E5M2; ml_dtypes name",
     "fp16": "IEEE 754 binary16",
@@ -207,18 +208,38 @@ SOURCES = {
     "mxfp4": "OCP MX v1.0: fp4_e2m1 x32, E8M0 scale",
     "mxint8": "OCP MX v1.0: int8 x32 (full two's-complement range), E8M0 scale",
     "nvfp4": "NVIDIA NVFP4: fp4_e2m1 x16, unsigned E4M3 scale",
-    "e8m0": "OCP MX v1.0 shared scale (power of two)",
+    "e8m0": "OCP MX v1.0 shared scale (power of two); ml_dtypes float8_e8m0fnu",
     "ue4m3": "NVFP4 block scale (unsigned E4M3)",
 }
+# The standard each format follows, in one word or two: what `list formats` shows so
+# that the whitepaper's FP8 (fp8_e4m3: bias 8, max 240) is not mistaken for OCP's
+# (float8_e4m3fn: bias 7, max 448).
+STANDARDS = {
+    **{f"fp8_e{e}m{7 - e}": "whitepaper" for e in (2, 3, 4, 5)},
+    **{n: "OCP MX" for n in ("fp4_e2m1", "fp6_e2m3", "fp6_e3m2", "mxfp8_e4m3", "mxfp8_e5m2",
+                             "mxfp6_e2m3", "mxfp6_e3m2", "mxfp4", "mxint8", "e8m0")},
+    "float8_e4m3fn": "OCP OFP8", "float8_e5m2": "OCP OFP8",
+    "fp16": "IEEE 754", "fp32": "IEEE 754", "bf16": "bfloat16", "tf32": "NVIDIA",
+    "nvfp4": "NVIDIA", "ue4m3": "NVIDIA",
+}
 INT_SOURCE = "two's complement, symmetric range (quantization convention)"
+# Other spellings a user will type: the whitepaper's short names, the OCP and ml_dtypes
+# names, and common ones. Ambiguous ones ("fp8", "e4m3" is the whitepaper's) stay as
+# documented: e2m5..e5m2 are the whitepaper's FP8 variants.
 ALIASES = {
     **{f"e{e}m{7 - e}": f"fp8_e{e}m{7 - e}" for e in (2, 3, 4, 5)},
-    "fp4": "fp4_e2m1",
-    "e4m3fn": "float8_e4m3fn",
+    "fp4": "fp4_e2m1", "e2m1": "fp4_e2m1", "float4_e2m1fn": "fp4_e2m1", "e2m1fn": "fp4_e2m1",
+    "float6_e2m3fn": "fp6_e2m3", "e2m3fn": "fp6_e2m3", "e2m3": "fp6_e2m3",
+    "float6_e3m2fn": "fp6_e3m2", "e3m2fn": "fp6_e3m2", "e3m2": "fp6_e3m2",
+    "e4m3fn": "float8_e4m3fn", "fp8_e4m3fn": "float8_e4m3fn", "ofp8_e4m3": "float8_e4m3fn",
+    "fp8_e5m2_ieee": "float8_e5m2", "ofp8_e5m2": "float8_e5m2",
+    "float8_e8m0fnu": "e8m0", "e8m0fnu": "e8m0",
+    "mxfp8": "mxfp8_e4m3", "mxfp6": "mxfp6_e2m3",
+    "float16": "fp16", "half": "fp16", "binary16": "fp16",
+    "bfloat16": "bf16", "float32": "fp32", "single": "fp32", "binary32": "fp32",
+    "tensorfloat32": "tf32",
 }
-_INT = re.compile(r"^int(\d+)$")
-
-
+_INT = re.compile(r"^int(\d{1,2})$")
 def format(name) -> Format:  # noqa: A001 - the API name the issue asks for
     """Look a format up by name (``int8``, ``fp8_e4m3``, ``e4m3``, ``fp16``, ``mxfp4``, ...)."""
     if isinstance(name, Format):
@@ -232,7 +253,10 @@ def format(name) -> Format:  # noqa: A001 - the API name the issue asks for
     match = _INT.match(key)
     if match and int(match.group(1)) in INT_BITS:
         return Format(key, "int", int(match.group(1)))
-    raise FormatError(f"unknown format '{name}' ({did_you_mean(known_names())})")
+    close = difflib.get_close_matches(key[:40], [*_NAMED, *ALIASES], n=3, cutoff=0.75)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise FormatError(f"unknown format {name[:40]!r} ({hint}{did_you_mean(known_names())}; other "
+                      "spellings such as e4m3fn, float4_e2m1fn, bfloat16: 'macgates list formats')")
 
 
 def all_formats() -> list[Format]:
@@ -241,9 +265,115 @@ def all_formats() -> list[Format]:
 
 
 def source_of(fmt: Format) -> str:
-    return INT_SOURCE if fmt.name.startswith("int") else SOURCES.get(fmt.name, "user-defined")
+    if fmt is not _NAMED.get(fmt.name) and not _is_builtin_int(fmt):
+        return "user-defined"
+    return INT_SOURCE if fmt.kind == "int" and not fmt.is_block else SOURCES.get(fmt.name, "user-defined")
+
+
+def standard_of(fmt: Format) -> str:
+    """The standard a format follows, in a word or two (``list formats``' column)."""
+    if fmt is not _NAMED.get(fmt.name) and not _is_builtin_int(fmt):
+        return "user-defined"
+    return "integer" if fmt.kind == "int" and not fmt.is_block else STANDARDS.get(fmt.name, "user-defined")
+
+
+def _is_builtin_int(fmt: Format) -> bool:
+    match = _INT.match(fmt.name)
+    return bool(match) and fmt == Format(fmt.name, "int", int(match.group(1)))
+
+
+def aliases_of(fmt: Format) -> list[str]:
+    """The other spellings that name ``fmt``."""
+    return [alias for alias, name in ALIASES.items() if name == fmt.name and _NAMED.get(name) is fmt]
 
 
 def known_names() -> list[str]:
-    """Every accepted name, integers as the range int2..int32."""
-    return [f"int{INT_BITS.start}..int{INT_BITS.stop - 1}", *_NAMED, *ALIASES]
+    """The canonical names, integers as the range int2..int32 (ALIASES has the other
+    spellings)."""
+    return [f"int{INT_BITS.start}..int{INT_BITS.stop - 1}", *_NAMED]
+
+
+# -- a user's own formats (design files' ``formats:``) -----------------------------------
+RECORD_KEYS = ("base", "kind", "bits", "exp_bits", "man_bits", "bias", "specials", "symmetric",
+               "signed", "block_size", "scale")
+_RANGES = {"bits": (2, 32), "exp_bits": (1, 8), "man_bits": (0, 23), "bias": (-256, 256),
+           "block_size": (1, 4096)}
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]{0,63}$")
+
+
+def define(name: str, spec, lookup=None) -> Format:
+    """A user's format from a mapping of :class:`Format` field names (``base: NAME`` starts
+    from a known format; ``scale`` names one). ``lookup`` resolves names (default:
+    :func:`format`). Float ``bits`` defaults to sign + exp_bits + man_bits and ``bias`` to
+    2^(exp_bits - 1) - 1 (IEEE). Problems raise FormatError naming the key."""
+    from dataclasses import replace
+
+    lookup = lookup or format
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise FormatError("a format name starts with a letter and uses only letters, digits and "
+                          "_ . + - (at most 64 characters)")
+    if not isinstance(spec, dict):
+        raise FormatError(f"expected a mapping of {', '.join(RECORD_KEYS)}, got {type(spec).__name__}")
+    unknown = sorted(str(k) for k in spec if k not in RECORD_KEYS)
+    if unknown:
+        raise FormatError(f"unknown key {unknown[0]!r:.40} ({did_you_mean(RECORD_KEYS)})")
+    for key, (lo, hi) in _RANGES.items():
+        value = spec.get(key)
+        if value is not None and not (isinstance(value, int) and not isinstance(value, bool)
+                                      and lo <= value <= hi):
+            raise FormatError(f"{key}: expected a whole number from {lo} to {hi}, got "
+                              f"{type(value).__name__} {str(value)[:20]}")
+    for key in ("symmetric", "signed"):
+        if key in spec and not isinstance(spec[key], bool):
+            raise FormatError(f"{key}: expected true or false, got {type(spec[key]).__name__}")
+    for key in ("base", "scale", "kind", "specials"):
+        if key in spec and not isinstance(spec[key], str):
+            raise FormatError(f"{key}: expected a name, got {type(spec[key]).__name__}")
+    fields = {}
+    if "base" in spec:
+        base = _named(lookup, spec["base"], "base")
+        fields = {f: getattr(base, f) for f in RECORD_KEYS[1:]}
+    elif "kind" not in spec:
+        raise FormatError("missing key 'kind' (int or float), or 'base' (a format to start from)")
+    fields.update({k: v for k, v in spec.items() if k != "base"})
+    if fields.get("kind") not in ("int", "float"):
+        raise FormatError(f"kind: expected int or float, got {str(fields.get('kind'))[:20]!r}")
+    if fields.get("specials", "none") not in SPECIALS:
+        raise FormatError(f"specials: expected one of {', '.join(SPECIALS)}, got {fields['specials'][:20]!r}")
+    if isinstance(fields.get("scale"), str):
+        fields["scale"] = _named(lookup, fields["scale"], "scale")
+        if fields["scale"].is_block:
+            raise FormatError(f"scale: {fields['scale'].name} is itself a block format")
+    if "block_size" in fields and "scale" not in fields:
+        raise FormatError("block_size needs a scale (a format name such as e8m0 or ue4m3)")
+    if fields.get("scale") is not None and not fields.get("block_size"):
+        raise FormatError("scale needs a block_size (elements sharing one scale)")
+    if fields["kind"] == "float":
+        for key in ("exp_bits", "man_bits"):
+            if key not in fields:
+                raise FormatError(f"missing key '{key}' (a float format has exp_bits and man_bits)")
+        derived = int(fields.get("signed", True)) + fields["exp_bits"] + fields["man_bits"]
+        if "base" in spec and "bits" not in spec:
+            fields["bits"] = derived
+        fields.setdefault("bits", derived)
+        if fields["bits"] != derived:
+            raise FormatError(f"bits: {fields['bits']} is not sign + exp_bits + man_bits = {derived}")
+        if "base" not in spec or "exp_bits" in spec:
+            fields.setdefault("bias", (1 << (fields["exp_bits"] - 1)) - 1)
+    elif "bits" not in fields:
+        raise FormatError("missing key 'bits' (an integer format's width)")
+    elif any(fields.get(k) for k in ("exp_bits", "man_bits", "bias")):
+        raise FormatError("an integer format takes bits, symmetric, block_size and scale, "
+                          "not exp_bits, man_bits or bias")
+    try:
+        fmt = Format(name, **fields) if "base" not in spec else replace(base, name=name, **fields)
+    except FormatError as exc:
+        raise FormatError(str(exc).removeprefix(f"format {name}: ")) from None
+    return fmt
+
+
+def _named(lookup, text: str, key: str) -> Format:
+    try:
+        return lookup(text)
+    except FormatError as exc:
+        raise FormatError(f"{key}: {exc}") from None

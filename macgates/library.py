@@ -29,7 +29,8 @@ from .resources import library_path
 from .yamlfile import read_yaml
 
 SCHEMA_VERSION = 1
-TOP_KEYS = ("version", "name", "description", "primitives")
+TOP_KEYS = ("version", "name", "description", "extends", "primitives")
+BUNDLED = ("default",)  # library names load_library() takes besides paths
 PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_PARAM = 1 << 20  # no datapath has a component a million bits wide
@@ -79,7 +80,11 @@ class Library:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_mapping(cls, data, origin: str = "<library>") -> "Library":
+    def from_mapping(cls, data, origin: str = "<library>", path: Path | None = None) -> "Library":
+        """Validate a library mapping. With ``extends: default`` (or a path, relative to
+        ``path``'s folder) it starts from that library: its entries may then give only
+        ``cost`` for a primitive the base has (params, category and description are
+        inherited; source defaults to this file), and add new primitives."""
         if not isinstance(data, dict):
             raise LibraryError(f"{origin}: expected a mapping with keys {', '.join(TOP_KEYS)}, "
                                f"got {_kind(data)}")
@@ -89,15 +94,22 @@ class Library:
         version = data.get("version")
         if version != SCHEMA_VERSION:
             raise LibraryError(f"{origin}: version: expected {SCHEMA_VERSION}, got {version!r}")
+        base = _base(data.get("extends"), origin, path) if "extends" in data else None
         prims = data.get("primitives")
         if not isinstance(prims, dict) or not prims:
             raise LibraryError(f"{origin}: primitives: expected a non-empty mapping of "
                                f"name -> {{cost, params, category, source}}, got {_kind(prims)}")
-        parsed = {}
+        parsed = dict(base.primitives) if base else {}
+        where = dict(base.where) if base else {}
         for name, spec in prims.items():
-            parsed[str(name)] = _parse_primitive(str(name), spec, f"{origin}: primitives.{name}")
-        return cls(parsed, origin, name=str(data.get("name", "")), version=version,
-                   description=str(data.get("description", "")))
+            key = f"{origin}: primitives.{str(name)[:64]}"
+            inherited = parsed.get(str(name)) if base else None
+            parsed[str(name)] = _parse_primitive(str(name), spec, key, inherited, origin)
+            where[str(name)] = key
+        name = data.get("name", base.name + f" extended by {origin}" if base else "")
+        return cls(parsed, origin, name=str(name), version=version,
+                   description=str(data.get("description", base.description if base else "")),
+                   where=where)
 
     def with_overrides(self, overrides: Mapping, origin: str = "library_overrides") -> "Library":
         """A new library in which the named primitives get new cost formulas."""
@@ -186,7 +198,25 @@ def _kind(value) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
-def _parse_primitive(name: str, spec, where: str) -> Primitive:
+def _base(value, origin: str, path: Path | None) -> "Library":
+    if not isinstance(value, str) or not value.strip():
+        raise LibraryError(f"{origin}: extends: expected a library name ({', '.join(BUNDLED)}) "
+                           f"or a path, got {_kind(value)}")
+    if value in BUNDLED:
+        return load_library(value)
+    full = Path(value)
+    if not full.is_absolute() and path is not None:
+        full = path.parent / full
+    if path is not None and full.resolve() == path.resolve():
+        raise LibraryError(f"{origin}: extends: a library cannot extend itself")
+    try:
+        return load_library(full)
+    except LibraryError as exc:
+        raise LibraryError(f"{origin}: extends: {exc}") from None
+
+
+def _parse_primitive(name: str, spec, where: str, inherited: "Primitive | None" = None,
+                     origin: str = "") -> Primitive:
     if not _IDENT.match(name):
         raise LibraryError(f"{where}: invalid primitive name (use lower-case letters, digits, _)")
     if name in _formula.FUNCTIONS:
@@ -198,6 +228,12 @@ def _parse_primitive(name: str, spec, where: str) -> Primitive:
         raise LibraryError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(PRIMITIVE_KEYS)})")
     if "cost" not in spec:
         raise LibraryError(f"{where}: missing key 'cost' (a formula such as \"(n-1)*fa + ha\")")
+    if inherited is not None:  # extending a library: what is not given is inherited
+        spec = {"params": list(inherited.params), "category": inherited.category,
+                "description": inherited.description, "source": f"{origin} (extends)", **spec}
+        if tuple(spec["params"]) != inherited.params:
+            raise LibraryError(f"{where}.params: {spec['params']} differ from the extended "
+                               f"library's {list(inherited.params)}; a primitive keeps its parameters")
     params = spec.get("params", [])
     if not isinstance(params, list) or not all(isinstance(p, str) and _IDENT.match(p) for p in params):
         raise LibraryError(f"{where}.params: expected a list of parameter names such as [n, k], got {params!r}")
@@ -262,14 +298,17 @@ _BUNDLED: Library | None = None
 
 
 def load_library(path=None) -> Library:
-    """Load and validate a primitive library; ``None`` gives the bundled one (cached)."""
+    """Load and validate a primitive library from a path; ``None`` or ``"default"`` gives
+    the bundled one (cached)."""
     global _BUNDLED
-    if path is None:
+    if path is None or path == "default":
         if _BUNDLED is None:
             _BUNDLED = _load(library_path(), "component_library.yaml")
         return _BUNDLED
+    if isinstance(path, Library):
+        return path
     return _load(Path(path), str(path))
 
 
 def _load(path: Path, origin: str) -> Library:
-    return Library.from_mapping(read_yaml(path, LibraryError), origin)
+    return Library.from_mapping(read_yaml(path, LibraryError), origin, path)

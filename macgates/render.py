@@ -49,7 +49,10 @@ def _shorten(text: str, limit: int) -> str:
 def render(rows: list[dict], columns, fmt: str, max_text: int = MAX_TEXT) -> str:
     columns = list(columns)
     if fmt == "json":
-        return json.dumps([{c: as_json(r[c]) for c in columns} for r in rows], indent=2) + "\n"
+        def value(row, c):
+            v = row[c]
+            return float(v) if c in FIXED_DECIMALS and is_number(v) else as_json(v)
+        return json.dumps([{c: value(r, c) for c in columns} for r in rows], indent=2) + "\n"
     places = _places(rows, columns)
     cells = [[_cell(r[c], places.get(c)) for c in columns] for r in rows]
     if fmt == "csv":

@@ -26,8 +26,8 @@ def test_activations_default_to_weights(tmp_path):
 
 ERRORS = [
     ("unknown_top_key", HEAD + "config: []\n",
-     "d.yaml: unknown key 'config' (valid: baseline, configs, datapaths, description, library, "
-     "library_overrides, macgates, name)"),
+     "d.yaml: unknown key 'config' (valid: baseline, configs, datapaths, description, formats, "
+     "library, library_overrides, macgates, name)"),
     ("schema_version", "macgates: 2\nname: d\nconfigs: [{name: a, weights: int8}]\n",
      "d.yaml: macgates: expected schema version 1, got 2"),
     ("no_configs", HEAD + "configs: []\n",
@@ -41,7 +41,7 @@ ERRORS = [
     ("missing_weights", HEAD + "configs:\n  - {name: a}\n",
      "d.yaml: configs[0]: missing key 'weights' (or 'datapath')"),
     ("unknown_format", HEAD + "configs:\n  - {name: a, weights: int8}\n  - {name: b, weights: fp8_e4m4}\n",
-     "d.yaml: configs[1].weights: unknown format 'fp8_e4m4' (valid: "),
+     "d.yaml: configs[1].weights: unknown format 'fp8_e4m4' (did you mean fp8_e4m3 or "),
     ("bad_accumulator", HEAD + "configs:\n  - {name: a, weights: int8}\n  - {name: b, weights: int8}\n"
                                "  - {name: c, weights: int8, accumulator: fp12}\n",
      "d.yaml: configs[2].accumulator: unknown accumulator 'fp12' (kulisch, kulisch:N"),

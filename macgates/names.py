@@ -1,0 +1,102 @@
+"""What a name given to ``show``, ``table`` (and the API's :func:`resolve`) means.
+
+In this order:
+
+1. a design file (a path that exists, or ends in ``.yaml``/``.yml``);
+2. a bundled design (``modern-formats``; ``macgates list designs``);
+3. a config of the Figure 3 design (``fp8_e4m3-fp16``);
+4. a config spelled out: ``WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-kN]``
+   (``float8_e4m3fn-fp32``, ``int4xint8-fp32-k32``, ``mxfp4-fp32-k32``).
+
+``k`` (the ``--k`` option) makes every chosen config a k-term dot-product unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .design import Design, bundled_designs, default_design, design_from_mapping, find_design, load_design
+from .dot import check_k
+from .errors import DesignError, MacgatesError, did_you_mean
+from .library import Library
+
+_K_SUFFIX = re.compile(r"^(.+)-k(\d{1,6})$")
+MAX_NAME = 200
+
+
+def resolve(name: str, config: str | None = None, k: int | None = None,
+            library: Library | None = None) -> tuple[Design, list]:
+    """(design, configs) that ``name`` means, with ``config`` picked and ``k`` applied."""
+    if not isinstance(name, str) or not name.strip():
+        raise DesignError("expected a design file, a bundled design or a config name")
+    if len(name) > MAX_NAME:
+        raise DesignError(f"name {name[:40]!r}... is longer than {MAX_NAME} characters")
+    design = _design(name, library)
+    if design is None:
+        fig3 = default_design(library)
+        if config is None and name in {c.name for c in fig3.configs}:
+            design, configs = fig3, [fig3.config(name)]
+        else:
+            design = _spelled_out(name, fig3, library)
+            configs = list(design.configs)
+    else:
+        configs = list(design.configs)
+    if config is not None:
+        configs = [design.config(config)]
+    if k is not None:
+        configs = [with_k(design, cfg, k) for cfg in configs]
+    return design, configs
+
+
+def _design(name: str, library) -> Design | None:
+    try:
+        path = find_design(name)
+    except DesignError:
+        return None
+    return load_design(path, library)
+
+
+def with_k(design: Design, cfg, k: int):
+    """``cfg`` as a k-term dot-product unit (k checked against its formats)."""
+    if cfg.datapath:
+        raise DesignError(f"config {cfg.name}: --k does not apply to a custom datapath")
+    try:
+        check_k(k, design.format(cfg.weights), design.format(cfg.activations or cfg.weights))
+    except MacgatesError as exc:
+        raise DesignError(f"config {cfg.name}: {exc}") from None
+    return replace(cfg, k=k)
+
+
+def _spelled_out(name: str, fig3: Design, library) -> Design:
+    """A one-config design from WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-kN]."""
+    k = 1
+    match = _K_SUFFIX.match(name)
+    if match:
+        body, k = match.group(1), int(match.group(2))
+    else:
+        body = name
+    head, sep, acc = body.rpartition("-")
+    weights, activations = head, ""
+    for i, ch in enumerate(head):  # W x A: split at the 'x' that leaves two format names
+        if ch == "x" and _is_format(head[:i]) and _is_format(head[i + 1:]):
+            weights, activations = head[:i], head[i + 1:]
+            break
+    if not sep or not weights:
+        raise DesignError(
+            f"{name!r} is not a design file, a bundled design ({did_you_mean(bundled_designs())}), "
+            f"a Figure 3 config (e.g. {fig3.configs[0].name}) or WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-kN]")
+    item = {"name": name, "weights": weights, "accumulator": acc, "k": k}
+    if activations:
+        item["activations"] = activations
+    return design_from_mapping({"macgates": 1, "name": name, "configs": [item]}, name, library=library)
+
+
+def _is_format(text: str) -> bool:
+    from .formats import format as get_format
+
+    try:
+        get_format(text)
+    except MacgatesError:
+        return False
+    return True
