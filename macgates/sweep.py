@@ -18,6 +18,7 @@ from .builders import _best, parse_accumulator
 from .errors import DatapathError, MacgatesError, whole
 from .formats import format as get_format
 from .library import Library, load_library
+from .numbers import numeric
 
 COLUMNS = ("weights", "activations", "accumulator", "k", "acc_bits", "gates", "gates_per_mac", "combine")
 
@@ -78,6 +79,7 @@ def sweep(weights, activations=None, accumulators=("fp32",), k=(1,), library: Li
     rows, skipped = sweep_records(weights, activations, accumulators, k, library, multiplier,
                                   stderr_progress if progress else None)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["gates"] = numeric(r["gates"] for r in rows)
     frame["gates_per_mac"] = [float(r["gates_per_mac"]) for r in rows]
     frame.attrs["skipped"] = skipped
     return frame

@@ -10,6 +10,7 @@ from dataclasses import replace
 from .design import Config, Design, default_design, design_from_mapping, load_design
 from .errors import DesignError, MacgatesError, did_you_mean
 from .library import Library
+from .numbers import numeric
 
 COLUMNS = ("name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative")
 # designs with dot-product units (k > 1) get two more columns; relative is then per MAC
@@ -84,12 +85,14 @@ def table_records(design=None, baseline: str | None = None,
 
 
 def table(design=None, baseline: str | None = None, library: Library | None = None):
-    """The table as a pandas DataFrame with columns ``COLUMNS`` (``relative`` a float);
-    with dot-product units, ``DOT_COLUMNS`` (relative per MAC)."""
+    """The table as a pandas DataFrame with columns ``COLUMNS`` (numeric: ``gates`` int,
+    or float with fractional cell costs; ``relative`` float); with dot-product units,
+    ``DOT_COLUMNS`` (relative per MAC). :func:`table_records` has the exact values."""
     import pandas as pd
 
     rows = table_records(design, baseline, library)
     frame = pd.DataFrame(rows, columns=list(columns_of(rows)))
+    frame["gates"] = numeric(r["gates"] for r in rows)
     frame["relative"] = [float(r["relative"]) for r in rows]
     if "gates_per_mac" in frame:
         frame["gates_per_mac"] = [float(r["gates_per_mac"]) for r in rows]

@@ -3,12 +3,15 @@
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
+from fractions import Fraction
 
 import pytest
 
 import macgates
+from appendix_b import FA, FF
 from by_hand import E4M3_FP16, INT8_KULISCH
 from macgates.render import fixed3
 
@@ -193,3 +196,240 @@ def test_sweep_cli_writes_csv(tmp_path):
     assert int(row["gates"]) == dp.gates
     assert row["gates_per_mac"] == fixed3(dp.gates_per_mac)  # the column has 3 decimals
     assert all(len(r["gates_per_mac"].partition(".")[2]) == 3 for r in rows)
+
+
+# -- a user's first hour (issue 9) -----------------------------------------------------------
+# Fractional cell costs: a 4.5-gate flip-flop (App. B: 2 MUX2 = 6), a 6-gate full adder
+# (2 HA + OR2 = 7) and a 2-gate XOR2 (3). int8-kulisch has 27 flip-flops, 49 + 26 full
+# adders (array reduction and accumulator adder) and no XOR2.
+
+CELLS = {"fa": "6", "xor2": "2", "ff": "4.5"}
+INT8_KULISCH_CELLS = INT8_KULISCH - (49 + 26) * (FA - 6) - 27 * (FF - Fraction(9, 2))  # 646.5
+
+
+@pytest.fixture
+def cells(tmp_path):
+    """A design with fractional overrides, and a partial library extending the bundled one."""
+    design = tmp_path / "mycells.yaml"
+    design.write_text("macgates: 1\nname: mycells\nlibrary_overrides: {fa: \"6\", xor2: \"2\", ff: \"4.5\"}\n"
+                      "configs:\n  - {name: int8-kulisch, weights: int8}\n"
+                      "  - {name: e4m3-fp16, weights: fp8_e4m3, accumulator: fp16}\n"
+                      "  - {name: e4m3-fp32-k4, weights: float8_e4m3fn, accumulator: fp32, k: 4}\n")
+    lib = tmp_path / "cells.yaml"
+    lib.write_text("version: 1\nextends: default\nprimitives:\n"
+                   + "".join(f"  {n}: {{cost: \"{c}\", source: my cells}}\n" for n, c in CELLS.items()))
+    return design, lib
+
+
+FRACTIONAL_RUNS = {
+    "table-design": ["table", "{design}"],
+    "table-library": ["table", "--library", "{lib}"],
+    "table-cost": ["table", "--cost", "fa=6", "--cost", "xor2=2", "--cost", "ff=4.5"],
+    "show-design": ["show", "{design}", "--config", "int8-kulisch"],
+    "show-library": ["show", "int8-kulisch", "--library", "{lib}"],
+    "show-cost-k": ["show", "float8_e4m3fn-fp32-k4", "--cost", "ff=4.5"],
+    "list-primitives": ["list", "primitives", "--library", "{lib}"],
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "markdown", "json"])
+@pytest.mark.parametrize("name", list(FRACTIONAL_RUNS))
+def test_fractional_costs_everywhere(cells, name, fmt, tmp_path):
+    if name.startswith("show") and fmt == "markdown":
+        pytest.skip("show has text, csv and json")
+    args = [a.format(design=cells[0], lib=cells[1]) for a in FRACTIONAL_RUNS[name]]
+    out = run(*args, "--format", fmt)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    if name != "list-primitives":  # formulas are text; every number is shown as a number
+        assert not re.search(r"\d/\d", out.stdout), out.stdout
+    if fmt == "json":
+        json.loads(out.stdout)
+
+
+def test_fractional_costs_values(cells):
+    rows = list(csv.DictReader(io.StringIO(run("table", str(cells[0]), "--format", "csv").stdout)))
+    assert rows[0]["gates"] == f"{float(INT8_KULISCH_CELLS):.1f}"  # 646.5: one decimal in the column
+    assert all(len(r["gates"].partition(".")[2]) == 1 for r in rows)
+    lib_rows = list(csv.DictReader(io.StringIO(run("table", "--library", str(cells[1]), "--format", "csv").stdout)))
+    assert lib_rows[0]["gates"] == rows[0]["gates"]  # extends: default + three costs = the overrides
+    data = json.loads(run("show", str(cells[0]), "--config", "int8-kulisch", "--format", "json").stdout)
+    assert data["gates"] == float(INT8_KULISCH_CELLS)
+    assert data["by_category"]["register"] == 27 * 4.5
+    text = run("show", str(cells[0]), "--config", "int8-kulisch").stdout
+    assert f"{float(INT8_KULISCH_CELLS)} gates" in text.splitlines()[0]
+    share = Fraction(27 * 9, 2) / INT8_KULISCH_CELLS * 100
+    assert re.search(rf"^register\s+121\.5\s+{float(share):.1f}%$", text, re.M)
+
+
+def test_fractional_costs_in_sweep_and_report(cells, tmp_path):
+    out = run("sweep", "--weights", "int8", "--k", "1,3", "--cost", "ff=4.5", "--out", "-")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    lib = macgates.load_library().with_overrides({"ff": "4.5"})
+    for row, k in zip(rows, (1, 3)):
+        assert Fraction(row["gates"]) == macgates.dot("int8", k=k, accumulator="fp32", library=lib).gates
+    assert not any("/" in v for r in rows for v in r.values())
+    rep = run("report", str(cells[0]), "--out", str(tmp_path / "rep"))
+    assert rep.returncode == 0, rep.stderr
+    md = (tmp_path / "rep" / "mycells" / "report.md").read_text()
+    assert not re.search(r"\d/\d", md)
+    assert re.search(rf"^\| int8-kulisch .*\|\s+{float(INT8_KULISCH_CELLS)} \|", md, re.M)
+
+
+@pytest.mark.parametrize("command", ["table", "report"])
+def test_bundled_design_names(command, tmp_path):
+    args = [command, "modern-formats"] + (["--out", str(tmp_path)] if command == "report" else [])
+    out = run(*args, cwd=tmp_path)  # no designs/ folder here
+    assert out.returncode == 0, out.stderr
+    if command == "table":
+        assert len(out.stdout.splitlines()) == 2 + len(macgates.load_design("modern-formats").configs)
+    else:
+        assert (tmp_path / "modern-formats" / "report.md").exists()
+
+
+def test_unknown_design_name_lists_bundled(tmp_path):
+    out = run("report", "modern_formats", "--out", str(tmp_path / "r"), cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.startswith("macgates: error: 'modern_formats': no such file or bundled design "
+                                 "(valid: booth_vs_array, ")
+    assert not (tmp_path / "r").exists()
+
+
+def test_sweep_all_invalid_is_an_error(tmp_path):
+    out = run("sweep", "--weights", "int8", "--k", "5000", "--out", str(tmp_path / "s.csv"))
+    assert out.returncode == 2
+    assert out.stderr == ("macgates: error: sweep: the only combination is invalid: int8 x int8, fp32, "
+                          "k=5000: k=5000 must be a whole number from 1 to 4096\n")
+    assert not (tmp_path / "s.csv").exists()
+    two = run("sweep", "--weights", "nvfp4", "--k", "32,64", "--out", str(tmp_path / "s.csv"))
+    assert two.returncode == 2 and "all 2 combinations are invalid; the first: nvfp4" in two.stderr
+
+
+def test_sweep_to_stdout_and_plurals(tmp_path):
+    out = run("sweep", "--weights", "int8", "--out", "-", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "weights,activations,accumulator,k,acc_bits,gates,gates_per_mac,combine"
+    assert len(out.stdout.splitlines()) == 2
+    assert list(tmp_path.iterdir()) == []  # no file named '-'
+    one = run("sweep", "--weights", "int8", "--out", str(tmp_path / "one.csv"))
+    assert one.stderr == f"macgates: wrote {tmp_path / 'one.csv'}: 1 configuration\n"
+
+
+@pytest.mark.parametrize("args,first_line", [
+    (["show", "fp8_e4m3-fp16", "--k", "4"], "fp8_e4m3-fp16: fp8_e4m3 -> fp16 (16-bit accumulator, array "
+                                            "multiplier, 4-term dot product, "),
+    (["show", "mxfp4-fp32-k32"], "mxfp4-fp32-k32: mxfp4 -> fp32 (32-bit accumulator, array multiplier, "
+                                 "32-term dot product, "),
+    (["show", "modern-formats", "--config", "int8-k1", "--k", "8"], "int8-k1: int8 -> fp32 (32-bit "
+                                                                    "accumulator, array multiplier, 8-term"),
+], ids=["show-k", "name-suffix", "design-config-k"])
+def test_show_takes_k(args, first_line):
+    out = run(*args)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(first_line)
+
+
+def test_k_suffix_and_option_agree():
+    unit = macgates.dot("mxfp4", k=32, accumulator="fp32")
+    for args in (["show", "mxfp4-fp32-k32", "--format", "json"],
+                 ["show", "mxfp4-fp32", "--k", "32", "--format", "json"]):
+        assert json.loads(run(*args).stdout)["gates"] == unit.gates
+    rows = list(csv.DictReader(io.StringIO(run("table", "mxfp4-fp32", "--k", "32", "--format", "csv").stdout)))
+    assert [int(r["gates"]) for r in rows] == [unit.gates] and rows[0]["k"] == "32"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["show", "nvfp4-fp32", "--k", "32"], "config nvfp4-fp32: k=32 does not divide nvfp4's block of 16"),
+    (["show", "int8-kulisch", "--k", "0"], "argument --k: '0' is not a whole number from 1 to 999999"),
+    (["table", "--k", "1,²"], "argument --k: '1,²' is not a whole number"),
+], ids=["block", "zero", "superscript"])
+def test_k_errors(args, message):
+    out = run(*args)
+    assert out.returncode == 2 and message in out.stderr and len(out.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600)], ids=["022", "077"])
+def test_graph_file_follows_umask_and_is_announced(tmp_path, umask, mode):
+    path = tmp_path / "g.dot"
+    out = subprocess.run([sys.executable, "-c", f"import os, sys; os.umask({umask}); "
+                          "from macgates.cli import main; sys.exit(main(sys.argv[1:]))",
+                          "show", "fp8_e4m3-fp16", "--graph", str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert path.stat().st_mode & 0o777 == mode
+    assert out.stderr == f"macgates: wrote {path}\n"
+    csv_path = tmp_path / "s.csv"
+    subprocess.run([sys.executable, "-c", f"import os, sys; os.umask({umask}); "
+                    "from macgates.cli import main; sys.exit(main(sys.argv[1:]))",
+                    "sweep", "--weights", "int8", "--out", str(csv_path)], check=True, capture_output=True)
+    assert csv_path.stat().st_mode & 0o777 == mode
+
+
+def test_list_primitives_fits_a_terminal():
+    text = run("list", "primitives").stdout
+    assert max(len(line) for line in text.splitlines()) <= 200
+    assert "..." in text  # long formulas are shortened in text ...
+    rows = list(csv.DictReader(io.StringIO(run("list", "primitives", "--format", "csv").stdout)))
+    lib = macgates.load_library()
+    assert {r["cost"] for r in rows} == {p.cost_text for p in lib.primitives.values()}  # ... not in csv
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_before_or_after_the_subcommand(tmp_path, where):
+    args = ["--debug", "table", "missing.yaml"] if where == "before" else ["table", "missing.yaml", "--debug"]
+    out = run(*args, cwd=tmp_path)
+    assert "Traceback" in out.stderr and "DesignError" in out.stderr
+
+
+def test_list_formats_says_which_standard():
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(run("list", "formats", "--format", "csv").stdout))}
+    assert rows["fp8_e4m3"]["standard"] == "whitepaper" and rows["fp8_e4m3"]["max"] == "240"
+    assert rows["float8_e4m3fn"]["standard"] == "OCP OFP8" and rows["float8_e4m3fn"]["max"] == "448"
+    assert "e4m3fn" in rows["float8_e4m3fn"]["also"].split(", ")
+    assert rows["fp16"]["standard"] == "IEEE 754" and rows["mxfp4"]["standard"] == "OCP MX"
+
+
+def test_cost_option_reaches_every_subcommand(tmp_path):
+    # fa = 6: every config gets cheaper by its number of full adders; int8-kulisch has 49 + 26
+    want = INT8_KULISCH - 75 * (FA - 6)
+    table = list(csv.DictReader(io.StringIO(run("table", "--cost", "fa=6", "--format", "csv").stdout)))
+    assert int(table[0]["gates"]) == want
+    assert json.loads(run("show", "int8-kulisch", "--cost", "fa=6", "--format", "json").stdout)["gates"] == want
+    sweep = run("sweep", "--weights", "int8", "--accumulators", "kulisch", "--cost", "fa=6", "--out", "-")
+    assert int(list(csv.DictReader(io.StringIO(sweep.stdout)))[0]["gates"]) == want
+    rep = run("report", "paper_fig3", "--cost", "fa=6", "--out", str(tmp_path))
+    assert rep.returncode == 0, rep.stderr
+    md = (tmp_path / "paper_fig3" / "report.md").read_text()
+    assert f"int8-kulisch is the cheapest ({want} gates)" in md
+
+
+@pytest.mark.parametrize("args,message", [
+    (["table", "--cost", "fa"], "macgates: error: --cost 'fa': expected NAME=EXPR, e.g. fa=6 or ff=4.5"),
+    (["table", "--cost", "fx=6"], "macgates: error: --cost.fx: unknown primitive (valid: "),
+    (["table", "--cost", "fa=__import__('os')"], "macgates: error: --cost.fa: "),
+    (["table", "--cost", "fa=6", "--cost", "fa=5"], "macgates: error: --cost: 'fa' given twice"),
+], ids=["no-equals", "unknown", "not-a-formula", "twice"])
+def test_cost_errors(args, message):
+    out = run(*args)
+    assert out.returncode == 2 and out.stderr.startswith(message) and len(out.stderr.splitlines()) == 1
+
+
+def test_user_formats_on_the_command_line(tmp_path):
+    design = tmp_path / "mine.yaml"
+    design.write_text("macgates: 1\nname: mine\nformats:\n"
+                      "  nvint4: {kind: int, bits: 4, block_size: 16, scale: ue4m3}\n"
+                      "configs:\n  - {name: nvint4-k16, weights: nvint4, accumulator: fp32, k: 16}\n")
+    loaded = macgates.load_design(design)
+    want = loaded.build(loaded.configs[0]).gates
+    shown = json.loads(run("show", str(design), "--format", "json").stdout)
+    assert shown["gates"] == want and shown["info"]["weights"] == "nvint4"
+    sweep = run("sweep", "--weights", "nvint4,int4", "--k", "16", "--formats-file", str(design), "--out", "-")
+    assert sweep.returncode == 0, sweep.stderr
+    rows = list(csv.DictReader(io.StringIO(sweep.stdout)))
+    assert [(r["weights"], int(r["gates"])) for r in rows][0] == ("nvint4", want)
+    listed = {r["name"]: r for r in csv.DictReader(io.StringIO(
+        run("list", "formats", str(design), "--format", "csv").stdout))}
+    assert listed["nvint4"]["standard"] == "user-defined" and listed["nvint4"]["block"] == "16 x ue4m3"
+    assert listed["nvint4"]["defined_in"] == f"{design}: formats.nvint4"
+    unknown = run("sweep", "--weights", "nvint4", "--out", "-")
+    assert unknown.returncode == 2 and unknown.stderr.startswith("macgates: error: --weights: unknown format 'nvint4'")

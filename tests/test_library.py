@@ -258,3 +258,31 @@ def test_library_from_mapping_is_validated_whole():
     with pytest.raises(LibraryError, match="unknown name 'zz'"):
         Library.from_mapping({"version": 1, "primitives": {
             "a": {"cost": "1", "source": "s"}, "b": {"cost": "zz", "source": "s"}}}, "m")
+
+
+def test_partial_library_extends_the_bundled_one(tmp_path):
+    path = tmp_path / "cells.yaml"
+    path.write_text('version: 1\nextends: default\nprimitives:\n  ff: {cost: "4.5"}\n'
+                    '  nand3: {cost: "2", source: "my cells"}\n')
+    lib = load_library(path)
+    assert lib.cost("ff") == Fraction(9, 2) and lib.primitives["ff"].source == f"{path} (extends)"
+    assert lib.cost("register", 8) == 8 * Fraction(9, 2)  # dependants use the new cost
+    assert lib.cost("adder", 8) == LIB.cost("adder", 8)  # the rest is the bundled library's
+    assert lib.cost("nand3") == 2 and len(lib.primitives) == len(LIB.primitives) + 1
+    assert load_library("default") is LIB
+
+
+@pytest.mark.parametrize("text,message", [
+    ("extends: nowhere.yaml\nprimitives:\n  ff: {cost: '4'}\n", "cells.yaml: extends: "),
+    ("extends: default\nprimitives:\n  adder: {cost: 'n*fa', params: [m]}\n",
+     "cells.yaml: primitives.adder.params: ['m'] differ from the extended library's ['n']"),
+    ("extends: default\nprimitives:\n  newone: {cost: '1'}\n",
+     "cells.yaml: primitives.newone: missing key 'source'"),
+    ("extends: [1]\nprimitives:\n  ff: {cost: '4'}\n", "cells.yaml: extends: expected a library name (default)"),
+], ids=["missing-base", "other-params", "new-needs-source", "not-a-name"])
+def test_extends_errors(tmp_path, text, message):
+    path = tmp_path / "cells.yaml"
+    path.write_text("version: 1\n" + text)
+    with pytest.raises(LibraryError) as info:
+        load_library(path)
+    assert str(info.value).replace(str(tmp_path) + "/", "").startswith(message), str(info.value)
