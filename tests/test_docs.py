@@ -40,6 +40,9 @@ def test_code_block_runs(path, index, lang, code, tmp_path):
                 pytest.skip("refers to a library file that does not exist beside the docs")
             design = design_from_mapping(data, f"{path.name} block {index}")
             assert len(macgates.table(design)) == len(design.configs)
+        elif isinstance(data, dict) and "primitives" in data:  # a library (file)
+            lib = macgates.Library.from_mapping(data, f"{path.name} block {index}")
+            assert set(data["primitives"]) <= set(lib.primitives)
     elif lang == "sh":
         for line in code.strip().splitlines():
             if not line.startswith("macgates "):
