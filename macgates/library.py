@@ -132,6 +132,17 @@ class Library:
         return Library(prims, f"{self.origin} with {origin}", name=self.name,
                        version=self.version, description=self.description, where=where)
 
+    def differences(self, other: "Library | None" = None) -> list[str]:
+        """Names of the primitives whose parameters or cost formula differ from ``other``'s
+        (default: the bundled library), or that only one of the two has; sorted."""
+        other = other or load_library()
+        names = set(self.primitives) | set(other.primitives)
+
+        def key(lib, name):
+            prim = lib.primitives.get(name)
+            return None if prim is None else (prim.params, prim.cost_text)
+        return sorted(n for n in names if key(self, n) != key(other, n))
+
     # -- costs --------------------------------------------------------------------------
     def __contains__(self, name) -> bool:
         return name in self.primitives
