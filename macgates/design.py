@@ -35,7 +35,7 @@ from .dot import check_k
 from .datapath import CATEGORIES, Datapath
 from .errors import DesignError, MacgatesError, did_you_mean
 from .floating import ALIGNS, FloatingPoint
-from .formats import RECORD_KEYS, Format, define
+from .formats import RECORD_KEYS, Format, define, is_known
 from .formats import format as get_format
 from .library import Library, load_library
 from .multiplier import MULTIPLIERS, product_of
@@ -385,7 +385,7 @@ def parse_formats(specs, origin: str) -> dict:
         where = f"{origin}: formats.{str(name)[:64]}"
         if not isinstance(name, str):
             raise DesignError(f"{where}: a format name must be a string, got {_kind(name)}")
-        if _is_known(name):
+        if is_known(name):
             raise DesignError(f"{where}: '{name}' is a built-in format name; pick another name")
         try:
             formats[name] = define(name, spec, lookup)
@@ -395,13 +395,6 @@ def parse_formats(specs, origin: str) -> dict:
                               else f"{where}: {exc}") from None
     return formats
 
-
-def _is_known(name: str) -> bool:
-    try:
-        get_format(name)
-    except MacgatesError:
-        return False
-    return True
 
 
 def load_design(path, library: Library | None = None) -> Design:

@@ -282,6 +282,15 @@ def _is_builtin_int(fmt: Format) -> bool:
     return bool(match) and fmt == Format(fmt.name, "int", int(match.group(1)))
 
 
+def is_known(name: str) -> bool:
+    """Does ``name`` name a built-in format (any spelling)?"""
+    try:
+        format(name)
+    except FormatError:
+        return False
+    return True
+
+
 def aliases_of(fmt: Format) -> list[str]:
     """The other spellings that name ``fmt``."""
     return [alias for alias, name in ALIASES.items() if name == fmt.name and _NAMED.get(name) is fmt]

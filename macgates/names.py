@@ -19,6 +19,7 @@ from dataclasses import replace
 from .design import Design, bundled_designs, default_design, design_from_mapping, find_design, load_design
 from .dot import check_k
 from .errors import DesignError, MacgatesError, did_you_mean
+from .formats import is_known
 from .library import Library
 
 _K_SUFFIX = re.compile(r"^(.+)-k(\d{1,6})$")
@@ -79,7 +80,7 @@ def _spelled_out(name: str, fig3: Design, library) -> Design:
     head, sep, acc = body.rpartition("-")
     weights, activations = head, ""
     for i, ch in enumerate(head):  # W x A: split at the 'x' that leaves two format names
-        if ch == "x" and _is_format(head[:i]) and _is_format(head[i + 1:]):
+        if ch == "x" and is_known(head[:i]) and is_known(head[i + 1:]):
             weights, activations = head[:i], head[i + 1:]
             break
     if not sep or not weights:
@@ -90,13 +91,3 @@ def _spelled_out(name: str, fig3: Design, library) -> Design:
     if activations:
         item["activations"] = activations
     return design_from_mapping({"macgates": 1, "name": name, "configs": [item]}, name, library=library)
-
-
-def _is_format(text: str) -> bool:
-    from .formats import format as get_format
-
-    try:
-        get_format(text)
-    except MacgatesError:
-        return False
-    return True
