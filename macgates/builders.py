@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .datapath import CostSheet, Datapath
+from .datapath import MAX_WIDTH, CostSheet, Datapath
 from .errors import DatapathError
 from .floating import FloatingPoint
 from .formats import format as get_format
@@ -21,7 +21,7 @@ from .dot import apply_scale, check_k
 from .numbers import exact
 from .multiplier import add_product_pipe, build_multiplier, product_of
 
-_KULISCH = re.compile(r"^kulisch(?::(\d+))?$")
+_KULISCH = re.compile(r"^kulisch(?::([0-9]+))?$")
 ACCUMULATOR_HELP = "kulisch, kulisch:N (N-bit fixed point), or a float format: fp16, bf16, fp32"
 
 
@@ -34,7 +34,11 @@ def parse_accumulator(spec):
     text = spec.strip().lower()
     match = _KULISCH.match(text)
     if match:
-        return Kulisch(None if match.group(1) is None else int(match.group(1)))
+        digits = match.group(1)
+        if digits is not None and (len(digits) > 4 or int(digits) > MAX_WIDTH):
+            raise DatapathError(f"{text[:20]}{'...' if len(text) > 20 else ''}: a Kulisch accumulator is at most "
+                                f"{MAX_WIDTH} bits wide")
+        return Kulisch(None if digits is None else int(digits))
     try:
         fmt = get_format(text)
     except Exception:

@@ -1,41 +1,196 @@
-"""Reading YAML files into plain data, with file-and-line error messages."""
+"""Reading YAML files into plain data, with file-and-line error messages, in bounded time
+and memory whatever the file holds.
+
+* Only regular files are read (not devices, FIFOs or sockets), and at most
+  :data:`MAX_FILE_BYTES` + 1 bytes of them.
+* The document is checked event by event for nesting deeper than :data:`MAX_DEPTH`
+  before it is composed, then built by :func:`_build` (not PyYAML's constructors) into
+  plain data only: str, int, float, bool, None, list, dict. Aliases count every time they
+  are used: a document of more than :data:`MAX_NODES` nodes after alias expansion is
+  refused before it is built ("billion laughs").
+* Numbers have at most :data:`MAX_NUMBER_CHARS` characters; a tag other than the plain
+  ones (``!!binary``, ``!!python/...``, custom tags) is an error; timestamps stay text.
+* A key given twice in one mapping is an error naming both lines. Merge keys (``<<``)
+  work as in YAML 1.1: the mapping's own keys win.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_NODES = 200_000  # scalars, lists and mappings, counting each use of an alias
+MAX_DEPTH = 64  # nested lists and mappings
+MAX_NUMBER_CHARS = 40
+
+_TAG = "tag:yaml.org,2002:"
+_PLAIN = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map",
+                             "merge", "value")}
+
+
+class _Problem(Exception):
+    def __init__(self, mark, message: str):
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+def shown(value, limit: int = 60) -> str:
+    """A user's value for a message: its repr (control characters escaped), at most
+    ``limit`` characters."""
+    text = repr(value) if isinstance(value, str) else type(value).__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def read_yaml(path, error: type[Exception]):
     """Parse the YAML file at ``path``; problems raise ``error`` with a one-line message."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a directory, expected a YAML file") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise error(f"{path}: {len(raw)} bytes is larger than the {MAX_FILE_BYTES}-byte limit for a YAML file")
+    name = shown(str(path), 200)[1:-1]
+    raw = _read(path, name, error)
     if b"\0" in raw:
-        raise error(f"{path}: binary file (contains NUL bytes), expected UTF-8 YAML text")
+        raise error(f"{name}: binary file (contains NUL bytes), expected UTF-8 YAML text")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: not UTF-8 text (byte {exc.start}), expected a YAML file") from None
+        raise error(f"{name}: not UTF-8 text (byte {exc.start}), expected a YAML file") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        _check_depth(text)
+        node = yaml.compose(text, Loader=_Loader)
+        return None if node is None else _build(node)
+    except _Problem as exc:
+        where = f"{name}:{exc.mark.line + 1}" if exc.mark is not None else name
+        raise error(f"{where}: {exc.message}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        where = f"{name}:{mark.line + 1}" if mark is not None else name
         problem = exc.problem or exc.context or "invalid YAML"
-        raise error(f"{where}: YAML syntax error: {problem}") from None
+        raise error(f"{where}: YAML syntax error: {shown(problem, 120)[1:-1]}") from None
     except yaml.YAMLError as exc:
-        raise error(f"{path}: YAML error: {' '.join(str(exc).split())}") from None
+        raise error(f"{name}: YAML error: {shown(' '.join(str(exc).split()), 120)[1:-1]}") from None
+
+
+def _read(path: Path, name: str, error) -> bytes:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise error(f"{name}: no such file") from None
+    except OSError as exc:
+        raise error(f"{name}: cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error(f"{name}: is a directory, expected a YAML file")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"{name}: not a regular file (a device, FIFO or socket), expected a YAML file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise error(f"{name}: {info.st_size} bytes is larger than the {MAX_FILE_BYTES}-byte limit for a YAML file")
+    try:
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise error(f"{name}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise error(f"{name}: larger than the {MAX_FILE_BYTES}-byte limit for a YAML file")
+    return raw
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Problem(event.start_mark, f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+_SCALARS = SafeConstructor()
+
+
+def _scalar(node: ScalarNode):
+    tag = node.tag
+    if tag in (_TAG + "str", _TAG + "timestamp", _TAG + "value"):
+        return node.value
+    if tag == _TAG + "null":
+        return None
+    if tag in (_TAG + "int", _TAG + "float") and len(node.value) > MAX_NUMBER_CHARS:
+        raise _Problem(node.start_mark, f"a number of {len(node.value)} characters; at most "
+                                        f"{MAX_NUMBER_CHARS} are allowed")
+    build = {_TAG + "bool": _SCALARS.construct_yaml_bool, _TAG + "int": _SCALARS.construct_yaml_int,
+             _TAG + "float": _SCALARS.construct_yaml_float}.get(tag)
+    if build is None:
+        raise _Problem(node.start_mark, f"a scalar cannot be tagged {shown(tag)}")
+    try:
+        return build(node)
+    except (ValueError, TypeError, KeyError):
+        raise _Problem(node.start_mark, f"YAML error: {shown(node.value)} is not a valid "
+                                        f"{tag.removeprefix(_TAG)}") from None
+
+
+def _build(root):
+    """Plain data from a composed node graph, iteratively, counting aliased nodes each time."""
+    count = 0
+    result: list = [None]
+    # work items: (node, container, key) -- build node and store it in container[key]
+    stack = [(root, result, 0)]
+    while stack:
+        node, container, key = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise _Problem(node.start_mark, f"more than {MAX_NODES:,} values (aliases count each time "
+                                            "they are used)")
+        if node.tag not in _PLAIN and not isinstance(node, ScalarNode):
+            raise _Problem(node.start_mark, f"a {type(node).__name__[:-4].lower()} cannot be tagged {shown(node.tag)}")
+        if isinstance(node, ScalarNode):
+            container[key] = _scalar(node)
+        elif isinstance(node, SequenceNode):
+            items = [None] * len(node.value)
+            container[key] = items
+            stack.extend((child, items, i) for i, child in reversed(list(enumerate(node.value))))
+        elif isinstance(node, MappingNode):
+            container[key] = _mapping(node, stack)
+    return result[0]
+
+
+def _mapping(node: MappingNode, stack: list) -> dict:
+    out: dict = {}
+    lines: dict = {}
+    merged = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _TAG + "merge":
+            merged.append(value_node)
+            continue
+        if not isinstance(key_node, ScalarNode):
+            raise _Problem(key_node.start_mark, "a key must be a plain value, not a list or mapping")
+        key = _scalar(key_node)
+        try:
+            hash(key)
+        except TypeError:
+            raise _Problem(key_node.start_mark, "a key must be a plain value") from None
+        if key in lines:
+            raise _Problem(key_node.start_mark, f"duplicate key {shown(str(key))} (first at line "
+                                                f"{lines[key] + 1})")
+        lines[key] = key_node.start_mark.line
+        out[key] = None
+        stack.append((value_node, out, key))
+    for value_node in merged:  # YAML 1.1 merge: the mapping's own keys win, earlier merges win
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                raise _Problem(source.start_mark, "a merge (<<) takes a mapping or a list of mappings")
+            for key_node, child in source.value:
+                if not isinstance(key_node, ScalarNode) or key_node.tag == _TAG + "merge":
+                    raise _Problem(key_node.start_mark, "nested merges and complex keys are not supported")
+                key = _scalar(key_node)
+                if key not in out:
+                    out[key] = None
+                    lines[key] = key_node.start_mark.line
+                    stack.append((child, out, key))
+    return out
