@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from .datapath import MAX_WIDTH, CostSheet, Datapath
-from .errors import DatapathError
+from .errors import DatapathError, shown
 from .floating import FloatingPoint
 from .formats import format as get_format
 from .kulisch import Kulisch
@@ -71,7 +71,7 @@ def dot(weights, activations=None, k: int = 32, accumulator="fp32", library: Lib
     a = get_format(activations) if activations is not None else w
     acc = parse_accumulator(accumulator)
     if product_pipe is not None and not isinstance(product_pipe, bool):
-        raise DatapathError(f"product_pipe must be true or false, got {product_pipe!r}")
+        raise DatapathError(f"product_pipe must be true or false, got {shown(product_pipe)}")
     return _best(w, a, k, acc, library, multiplier, product_pipe)
 
 

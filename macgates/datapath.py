@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
 
-from .errors import DatapathError, did_you_mean, whole
+from .errors import DatapathError, did_you_mean, whole, shown
 from .library import Library, load_library
 from .numbers import exact
 
@@ -74,7 +74,7 @@ class Datapath:
             **params) -> Component:
         """Add a component: ``count`` instances of ``primitive`` with its parameters."""
         if not isinstance(name, str) or not name:
-            raise DatapathError(f"component name must be a non-empty string, got {name!r}")
+            raise DatapathError(f"component name must be a non-empty string, got {shown(name)}")
         if name in self.components or name in self.ports:
             raise DatapathError(f"{self.name}: component '{name}' is already defined")
         if category not in CATEGORIES:
@@ -84,10 +84,10 @@ class Datapath:
         values = self.library.bind(primitive, (), params)
         for pname, value in zip(prim.params, values):
             if not whole(value, 0, MAX_WIDTH):
-                raise DatapathError(f"{self.name}: component '{name}': {pname}={value!r} must be a "
+                raise DatapathError(f"{self.name}: component '{name}': {pname}={shown(value)} must be a "
                                     f"whole number from 0 to {MAX_WIDTH}")
         if not whole(count, 1, MAX_WIDTH):
-            raise DatapathError(f"{self.name}: component '{name}': count={count!r} must be a whole "
+            raise DatapathError(f"{self.name}: component '{name}': count={shown(count)} must be a whole "
                                 f"number from 1 to {MAX_WIDTH}")
         cost = exact(count * self.library.cost(primitive, *values))
         comp = Component(name, primitive, dict(zip(prim.params, values)), category, cost, note, count)
@@ -157,7 +157,7 @@ class Datapath:
 
     def _width(self, width, where) -> int:
         if not whole(width, 1, MAX_WIDTH):
-            raise DatapathError(f"{self.name}: {where}: width {width!r} must be a whole number "
+            raise DatapathError(f"{self.name}: {where}: width {shown(width)} must be a whole number "
                                 f"from 1 to {MAX_WIDTH}")
         return width
 

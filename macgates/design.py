@@ -33,7 +33,7 @@ from pathlib import Path
 from .builders import dot, parse_accumulator
 from .dot import check_k
 from .datapath import CATEGORIES, Datapath
-from .errors import DesignError, MacgatesError, did_you_mean
+from .errors import DesignError, MacgatesError, did_you_mean, shown
 from .floating import ALIGNS, FloatingPoint
 from .formats import RECORD_KEYS, Format, define, is_known
 from .formats import format as get_format
@@ -148,7 +148,7 @@ def _kind(value) -> str:
 
 def _string(value, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise DesignError(f"{where}: expected a non-empty string, got {_kind(value)} {value!r}")
+        raise DesignError(f"{where}: expected a non-empty string, got {_kind(value)} {shown(value)}")
     return value.strip()
 
 
@@ -226,7 +226,7 @@ def parse_config(item, where: str, datapaths=(), formats=None) -> Config:
                           f"not '{acc}'")
     pipe = item.get("product_pipe")
     if pipe is not None and not isinstance(pipe, bool):
-        raise DesignError(f"{where}.product_pipe: expected true or false, got {_kind(pipe)} {pipe!r}")
+        raise DesignError(f"{where}.product_pipe: expected true or false, got {_kind(pipe)} {shown(pipe)}")
     k = item.get("k", 1)
     try:
         check_k(k, *formats_)
@@ -284,7 +284,7 @@ def parse_datapath(name: str, spec, where: str, library: Library) -> DatapathSpe
     for i, conn in enumerate(conns):
         cwhere = f"{where}.connections[{i}]"
         if not isinstance(conn, list) or len(conn) != 3:
-            raise DesignError(f"{cwhere}: expected [from, to, width], got {conn!r}")
+            raise DesignError(f"{cwhere}: expected [from, to, width], got {shown(conn)}")
         src, dst, width = conn
         try:
             probe.connect(str(src), str(dst), width)
@@ -329,9 +329,9 @@ def design_from_mapping(data, origin: str, path: Path | None = None,
                         library: Library | None = None) -> Design:
     """Validate a design; ``library`` replaces the design's own ``library`` key."""
     _keys(data, TOP_KEYS, origin, "design")
-    if data.get("macgates") != SCHEMA_VERSION:
+    if type(data.get("macgates")) is not int or data["macgates"] != SCHEMA_VERSION:  # not True, not 1.0
         raise DesignError(f"{origin}: macgates: expected schema version {SCHEMA_VERSION}, "
-                          f"got {data.get('macgates')!r}")
+                          f"got {shown(data.get('macgates'))}")
     name = _string(data.get("name"), f"{origin}: name")
     description = data.get("description", "")
     if not isinstance(description, str):

@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .datapath import Datapath
-from .errors import DatapathError, whole
+from .errors import DatapathError, whole, shown
 from .formats import Format
 from .formula import ceil_log2
 from .multiplier import Product
@@ -47,7 +47,7 @@ MAX_K = 4096
 
 def check_k(k, weights: Format, activations: Format) -> int:
     if not whole(k, 1, MAX_K):
-        raise DatapathError(f"k={k!r} must be a whole number from 1 to {MAX_K}")
+        raise DatapathError(f"k={shown(k)} must be a whole number from 1 to {MAX_K}")
     for fmt in (weights, activations):
         if fmt.is_block and fmt.block_size % k:
             raise DatapathError(f"k={k} does not divide {fmt.name}'s block of {fmt.block_size}: a dot "

@@ -36,3 +36,22 @@ def whole(value, lo: int, hi: int) -> bool:
 def did_you_mean(choices) -> str:
     """The tail of an 'unknown name' message: the valid choices, sorted."""
     return "valid: " + ", ".join(sorted(choices))
+
+
+def shown(value, limit: int = 60) -> str:
+    """A user's value for an error message, never unbounded: a repr with control
+    characters escaped, containers abbreviated, at most ``limit`` characters; a huge
+    integer is described by its size."""
+    import reprlib
+
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 96:
+        if value.bit_length() > 14_000:  # str() would pass Python's 4,300-digit limit
+            return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
+        digits = str(abs(value))
+        return f"{'-' if value < 0 else ''}{digits[:6]}...{digits[-6:]} ({len(digits)} digits)"
+    short = reprlib.Repr()
+    short.maxstring, short.maxother, short.maxlong = limit, limit, 40
+    short.maxlist = short.maxtuple = short.maxdict = short.maxset = 6
+    short.maxlevel = 3
+    text = short.repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

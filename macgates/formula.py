@@ -26,6 +26,8 @@ from .errors import LibraryError
 
 MAX_FORMULA_LENGTH = 2000
 MAX_LITERAL = 10**12
+MAX_DEPTH = 40  # nesting of operators, calls and parentheses in one formula
+MAX_VALUE = 10**15  # largest magnitude a formula may compute, at any step
 
 
 def ceil_log2(x) -> int:
@@ -97,7 +99,7 @@ class Formula:
         try:
             return self._run(values, resolve)
         except ZeroDivisionError:
-            raise LibraryError(f"formula {self.text!r} divides by zero for {dict(values)}") from None
+            raise LibraryError(f"formula {_short(self.text)} divides by zero for {dict(values)}") from None
 
 
 def parse(text, params: tuple[str, ...] = ()) -> Formula:
@@ -110,10 +112,44 @@ def parse(text, params: tuple[str, ...] = ()) -> Formula:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise LibraryError(f"formula {text!r} is not an expression ({exc.msg})") from None
+        raise LibraryError(f"formula {_short(text)} is not an expression ({exc.msg})") from None
+    except (RecursionError, MemoryError):
+        raise LibraryError(f"formula {_short(text)} is nested too deeply") from None
+    depth = _depth(tree.body)
+    if depth > MAX_DEPTH:
+        raise LibraryError(f"formula {_short(text)} is nested more than {MAX_DEPTH} levels deep (write a "
+                           "long sum as a product, or split it with a helper primitive)")
     refs: dict[str, set] = {}
     run = _compile(tree.body, text.strip(), params, refs)
     return Formula(text, tuple(params), {k: frozenset(v) for k, v in refs.items()}, run)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A formula for a message: quoted, control characters escaped, at most ``limit`` characters."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[:limit - 4] + "...'"
+
+
+def _depth(root) -> int:
+    """Nesting depth of an expression tree, walked iteratively."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH + 1:  # deeper than that is refused anyway
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
+                         if isinstance(child, ast.expr))
+    return deepest
+
+
+class TooLarge(LibraryError):
+    """A formula computed a value beyond MAX_VALUE (the library names the primitive)."""
+
+
+def _bounded(value):
+    if abs(value) > MAX_VALUE:
+        raise TooLarge(f"its formula computes a value beyond 10^15 in some step (at most {MAX_VALUE:,})")
+    return value
 
 
 def _reject(node, text) -> LibraryError:
@@ -121,7 +157,7 @@ def _reject(node, text) -> LibraryError:
     if what is None:
         what = f"'{type(node).__name__}' nodes"
     return LibraryError(
-        f"formula {text!r}: {what} not allowed "
+        f"formula {_short(text)}: {what} not allowed "
         "(allowed: numbers, parameter and primitive names, + - * / //, ceil_log2, pow2, max, min)"
     )
 
@@ -135,14 +171,14 @@ def _compile(node, text, params, refs) -> _Eval:
             segment = ast.get_source_segment(text, node) or repr(value)
             value = Fraction(segment.replace("_", ""))
         if abs(value) > MAX_LITERAL:
-            raise LibraryError(f"formula {text!r}: literal {value} is larger than {MAX_LITERAL}")
+            raise LibraryError(f"formula {_short(text)}: literal {value} is larger than {MAX_LITERAL}")
         return lambda values, resolve, v=value: v
     if isinstance(node, ast.Name):
         name = node.id
         if name in params:
             return lambda values, resolve, n=name: values[n]
         if name in FUNCTIONS:
-            raise LibraryError(f"formula {text!r}: function {name} must be called, e.g. {name}(n)")
+            raise LibraryError(f"formula {_short(text)}: function {name} must be called, e.g. {name}(n)")
         refs.setdefault(name, set()).add(0)
         return lambda values, resolve, n=name: resolve(n, ())
     if isinstance(node, ast.UnaryOp):
@@ -151,30 +187,30 @@ def _compile(node, text, params, refs) -> _Eval:
             return lambda values, resolve: -inner(values, resolve)
         if isinstance(node.op, ast.UAdd):
             return _compile(node.operand, text, params, refs)
-        raise LibraryError(f"formula {text!r}: operator {type(node.op).__name__} not allowed (allowed: + - * / //)")
+        raise LibraryError(f"formula {_short(text)}: operator {type(node.op).__name__} not allowed (allowed: + - * / //)")
     if isinstance(node, ast.BinOp):
         op = _BINOPS.get(type(node.op))
         if op is None:
             word = "'**' (powers)" if isinstance(node.op, ast.Pow) else f"operator {type(node.op).__name__}"
-            raise LibraryError(f"formula {text!r}: {word} not allowed (allowed: + - * / //)")
+            raise LibraryError(f"formula {_short(text)}: {word} not allowed (allowed: + - * / //)")
         left = _compile(node.left, text, params, refs)
         right = _compile(node.right, text, params, refs)
-        return lambda values, resolve: op(left(values, resolve), right(values, resolve))
+        return lambda values, resolve: _bounded(op(left(values, resolve), right(values, resolve)))
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
             raise _reject(node.func, text)
         if node.keywords:
-            raise LibraryError(f"formula {text!r}: keyword arguments not allowed")
+            raise LibraryError(f"formula {_short(text)}: keyword arguments not allowed")
         name = node.func.id
         args = [_compile(a, text, params, refs) for a in node.args]
         if name in params:
-            raise LibraryError(f"formula {text!r}: parameter {name} is not a function")
+            raise LibraryError(f"formula {_short(text)}: parameter {name} is not a function")
         if name in FUNCTIONS:
             func, arity = FUNCTIONS[name]
             if (arity is not None and len(args) != arity) or (arity is None and len(args) < 2):
                 want = f"{arity}" if arity is not None else "2 or more"
-                raise LibraryError(f"formula {text!r}: {name} takes {want} arguments, got {len(args)}")
-            return lambda values, resolve: func(*(a(values, resolve) for a in args))
+                raise LibraryError(f"formula {_short(text)}: {name} takes {want} arguments, got {len(args)}")
+            return lambda values, resolve: _bounded(func(*(a(values, resolve) for a in args)))
         refs.setdefault(name, set()).add(len(args))
         return lambda values, resolve, n=name: resolve(n, tuple(a(values, resolve) for a in args))
     raise _reject(node, text)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Mapping
 
 from . import formula as _formula
-from .errors import LibraryError, did_you_mean, whole
+from .errors import LibraryError, did_you_mean, whole, shown
 from .numbers import exact
 from .resources import library_path
 from .yamlfile import read_yaml
@@ -92,8 +92,9 @@ class Library:
         if unknown:
             raise LibraryError(f"{origin}: unknown key '{unknown[0]}' ({did_you_mean(TOP_KEYS)})")
         version = data.get("version")
-        if version != SCHEMA_VERSION:
-            raise LibraryError(f"{origin}: version: expected {SCHEMA_VERSION}, got {version!r}")
+        if type(version) is not int or version != SCHEMA_VERSION:  # not True, not 1.0
+            raise LibraryError(f"{origin}: version: expected {SCHEMA_VERSION}, got "
+                               f"{type(version).__name__} {str(version)[:20]}")
         base = _base(data.get("extends"), origin, path) if "extends" in data else None
         prims = data.get("primitives")
         if not isinstance(prims, dict) or not prims:
@@ -186,10 +187,14 @@ class Library:
                                f"got {len(args)}")
         for pname, value in zip(prim.params, args):
             if not whole(value, 0, MAX_PARAM):
-                raise LibraryError(f"primitive {prim.signature}: parameter {pname}={value!r} must be "
+                raise LibraryError(f"primitive {prim.signature}: parameter {pname}={shown(value)} must be "
                                    f"a whole number from 0 to {MAX_PARAM}")
         values = dict(zip(prim.params, args))
-        value = exact(prim.formula.evaluate(values, self._resolve))
+        try:
+            value = exact(prim.formula.evaluate(values, self._resolve))
+        except _formula.TooLarge as exc:
+            shown = ", ".join(f"{k}={v}" for k, v in values.items())
+            raise LibraryError(f"{self.where[prim.name]}: {exc}{' for ' + shown if shown else ''}") from None
         if value < 0:
             shown = ", ".join(f"{k}={v}" for k, v in values.items())
             raise LibraryError(f"{self.where[prim.name]}: cost {value} is negative"
@@ -247,7 +252,7 @@ def _parse_primitive(name: str, spec, where: str, inherited: "Primitive | None" 
                                f"library's {list(inherited.params)}; a primitive keeps its parameters")
     params = spec.get("params", [])
     if not isinstance(params, list) or not all(isinstance(p, str) and _IDENT.match(p) for p in params):
-        raise LibraryError(f"{where}.params: expected a list of parameter names such as [n, k], got {params!r}")
+        raise LibraryError(f"{where}.params: expected a list of parameter names such as [n, k], got {shown(params)}")
     if len(set(params)) != len(params):
         raise LibraryError(f"{where}.params: duplicate parameter name in {params}")
     for key in ("category", "source", "description"):
@@ -270,12 +275,12 @@ def _check_references(prims: Mapping[str, Primitive], where: Mapping[str, str]) 
             if target is None:
                 valid = list(prim.params) + [p for p in prims if p != prim.name] + list(_formula.FUNCTIONS)
                 raise LibraryError(f"{_cost_key(where[prim.name])}: unknown name '{ref}' "
-                                   f"in {prim.cost_text!r} ({did_you_mean(valid)})")
+                                   f"in {shown(prim.cost_text)} ({did_you_mean(valid)})")
             for arity in arities:
                 if arity != len(target.params):
                     usage = f"{ref}({', '.join(target.params)})" if target.params else ref
                     raise LibraryError(f"{_cost_key(where[prim.name])}: '{ref}' used with "
-                                       f"{arity} argument(s) in {prim.cost_text!r}; it takes "
+                                       f"{arity} argument(s) in {shown(prim.cost_text)}; it takes "
                                        f"{len(target.params)}: write {usage}")
 
 
@@ -285,24 +290,38 @@ def _cost_key(where: str) -> str:
     return where if "primitives." not in where else f"{where}.cost"
 
 
-def _check_cycles(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> None:
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+MAX_CHAIN = 64  # longest chain of primitives defined by one another
 
-    def visit(name: str, path: list[str]) -> None:
-        state[name] = 1
-        path.append(name)
-        for ref in sorted(prims[name].formula.refs):
+
+def _check_cycles(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> None:
+    """No primitive refers to itself through others, and no chain of references is
+    longer than MAX_CHAIN (a depth-first walk with an explicit stack)."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    height: dict[str, int] = {}  # longest chain below a finished primitive
+    for root in prims:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        todo = [iter(sorted(prims[root].formula.refs))]
+        state[root] = 1
+        while todo:
+            ref = next(todo[-1], None)
+            if ref is None:  # all of path[-1]'s references are done
+                done = path.pop()
+                todo.pop()
+                state[done] = 2
+                height[done] = 1 + max((height[r] for r in prims[done].formula.refs), default=0)
+                if height[done] > MAX_CHAIN:
+                    raise LibraryError(f"{_cost_key(where[done])}: a chain of more than {MAX_CHAIN} "
+                                       "primitives defined by one another starts here")
+                continue
             if state.get(ref) == 1:
                 loop = " -> ".join(path[path.index(ref):] + [ref])
                 raise LibraryError(f"{_cost_key(where[ref])}: recursive definition: {loop}")
             if state.get(ref) is None:
-                visit(ref, path)
-        path.pop()
-        state[name] = 2
-
-    for name in prims:
-        if name not in state:
-            visit(name, [])
+                state[ref] = 1
+                path.append(ref)
+                todo.append(iter(sorted(prims[ref].formula.refs)))
 
 
 _BUNDLED: Library | None = None

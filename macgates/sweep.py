@@ -15,7 +15,7 @@ import time
 from fractions import Fraction
 
 from .builders import _best, parse_accumulator
-from .errors import DatapathError, MacgatesError, whole
+from .errors import DatapathError, MacgatesError, whole, shown
 from .formats import format as get_format
 from .library import Library, load_library
 from .numbers import numeric
@@ -42,7 +42,7 @@ def sweep_records(weights, activations=None, accumulators=("fp32",), k=(1,), lib
     ks = _names(k, "k")
     for value in ks:
         if not whole(value, 1, sys.maxsize):
-            raise DatapathError(f"sweep: k={value!r} must be a whole number >= 1")
+            raise DatapathError(f"sweep: k={shown(value)} must be a whole number >= 1")
     library = library or load_library()
     memo: dict = {}
     rows, skipped = [], []

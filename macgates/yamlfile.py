@@ -24,6 +24,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from .errors import shown
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -41,13 +43,6 @@ class _Problem(Exception):
         super().__init__(message)
         self.mark = mark
         self.message = message
-
-
-def shown(value, limit: int = 60) -> str:
-    """A user's value for a message: its repr (control characters escaped), at most
-    ``limit`` characters."""
-    text = repr(value) if isinstance(value, str) else type(value).__name__
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def read_yaml(path, error: type[Exception]):

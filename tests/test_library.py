@@ -159,7 +159,7 @@ LIBRARY_ERRORS = [
     ("unknown_top_key", "version: 1\nprimitive: {}\n",
      "lib.yaml: unknown key 'primitive' (valid: description, extends, name, primitives, version)"),
     ("wrong_version", "version: 2\nprimitives: {a: {cost: '1', source: s}}\n",
-     "lib.yaml: version: expected 1, got 2"),
+     "lib.yaml: version: expected 1, got int 2"),
     ("unknown_primitive_key", GOOD_HEAD + "  or2: {cost: '1', source: s, colour: red}\n",
      "lib.yaml: primitives.or2: unknown key 'colour' (valid: category, cost, description, params, source)"),
     ("missing_cost", GOOD_HEAD + "  or2: {source: s}\n",
