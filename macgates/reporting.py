@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
+from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 from .datapath import CATEGORIES
+from .errors import MacgatesError
+from .numbers import decimals_for, fixed, numeric
 from .render import fixed3, render
 from .resources import designs_dir
-from .table import as_design, columns_of, rel3, table_records
+from .table import as_design, columns_of, table_records
 
 PNG_DPI = 200
 # Fixed colours, so a series or category has the same colour in every report.
@@ -29,19 +34,38 @@ WHITEPAPER = {"fp16": "1.53", "fp32": "2.83"}  # Figure 3 headline ratios, for c
 
 
 # -- data ---------------------------------------------------------------------------------
-def breakdown_table(design=None, library=None):
-    """Gates per category, one row per config: columns ``name``, the categories, ``total``."""
-    import pandas as pd
-
-    design = as_design(design, library)
+def _breakdown_rows(design) -> tuple[list[dict], list[str]]:
+    """Exact whole-unit gates per category, one dict per config (``name``, ``k``, every
+    category, ``total``), and the categories some config uses."""
     rows = []
     for cfg in design.configs:
         dp = design.build(cfg)
         cats = dp.by_category()
-        rows.append({"name": cfg.name, **{c: cats.get(c, 0) for c in CATEGORIES}, "total": dp.gates})
-    frame = pd.DataFrame(rows, columns=["name", *CATEGORIES, "total"])
-    used = [c for c in CATEGORIES if frame[c].any()]
-    return frame[["name", *used, "total"]]
+        rows.append({"name": cfg.name, "k": dp.macs, **{c: cats.get(c, 0) for c in CATEGORIES},
+                     "total": dp.gates})
+    return rows, [c for c in CATEGORIES if any(r[c] for r in rows)]
+
+
+def _breakdown_columns(rows, used) -> list[str]:
+    """``name``, ``k`` when some config is a K-term unit (K > 1), the categories, ``total``."""
+    return ["name", *(["k"] if any(r["k"] > 1 for r in rows) else []), *used, "total"]
+
+
+def breakdown_table(design=None, library=None):
+    """Whole-unit gates per category, one row per config: columns ``name``, ``k`` (the
+    unit's number of terms; only when some config has K > 1, as in :func:`macgates.table`),
+    the categories some config uses, ``total``. Category and total columns are numeric:
+    int when every value is whole, else float."""
+    return _breakdown_frame(*_breakdown_rows(as_design(design, library)))
+
+
+def _breakdown_frame(rows, used):
+    """The DataFrame of :func:`breakdown_table` from :func:`_breakdown_rows`."""
+    import pandas as pd
+
+    columns = _breakdown_columns(rows, used)
+    return pd.DataFrame({c: [r[c] for r in rows] if c in ("name", "k") else numeric(r[c] for r in rows)
+                         for c in columns}, columns=columns)
 
 
 def _group(row) -> str:
@@ -51,90 +75,312 @@ def _group(row) -> str:
     return w if w == a else f"{w} × {a}"
 
 
-def _series(frame) -> list[str]:
-    """One series label per row: the accumulator, unless two configs of a group share it;
-    then the config name, less the group's format prefix."""
+def _series(frame) -> tuple[list[str] | None, str | None]:
+    """One series label per row and the legend's title: the accumulator, if it tells the
+    configs of each group apart; else the accumulator and K, if they do; else (None, None)."""
     groups = [_group(r) for _, r in frame.iterrows()]
-    accs = list(frame["accumulator"])
+    accs = [str(a) for a in frame["accumulator"]]
     if len(set(zip(groups, accs))) == len(accs):
-        return accs
+        return accs, "accumulator"
     if "k" in frame and len(set(zip(groups, accs, frame["k"]))) == len(accs):
-        label = (lambda acc, k: f"K={k}") if len(set(accs)) == 1 else (lambda acc, k: f"{acc}, K={k}")
-        return [label(acc, k) for acc, k in zip(accs, frame["k"])]
-    out = []
-    for name, w in zip(frame["name"], frame["weights"]):
-        out.append(name[len(w) + 1:] if w and name.startswith(w + "-") else name)
-    return out
+        ks = [int(k) for k in frame["k"]]
+        if len(set(accs)) == 1:
+            return [f"K={k}" for k in ks], "K (terms per unit)"
+        return [f"{a}, K={k}" for a, k in zip(accs, ks)], "accumulator, K"
+    return None, None
+
+
+def _spelled_out(row) -> bool:
+    """Does the config's name say no more than its formats, accumulator and K (``fp8_e4m3-fp16``,
+    ``e4m3fn-k32``, ``int4xint8-fp32-k32``)? Then the group and legend of a Figure-3-style
+    chart say all it does; otherwise the chart shows config names."""
+    from .formats import format as get_format
+
+    w, a = str(row["weights"]), str(row["activations"])
+    k = int(row["k"]) if "k" in row else 1
+    tokens = str(row["name"]).split("-")
+    while len(tokens) > 1 and tokens[-1] in (str(row["accumulator"]), f"k{k}"):
+        tokens.pop()
+    head = "-".join(tokens)
+
+    def names(text, fmt):
+        if text == fmt:
+            return True
+        try:
+            return get_format(text).name == fmt
+        except MacgatesError:
+            return False
+    if w == a and names(head, w):
+        return True
+    return any(head[i] == "x" and names(head[:i], w) and names(head[i + 1:], a) for i in range(len(head)))
+
+
+def _colour_key(frame) -> tuple[list[str], str]:
+    """What colours bars labelled by config name: the accumulator when configs differ in it,
+    else K when they differ in that, else the (one) accumulator."""
+    accs = [str(a) for a in frame["accumulator"]]
+    if len(set(accs)) == 1 and "k" in frame and frame["k"].nunique() > 1:
+        return [f"K={int(k)}" for k in frame["k"]], "K (terms per unit)"
+    return accs, "accumulator"
+
+
+# -- chart layout helpers -----------------------------------------------------------------
+MAX_WIDTH = 16.0   # inches: the widest chart
+COMFORTABLE_WIDTH = 12.0  # inches: wider only to keep labels on fewer lines
+BAR_WIDTH = 0.82   # of a bar's slot
+GROUP_GAP = 0.7    # slots between two groups of bars (Figure 3)
+NAMED_GAP = 0.5    # the same when every bar has its name under it
+NAME_SIZE = 9      # pt: config names under bars
+GROUP_SIZE = 10    # pt: format names under groups (Figure 3)
+POINT_SIZE = 7     # pt: Pareto point labels
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width in points of ``text`` (its widest line) in the current default font at ``size`` pt."""
+    import matplotlib
+
+    font = (tuple(matplotlib.rcParams["font.family"]), tuple(matplotlib.rcParams["font.sans-serif"]))
+    return max(_line_width(line, size, font) for line in text.split("\n"))
+
+
+@lru_cache(maxsize=8192)
+def _line_width(line: str, size: float, font: tuple) -> float:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    if not line:
+        return 0.0
+    return text_to_path.get_text_width_height_descent(line, FontProperties(size=size), ismath=False)[0]
+
+
+def _wrap(label: str, limit: float, size: float, max_lines: int) -> str | None:
+    """``label`` broken after '-', '_' and spaces into the fewest lines (at most
+    ``max_lines``) no wider than ``limit`` points, the widest line as narrow as it can be;
+    None when it cannot be."""
+    from itertools import combinations
+
+    tokens = re.findall(r".+?(?:[-_]|\s+|$)", label)
+    if not tokens:
+        return label
+    for n in range(1, min(max_lines, len(tokens)) + 1):
+        best = None
+        for cuts in combinations(range(1, len(tokens)), n - 1):
+            edges = (0, *cuts, len(tokens))
+            lines = ["".join(tokens[i:j]).strip() for i, j in zip(edges, edges[1:])]
+            widest = max(_text_width(line, size) for line in lines)
+            if widest <= limit and (best is None or widest < best[0]):
+                best = (widest, lines)
+        if best:
+            return "\n".join(best[1])
+    return None
+
+
+def _fit(labels, spans, unit_pt: float, size: float, max_lines: int) -> list[str] | None:
+    """Each label wrapped to its span (in bar slots of ``unit_pt`` points, less a margin),
+    or None if one does not fit."""
+    out = [_wrap(label, span * unit_pt - 8.0, size, max_lines) for label, span in zip(labels, spans)]
+    return None if any(o is None for o in out) else out
+
+
+def _slot_inches(label_rows, n_slots: float, fixed: float, least: float = 0.38) -> float:
+    """Inches per bar slot such that the labels of every row ((labels, spans, size,
+    max_lines)) fit unrotated in as few lines as they can while the chart stays within 12
+    inches, else within MAX_WIDTH; the narrowest such slot from ``least`` up. ``least`` if
+    there is none (the labels then stand upright)."""
+    for width in (COMFORTABLE_WIDTH, MAX_WIDTH):
+        for lines in range(1, max(row[3] for row in label_rows) + 1):
+            slot = least
+            while slot <= 1.2 and n_slots * slot + fixed <= width:
+                if all(_fit(labels, spans, slot * 72, size, min(lines, most)) is not None
+                       for labels, spans, size, most in label_rows):
+                    return slot
+                slot = round(slot + 0.02, 2)
+    return least
+
+
+def _legend_inches(labels, title: str, size: float = 10) -> float:
+    """Roughly how wide a legend of ``labels`` under ``title`` is, handles included."""
+    return (max(_text_width(str(t), size) for t in [*labels, title]) + 45) / 72
+
+
+def _draw(fig):
+    """Lay ``fig`` out and draw it on an Agg canvas (attached if need be; never pyplot), so
+    that text can be measured; returns the renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    with warnings.catch_warnings():  # a layout on the way may not fit yet; saving warns if the last does not
+        warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
+        fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
+def _xtick_labels(ax) -> list:
+    """The x tick labels with text of ``ax`` and of its secondary axes."""
+    return [t for a in (ax, *ax.child_axes) for t in a.get_xticklabels() if t.get_visible() and t.get_text()]
+
+
+def _fit_xticks(fig, ax, n_slots: float, rows) -> None:
+    """Set the tick labels of ``rows`` ((axes, ticks, labels, spans, size, max_lines); the
+    first on ``ax``, a second one a secondary axis below it), each wrapped to the room of
+    its span, measured on the laid-out figure; a row that cannot be wrapped to fit stands
+    upright. A second row is put just below the first. Labels taller than an inch in all
+    make the figure taller by the excess, so the plot keeps its height."""
+    import matplotlib
+
+    def place(rotated: set):
+        for n, (a, ticks, labels, spans, size, lines) in enumerate(rows):
+            wrapped = None if n in rotated else _fit(labels, spans, unit_pt, size, lines)
+            if wrapped is None:
+                rotated.add(n)
+            a.set_xticks(ticks, wrapped or labels, fontsize=size, rotation=90 if n in rotated else 0,
+                         ha="center", va="top")
+        if len(rows) > 1:  # the second row below the first's tallest label
+            renderer = _draw(fig)
+            tallest = max(t.get_window_extent(renderer).height for t in ax.get_xticklabels())
+            gap = matplotlib.rcParams["xtick.major.size"] + matplotlib.rcParams["xtick.major.pad"]
+            rows[1][0].tick_params(axis="x", length=0, pad=gap + tallest * 72 / fig.dpi + 4)
+        renderer = _draw(fig)
+        boxes = [t.get_window_extent(renderer).extents for t in _xtick_labels(ax)]
+        return any(_meets(p, q) for i, p in enumerate(boxes) for q in boxes[i + 1:])
+
+    _draw(fig)
+    unit_pt = ax.get_window_extent().width * 72 / fig.dpi / n_slots
+    rotated: set = set()
+    if place(rotated) and len(rotated) < len(rows):
+        place(set(range(len(rows))))
+    renderer = fig.canvas.get_renderer()
+    tall = sum(max(t.get_window_extent(renderer).height for t in row[0].get_xticklabels()) for row in rows) / fig.dpi
+    if tall > 1.0:
+        fig.set_figheight(fig.get_figheight() + tall - 1.0)
 
 
 # -- charts -------------------------------------------------------------------------------
 def relative_chart(frame, title: str = "", baseline: str | None = None):
-    """Grouped bars of ``relative`` (Figure 3 style): a group per input format, a colour
-    per accumulator, value labels, a dashed line at 1.0. Returns a matplotlib Figure."""
+    """Bars of ``relative`` grouped by input format, value labels, a dashed line at 1.0.
+    Returns a matplotlib Figure.
+
+    Bars are laid out only for the configs there are: a group is as wide as its members.
+    When the accumulator (or K) tells the bars of a group apart and some group has more
+    than one, the chart is the whitepaper's Figure 3: formats under the groups, a colour
+    per accumulator (or K) in the legend. Otherwise (configs that differ in another
+    option, or one config per format) each bar is labelled with its config name, the
+    formats form a second row below, and colour is the accumulator (or K). Labels are
+    wrapped at '-', '_' and spaces to fit their room, or stand upright where they cannot,
+    so that none overlap; the chart is as wide as its bars need, at most 16 inches."""
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
     if baseline is None:
         ones = frame.index[frame["relative"] == 1.0]
         baseline = frame.loc[ones[0], "name"] if len(ones) else "the baseline"
-    groups = list(dict.fromkeys(_group(r) for _, r in frame.iterrows()))
-    series = _series(frame)
+    rows = [r for _, r in frame.iterrows()]
+    group_of = [_group(r) for r in rows]
+    groups = list(dict.fromkeys(group_of))
+    members = {g: [i for i, h in enumerate(group_of) if h == g] for g in groups}
+    series, legend_title = _series(frame)
+    by_format = (series is not None and any(len(m) > 1 for m in members.values())
+                 and all(_spelled_out(r) for r in rows))
+    if not by_format:
+        series, legend_title = _colour_key(frame)
     order = list(dict.fromkeys(series))
-    slots = {g: [s for s, gg in zip(series, (_group(r) for _, r in frame.iterrows())) if gg == g]
-             for g in groups}
-    per_group = max(len(v) for v in slots.values())
-    width = 0.8 / per_group
-    fig = Figure(figsize=(min(16.0, max(6.0, (0.45 * per_group + 0.5) * len(groups) + 3.0)), 4.8),
-                 layout="constrained")
+    if by_format:  # series in legend order within each group
+        for g in groups:
+            members[g].sort(key=lambda i: order.index(series[i]))
+    gap = GROUP_GAP if by_format else NAMED_GAP
+    pos, centres, spans, x = {}, [], [], 0.0
+    for g in groups:
+        centres.append(x + (len(members[g]) - 1) / 2)
+        spans.append(len(members[g]) + gap)
+        for i in members[g]:
+            pos[i] = x
+            x += 1
+        x += gap
+    n_slots = x  # the groups, and half a gap either side of each
+    bars = [i for g in groups for i in members[g]]
+    names = [str(rows[i]["name"]) for i in bars]
+    label_rows = [(groups, spans, GROUP_SIZE, 2)]
+    if not by_format:
+        label_rows.insert(0, (names, [1] * len(names), NAME_SIZE, 3))
+    values = [f"{r['relative']:.2f}" for r in rows]
+    value_pt = max(_text_width(v, 8) for v in values) + 3  # a value label, with room either side
+    fixed = 1.0 + _legend_inches(order, legend_title)
+    slot = _slot_inches(label_rows, n_slots, fixed, max(0.38, value_pt / 72))
+    width = min(MAX_WIDTH, max(5.0, n_slots * slot + fixed))
+    upright = (width - fixed) / n_slots * 72 < value_pt  # no room for the values side by side
+
+    fig = Figure(figsize=(width, 4.8), layout="constrained")
     ax = fig.add_subplot()
-    handled = set()
-    for (_, row), s, g in zip(frame.iterrows(), series, (_group(r) for _, r in frame.iterrows())):
-        gi, members = groups.index(g), slots[g]
-        x = gi + width * (members.index(s) - (len(members) - 1) / 2)  # centred in its group
-        label = None if s in handled else s
-        handled.add(s)
-        bars = ax.bar([x], [row["relative"]], width * 0.92, color=PALETTE[order.index(s) % len(PALETTE)],
-                      label=label, edgecolor="white", linewidth=0.5)
-        ax.bar_label(bars, labels=[f"{row['relative']:.2f}"], padding=2, fontsize=8)
+    for i, row in enumerate(rows):
+        colour = PALETTE[order.index(series[i]) % len(PALETTE)]
+        drawn = ax.bar([pos[i]], [row["relative"]], BAR_WIDTH, color=colour, edgecolor="white", linewidth=0.5)
+        ax.bar_label(drawn, labels=[values[i]], padding=2, fontsize=8, rotation=90 if upright else 0)
     ax.axhline(1.0, linestyle="--", color="0.35", linewidth=1, zorder=0)
-    ax.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 8 else 0,
-                  ha="right" if len(groups) > 8 else "center", rotation_mode="anchor")
-    ax.set_xlabel("input format (weights × activations)")
+    ax.set_xlim(-0.5 - gap / 2, n_slots - 0.5 - gap / 2)
     ax.set_ylabel(f"NAND2-equivalent gates, relative to {baseline}")
-    ax.set_ylim(0, max(frame["relative"]) * 1.1)
+    ax.set_ylim(0, max(frame["relative"]) * (1.2 if upright else 1.1))
     ax.set_title(title)
-    ax.legend(title="accumulator" if order == list(dict.fromkeys(frame["accumulator"])) else
-              "unit" if order[0].startswith(("K=", frame["accumulator"].iloc[0] + ", K=")) else "config",
-              frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend([Patch(facecolor=PALETTE[j % len(PALETTE)], edgecolor="white") for j in range(len(order))],
+              order, title=legend_title, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
+    if by_format:
+        ax.set_xlabel("input format (weights × activations)")
+        tick_rows = [(ax, centres, groups, spans, GROUP_SIZE, 2)]
+    else:
+        below = ax.secondary_xaxis("bottom")
+        below.spines["bottom"].set_visible(False)
+        below.set_xlabel("config, grouped by input format (weights × activations)")
+        tick_rows = [(ax, [pos[i] for i in bars], names, [1] * len(bars), NAME_SIZE, 3),
+                     (below, centres, groups, spans, GROUP_SIZE, 2)]
+    _fit_xticks(fig, ax, n_slots, tick_rows)
     return fig
 
 
 def breakdown_chart(frame, title: str = ""):
-    """Stacked bars of gates per category (absolute NAND2-equivalents), one bar per
-    config, from :func:`breakdown_table`. Returns a matplotlib Figure."""
+    """Stacked bars of gates per category, one bar per config, from :func:`breakdown_table`.
+    Returns a matplotlib Figure.
+
+    Whole units in NAND2-equivalents; when the frame has a ``k`` column with some K > 1,
+    gates per MAC instead: each category and the total divided by the unit's K, so that a
+    scalar MAC and a K-term dot-product unit compare (the y-axis and the totals say so)."""
     from matplotlib.figure import Figure
 
-    cats = [c for c in frame.columns if c not in ("name", "total")]
-    fig = Figure(figsize=(max(6.0, 0.75 * len(frame) + 2.5), 5.0), layout="constrained")
+    cats = [c for c in frame.columns if c not in ("name", "k", "total")]
+    ks = [int(k) for k in frame["k"]] if "k" in frame else [1] * len(frame)
+    per_mac = any(k > 1 for k in ks)
+    totals = [Fraction(str(t)) / k for t, k in zip(frame["total"], ks)]  # str: 1234.3, not its binary float
+    # per MAC to the whole gate, else exact (the fewest decimals that show every total)
+    total_labels = [f"{fixed(t, 0)}/MAC" if per_mac else fixed(t, decimals_for(totals)) for t in totals]
+    total_size = 7 if per_mac else 8
+    names = [str(n) for n in frame["name"]]
+    n_slots = len(frame) + 0.4
+    fixed_in = 1.0 + _legend_inches(cats, "category")
+    least = max(0.38, (max(_text_width(t, total_size) for t in total_labels) + 6) / 72)
+    label_rows = [(names, [1] * len(names), NAME_SIZE, 3)]
+    width = min(MAX_WIDTH, max(5.0, n_slots * _slot_inches(label_rows, n_slots, fixed_in, least) + fixed_in))
+
+    fig = Figure(figsize=(width, 5.0), layout="constrained")
     ax = fig.add_subplot()
-    x = range(len(frame))
+    x = list(range(len(frame)))
     bottom = [0.0] * len(frame)
     for cat in cats:
-        values = [float(v) for v in frame[cat]]
+        values = [float(v) / k for v, k in zip(frame[cat], ks)]
         ax.bar(x, values, 0.7, bottom=bottom, label=cat, color=CATEGORY_COLOURS.get(cat, "0.5"),
                edgecolor="white", linewidth=0.5)
         bottom = [b + v for b, v in zip(bottom, values)]
-    for xi, total in zip(x, frame["total"]):
-        ax.annotate(f"{total}", (xi, float(total)), xytext=(0, 2), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(list(x), list(frame["name"]), rotation=35, ha="right", rotation_mode="anchor")
-    ax.set_ylabel("NAND2-equivalent gates")
-    ax.set_ylim(0, max(float(t) for t in frame["total"]) * 1.12)
+    for xi, total, text in zip(x, totals, total_labels):
+        ax.annotate(text, (xi, float(total)), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=total_size)
+    ax.set_xlim(-0.7, len(frame) - 0.3)
+    ax.set_ylabel("NAND2-equivalent gates per MAC (unit gates / K)" if per_mac else "NAND2-equivalent gates")
+    ax.set_ylim(0, max(float(t) for t in totals) * 1.12)
     ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], title="category", frameon=False,
               loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
+    _fit_xticks(fig, ax, n_slots, [(ax, x, names, [1] * len(names), NAME_SIZE, 3)])
     return fig
 
 
@@ -155,6 +401,21 @@ def _axes_values(frame):
     return out
 
 
+def _pareto_points(frame) -> list[dict]:
+    """The rows :func:`_axes_values` places, as dicts: ``label`` (config name, or for a sweep
+    format-accumulator-k), ``short`` (the format, for a sweep chart, whose colours and
+    markers show accumulator and K), ``cost`` (gates per MAC), ``range``, ``precision``,
+    ``accumulator``, ``k`` and the ``row``."""
+    rows = [r for _, r in frame.iterrows() if r["weights"]]
+    out = []
+    for (label, cost, rng, precision), r in zip(_axes_values(frame), rows):
+        w, a = r["weights"], r["activations"]
+        out.append({"label": label, "short": label if "name" in r else w if a == w else f"{w} × {a}",
+                    "cost": cost, "range": rng, "precision": precision,
+                    "accumulator": str(r["accumulator"]), "k": int(r["k"]) if "k" in r else 1, "row": r})
+    return out
+
+
 def pareto_front(points: list[tuple]) -> set:
     """Indices of points no other point beats: as cheap or cheaper and as good or better,
     strictly in one. ``points`` are (cost, quality)."""
@@ -165,37 +426,251 @@ def pareto_front(points: list[tuple]) -> set:
     return front
 
 
+def _group_fronts(points: list[dict], quality: str) -> dict:
+    """(accumulator, k) -> the indices of ``points`` on that group's Pareto front (gates per
+    MAC against ``quality``), by quality; groups by accumulator as first seen, then k."""
+    accs = list(dict.fromkeys(p["accumulator"] for p in points))
+    groups: dict = {}
+    for i, p in enumerate(points):
+        groups.setdefault((p["accumulator"], p["k"]), []).append(i)
+    fronts = {}
+    for key in sorted(groups, key=lambda g: (accs.index(g[0]), g[1])):
+        idx = groups[key]
+        front = pareto_front([(points[i]["cost"], points[i][quality]) for i in idx])
+        fronts[key] = sorted((idx[j] for j in front), key=lambda i: (points[i][quality], points[i]["cost"]))
+    return fronts
+
+
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]  # one per K
+LINESTYLES = ["-", "--", ":", "-."]                            # the fronts, one per K
+
+
+def _marker_path(marker: str):
+    from matplotlib.markers import MarkerStyle
+
+    style = MarkerStyle(marker)
+    return style.get_path().transformed(style.get_transform())
+
+
+def _segment_hits(p, q, box) -> bool:
+    """Whether the segment p-q meets ``box`` (x0, y0, x1, y1): Liang-Barsky clipping."""
+    t0, t1 = 0.0, 1.0
+    for start, delta, lo, hi in ((p[0], q[0] - p[0], box[0], box[2]), (p[1], q[1] - p[1], box[1], box[3])):
+        if delta == 0:
+            if start < lo or start > hi:
+                return False
+            continue
+        a, b = (lo - start) / delta, (hi - start) / delta
+        t0, t1 = max(t0, min(a, b)), min(t1, max(a, b))
+        if t0 > t1:
+            return False
+    return True
+
+
+def _meets(a, b, pad: float = 0.0) -> bool:
+    """Whether boxes ``a`` and ``b`` ((x0, y0, x1, y1)) overlap or come closer than ``pad``."""
+    return a[0] < b[2] + pad and b[0] < a[2] + pad and a[1] < b[3] + pad and b[1] < a[3] + pad
+
+
+_RINGS = (3, 7, 12, 18, 25, 33, 42, 53, 66)  # label offsets tried, points from the point
+_NEAR = 12                                   # from this offset on, a leader line
+
+
+def _directions(radius: float) -> list[tuple]:
+    """Unit offsets, the four diagonals first; 16 of them on the outer rings."""
+    from math import cos, pi, sin
+
+    first = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
+    out = [(x / abs(complex(x, y)), y / abs(complex(x, y))) for x, y in first]
+    if radius >= _NEAR:
+        out += [(cos(a * pi / 8), sin(a * pi / 8)) for a in (1, 3, 5, 7, 9, 11, 13, 15)]
+    return out
+
+
+def _place_labels(fig, ax, renderer, items, markers_px, lines_px=()) -> int:
+    """Annotate ``items`` ((text, x, y, colour), in priority order) next to their points so
+    that no two labels overlap. A greedy search: offsets on rings of growing radius around
+    the point, each label taking the first, in order of preference, whose box stays inside
+    the axes and meets no label placed before nor a leader line. Preferred, in this order:
+
+    0. a near offset whose box covers no marker (``markers_px``, display units) and no
+       front line (``lines_px``, pairs of display points), keeps clear of other points and
+       is nearer its own point than any other;
+    1. the same, across front lines;
+    2. a far offset, with a thin leader line that crosses no other marker, the box clear of
+       other points;
+    3. a far offset whose box covers no marker;
+    4. any free offset.
+
+    Returns how many labels fitted nowhere (they are left out)."""
+    import numpy as np
+    from matplotlib.text import Text
+
+    px_per_pt = fig.dpi / 72
+    frame = ax.get_window_extent(renderer).padded(-2).extents
+    markers = np.asarray(markers_px, dtype=float).reshape(-1, 2)
+    half = 4 * px_per_pt  # a marker's half size, with a margin
+    gap, clear = 1.5 * px_per_pt, 5 * px_per_pt
+    placed, leaders, left_out = [], [], 0
+    for text, x, y, colour in items:
+        px, py = (float(v) for v in ax.transData.transform((x, y)))
+        probe = Text(0, 0, text, fontsize=POINT_SIZE)
+        probe.set_figure(fig)
+        size = probe.get_window_extent(renderer)
+        w, h = size.width, size.height
+        reach = _RINGS[-1] * px_per_pt + w + h  # nothing farther can meet a candidate
+        area = (px - reach, py - reach, px + reach, py + reach)
+        near = markers[(abs(markers[:, 0] - px) < reach) & (abs(markers[:, 1] - py) < reach)]
+        others = near[np.hypot(near[:, 0] - px, near[:, 1] - py) > half]  # not this point, nor one on it
+        boxes = [(mx - half, my - half, mx + half, my + half) for mx, my in near.tolist()]
+        other_boxes = [(mx - half, my - half, mx + half, my + half) for mx, my in others.tolist()]
+        segments = [(p, q) for p, q in lines_px if _segment_hits(p, q, area)]
+        near_placed = [b for b in placed if _meets(b, area)]
+        near_leaders = [(p, q) for p, q in leaders if _segment_hits(p, q, area)]
+
+        def candidate(radius, dx, dy):
+            ha = "left" if dx > 0.3 else "right" if dx < -0.3 else "center"
+            va = "bottom" if dy > 0.3 else "top" if dy < -0.3 else "center"
+            ax_, ay = px + radius * dx * px_per_pt, py + radius * dy * px_per_pt
+            x0 = ax_ if ha == "left" else ax_ - w if ha == "right" else ax_ - w / 2
+            y0 = ay if va == "bottom" else ay - h if va == "top" else ay - h / 2
+            return (x0, y0, x0 + w, y0 + h), ha, va
+
+        def distance(box, qx, qy):
+            return np.hypot(np.maximum(np.maximum(box[0] - qx, qx - box[2]), 0),
+                            np.maximum(np.maximum(box[1] - qy, qy - box[3]), 0))
+
+        def free(box, radius, level):
+            if not (frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]):
+                return False
+            if any(_meets(box, other, gap) for other in near_placed):
+                return False
+            if any(_segment_hits(p, q, box) for p, q in near_leaders):
+                return False
+            leader = ((px, py), ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+            if radius >= _NEAR and any(_segment_hits(*leader, other) for other in near_placed):
+                return False
+            if level == 4:
+                return True
+            if any(_meets(box, m) for m in boxes):
+                return False
+            if level == 3:
+                return True
+            if len(others) and distance(box, *others.T).min() < clear:
+                return False  # hard by another point's marker
+            if radius >= _NEAR:  # the leader shows whose label it is
+                return not any(_segment_hits(*leader, m) for m in other_boxes)
+            if level == 0 and any(_segment_hits(p, q, box) for p, q in segments):
+                return False
+            return not len(others) or distance(box, px, py) + 2 * px_per_pt < distance(box, *others.T).min()
+
+        choice = None
+        for rings, level in ((_RINGS[:5], 0), (_RINGS[:5], 1), (_RINGS[5:], 2), (_RINGS[2:], 3), (_RINGS, 4)):
+            choice = next(((r, d) for r in rings for d in _directions(r) if free(candidate(r, *d)[0], r, level)),
+                          None)
+            if choice:
+                break
+        if choice is None:
+            left_out += 1
+            continue
+        radius, (dx, dy) = choice
+        box, ha, va = candidate(radius, dx, dy)
+        arrow = dict(arrowstyle="-", color="0.6", linewidth=0.5, shrinkA=0, shrinkB=2) if radius >= _NEAR else None
+        label = ax.annotate(text, (x, y), xytext=(radius * dx, radius * dy), textcoords="offset points",
+                            ha=ha, va=va, fontsize=POINT_SIZE, color=colour, arrowprops=arrow,
+                            bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.7))
+        label.set_in_layout(False)
+        placed.append(box)
+        if arrow:
+            leaders.append(((px, py), ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)))
+    return left_out
+
+
 def pareto_chart(frame, title: str = ""):
     """Gates per MAC against dynamic range (log2 max/min positive) and against precision
-    (mantissa bits), the Pareto front highlighted, points labelled. Takes the DataFrame of
-    :func:`macgates.table` or :func:`macgates.sweep`; returns a matplotlib Figure."""
-    from matplotlib.figure import Figure
+    (mantissa bits) of the narrower input. Takes the DataFrame of :func:`macgates.table` or
+    :func:`macgates.sweep`; returns a matplotlib Figure.
 
-    values = _axes_values(frame)
-    fig = Figure(figsize=(12.0, 5.0), layout="constrained")
+    Colour is the accumulator, the marker K (terms per unit). Pareto fronts are computed
+    within each (accumulator, K) group, since a cheaper accumulator or a larger unit would
+    otherwise make up every front; each front is a line in its accumulator's colour and
+    its K's line style, its points outlined and labelled in that colour. Points are
+    labelled (with the config name, or for a sweep the format: colour and marker tell the
+    rest) when there are at most 40, else the front points only. Labels are placed next to
+    their points without overlapping (farther ones with a leader line); one that fits
+    nowhere is left out.
+
+    The dynamic-range axis is logarithmic (base 2, symlog so that a range of 0 can show)
+    when the ranges span more than a factor of 8: the shared E8M0 scale of the MX formats
+    (and BF16's 8-bit exponent) give ranges near 260, which on a linear axis squash every
+    other format into its left tenth; on a log axis the narrow formats spread out and the
+    gap to the wide ones stays visible."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    points = _pareto_points(frame)
+    accs = list(dict.fromkeys(p["accumulator"] for p in points))
+    ks = sorted({p["k"] for p in points})
+    colour = {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(accs)}
+    marker = {k: MARKERS[i % len(MARKERS)] for i, k in enumerate(ks)}
+    style = {k: LINESTYLES[i % len(LINESTYLES)] for i, k in enumerate(ks)}
+    fig = Figure(figsize=(13.0, 6.2), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
-    for ax, index, xlabel in ((axes[0], 2, "dynamic range of the narrower input, log2(max / min positive)"),
-                              (axes[1], 3, "precision of the narrower input, mantissa bits")):
-        pts = [(v[1], v[index]) for v in values]
-        front = pareto_front(pts)
-        xs = [p[1] for p in pts]
-        ys = [p[0] for p in pts]
-        ax.scatter(xs, ys, s=18, color="0.6", zorder=2, label="configs")
-        best = sorted((pts[i][1], pts[i][0]) for i in front)
-        ax.plot([b[0] for b in best], [b[1] for b in best], color=PALETTE[2], linewidth=1.5,
-                marker="o", markersize=6, zorder=3, label="Pareto front")
-        for i, v in enumerate(values):  # every point when few, else the front's
-            if len(values) <= 40 or i in front:
-                ax.annotate(v[0], (xs[i], ys[i]), xytext=(3, 3), textcoords="offset points", fontsize=6,
-                            color="black" if i in front else "0.45")
+    ys = [p["cost"] for p in points]
+    labelled = []
+    for ax, quality, xlabel in ((axes[0], "range", "dynamic range of the narrower input, log2(max / min positive)"),
+                                (axes[1], "precision", "precision of the narrower input, mantissa bits")):
+        xs = [p[quality] for p in points]
+        fronts = _group_fronts(points, quality)
+        on_front = set().union(*fronts.values())
+        dots = ax.scatter(xs, ys, s=[36 if i in on_front else 20 for i in range(len(points))],
+                          c=[to_rgba(colour[p["accumulator"]], 1.0 if i in on_front else 0.45)
+                             for i, p in enumerate(points)],
+                          edgecolors=["black" if i in on_front else "none" for i in range(len(points))],
+                          linewidths=0.6, zorder=3)
+        dots.set_paths([_marker_path(marker[p["k"]]) for p in points])
+        for (acc, k), idx in fronts.items():
+            ax.plot([xs[i] for i in idx], [ys[i] for i in idx], color=colour[acc], linestyle=style[k],
+                    linewidth=1.3, zorder=2, label=f"_front: {acc}, K={k}")
+        if quality == "precision":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if max(xs) == min(xs):  # one value: an axis a unit either side, not a zoom into nothing
+            ax.set_xlim(xs[0] - 1, xs[0] + 1)
+        if quality == "range" and max(xs) > 8 * max(min(xs), 1):
+            ax.set_xscale("symlog", base=2, linthresh=1, linscale=0.25)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if v >= 0 else ""))
+            xlabel += ", log scale"
         if max(ys) > 20 * min(ys):
             ax.set_yscale("log")
+        ax.margins(x=0.06, y=0.07)
         ax.set_xlabel(xlabel)
         ax.spines[["top", "right"]].set_visible(False)
+        order = sorted(range(len(points)), key=lambda i: (i not in on_front, i))  # the fronts' first
+        items = [(points[i]["short"], xs[i], ys[i], colour[points[i]["accumulator"]] if i in on_front else "0.4")
+                 for i in order if len(points) <= 40 or i in on_front]
+        labelled.append((ax, xs, fronts, items))
     axes[0].set_ylabel("NAND2-equivalent gates per MAC")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    entries = [("accumulator (colour)", None)]
+    entries += [(a, Line2D([], [], marker="o", linestyle="none", color=colour[a])) for a in accs]
+    if len(ks) > 1:
+        entries += [("K, terms per unit (marker)", None)]
+        entries += [(f"K={k}", Line2D([], [], marker=marker[k], linestyle=style[k], color="0.35")) for k in ks]
+    entries += [("Pareto front", None),
+                ("within each accumulator" + (" and K" if len(ks) > 1 else ""),
+                 Line2D([], [], marker="o", color="0.35", markeredgecolor="black"))]
+    legend = fig.legend([h or Line2D([], [], linestyle="none") for _, h in entries], [t for t, _ in entries],
+                        loc="outside right upper", frameon=False, fontsize=9)
+    for text, (_, handle) in zip(legend.get_texts(), entries):
+        if handle is None:
+            text.set_fontweight("bold")
     fig.suptitle(title)
+    renderer = _draw(fig)
+    for ax, xs, fronts, items in labelled:
+        at = ax.transData.transform(list(zip(xs, ys))).tolist()  # display units
+        segments = [(at[i], at[j]) for idx in fronts.values() for i, j in zip(idx, idx[1:])]
+        _place_labels(fig, ax, renderer, items, at, segments)
     return fig
 
 
@@ -217,8 +692,10 @@ def slug(design) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", design.name).strip("_") or "design"
 
 
-def findings(rows: list[dict], baseline: str) -> list[str]:
-    """Sentences computed from the table rows."""
+def findings(rows: list[dict], baseline: str, changed=()) -> list[str]:
+    """Sentences computed from the table rows. ``changed``: the primitives whose costs
+    differ from the bundled (whitepaper App. B) library; with any, the whitepaper's own
+    ratios are not set beside these."""
     out = []
     groups: dict[str, list[dict]] = {}
     for r in rows:
@@ -226,11 +703,13 @@ def findings(rows: list[dict], baseline: str) -> list[str]:
     for g, members in groups.items():
         if len(members) < 2:
             continue
-        best = min(members, key=lambda r: r["gates"])
-        others = ", ".join(f"{r['name']} {float(rel3(r['gates'], best['gates'])):.2f}x"
+        per_mac = any(r.get("k", 1) > 1 for r in members)
+        cost = "gates_per_mac" if per_mac else "gates"
+        best = min(members, key=lambda r: r[cost])
+        others = ", ".join(f"{r['name']} {fixed(Fraction(r[cost]) / Fraction(best[cost]), 2)}x"
                            for r in members if r is not best)
-        out.append(f"For {g}, {best['name']} is the cheapest ({best['gates']} gates); "
-                   f"relative to it: {others}.")
+        out.append(f"For {g}, {best['name']} is the cheapest ({fixed(best[cost], decimals_for([best[cost]]))} "
+                   f"gates{' per MAC' if per_mac else ''}); relative to it: {others}.")
     rest = [r for r in rows if r["name"] != baseline]
     if rest:
         lo = min(rest, key=lambda r: r["relative"])
@@ -241,11 +720,34 @@ def findings(rows: list[dict], baseline: str) -> list[str]:
     if (base["weights"], base["accumulator"]) == ("int8", "kulisch"):
         e4 = {r["accumulator"]: r for r in rows
               if (r["weights"], r["activations"]) == ("fp8_e4m3", "fp8_e4m3") and r["accumulator"] in WHITEPAPER}
-        if e4:
+        if e4 and not changed:
             parts = [f"with an {acc.upper()} accumulator {fixed3(r['relative'])}x (whitepaper {WHITEPAPER[acc]}x)"
                      for acc, r in sorted(e4.items())]
             out.append(f"FP8-E4M3 costs, relative to {baseline}: {'; '.join(parts)}.")
+        elif e4:
+            parts = [f"with an {acc.upper()} accumulator {fixed3(r['relative'])}x" for acc, r in sorted(e4.items())]
+            out.append(f"FP8-E4M3 costs, relative to {baseline}: {'; '.join(parts)}. These use costs that "
+                       f"differ from the whitepaper's App. B table ({_names(changed)}), so the whitepaper's "
+                       f"{WHITEPAPER['fp16']}x and {WHITEPAPER['fp32']}x (made with its own costs) are not "
+                       "compared here.")
     return out
+
+
+def _names(changed, limit: int = 8) -> str:
+    changed = list(changed)
+    shown = ", ".join(changed[:limit])
+    return shown + (f" and {len(changed) - limit} more" if len(changed) > limit else "")
+
+
+def _changes(lib, changed) -> str:
+    """What differs from the bundled library, with the formulas (shortened)."""
+    parts = []
+    for name in changed[:12]:
+        prim = lib.primitives.get(name)
+        text = "removed" if prim is None else f"`{prim.cost_text if len(prim.cost_text) <= 40 else prim.cost_text[:37] + '...'}`"
+        parts.append(f"{name} = {text}" + (f" ({prim.source})" if prim is not None and prim.source else ""))
+    more = f" and {len(changed) - 12} more" if len(changed) > 12 else ""
+    return f"costs differ from the bundled library (whitepaper App. B) in: {'; '.join(parts)}{more}"
 
 
 def _source_lines(design) -> list[str]:
@@ -255,7 +757,7 @@ def _source_lines(design) -> list[str]:
     lib = design.library
     digest = hashlib.sha256(repr(sorted((p.name, p.params, p.cost_text)
                                         for p in lib.primitives.values())).encode()).hexdigest()[:12]
-    overridden = sorted(p.name for p in lib.primitives.values() if p.source.startswith("override in"))
+    changed = lib.differences()
     if design.path is None:
         where = "a list of configs"
     elif design.path.resolve().parent == designs_dir().resolve():
@@ -268,7 +770,8 @@ def _source_lines(design) -> list[str]:
         "(see docs/datapaths.md); gates are NAND2 equivalents, C = sum(fan-in - 1) "
         "(whitepaper App. B).",
         f"- Primitive library: {lib.name or 'unnamed'} (schema version {lib.version}), "
-        f"formulas sha256 {digest}" + (f"; overridden here: {', '.join(overridden)}" if overridden else ""),
+        f"formulas sha256 {digest}; " + (_changes(lib, changed) if changed else
+                                         "the bundled library, unchanged (whitepaper App. B costs)"),
         f"- Charts: matplotlib {matplotlib.__version__}, PNG at {PNG_DPI} dpi and SVG.",
     ]
     return lines
@@ -283,24 +786,28 @@ def report(design=None, out_dir="reports", library=None) -> list[Path]:
 
     frame = pd.DataFrame(rows, columns=list(columns_of(rows)))
     frame["relative"] = [float(r["relative"]) for r in rows]
-    parts = breakdown_table(design)
+    part_rows, used = _breakdown_rows(design)
+    parts = _breakdown_frame(part_rows, used)
+    per_mac = "k" in parts.columns  # the chart shows gates per MAC; the table whole units
     folder = Path(out_dir) / slug(design)
     folder.mkdir(parents=True, exist_ok=True)
     written = save(relative_chart(frame, design.name, baseline), folder / "relative")
-    written += save(breakdown_chart(parts, f"{design.name}: gates by category"), folder / "breakdown")
+    written += save(breakdown_chart(parts, f"{design.name}: gates {'per MAC ' if per_mac else ''}by category"),
+                    folder / "breakdown")
     if len(_axes_values(frame)) >= 2:
         written += save(pareto_chart(frame, f"{design.name}: cost against range and precision"),
                         folder / "pareto")
-    part_rows = parts.to_dict("records")
     md = [f"# {design.name}", ""]
     if design.description:
         md += [design.description, ""]
     md += ["Generated by `macgates report`; do not edit by hand.", "",
            "![relative area](relative.svg)", "", render(rows, columns_of(rows), "markdown"),
-           "## Findings", "", *[f"- {line}" for line in findings(rows, baseline)], "",
+           "## Findings", "", *[f"- {line}" for line in findings(rows, baseline, design.library.differences())], "",
            "## Gates by category", "", "![gates by category](breakdown.svg)", "",
+           *(["The chart shows gates per MAC (each unit's gates by category / k); the table "
+              "below shows whole units.", ""] if per_mac else []),
            *(["![Pareto](pareto.svg)", ""] if any(p.name == "pareto.svg" for p in written) else []),
-           render(part_rows, list(parts.columns), "markdown"),
+           render(part_rows, _breakdown_columns(part_rows, used), "markdown"),
            "## Source of the numbers", "", *_source_lines(design), ""]
     path = folder / "report.md"
     path.write_text("\n".join(md))
@@ -323,7 +830,8 @@ SWEEP_COLUMNS = ("weights", "activations", "accumulator", "k", "gates", "gates_p
 
 def sweep_report(csv_path, out_dir="reports") -> list[Path]:
     """A Pareto report of a ``macgates sweep`` CSV: pareto.png/.svg and report.md listing
-    the configurations on the two Pareto fronts."""
+    the configurations on the Pareto fronts of each (accumulator, k) group, one table per
+    front (gates per MAC against dynamic range, against precision)."""
     import pandas as pd
 
     from .errors import DesignError
@@ -341,18 +849,27 @@ def sweep_report(csv_path, out_dir="reports") -> list[Path]:
                           f"{', '.join(SWEEP_COLUMNS)})")
     if frame.empty:
         raise DesignError(f"{path}: no rows")
-    values = _axes_values(frame)
+    points = _pareto_points(frame)
     folder = Path(out_dir) / path.stem
     folder.mkdir(parents=True, exist_ok=True)
-    written = save(pareto_chart(frame, f"{path.stem}: cost against range and precision"), folder / "pareto")
-    md = [f"# Sweep {path.stem}", "", "Generated by `macgates report --sweep`; do not edit by hand.", "",
-          f"{len(frame)} configurations from `{path.name}`.", "", "![Pareto](pareto.svg)", ""]
-    for index, title in ((2, "dynamic range"), (3, "precision")):
-        front = sorted(pareto_front([(v[1], v[index]) for v in values]), key=lambda i: values[i][index])
-        rows = [{"config": values[i][0], "gates_per_mac": f"{values[i][1]:.3f}",
-                 title.replace(" ", "_"): f"{values[i][index]:.2f}" if index == 2 else values[i][index]}
-                for i in front]
-        md += [f"## Pareto front: gates per MAC against {title}", "",
+    written = save(pareto_chart(frame, f"Sweep {path.name}: cost against range and precision"),
+                   folder / "pareto")
+    md = [f"# Design-space sweep: {path.name}", "",
+          "Generated by `macgates report --sweep`; do not edit by hand.", "",
+          f"{len(frame)} configurations from `{path.name}`.", "", "![Pareto](pareto.svg)", "",
+          "A Pareto front holds the configurations of one accumulator and one k that no other of "
+          "the same accumulator and k beats: as cheap or cheaper per MAC and as good or better, "
+          "strictly in one.", ""]
+    for quality, title in (("range", "dynamic range"), ("precision", "precision")):
+        rows = []
+        for (acc, k), front in _group_fronts(points, quality).items():
+            for i in front:
+                p = points[i]
+                value = p[quality]
+                rows.append({"config": p["label"], "accumulator": acc, "k": k,
+                             "gates_per_mac": Fraction(str(p["row"]["gates"])) / k,
+                             title.replace(" ", "_"): round(Fraction(value), 2) if quality == "range" else value})
+        md += [f"## Pareto fronts: gates per MAC against {title}, per accumulator and k", "",
                render(rows, list(rows[0]), "markdown")]
     report_path = folder / "report.md"
     report_path.write_text("\n".join(md))

@@ -155,3 +155,21 @@ def test_sweep_report_of_a_non_sweep_file(tmp_path):
     assert out.stderr == (f"macgates: error: {bad}: missing column 'weights' (a 'macgates sweep' CSV has "
                           "weights, activations, accumulator, k, gates, gates_per_mac)\n")
     assert not (tmp_path / "rep").exists()
+
+
+@pytest.mark.parametrize("how", ["design-overrides", "cost-option"])
+def test_report_with_other_costs_does_not_claim_the_whitepaper(tmp_path, how):
+    args = ["cheap_fa"] if how == "design-overrides" else ["paper_fig3", "--cost", "fa=6"]
+    run = subprocess.run([sys.executable, "-m", "macgates", "report", *args, "--out", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    text = (tmp_path / args[0] / "report.md").read_text()
+    assert "(whitepaper 1.53x)" not in text and "(whitepaper 2.83x)" not in text
+    assert "differ from the whitepaper's App. B table (fa), so the whitepaper's 1.53x and 2.83x" in text
+    assert "costs differ from the bundled library (whitepaper App. B) in: fa = `6`" in text
+
+
+def test_report_with_bundled_costs_compares_to_the_whitepaper(fresh):
+    text = (fresh / "paper_fig3" / "report.md").read_text()
+    assert "(whitepaper 1.53x)" in text
+    assert "the bundled library, unchanged (whitepaper App. B costs)" in text

@@ -1,0 +1,422 @@
+"""Charts as a reviewer reads them: bars only where there are configs, labels that say what
+they show and never overlap, per-MAC breakdowns of dot-product units, Pareto charts whose
+colours, markers and fronts follow accumulator and K, and a sweep report with a plain title
+and right-aligned numbers."""
+
+import math
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
+
+import macgates
+from macgates.numbers import fixed
+from macgates.formats import format as get_format
+from macgates.reporting import pareto_front, sweep_report
+
+REPO = Path(__file__).resolve().parent.parent
+DESIGNS = sorted((REPO / "designs").glob("*.yaml"))
+# a user's mixed-precision design: one config per format pair, names in their own words
+W4A8 = [{"name": f"{kind}w{w}a{a}-fp32", "weights": fmt[w], "activations": fmt[a], "accumulator": "fp32"}
+        for kind, fmt in (("", {4: "int4", 8: "int8"}), ("fp-", {4: "fp4_e2m1", 8: "float8_e4m3fn"}))
+        for w, a in ((4, 8), (8, 8), (4, 4))]
+SWEEP = (["int4", "int8", "fp4_e2m1", "float8_e4m3fn", "bf16"], ["bf16", "fp32"], [1, 32])
+CHART_DESIGNS = [*(p.stem for p in DESIGNS), "w4a8"]
+
+
+def design(which):
+    return W4A8 if which == "w4a8" else REPO / "designs" / f"{which}.yaml"
+
+
+def drawn(fig):
+    """The renderer of ``fig`` drawn on an Agg canvas."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def overlaps(artists, renderer, extent=None):
+    """Pairs of texts (by their text) whose window extents overlap."""
+    extent = extent or (lambda a: a.get_window_extent(renderer))
+    boxes = [(a.get_text(), extent(a)) for a in artists]
+    return [(p, q) for i, (p, a) in enumerate(boxes) for q, b in boxes[i + 1:] if a.overlaps(b)]
+
+
+def xtick_labels(ax):
+    """All x tick labels with text, of ``ax`` and of its secondary axes (a second row)."""
+    return [t for a in (ax, *ax.child_axes) for t in a.get_xticklabels() if t.get_visible() and t.get_text()]
+
+
+def flat(text):
+    return "".join(text.split())
+
+
+def format_group(row):
+    return row["weights"] if row["weights"] == row["activations"] else f"{row['weights']} × {row['activations']}"
+
+
+# -- relative_chart ---------------------------------------------------------------------
+@pytest.mark.parametrize("which", CHART_DESIGNS)
+def test_relative_chart_tick_labels_do_not_overlap(which):
+    fig = macgates.relative_chart(macgates.table(design(which)), which)
+    renderer = drawn(fig)
+    labels = xtick_labels(fig.axes[0])
+    assert labels
+    assert overlaps(labels, renderer) == []
+    assert overlaps(fig.axes[0].texts, renderer) == []  # the values on the bars
+
+
+def test_relative_chart_value_labels_do_not_overlap():
+    """45 configs in 15 formats: bars too narrow for their values side by side."""
+    formats = ["int2", "int4", "int8", "int16", "fp4_e2m1", "fp6_e2m3", "fp6_e3m2", "float8_e4m3fn", "float8_e5m2",
+               "fp16", "bf16", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3", "fp8_e5m2"]
+    configs = [{"name": f"{w}-{a}", "weights": w, "accumulator": a} for w in formats for a in ("kulisch", "fp16", "fp32")]
+    fig = macgates.relative_chart(macgates.table(configs))
+    renderer = drawn(fig)
+    ax = fig.axes[0]
+    assert fig.get_figwidth() <= 16
+    assert overlaps(ax.texts, renderer) == []
+    assert overlaps(xtick_labels(ax), renderer) == []
+    top = ax.get_window_extent(renderer).y1
+    assert all(t.get_window_extent(renderer).y1 <= top for t in ax.texts)
+
+
+@pytest.mark.parametrize("which", CHART_DESIGNS)
+def test_relative_chart_has_no_empty_slots(which):
+    """Bars of a format sit side by side, one pitch apart; formats one (smaller than a bar's
+    pitch) gap apart: no slot is left for a config that does not exist."""
+    frame = macgates.table(design(which))
+    ax = macgates.relative_chart(frame).axes[0]
+    bars = ax.patches
+    assert len(bars) == len(frame)
+    placed = sorted(zip((b.get_x() + b.get_width() / 2 for b in bars),
+                        (format_group(r) if r["weights"] else "custom" for _, r in frame.iterrows())))
+    runs = [g for i, (_, g) in enumerate(placed) if i == 0 or placed[i - 1][1] != g]
+    assert len(runs) == len(set(runs)), "a format's bars are not together"
+    within = [b[0] - a[0] for a, b in zip(placed, placed[1:]) if a[1] == b[1]]
+    between = [b[0] - a[0] for a, b in zip(placed, placed[1:]) if a[1] != b[1]]
+    pitch = within[0] if within else 1.0
+    assert all(d == pytest.approx(pitch) for d in within)
+    assert all(pitch < d < 2 * pitch for d in between)
+    assert len({round(d, 9) for d in between}) <= 1
+
+
+@pytest.mark.parametrize("which", CHART_DESIGNS)
+def test_relative_chart_is_not_mostly_empty(which):
+    fig = macgates.relative_chart(macgates.table(design(which)))
+    ax = fig.axes[0]
+    assert fig.get_figwidth() <= 16
+    left, right = ax.get_xlim()
+    assert sum(b.get_width() for b in ax.patches) / (right - left) >= 0.5  # was 0.32 for modern-formats
+
+
+def test_relative_chart_keeps_figure3():
+    fig = macgates.relative_chart(macgates.table())
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["int8", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3", "fp8_e5m2"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["kulisch", "fp16", "fp32"]
+    assert ax.get_xlabel() == "input format (weights × activations)"
+    colours = [b.get_facecolor() for b in sorted(ax.patches, key=lambda b: b.get_x())]
+    assert colours[:3] == colours[3:6] == colours[12:15]  # kulisch, fp16, fp32 in every group
+    assert len(set(colours[:3])) == 3
+
+
+@pytest.mark.parametrize("which", ["w4a8", "fp_accumulator_choices", "booth_vs_array"])
+def test_relative_chart_names_configs_the_formats_do_not_tell_apart(which):
+    """One config per format (W4A8), or configs of a format that differ in more than the
+    accumulator: every bar is labelled with its config name, the formats in a row below."""
+    frame = macgates.table(design(which))
+    fig = macgates.relative_chart(frame)
+    ax = fig.axes[0]
+    drawn(fig)
+    names = [flat(t.get_text()) for t in ax.get_xticklabels()]
+    assert sorted(names) == sorted(flat(n) for n in frame["name"])
+    (below,) = ax.child_axes
+    groups = list(dict.fromkeys(format_group(r) for _, r in frame.iterrows()))
+    assert [flat(t.get_text()) for t in below.get_xticklabels()] == [flat(g) for g in groups]
+    assert "input format" in below.get_xlabel()
+    lowest_name = min(t.get_window_extent().y0 for t in ax.get_xticklabels())
+    assert all(t.get_window_extent().y1 < lowest_name for t in below.get_xticklabels())
+
+
+def test_relative_chart_of_dot_units_has_k_in_its_legend():
+    ax = macgates.relative_chart(macgates.table(design("modern-formats"))).axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["K=1", "K=16", "K=32"]
+    assert "K" in ax.get_legend().get_title().get_text()
+
+
+# -- breakdown_table / breakdown_chart ----------------------------------------------------
+def test_breakdown_table_of_dot_units_has_k_after_name():
+    parts = macgates.breakdown_table(design("modern-formats"))
+    frame = macgates.table(design("modern-formats"))
+    assert list(parts.columns[:2]) == ["name", "k"]
+    assert list(parts["k"]) == list(frame["k"])
+    assert list(parts["total"]) == list(frame["gates"])  # whole units
+    assert (parts.drop(columns=["name", "k", "total"]).sum(axis=1) == parts["total"]).all()
+
+
+def test_breakdown_table_of_scalar_macs_has_no_k():
+    assert "k" not in macgates.breakdown_table().columns
+
+
+@pytest.mark.parametrize("fa", ["6", "6.5"], ids=["whole-costs", "half-gate-costs"])
+def test_breakdown_table_columns_are_numeric(fa):
+    import pandas as pd
+
+    parts = macgates.breakdown_table(library=macgates.load_library().with_overrides({"fa": fa}))
+    numbers = parts.drop(columns=["name"])
+    assert all(pd.api.types.is_numeric_dtype(numbers[c]) for c in numbers)
+    whole = fa == "6"
+    assert all(pd.api.types.is_integer_dtype(numbers[c]) for c in numbers) == whole
+    if not whole:
+        assert pd.api.types.is_float_dtype(numbers["total"])
+        assert (numbers.drop(columns=["total"]).sum(axis=1) == numbers["total"]).all()
+
+
+def test_breakdown_chart_of_dot_units_is_per_mac():
+    parts = macgates.breakdown_table(design("modern-formats"))
+    ax = macgates.breakdown_chart(parts).axes[0]
+    assert "per MAC" in ax.get_ylabel()
+    heights: dict = {}
+    for bar in ax.patches:
+        x = round(bar.get_x() + bar.get_width() / 2)
+        heights[x] = heights.get(x, 0.0) + bar.get_height()
+    per_mac = [t / k for t, k in zip(parts["total"], parts["k"])]
+    assert [heights[i] for i in range(len(parts))] == pytest.approx(per_mac)
+    totals = [t.get_text() for t in ax.texts]
+    assert totals == [f"{round(Fraction(int(t), int(k)))}/MAC" for t, k in zip(parts["total"], parts["k"])]
+    assert "int8-k32" in [t.get_text() for t in ax.get_xticklabels()]
+    unit = macgates.dot("int8", k=32, accumulator="fp32")
+    assert totals[2] == f"{round(Fraction(unit.gates, 32))}/MAC"  # per MAC, not the unit's gates
+
+
+def test_breakdown_chart_of_scalar_macs_is_whole_units():
+    parts = macgates.breakdown_table()
+    ax = macgates.breakdown_chart(parts).axes[0]
+    assert ax.get_ylabel() == "NAND2-equivalent gates"
+    assert [t.get_text() for t in ax.texts] == [str(t) for t in parts["total"]]
+
+
+def test_breakdown_chart_total_labels_are_decimals():
+    lib = macgates.load_library().with_overrides({"ff": "4.5"})
+    ax = macgates.breakdown_chart(macgates.breakdown_table(library=lib)).axes[0]
+    assert all("/" not in t.get_text() for t in ax.texts)
+    assert any(t.get_text().endswith(".5") for t in ax.texts)
+
+
+@pytest.mark.parametrize("which", CHART_DESIGNS[:-1])
+def test_breakdown_chart_labels_do_not_overlap(which):
+    fig = macgates.breakdown_chart(macgates.breakdown_table(design(which)))
+    renderer = drawn(fig)
+    ax = fig.axes[0]
+    assert fig.get_figwidth() <= 16
+    assert overlaps(xtick_labels(ax), renderer) == []
+    assert overlaps(ax.texts, renderer) == []  # the totals
+
+
+def test_report_says_its_breakdown_chart_is_per_mac(tmp_path):
+    paths = macgates.report(design("modern-formats"), tmp_path)
+    text = next(p for p in paths if p.name == "report.md").read_text()
+    assert "The chart shows gates per MAC" in text
+    table = text[text.index("## Gates by category"):]
+    header = next(line for line in table.splitlines() if line.startswith("| name"))
+    assert [c.strip() for c in header.strip("|").split("|")][:3] == ["name", "k", "multiplier"]
+    row = next(line for line in table.splitlines() if line.startswith("| int8-k32 "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    unit = macgates.dot("int8", k=32, accumulator="fp32")  # the table is whole units, with k
+    assert cells[1] == "32" and cells[-1] == str(unit.gates)
+    assert cells[2] == str(unit.by_category()["multiplier"])
+
+
+# -- pareto_chart -------------------------------------------------------------------------
+def sweep_frame():
+    weights, accumulators, k = SWEEP
+    return macgates.sweep(weights, accumulators=accumulators, k=k)
+
+
+def pareto_frame(which):
+    return sweep_frame() if which == "sweep" else macgates.table(design(which))
+
+
+def label_extent(renderer):
+    return lambda a: Text.get_window_extent(a, renderer)  # the text, without a leader line
+
+
+@pytest.mark.parametrize("which", ["paper_fig3", "modern-formats", "sweep", "fp_accumulator_choices",
+                                   "booth_vs_array"])
+def test_pareto_labels_do_not_overlap(which):
+    fig = macgates.pareto_chart(pareto_frame(which))
+    renderer = drawn(fig)
+    labels = [t for ax in fig.axes for t in ax.texts]
+    assert labels
+    assert overlaps(labels, renderer, label_extent(renderer)) == []
+    for ax in fig.axes:
+        frame_box = ax.get_window_extent(renderer)
+        for t in ax.texts:
+            box = Text.get_window_extent(t, renderer)
+            assert frame_box.x0 <= box.x0 and box.x1 <= frame_box.x1, t.get_text()
+
+
+def test_pareto_labels_every_point_of_figure3():
+    fig = macgates.pareto_chart(macgates.table())
+    for ax in fig.axes:
+        assert sorted(t.get_text() for t in ax.texts) == sorted(macgates.table()["name"])
+
+
+def test_pareto_range_axis_spreads_the_narrow_formats():
+    """MX formats (E8M0 scale) and BF16 span ~260 bits of range; the others (3 to 33) must
+    not be squashed into a sliver at the left of the axis."""
+    frame = macgates.table(design("modern-formats"))
+    fig = macgates.pareto_chart(frame)
+    drawn(fig)
+    ax = fig.axes[0]
+    xs = [x for x, _ in ax.collections[0].get_offsets()]
+    narrow = [ax.transData.transform((x, 0))[0] for x in xs if x < 100]
+    wide = [ax.transData.transform((x, 0))[0] for x in xs if x >= 100]
+    assert len(narrow) >= 10 and wide
+    assert (max(narrow) - min(narrow)) / ax.get_window_extent().width >= 0.35
+    assert "log" in ax.get_xlabel()
+
+
+def test_pareto_sweep_colours_by_accumulator_and_marks_by_k():
+    frame = sweep_frame()
+    fig = macgates.pareto_chart(frame)
+    dots = fig.axes[0].collections[0]
+    assert len(dots.get_offsets()) == len(frame)
+    colours = [tuple(c[:3]) for c in dots.get_facecolors()]
+    by_acc: dict = {}
+    for acc, colour in zip(frame["accumulator"], colours):
+        by_acc.setdefault(acc, set()).add(colour)
+    assert all(len(c) == 1 for c in by_acc.values())
+    assert len(set().union(*by_acc.values())) == 2
+    paths = [tuple(map(tuple, p.vertices.round(6))) for p in dots.get_paths()]
+    by_k: dict = {}
+    for k, path in zip(frame["k"], paths):
+        by_k.setdefault(k, set()).add(path)
+    assert all(len(p) == 1 for p in by_k.values())
+    assert len(set().union(*by_k.values())) == 2
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"bf16", "fp32", "K=1", "K=32"} <= set(legend)
+
+
+@pytest.mark.parametrize("axis, quality", [(0, "range"), (1, "precision")], ids=["range-axis", "precision-axis"])
+def test_pareto_sweep_fronts_are_per_accumulator_and_k(axis, quality):
+    frame = sweep_frame()
+    ax = macgates.pareto_chart(frame).axes[axis]
+    fronts = {line.get_label(): sorted(map(tuple, line.get_xydata().tolist()))
+              for line in ax.lines if line.get_label().startswith("_front")}
+    expected = {}
+    for (acc, k), group in frame.groupby(["accumulator", "k"], sort=False):
+        pts = []
+        for _, r in group.iterrows():
+            fmt = get_format(r["weights"])
+            pts.append(((fmt.dynamic_range if quality == "range" else fmt.precision_bits), float(r["gates_per_mac"])))
+        front = pareto_front([(cost, q) for q, cost in pts])
+        expected[f"_front: {acc}, K={k}"] = sorted(pts[i] for i in front)
+    assert fronts.keys() == expected.keys()
+    for key in expected:
+        assert len(fronts[key]) == len(expected[key]), key
+        for got, want in zip(fronts[key], expected[key]):
+            assert got == pytest.approx(want), key
+    # the FP32, K = 1 front exists although BF16 or K = 32 points beat all of it
+    assert len(fronts["_front: fp32, K=1"]) >= 2
+
+
+def test_pareto_large_sweep_labels_front_points_only():
+    frame = macgates.sweep(["int4", "int8", "fp4_e2m1", "fp6_e2m3", "fp6_e3m2", "float8_e4m3fn", "float8_e5m2",
+                            "fp16", "bf16"], accumulators=["bf16", "fp32", "kulisch"], k=[1, 16, 32])
+    assert len(frame) > 40
+    fig = macgates.pareto_chart(frame)
+    renderer = drawn(fig)
+    for ax in fig.axes:
+        front_xy = {tuple(xy) for line in ax.lines if line.get_label().startswith("_front")
+                    for xy in line.get_xydata().tolist()}
+        assert ax.texts
+        assert all(tuple(t.xy) in front_xy for t in ax.texts)
+    assert overlaps([t for ax in fig.axes for t in ax.texts], renderer, label_extent(renderer)) == []
+
+
+# -- sweep_report ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sweep_markdown(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweep")
+    csv_path = folder / "sweep.csv"
+    weights, accumulators, k = SWEEP
+    run = subprocess.run([sys.executable, "-m", "macgates", "sweep", "--weights", ",".join(weights),
+                          "--accumulators", ",".join(accumulators), "--k", ",".join(map(str, k)),
+                          "--out", str(csv_path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    sweep_report(csv_path, folder / "out")
+    return (folder / "out" / "sweep" / "report.md").read_text()
+
+
+def test_sweep_report_title(sweep_markdown):
+    assert sweep_markdown.splitlines()[0] == "# Design-space sweep: sweep.csv"
+    assert "# Sweep sweep" not in sweep_markdown
+
+
+def tables(markdown):
+    """Each markdown table as (header cells, rule cells, rows of cells)."""
+    out, lines = [], markdown.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("|") and i + 1 < len(lines) and lines[i + 1].startswith("|-"):
+            cells = lambda s: [c.strip() for c in s.strip("|").split("|")]  # noqa: E731
+            rows = []
+            for row in lines[i + 2:]:
+                if not row.startswith("|"):
+                    break
+                rows.append(cells(row))
+            out.append((cells(line), cells(lines[i + 1]), rows))
+    return out
+
+
+def test_sweep_report_right_aligns_numbers(sweep_markdown):
+    found = tables(sweep_markdown)
+    assert len(found) == 2
+    for header, rule, _ in found:
+        align = dict(zip(header, rule))
+        for column in header:
+            numeric = column in ("k", "gates_per_mac", "dynamic_range", "precision")
+            assert align[column].endswith(":") == numeric, column
+
+
+def test_sweep_report_lists_a_front_per_accumulator_and_k(sweep_markdown):
+    for header, _, rows in tables(sweep_markdown):
+        assert header[:4] == ["config", "accumulator", "k", "gates_per_mac"]
+        assert {(r[1], r[2]) for r in rows} == {("bf16", "1"), ("bf16", "32"), ("fp32", "1"), ("fp32", "32")}
+    range_rows = {r[0]: r for r in tables(sweep_markdown)[0][2]}
+    fp4 = macgates.mac("fp4_e2m1", accumulator="fp32").gates
+    # FP32, K = 1 front; FP4's range is log2(6 / 2^-1) = log2(12)
+    assert range_rows["fp4_e2m1-fp32-k1"][1:] == ["fp32", "1", f"{fp4}.000", f"{math.log2(12):.2f}"]
+    int4 = macgates.dot("int4", k=32, accumulator="bf16").gates
+    assert range_rows["int4-bf16-k32"][3] == fixed(Fraction(int4, 32), 3)  # the column's 3 decimals
+
+
+@pytest.mark.parametrize("which", ["modern-formats", "fp_accumulator_choices", "sweep"])
+def test_charts_are_deterministic(tmp_path, which):
+    from macgates.reporting import save
+
+    frame = pareto_frame(which)
+    charts = {"pareto": macgates.pareto_chart}
+    if which != "sweep":
+        charts["relative"] = macgates.relative_chart
+    for name, chart in charts.items():
+        first, second = (save(chart(frame), tmp_path / f"{name}-{n}")[1].read_bytes() for n in (1, 2))
+        assert first == second, name
+
+
+def test_relative_chart_uses_a_users_config_names():
+    # accumulators tell the int4 x int8 bars apart, but the names say more (w4a8, w8a8)
+    frame = macgates.table([{"name": "w8a8-fp32", "weights": "int8", "accumulator": "fp32"},
+                            {"name": "w4a8-fp32", "weights": "int4", "activations": "int8", "accumulator": "fp32"},
+                            {"name": "w4a8-kulisch", "weights": "int4", "activations": "int8"}])
+    fig = macgates.relative_chart(frame)
+    labels = [t.get_text().replace("\n", "") for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["w8a8-fp32", "w4a8-fp32", "w4a8-kulisch"]
+    # names that only spell out format, accumulator and K keep the Figure 3 look
+    fig3 = macgates.relative_chart(macgates.table("modern-formats"))
+    assert "int8-k16" not in [t.get_text() for t in fig3.axes[0].get_xticklabels()]
