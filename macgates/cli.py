@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("designs", nargs="*", metavar="DESIGN", help="designs (default: all bundled)")
     p.add_argument("--sweep", metavar="FILE.csv", help="instead of designs: a Pareto report of a "
                                                        "'macgates sweep' CSV")
+    p.add_argument("--formats-file", metavar="DESIGN",
+                   help="with --sweep: a design whose 'formats:' the sweep used")
     p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
     p.set_defaults(run=_report)
 
@@ -207,7 +209,8 @@ def _report(args) -> str:
 
         if args.designs:
             raise DesignError("report: give design files or --sweep, not both")
-        return "".join(f"{p}\n" for p in sweep_report(args.sweep, args.out))
+        formats = load_design(args.formats_file).formats if args.formats_file else None
+        return "".join(f"{p}\n" for p in sweep_report(args.sweep, args.out, formats))
     library = _library(args, with_costs=False)
     costs = _costs(args)
     names = args.designs or list(bundled_designs().values())

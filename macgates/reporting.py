@@ -385,14 +385,21 @@ def breakdown_chart(frame, title: str = ""):
 
 
 def _axes_values(frame):
-    """Per row: (label, gates per MAC, dynamic range, precision) of the narrower input."""
+    """Per row: (label, gates per MAC, dynamic range, precision) of the narrower input.
+    Format names are looked up in ``frame.attrs["formats"]`` (a design's own formats, as
+    :func:`macgates.table` and :func:`macgates.sweep` record them), then the built-in ones."""
     from .formats import format as get_format
+
+    own = frame.attrs.get("formats") or {}
+
+    def lookup(name):
+        return own[name] if name in own else get_format(name)
 
     out = []
     for _, r in frame.iterrows():
         if not r["weights"]:
             continue  # a custom datapath has no formats to place
-        fmts = [get_format(r["weights"]), get_format(r["activations"])]
+        fmts = [lookup(r["weights"]), lookup(r["activations"])]
         per_mac = float(r["gates_per_mac"]) if "gates_per_mac" in r else float(r["gates"])
         label = r["name"] if "name" in r else (
             f"{r['weights']}" + (f"x{r['activations']}" if r["activations"] != r["weights"] else "")
@@ -786,6 +793,7 @@ def report(design=None, out_dir="reports", library=None) -> list[Path]:
 
     frame = pd.DataFrame(rows, columns=list(columns_of(rows)))
     frame["relative"] = [float(r["relative"]) for r in rows]
+    frame.attrs["formats"] = dict(design.formats)
     part_rows, used = _breakdown_rows(design)
     parts = _breakdown_frame(part_rows, used)
     per_mac = "k" in parts.columns  # the chart shows gates per MAC; the table whole units
@@ -828,10 +836,11 @@ def write_index(out_dir, designs) -> Path:
 SWEEP_COLUMNS = ("weights", "activations", "accumulator", "k", "gates", "gates_per_mac")
 
 
-def sweep_report(csv_path, out_dir="reports") -> list[Path]:
+def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
     """A Pareto report of a ``macgates sweep`` CSV: pareto.png/.svg and report.md listing
     the configurations on the Pareto fronts of each (accumulator, k) group, one table per
-    front (gates per MAC against dynamic range, against precision)."""
+    front (gates per MAC against dynamic range, against precision). ``formats``: your own
+    formats by name (a design's ``formats``), for a sweep that used them."""
     import pandas as pd
 
     from .errors import DesignError
@@ -847,6 +856,7 @@ def sweep_report(csv_path, out_dir="reports") -> list[Path]:
     if missing:
         raise DesignError(f"{path}: missing column '{missing[0]}' (a 'macgates sweep' CSV has "
                           f"{', '.join(SWEEP_COLUMNS)})")
+    frame.attrs["formats"] = dict(formats or {})
     if frame.empty:
         raise DesignError(f"{path}: no rows")
     points = _pareto_points(frame)

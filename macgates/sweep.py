@@ -17,6 +17,7 @@ from fractions import Fraction
 from .builders import _best, parse_accumulator
 from .errors import DatapathError, MacgatesError, whole, shown
 from .formats import format as get_format
+from .formats import is_known
 from .library import Library, load_library
 from .numbers import numeric
 
@@ -82,6 +83,8 @@ def sweep(weights, activations=None, accumulators=("fp32",), k=(1,), library: Li
     frame["gates"] = numeric(r["gates"] for r in rows)
     frame["gates_per_mac"] = [float(r["gates_per_mac"]) for r in rows]
     frame.attrs["skipped"] = skipped
+    given = _names(weights, "weights") + (_names(activations, "activations") if activations is not None else [])
+    frame.attrs["formats"] = {f.name: f for f in map(get_format, given) if not is_known(f.name)}
     return frame
 
 

@@ -90,8 +90,10 @@ def table(design=None, baseline: str | None = None, library: Library | None = No
     ``DOT_COLUMNS`` (relative per MAC). :func:`table_records` has the exact values."""
     import pandas as pd
 
-    rows = table_records(design, baseline, library)
+    design = as_design(design, library)
+    rows = table_records(design, baseline)
     frame = pd.DataFrame(rows, columns=list(columns_of(rows)))
+    frame.attrs["formats"] = dict(design.formats)  # the design's own formats, by name
     frame["gates"] = numeric(r["gates"] for r in rows)
     frame["relative"] = [float(r["relative"]) for r in rows]
     if "gates_per_mac" in frame:

@@ -418,10 +418,11 @@ def test_user_formats_on_the_command_line(tmp_path):
     design = tmp_path / "mine.yaml"
     design.write_text("macgates: 1\nname: mine\nformats:\n"
                       "  nvint4: {kind: int, bits: 4, block_size: 16, scale: ue4m3}\n"
-                      "configs:\n  - {name: nvint4-k16, weights: nvint4, accumulator: fp32, k: 16}\n")
+                      "configs:\n  - {name: nvint4-k16, weights: nvint4, accumulator: fp32, k: 16}\n"
+                      "  - {name: int4-k16, weights: int4, accumulator: fp32, k: 16}\n")
     loaded = macgates.load_design(design)
     want = loaded.build(loaded.configs[0]).gates
-    shown = json.loads(run("show", str(design), "--format", "json").stdout)
+    shown = json.loads(run("show", str(design), "--config", "nvint4-k16", "--format", "json").stdout)
     assert shown["gates"] == want and shown["info"]["weights"] == "nvint4"
     sweep = run("sweep", "--weights", "nvint4,int4", "--k", "16", "--formats-file", str(design), "--out", "-")
     assert sweep.returncode == 0, sweep.stderr
@@ -433,3 +434,10 @@ def test_user_formats_on_the_command_line(tmp_path):
     assert listed["nvint4"]["defined_in"] == f"{design}: formats.nvint4"
     unknown = run("sweep", "--weights", "nvint4", "--out", "-")
     assert unknown.returncode == 2 and unknown.stderr.startswith("macgates: error: --weights: unknown format 'nvint4'")
+    # reports place the user's formats on the Pareto chart: the design's, or --formats-file for a sweep
+    (tmp_path / "grid.csv").write_text(sweep.stdout)
+    for args in ([str(design)], ["--sweep", str(tmp_path / "grid.csv"), "--formats-file", str(design)]):
+        rep = run("report", *args, "--out", str(tmp_path / "rep"))
+        assert rep.returncode == 0, rep.stderr
+    assert "nvint4" in (tmp_path / "rep" / "grid" / "report.md").read_text()
+    assert macgates.pareto_chart(macgates.table(design)).axes  # the API frame knows the formats too
