@@ -202,7 +202,7 @@ def _table(args) -> str:
 
 def _report(args) -> str:
     from .design import bundled_designs, load_design
-    from .reporting import report, write_index
+    from .reporting import index_text, report_files, write_files
 
     if args.sweep:
         from .reporting import sweep_report
@@ -218,11 +218,11 @@ def _report(args) -> str:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise DesignError(f"--out {out}: exists and is not a folder")
-    written = []
+    files = {}  # every chart and page is made first and written after: a bad design writes nothing
     for design in designs:
-        written += report(design, out)
-    written.append(write_index(out, designs))
-    return "".join(f"{p}\n" for p in written)
+        files.update(report_files(design))
+    files["index.md"] = index_text(designs)
+    return "".join(f"{p}\n" for p in write_files(out, files))
 
 
 def _split(text: str, what: str) -> list[str]:

@@ -681,15 +681,56 @@ def pareto_chart(frame, title: str = ""):
     return fig
 
 
-def save(fig, stem: Path) -> list[Path]:
-    """Write ``stem``.png (PNG_DPI) and ``stem``.svg, deterministically."""
+def figure_files(fig, stem: str) -> dict:
+    """``{stem.png: bytes, stem.svg: bytes}``: the figure as PNG (PNG_DPI) and SVG,
+    deterministically (fixed SVG hash salt, no dates), rendered in memory."""
+    import io
+
     import matplotlib
 
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    out = {}
     with matplotlib.rc_context({"svg.hashsalt": "macgates", "svg.fonttype": "path"}):
-        fig.savefig(paths[0], dpi=PNG_DPI, metadata={"Software": None})
-        fig.savefig(paths[1], metadata={"Date": None})
-    return paths
+        for suffix, options in ((".png", {"dpi": PNG_DPI, "metadata": {"Software": None}}),
+                                (".svg", {"metadata": {"Date": None}})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=suffix[1:], **options)
+            out[stem + suffix] = buffer.getvalue()
+    return out
+
+
+def save(fig, stem: Path) -> list[Path]:
+    """Write ``stem``.png and ``stem``.svg (see :func:`figure_files`)."""
+    stem = Path(stem)
+    return write_files(stem.parent, figure_files(fig, stem.name))
+
+
+def write_files(out_dir, files: dict) -> list[Path]:
+    """Write ``{relative path: bytes or str}`` under ``out_dir``, each file atomically and
+    with the umask (:mod:`macgates.outputs`). If one cannot be written, the files and
+    folders this call made are removed again and the error is raised: all or nothing."""
+    from .outputs import write_bytes
+
+    out_dir = Path(out_dir)
+    made_dirs, written = [], []
+    try:
+        for rel, data in files.items():
+            path = out_dir / rel
+            missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+            for folder in reversed(missing):
+                folder.mkdir()
+                made_dirs.append(folder)
+            existed = path.exists()
+            write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
+            if not existed:
+                written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        for folder in reversed(made_dirs):
+            if folder.exists() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+    return [out_dir / rel for rel in files]
 
 
 # -- the markdown report ------------------------------------------------------------------
@@ -786,6 +827,12 @@ def _source_lines(design) -> list[str]:
 
 def report(design=None, out_dir="reports", library=None) -> list[Path]:
     """Write a design's report under ``out_dir``/<design>/; returns the written paths."""
+    return write_files(out_dir, report_files(design, library))
+
+
+def report_files(design=None, library=None) -> dict:
+    """A design's report as ``{"<design>/relative.png": bytes, ..., "<design>/report.md":
+    text}``, made in memory: nothing is written."""
     design = as_design(design, library)
     rows = table_records(design)
     baseline = next(r["name"] for r in rows if r["relative"] == 1)
@@ -797,14 +844,13 @@ def report(design=None, out_dir="reports", library=None) -> list[Path]:
     part_rows, used = _breakdown_rows(design)
     parts = _breakdown_frame(part_rows, used)
     per_mac = "k" in parts.columns  # the chart shows gates per MAC; the table whole units
-    folder = Path(out_dir) / slug(design)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = save(relative_chart(frame, design.name, baseline), folder / "relative")
-    written += save(breakdown_chart(parts, f"{design.name}: gates {'per MAC ' if per_mac else ''}by category"),
-                    folder / "breakdown")
+    folder = slug(design)
+    files = figure_files(relative_chart(frame, design.name, baseline), f"{folder}/relative")
+    files.update(figure_files(breakdown_chart(parts, f"{design.name}: gates {'per MAC ' if per_mac else ''}"
+                                                     "by category"), f"{folder}/breakdown"))
     if len(_axes_values(frame)) >= 2:
-        written += save(pareto_chart(frame, f"{design.name}: cost against range and precision"),
-                        folder / "pareto")
+        files.update(figure_files(pareto_chart(frame, f"{design.name}: cost against range and precision"),
+                                  f"{folder}/pareto"))
     md = [f"# {design.name}", ""]
     if design.description:
         md += [design.description, ""]
@@ -814,23 +860,25 @@ def report(design=None, out_dir="reports", library=None) -> list[Path]:
            "## Gates by category", "", "![gates by category](breakdown.svg)", "",
            *(["The chart shows gates per MAC (each unit's gates by category / k); the table "
               "below shows whole units.", ""] if per_mac else []),
-           *(["![Pareto](pareto.svg)", ""] if any(p.name == "pareto.svg" for p in written) else []),
+           *(["![Pareto](pareto.svg)", ""] if f"{folder}/pareto.svg" in files else []),
            render(part_rows, _breakdown_columns(part_rows, used), "markdown"),
            "## Source of the numbers", "", *_source_lines(design), ""]
-    path = folder / "report.md"
-    path.write_text("\n".join(md))
-    return [*written, path]
+    files[f"{folder}/report.md"] = "\n".join(md)
+    return files
 
 
-def write_index(out_dir, designs) -> Path:
-    """``out_dir``/index.md linking each design's report."""
+def index_text(designs) -> str:
+    """index.md linking each design's report."""
     lines = ["# macgates reports", "", "Generated by `macgates report`; do not edit by hand.", "",
              "| design | configs | description |", "|---|---:|---|"]
     for d in designs:
         lines.append(f"| [{d.name}]({slug(d)}/report.md) | {len(d.configs)} | {d.description} |")
-    path = Path(out_dir) / "index.md"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return "\n".join(lines) + "\n"
+
+
+def write_index(out_dir, designs) -> Path:
+    """``out_dir``/index.md linking each design's report."""
+    return write_files(out_dir, {"index.md": index_text(designs)})[0]
 
 
 SWEEP_COLUMNS = ("weights", "activations", "accumulator", "k", "gates", "gates_per_mac")
@@ -860,10 +908,9 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
     if frame.empty:
         raise DesignError(f"{path}: no rows")
     points = _pareto_points(frame)
-    folder = Path(out_dir) / path.stem
-    folder.mkdir(parents=True, exist_ok=True)
-    written = save(pareto_chart(frame, f"Sweep {path.name}: cost against range and precision"),
-                   folder / "pareto")
+    folder = path.stem
+    files = figure_files(pareto_chart(frame, f"Sweep {path.name}: cost against range and precision"),
+                         f"{folder}/pareto")
     md = [f"# Design-space sweep: {path.name}", "",
           "Generated by `macgates report --sweep`; do not edit by hand.", "",
           f"{len(frame)} configurations from `{path.name}`.", "", "![Pareto](pareto.svg)", "",
@@ -881,6 +928,5 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
                              title.replace(" ", "_"): round(Fraction(value), 2) if quality == "range" else value})
         md += [f"## Pareto fronts: gates per MAC against {title}, per accumulator and k", "",
                render(rows, list(rows[0]), "markdown")]
-    report_path = folder / "report.md"
-    report_path.write_text("\n".join(md))
-    return [*written, report_path]
+    files[f"{folder}/report.md"] = "\n".join(md)
+    return write_files(out_dir, files)

@@ -173,3 +173,23 @@ def test_report_with_bundled_costs_compares_to_the_whitepaper(fresh):
     text = (fresh / "paper_fig3" / "report.md").read_text()
     assert "(whitepaper 1.53x)" in text
     assert "the bundled library, unchanged (whitepaper App. B costs)" in text
+
+
+def test_report_with_a_bad_design_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("macgates: 1\nname: bad\nconfigs:\n  - {name: a, weights: int99}\n")
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "macgates", "report", "paper_fig3", str(bad), "--out", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "unknown format 'int99'" in run.stderr
+    assert not out.exists()  # paper_fig3's report was not written either
+
+
+def test_report_that_fails_half_way_leaves_nothing_new(tmp_path):
+    out = tmp_path / "out"
+    (out / "paper_fig3" / "report.md").mkdir(parents=True)  # the last file cannot be written
+    run = subprocess.run([sys.executable, "-m", "macgates", "report", "paper_fig3", "--out", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr == f"macgates: error: {out / 'paper_fig3' / 'report.md'}: cannot write (Is a directory)\n"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["paper_fig3", "paper_fig3/report.md"]
