@@ -10,7 +10,7 @@ from pathlib import Path
 from . import __version__
 from fractions import Fraction
 
-from .errors import DesignError, MacgatesError, did_you_mean
+from .errors import DesignError, MacgatesError, did_you_mean, one_line
 from .numbers import as_json, fixed
 from .render import FORMATS, render
 
@@ -271,6 +271,10 @@ def _sweep(args) -> str:
     out = Path(args.out)
     if not to_stdout and not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise DesignError(f"--out {out}: folder {out.parent} does not exist")
+    if not to_stdout:
+        from .outputs import check
+
+        check(out)  # before the work: not a device, not an input
     rows, skipped = sweep_records(lists["weights"], lists.get("activations"), lists["accumulators"], ks,
                                   _library(args), args.multiplier, stderr_progress)
     total = len(rows) + len(skipped)
@@ -424,17 +428,17 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
         output = args.run(args)
     except _UsageError as exc:
-        print(f"macgates: error: {exc}", file=sys.stderr)
+        print(f"macgates: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except MacgatesError as exc:
         if debug:
             raise
         print(f"macgates: error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # an output path the user gave cannot be written
+    except OSError as exc:  # a path the user gave cannot be used (read or written)
         if debug or exc.filename is None:
             raise
-        print(f"macgates: error: {exc.filename}: cannot write ({exc.strerror})", file=sys.stderr)
+        print(f"macgates: error: {one_line(str(exc.filename))}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
         sys.stdout.write(output)

@@ -409,7 +409,11 @@ def find_design(name) -> Path:
     bundled design's stem."""
     path = Path(name)
     text = str(name)
-    if path.exists() or text.endswith((".yaml", ".yml")) or "/" in text:
+    try:
+        exists = path.exists()
+    except OSError:  # a name too long for a path, say: not a file
+        exists = False
+    if exists or text.endswith((".yaml", ".yml")) or "/" in text:
         return path
     bundled = bundled_designs()
     if text in bundled:

@@ -8,8 +8,26 @@ and exits 2. Any other exception is a bug in macgates and is allowed to propagat
 from __future__ import annotations
 
 
+MAX_MESSAGE = 2000  # characters of an error message
+
+
 class MacgatesError(Exception):
-    """Base class of every error caused by user input."""
+    """Base class of every error caused by user input. Its message is one line: control
+    characters a user's input brings (newlines, escapes) are shown escaped, so input can
+    never forge a second line, and it is at most MAX_MESSAGE characters long."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(one_line(str(message)))
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``), at most MAX_MESSAGE long."""
+    import unicodedata
+
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] if unicodedata.category(ch)[0] == "C"
+                       else " " for ch in text)
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 
 
 class LibraryError(MacgatesError):

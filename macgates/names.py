@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from .design import Design, bundled_designs, default_design, design_from_mapping, find_design, load_design
 from .dot import check_k
-from .errors import DesignError, MacgatesError, did_you_mean
+from .errors import DesignError, MacgatesError, did_you_mean, shown
 from .formats import is_known
 from .library import Library
 
@@ -31,8 +31,6 @@ def resolve(name: str, config: str | None = None, k: int | None = None,
     """(design, configs) that ``name`` means, with ``config`` picked and ``k`` applied."""
     if not isinstance(name, str) or not name.strip():
         raise DesignError("expected a design file, a bundled design or a config name")
-    if len(name) > MAX_NAME:
-        raise DesignError(f"name {name[:40]!r}... is longer than {MAX_NAME} characters")
     design = _design(name, library)
     if design is None:
         fig3 = default_design(library)
@@ -71,6 +69,9 @@ def with_k(design: Design, cfg, k: int):
 
 def _spelled_out(name: str, fig3: Design, library) -> Design:
     """A one-config design from WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-kN]."""
+    if len(name) > MAX_NAME:
+        raise DesignError(f"{shown(name)}: no such file or bundled design, and too long for a config "
+                          f"name (at most {MAX_NAME} characters)")
     k = 1
     match = _K_SUFFIX.match(name)
     if match:

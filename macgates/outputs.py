@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import MacgatesError
+from .errors import MacgatesError, shown
 
 
 class OutputError(MacgatesError):
@@ -26,14 +26,44 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; returns ``path``."""
+_INPUTS: set = set()  # every file read in this process, resolved: never an output
+
+
+def note_input(path) -> None:
+    """Remember that ``path`` was read, so that no output overwrites it."""
+    try:
+        _INPUTS.add(Path(path).resolve())
+    except (OSError, RuntimeError):  # an unresolvable path cannot be written over either
+        pass
+
+
+def check(path) -> Path:
+    """Can ``path`` be written? Its folder exists, it is not a folder, a device or a FIFO
+    (those are never replaced), and it was not read as an input. Raises OutputError."""
     path = Path(path)
+    try:
+        return _check(path)
+    except OSError as exc:  # a name too long, a loop of links, ...
+        raise OutputError(f"{shown(str(path), 200)[1:-1]}: cannot write ({exc.strerror})") from None
+
+
+def _check(path: Path) -> Path:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise OutputError(f"{path}: folder {directory} does not exist")
     if path.is_dir():
         raise OutputError(f"{path}: cannot write (Is a directory)")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{path}: not a regular file (a device, FIFO or socket); give a file path")
+    if path.resolve() in _INPUTS:
+        raise OutputError(f"{path}: is one of this command's inputs; give another output path")
+    return path
+
+
+def write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (after :func:`check`); returns ``path``."""
+    path = check(path)
+    directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name[:60]}.", suffix=".tmp")
     except OSError as exc:

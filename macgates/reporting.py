@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .datapath import CATEGORIES
-from .errors import MacgatesError
+from .errors import MacgatesError, shown
 from .numbers import decimals_for, fixed, numeric
 from .render import fixed3, render
 from .resources import designs_dir
@@ -881,6 +881,7 @@ def write_index(out_dir, designs) -> Path:
     return write_files(out_dir, {"index.md": index_text(designs)})[0]
 
 
+MAX_SWEEP_CSV_BYTES = 256 * 1024 * 1024
 SWEEP_COLUMNS = ("weights", "activations", "accumulator", "k", "gates", "gates_per_mac")
 
 
@@ -893,17 +894,31 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
 
     from .errors import DesignError
 
+    import io
+
+    from .yamlfile import read_bytes
+
     path = Path(csv_path)
+    raw = read_bytes(path, DesignError, MAX_SWEEP_CSV_BYTES, "a 'macgates sweep' CSV")
     try:
-        frame = pd.read_csv(path, dtype={"weights": str, "activations": str, "accumulator": str})
-    except FileNotFoundError:
-        raise DesignError(f"{path}: no such file") from None
+        frame = pd.read_csv(io.BytesIO(raw), dtype={"weights": str, "activations": str, "accumulator": str})
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise DesignError(f"{path}: not a CSV file ({' '.join(str(exc).split())[:80]})") from None
     missing = [c for c in SWEEP_COLUMNS if c not in frame.columns]
     if missing:
         raise DesignError(f"{path}: missing column '{missing[0]}' (a 'macgates sweep' CSV has "
                           f"{', '.join(SWEEP_COLUMNS)})")
+    for column in ("k", "gates", "gates_per_mac"):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() | (values < (1 if column == "k" else 0))
+        if bad.any():
+            row = int(bad.idxmax())
+            raise DesignError(f"{path}:{row + 2}: column {column}: {shown(str(frame[column][row]))} is not "
+                              f"a {'whole number >= 1' if column == 'k' else 'number >= 0'}")
+        frame[column] = values
+    for column in ("weights", "activations", "accumulator"):
+        if frame[column].isna().any():
+            raise DesignError(f"{path}:{int(frame[column].isna().idxmax()) + 2}: column {column} is empty")
     frame.attrs["formats"] = dict(formats or {})
     if frame.empty:
         raise DesignError(f"{path}: no rows")

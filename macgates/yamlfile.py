@@ -25,6 +25,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import shown
+from .outputs import note_input
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -49,7 +50,7 @@ def read_yaml(path, error: type[Exception]):
     """Parse the YAML file at ``path``; problems raise ``error`` with a one-line message."""
     path = Path(path)
     name = shown(str(path), 200)[1:-1]
-    raw = _read(path, name, error)
+    raw = read_bytes(path, error, MAX_FILE_BYTES, "a YAML file")
     if b"\0" in raw:
         raise error(f"{name}: binary file (contains NUL bytes), expected UTF-8 YAML text")
     try:
@@ -72,7 +73,11 @@ def read_yaml(path, error: type[Exception]):
         raise error(f"{name}: YAML error: {shown(' '.join(str(exc).split()), 120)[1:-1]}") from None
 
 
-def _read(path: Path, name: str, error) -> bytes:
+def read_bytes(path, error, limit: int, what: str) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (never more is read);
+    problems raise ``error`` naming the file. The path is noted as an input."""
+    path = Path(path)
+    name = shown(str(path), 200)[1:-1]
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -80,18 +85,19 @@ def _read(path: Path, name: str, error) -> bytes:
     except OSError as exc:
         raise error(f"{name}: cannot read ({exc.strerror})") from None
     if stat.S_ISDIR(info.st_mode):
-        raise error(f"{name}: is a directory, expected a YAML file")
+        raise error(f"{name}: is a directory, expected {what}")
     if not stat.S_ISREG(info.st_mode):
-        raise error(f"{name}: not a regular file (a device, FIFO or socket), expected a YAML file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise error(f"{name}: {info.st_size} bytes is larger than the {MAX_FILE_BYTES}-byte limit for a YAML file")
+        raise error(f"{name}: not a regular file (a device, FIFO or socket), expected {what}")
+    if info.st_size > limit:
+        raise error(f"{name}: {info.st_size} bytes is larger than the {limit}-byte limit for {what}")
     try:
         with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+            raw = handle.read(limit + 1)
     except OSError as exc:
         raise error(f"{name}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise error(f"{name}: larger than the {MAX_FILE_BYTES}-byte limit for a YAML file")
+    if len(raw) > limit:
+        raise error(f"{name}: larger than the {limit}-byte limit for {what}")
+    note_input(path)
     return raw
 
 
