@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Mapping
 
 from .errors import DatapathError, did_you_mean, whole, shown
-from .library import Library, load_library
+from .library import Library, as_library, load_library
 from .numbers import exact
 
 CATEGORIES = ("multiplier", "aligner", "accumulator", "normalize", "round", "exception", "register")
@@ -66,8 +66,7 @@ class Datapath:
     info: dict = field(default_factory=dict)  # widths and choices the builder derived
 
     def __post_init__(self):
-        if self.library is None:
-            self.library = load_library()
+        self.library = as_library(self.library) or load_library()
 
     # -- building -----------------------------------------------------------------------
     def add(self, name: str, primitive: str, *, category: str, note: str = "", count: int = 1,
@@ -147,6 +146,40 @@ class Datapath:
         if lonely and len(self.components) > 1:
             raise DatapathError(f"{self.name}: component '{lonely[0]}' is connected to nothing "
                                 "(add a connection to or from it)")
+        loop = self.combinational_loop()
+        if loop:
+            raise DatapathError(f"{self.name}: combinational loop {' -> '.join(loop)} (a loop must pass "
+                                "through a register)")
+
+    def combinational_loop(self) -> list[str]:
+        """A cycle of signals that passes through no register (its components, the first
+        repeated at the end), or [] if there is none. Found by an iterative depth-first walk."""
+        def is_register(name):
+            comp = self.components.get(name)
+            return comp is not None and (comp.category == "register" or comp.primitive in ("register", "ff"))
+
+        succ: dict = {}
+        for sig in self.signals:
+            if not is_register(sig.src):  # a register's output starts a new cycle of the clock
+                succ.setdefault(sig.src, []).append(sig.dst)
+        state: dict = {}
+        for root in succ:
+            if root in state:
+                continue
+            path, todo = [root], [iter(succ.get(root, ()))]
+            state[root] = 1
+            while todo:
+                nxt = next(todo[-1], None)
+                if nxt is None:
+                    state[path.pop()] = 2
+                    todo.pop()
+                elif state.get(nxt) == 1:
+                    return path[path.index(nxt):] + [nxt]
+                elif nxt not in state:
+                    state[nxt] = 1
+                    path.append(nxt)
+                    todo.append(iter(succ.get(nxt, ())))
+        return []
 
     def _component(self, name: str) -> Component:
         try:

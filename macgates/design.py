@@ -37,7 +37,7 @@ from .errors import DesignError, MacgatesError, did_you_mean, shown
 from .floating import ALIGNS, FloatingPoint
 from .formats import RECORD_KEYS, Format, define, is_known
 from .formats import format as get_format
-from .library import Library, load_library
+from .library import Library, as_library, load_library
 from .multiplier import MULTIPLIERS, product_of
 from .resources import designs_dir
 from .yamlfile import read_yaml
@@ -327,7 +327,9 @@ def _library(data, origin: str, path: Path | None, library: Library | None) -> L
 
 def design_from_mapping(data, origin: str, path: Path | None = None,
                         library: Library | None = None) -> Design:
-    """Validate a design; ``library`` replaces the design's own ``library`` key."""
+    """Validate a design; ``library`` (a Library, a path or ``"default"``) replaces the
+    design's own ``library`` key."""
+    library = as_library(library)
     _keys(data, TOP_KEYS, origin, "design")
     if type(data.get("macgates")) is not int or data["macgates"] != SCHEMA_VERSION:  # not True, not 1.0
         raise DesignError(f"{origin}: macgates: expected schema version {SCHEMA_VERSION}, "

@@ -327,6 +327,16 @@ def _check_cycles(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> N
 _BUNDLED: Library | None = None
 
 
+def as_library(value) -> "Library | None":
+    """A Library from a Library, a path or a bundled name (``"default"``); None stays None."""
+    if value is None or isinstance(value, Library):
+        return value
+    if isinstance(value, (str, Path)):
+        return load_library(value)
+    raise LibraryError(f"library: expected a Library, a path or a bundled name ({', '.join(BUNDLED)}), "
+                       f"got {type(value).__name__}")
+
+
 def load_library(path=None) -> Library:
     """Load and validate a primitive library from a path; ``None`` or ``"default"`` gives
     the bundled one (cached)."""

@@ -18,7 +18,7 @@ from .builders import _best, parse_accumulator
 from .errors import DatapathError, MacgatesError, whole, shown
 from .formats import format as get_format
 from .formats import is_known
-from .library import Library, load_library
+from .library import Library, as_library, load_library
 from .numbers import numeric
 
 COLUMNS = ("weights", "activations", "accumulator", "k", "acc_bits", "gates", "gates_per_mac", "combine")
@@ -44,7 +44,7 @@ def sweep_records(weights, activations=None, accumulators=("fp32",), k=(1,), lib
     for value in ks:
         if not whole(value, 1, sys.maxsize):
             raise DatapathError(f"sweep: k={shown(value)} must be a whole number >= 1")
-    library = library or load_library()
+    library = as_library(library) or load_library()
     memo: dict = {}
     rows, skipped = [], []
     total = len(pairs) * len(accs) * len(ks)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from .design import Config, Design, default_design, design_from_mapping, load_design
 from .errors import DesignError, MacgatesError, did_you_mean
-from .library import Library
+from .library import Library, as_library
 from .numbers import numeric
 
 COLUMNS = ("name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative")
@@ -25,6 +25,7 @@ def columns_of(rows) -> tuple:
 def as_design(design=None, library: Library | None = None) -> Design:
     """A Design from a Design, a path, a list of configs (mappings) or None (Figure 3).
     ``library``, if given, replaces the design's own library."""
+    library = as_library(library)
     if design is None:
         return default_design(library)
     if isinstance(design, Design):
@@ -63,7 +64,7 @@ def table_records(design=None, baseline: str | None = None,
     """The table as plain dicts (``relative`` is an exact Fraction rounded to 3 decimals)."""
     design = as_design(design, library)
     names = [c.name for c in design.configs]
-    base_name = baseline or design.baseline or names[0]
+    base_name = baseline if baseline is not None else design.baseline or names[0]
     if base_name not in names:
         raise DesignError(f"{design.origin}: baseline '{base_name}' is not a config ({did_you_mean(names)})")
     rows = []

@@ -317,3 +317,23 @@ def test_replace_keeps_params_when_primitive_is_kept():
     assert dp.components["acc_reg"].cost == REG(32)
     with pytest.raises(DatapathError, match="unknown component 'nope'"):
         dp.replace("nope", n=3)
+
+
+@pytest.mark.parametrize("weights,k", [("int8", 1), ("fp8_e4m3", 1), ("bf16", 16), ("mxfp4", 32),
+                                       ("nvfp4", 16), ("float8_e5m2", 4)])
+@pytest.mark.parametrize("acc", ["kulisch", "fp16", "fp32"])
+def test_built_datapaths_loop_only_through_registers(weights, k, acc):
+    dp = macgates.dot(weights, k=k, accumulator=acc)
+    assert dp.combinational_loop() == []
+    assert any(s.dst == "acc_add" or s.src == "acc_reg" for s in dp.signals)  # the feedback is there
+
+
+def test_a_loop_without_a_register_is_found():
+    dp = macgates.Datapath()
+    dp.add("a", "adder", n=8, category="accumulator")
+    dp.add("b", "incrementer", n=8, category="accumulator")
+    dp.connect("a", "b", 8)
+    dp.connect("b", "a", 8)
+    assert dp.combinational_loop() == ["a", "b", "a"]
+    with pytest.raises(macgates.DatapathError, match="combinational loop a -> b -> a"):
+        dp.validate()

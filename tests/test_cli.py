@@ -300,7 +300,7 @@ def test_sweep_all_invalid_is_an_error(tmp_path):
     out = run("sweep", "--weights", "int8", "--k", "5000", "--out", str(tmp_path / "s.csv"))
     assert out.returncode == 2
     assert out.stderr == ("macgates: error: sweep: the only combination is invalid: int8 x int8, fp32, "
-                          "k=5000: k=5000 must be a whole number from 1 to 4096\n")
+                          "k=5000: k=5000 must be a whole number from 1 to 2048\n")
     assert not (tmp_path / "s.csv").exists()
     two = run("sweep", "--weights", "nvfp4", "--k", "32,64", "--out", str(tmp_path / "s.csv"))
     assert two.returncode == 2 and "all 2 combinations are invalid; the first: nvfp4" in two.stderr

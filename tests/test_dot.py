@@ -135,7 +135,7 @@ def test_k_limits():
         macgates.dot("nvfp4", k=32)
     with pytest.raises(DatapathError, match="k=24 does not divide mxfp4's block of 32"):
         macgates.dot("mxfp4", k=24)
-    with pytest.raises(DatapathError, match="k=0 must be a whole number from 1 to 4096"):
+    with pytest.raises(DatapathError, match="k=0 must be a whole number from 1 to 2048"):
         macgates.dot("int8", k=0)
 
 
@@ -169,3 +169,16 @@ def test_infinities_of_opposite_sign_make_a_nan_block():
     assert c["lane_inf_sign"].cost == 32 * 2 * AND2  # +inf and -inf per lane
     assert c["special_tree"].cost == 3 * 31 * OR2  # NaN, +inf, -inf over 32 lanes
     assert c["inf_clash"].cost == AND2 and c["block_special"].cost == 2 * OR2
+
+
+def test_the_largest_k_builds_for_every_format_and_accumulator():
+    from macgates.dot import MAX_K
+    from macgates.formats import all_formats
+
+    for fmt in all_formats():
+        if fmt.is_block or fmt.name in ("e8m0", "ue4m3"):
+            continue  # block formats take k up to their block; scales are not element formats
+        for acc in ("kulisch", "fp16", "bf16", "fp32"):
+            assert macgates.dot(fmt, k=MAX_K, accumulator=acc).macs == MAX_K
+    with pytest.raises(DatapathError, match=f"must be a whole number from 1 to {MAX_K}"):
+        macgates.dot("int8", k=MAX_K + 1)
