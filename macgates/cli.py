@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -10,8 +11,8 @@ from pathlib import Path
 from . import __version__
 from fractions import Fraction
 
-from .errors import DesignError, MacgatesError, did_you_mean, one_line
-from .numbers import as_json, fixed
+from .errors import DesignError, MacgatesError, did_you_mean, one_line, shown
+from .numbers import as_json, decimals_for, fixed
 from .render import FORMATS, render
 
 
@@ -106,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--multiplier", default="array", choices=("array", "booth"))
     p.add_argument("--formats-file", metavar="DESIGN",
                    help="a design whose 'formats:' (your own formats) the lists may name")
+    p.add_argument("--max-configs", type=_whole("--max-configs", 10), default=None, metavar="N",
+                   help="the largest grid to cost (default 1,000,000)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV ('-': stdout)")
     p.set_defaults(run=_sweep)
 
@@ -133,11 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
 MAX_DIGITS = 6
 
 
-def _whole(option: str):
+def _whole(option: str, digits: int = MAX_DIGITS):
     def parse(text: str) -> int:
         text = text.strip()
-        if not (text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS and int(text) >= 1):
-            raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number from 1 to {10**MAX_DIGITS - 1}")
+        if not (text.isascii() and text.isdigit() and len(text) <= digits and int(text) >= 1):
+            raise argparse.ArgumentTypeError(f"{shown(text, 24)} is not a whole number from 1 to "
+                                             f"{10**digits - 1}")
         return int(text)
     return parse
 
@@ -234,7 +238,7 @@ def _split(text: str, what: str) -> list[str]:
 
 def _sweep(args) -> str:
     from .builders import parse_accumulator
-    from .sweep import COLUMNS, stderr_progress, sweep_records
+    from .sweep import COLUMNS, MAX_CONFIGS, Skipped, stderr_progress, sweep_rows
 
     ks = []
     for item in _split(args.k, "k"):
@@ -275,38 +279,75 @@ def _sweep(args) -> str:
         from .outputs import check
 
         check(out)  # before the work: not a device, not an input
-    rows, skipped = sweep_records(lists["weights"], lists.get("activations"), lists["accumulators"], ks,
-                                  _library(args), args.multiplier, stderr_progress)
-    total = len(rows) + len(skipped)
-    if not rows:
-        raise DesignError(f"sweep: the only combination is invalid: {skipped[0]}" if total == 1 else
-                          f"sweep: all {total:,} combinations are invalid; the first: {skipped[0]}")
-    text = render(rows, COLUMNS, "csv")
-    notes = _skipped_lines(skipped)
-    if to_stdout:
-        print(*notes, sep="\n", file=sys.stderr) if notes else None
-        return text
-    from .outputs import write_text
+    library = _library(args)
+    skipped = Skipped()
+    rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
+                      args.multiplier, stderr_progress, skipped, args.max_configs or MAX_CONFIGS)
+    def lines():
+        # one number of decimals per column: from the rows when the sweep fits in the first
+        # SWEEP_BUFFER rows; else decided before the first row (gates per MAC 3 when some
+        # k > 1; gates 3 when the library may cost fractions), so memory stays flat
+        head = list(itertools.islice(rows, SWEEP_BUFFER))
+        if len(head) < SWEEP_BUFFER:
+            places = {c: decimals_for([r[c] for r in head]) for c in ("gates", "gates_per_mac")}
+        else:
+            places = {"gates": 3 if library is not None and not library.whole_costs else 0,
+                      "gates_per_mac": 3 if any(kk > 1 for kk in ks) else 0}
+        for row in itertools.chain(head, rows):
+            yield [fixed(row[c], places[c]) if c in places else row[c] for c in COLUMNS]
 
-    write_text(out, text)
-    print(f"macgates: wrote {out}: {_plural(len(rows), 'configuration')}"
-          + (f"; {len(skipped)} of {_plural(total, 'combination')} skipped as invalid" if skipped else ""),
-          file=sys.stderr)
+    if to_stdout:
+        count = write_csv(sys.stdout, COLUMNS, lines(), lambda: _none_valid(skipped))
+    else:
+        from .outputs import open_text
+
+        with open_text(out) as handle:
+            count = write_csv(handle, COLUMNS, lines(), lambda: _none_valid(skipped))
+    if not to_stdout:
+        total = count + skipped.count
+        print(f"macgates: wrote {out}: {_plural(count, 'configuration')}"
+              + (f"; {skipped.count:,} of {_plural(total, 'combination')} skipped as invalid"
+                 if skipped.count else ""), file=sys.stderr)
+    notes = _skipped_lines(skipped)
     if notes:
         print(*notes, sep="\n", file=sys.stderr)
     return ""
 
 
+def _none_valid(skipped):
+    first = skipped.reasons[0]
+    return DesignError(f"sweep: the only combination is invalid: {first}" if skipped.count == 1 else
+                       f"sweep: all {skipped.count:,} combinations are invalid; the first: {first}")
+
+
+def write_csv(handle, columns, lines, when_empty) -> int:
+    """Write the header and ``lines`` as CSV, the header only once a first line exists;
+    no line at all raises ``when_empty()``. Returns the number of lines."""
+    import csv
+
+    writer = csv.writer(handle, lineterminator="\n")
+    count = 0
+    for line in lines:
+        if count == 0:
+            writer.writerow(columns)
+        writer.writerow(line)
+        count += 1
+    if count == 0:
+        raise when_empty()
+    return count
+
+
 MAX_SKIPPED_SHOWN = 20
+SWEEP_BUFFER = 20_000  # rows a sweep holds before writing, to choose each column's decimals
 
 
 def _skipped_lines(skipped) -> list[str]:
-    if not skipped:
+    if not skipped.count:
         return []
-    lines = [f"macgates: skipped {_plural(len(skipped), 'invalid combination')}:"]
-    lines += [f"  {reason}" for reason in skipped[:MAX_SKIPPED_SHOWN]]
-    if len(skipped) > MAX_SKIPPED_SHOWN:
-        lines.append(f"  ... and {len(skipped) - MAX_SKIPPED_SHOWN:,} more")
+    lines = [f"macgates: skipped {_plural(skipped.count, 'invalid combination')}:"]
+    lines += [f"  {reason}" for reason in skipped.reasons[:MAX_SKIPPED_SHOWN]]
+    if skipped.count > MAX_SKIPPED_SHOWN:
+        lines.append(f"  ... and {skipped.count - MAX_SKIPPED_SHOWN:,} more")
     return lines
 
 

@@ -168,10 +168,12 @@ def _compile(node, text, params, refs) -> _Eval:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _reject(ast.JoinedStr() if isinstance(value, str) else node, text)
         if isinstance(value, float):
+            if not abs(value) <= MAX_LITERAL:  # also inf (1e5000): never build its exact value
+                raise LibraryError(f"formula {_short(text)}: a literal is larger than {MAX_LITERAL}")
             segment = ast.get_source_segment(text, node) or repr(value)
             value = Fraction(segment.replace("_", ""))
         if abs(value) > MAX_LITERAL:
-            raise LibraryError(f"formula {_short(text)}: literal {value} is larger than {MAX_LITERAL}")
+            raise LibraryError(f"formula {_short(text)}: a literal is larger than {MAX_LITERAL}")
         return lambda values, resolve, v=value: v
     if isinstance(node, ast.Name):
         name = node.id

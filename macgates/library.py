@@ -33,6 +33,7 @@ TOP_KEYS = ("version", "name", "description", "extends", "primitives")
 BUNDLED = ("default",)  # library names load_library() takes besides paths
 PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+_FRACTIONAL = re.compile(r"(?<!/)/(?!/)|\d\.|\.\d")  # a true division, or a decimal literal
 MAX_PARAM = 1 << 20  # no datapath has a component a million bits wide
 
 
@@ -132,6 +133,12 @@ class Library:
             where[name] = f"{origin}.{name}"
         return Library(prims, f"{self.origin} with {origin}", name=self.name,
                        version=self.version, description=self.description, where=where)
+
+    @property
+    def whole_costs(self) -> bool:
+        """Are all costs whole numbers? True when no formula has a decimal literal or a true
+        division (``/``), the only ways to a fraction; False means costs may be fractional."""
+        return not any(_FRACTIONAL.search(p.cost_text) for p in self.primitives.values())
 
     def differences(self, other: "Library | None" = None) -> list[str]:
         """Names of the primitives whose parameters or cost formula differ from ``other``'s

@@ -9,6 +9,7 @@ the error names the target, never the temporary name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -80,6 +81,30 @@ def write_bytes(path, data: bytes) -> Path:
         _remove(tmp)
         raise
     return path
+
+
+@contextlib.contextmanager
+def open_text(path):
+    """A text file to write ``path`` through, atomically: the data goes to a temporary
+    file beside it, renamed over ``path`` when the block ends without an error; on an
+    error it is removed and ``path`` is untouched. For output made as it goes (sweeps)."""
+    path = check(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name[:60]}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+    except BaseException:
+        _remove(tmp)
+        raise
 
 
 def write_text(path, text: str) -> Path:

@@ -33,52 +33,89 @@ def _names(values, what: str) -> list:
     return values
 
 
-def sweep_records(weights, activations=None, accumulators=("fp32",), k=(1,), library: Library | None = None,
-                  multiplier="array", progress=None) -> tuple[list[dict], list[str]]:
-    """The sweep as plain dicts, and the reasons of the skipped combinations."""
+MAX_CONFIGS = 1_000_000  # largest grid a sweep takes by default (raise with max_configs)
+MAX_REASONS = 1000  # skipped combinations whose reasons are kept (all are counted)
+
+
+class Skipped:
+    """The combinations a sweep skipped: how many, and the reasons of the first MAX_REASONS."""
+
+    def __init__(self):
+        self.count = 0
+        self.reasons: list[str] = []
+
+    def add(self, reason: str) -> None:
+        self.count += 1
+        if len(self.reasons) < MAX_REASONS:
+            self.reasons.append(reason)
+
+
+def sweep_rows(weights, activations=None, accumulators=("fp32",), k=(1,), library: Library | None = None,
+               multiplier="array", progress=None, skipped: Skipped | None = None,
+               max_configs: int = MAX_CONFIGS):
+    """The sweep's rows as plain dicts, one at a time (memory stays flat however large the
+    grid). The grid is counted before anything is built: more than ``max_configs``
+    combinations is an error. Skipped combinations go to ``skipped``."""
     ws = [get_format(w) for w in _names(weights, "weights")]
-    pairs = [(w, w) for w in ws] if activations is None else \
-        list(itertools.product(ws, [get_format(a) for a in _names(activations, "activations")]))
+    acts = None if activations is None else [get_format(a) for a in _names(activations, "activations")]
     accs = [parse_accumulator(a) for a in _names(accumulators, "accumulators")]
     ks = _names(k, "k")
     for value in ks:
         if not whole(value, 1, sys.maxsize):
             raise DatapathError(f"sweep: k={shown(value)} must be a whole number >= 1")
+    total = len(ws) * (1 if acts is None else len(acts)) * len(accs) * len(ks)
+    if total > max_configs:
+        raise DatapathError(f"sweep: {total:,} combinations is more than the limit of {max_configs:,} "
+                            "(raise it with --max-configs N, or max_configs=N)")
     library = as_library(library) or load_library()
+    skipped = Skipped() if skipped is None else skipped
+    return _rows(ws, acts, accs, ks, library, multiplier, progress, skipped, total)
+
+
+def _rows(ws, acts, accs, ks, library, multiplier, progress, skipped, total):
+    pairs = ((w, w) for w in ws) if acts is None else itertools.product(ws, acts)
     memo: dict = {}
-    rows, skipped = [], []
-    total = len(pairs) * len(accs) * len(ks)
     start = last = time.monotonic()
     done = 0
-    for (w, a), acc, kk in itertools.product(pairs, accs, ks):
-        done += 1
-        try:
-            gates, info = _best(w, a, kk, acc, library, multiplier, None, memo)
-        except MacgatesError as exc:
-            skipped.append(f"{w.name} x {a.name}, {acc}, k={kk}: {exc}")
-            continue
-        rows.append({"weights": w.name, "activations": a.name, "accumulator": str(acc), "k": kk,
-                     "acc_bits": info["acc_bits"], "gates": gates,
-                     "gates_per_mac": Fraction(gates, kk) if kk > 1 else gates,
-                     "combine": info.get("combine", "")})
-        if progress is not None and done % 512 == 0:
-            now = time.monotonic()
-            if now - start > 1.0 and now - last > 0.2:
-                progress(done, total)
-                last = now
+    for (w, a) in pairs:
+        for acc, kk in itertools.product(accs, ks):
+            done += 1
+            try:
+                gates, info = _best(w, a, kk, acc, library, multiplier, None, memo)
+            except MacgatesError as exc:
+                skipped.add(f"{w.name} x {a.name}, {acc}, k={kk}: {exc}")
+                continue
+            yield {"weights": w.name, "activations": a.name, "accumulator": str(acc), "k": kk,
+                   "acc_bits": info["acc_bits"], "gates": gates,
+                   "gates_per_mac": Fraction(gates, kk) if kk > 1 else gates,
+                   "combine": info.get("combine", "")}
+            if progress is not None and done % 512 == 0:
+                now = time.monotonic()
+                if now - start > 1.0 and now - last > 0.2:
+                    progress(done, total)
+                    last = now
     if progress is not None and time.monotonic() - start > 1.0:
         progress(total, total)
-    return rows, skipped
+
+
+def sweep_records(weights, activations=None, accumulators=("fp32",), k=(1,), library: Library | None = None,
+                  multiplier="array", progress=None, max_configs: int = MAX_CONFIGS) -> tuple[list[dict], list[str]]:
+    """The sweep as a list of plain dicts, and the reasons of the skipped combinations."""
+    skipped = Skipped()
+    rows = list(sweep_rows(weights, activations, accumulators, k, library, multiplier, progress, skipped,
+                           max_configs))
+    return rows, skipped.reasons
 
 
 def sweep(weights, activations=None, accumulators=("fp32",), k=(1,), library: Library | None = None,
-          multiplier="array", progress: bool = False):
+          multiplier="array", progress: bool = False, max_configs: int = MAX_CONFIGS):
     """A pandas DataFrame with one row per valid combination (columns ``COLUMNS``;
-    ``gates_per_mac`` a float). ``frame.attrs['skipped']`` lists what was skipped."""
+    ``gates_per_mac`` a float). ``frame.attrs['skipped']`` lists what was skipped (the
+    first 1,000 reasons). A grid of more than ``max_configs`` combinations is an error."""
     import pandas as pd
 
     rows, skipped = sweep_records(weights, activations, accumulators, k, library, multiplier,
-                                  stderr_progress if progress else None)
+                                  stderr_progress if progress else None, max_configs)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame["gates"] = numeric(r["gates"] for r in rows)
     frame["gates_per_mac"] = [float(r["gates_per_mac"]) for r in rows]

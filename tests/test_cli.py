@@ -441,3 +441,14 @@ def test_user_formats_on_the_command_line(tmp_path):
         assert rep.returncode == 0, rep.stderr
     assert "nvint4" in (tmp_path / "rep" / "grid" / "report.md").read_text()
     assert macgates.pareto_chart(macgates.table(design)).axes  # the API frame knows the formats too
+
+
+def test_sweep_grid_limit_and_option(tmp_path):
+    names = ",".join(["int8"] * 1001)
+    out = run("sweep", "--weights", names, "--activations", names, "--out", str(tmp_path / "s.csv"))
+    assert out.returncode == 2 and out.stderr == (
+        "macgates: error: sweep: 1,002,001 combinations is more than the limit of 1,000,000 (raise it with "
+        "--max-configs N, or max_configs=N)\n")
+    assert list(tmp_path.iterdir()) == []
+    small = run("sweep", "--weights", "int4,int8", "--max-configs", "1", "--out", "-")
+    assert small.returncode == 2 and "2 combinations is more than the limit of 1 " in small.stderr
