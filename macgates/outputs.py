@@ -63,31 +63,22 @@ def _check(path: Path) -> Path:
 
 def write_bytes(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (after :func:`check`); returns ``path``."""
-    path = check(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name[:60]}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove(tmp)
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-    return path
+    with open_atomic(path, binary=True) as handle:
+        handle.write(data)
+    return Path(path)
+
+
+def open_text(path):
+    """A text file to write ``path`` through, atomically (see :func:`open_atomic`): for
+    output made as it goes (sweeps)."""
+    return open_atomic(path)
 
 
 @contextlib.contextmanager
-def open_text(path):
-    """A text file to write ``path`` through, atomically: the data goes to a temporary
-    file beside it, renamed over ``path`` when the block ends without an error; on an
-    error it is removed and ``path`` is untouched. For output made as it goes (sweeps)."""
+def open_atomic(path, binary: bool = False):
+    """A file to write ``path`` through: the data goes to a temporary file beside it,
+    given the umask's permissions and renamed over ``path`` when the block ends without
+    an error; on an error it is removed and ``path`` is untouched."""
     path = check(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
@@ -95,7 +86,7 @@ def open_text(path):
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
             yield handle
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
