@@ -420,3 +420,41 @@ def test_relative_chart_uses_a_users_config_names():
     # names that only spell out format, accumulator and K keep the Figure 3 look
     fig3 = macgates.relative_chart(macgates.table("modern-formats"))
     assert "int8-k16" not in [t.get_text() for t in fig3.axes[0].get_xticklabels()]
+
+
+def test_pareto_front_matches_the_definition():
+    import random
+
+    def brute(points):
+        return {i for i, (c, q) in enumerate(points)
+                if not any(c2 <= c and q2 >= q and (c2 < c or q2 > q) for j, (c2, q2) in enumerate(points) if j != i)}
+
+    rng = random.Random(9)
+    for _ in range(200):
+        points = [(rng.randint(0, 6), rng.randint(0, 6)) for _ in range(rng.randint(0, 25))]
+        assert pareto_front(points) == brute(points), points
+
+
+def test_pareto_front_of_100000_points():
+    points = [(i % 1000, (i * 7919) % 1000) for i in range(100_000)]  # every cost 100 times
+    front = pareto_front(points)
+    best = {}
+    for c, q in points:
+        best[c] = max(best.get(c, -1), q)
+    want = set()
+    running = -1
+    for c in sorted(best):  # the staircase: a cost's best quality beats every cheaper one
+        if best[c] > running:
+            want.add((c, best[c]))
+        running = max(running, best[c])
+    assert {points[i] for i in front} == want
+    assert len(pareto_front([(5, 5)] * 20_000)) == 20_000  # equal points do not beat each other
+
+
+def test_sweep_report_of_repeated_rows(tmp_path):
+    rows = "int8,int8,fp32,1,32,2583,2583,\n" * 20_000
+    csv_path = tmp_path / "same.csv"
+    csv_path.write_text("weights,activations,accumulator,k,acc_bits,gates,gates_per_mac,combine\n" + rows)
+    paths = sweep_report(csv_path, tmp_path / "rep")
+    text = next(p for p in paths if p.name == "report.md").read_text()
+    assert "1 configuration from `same.csv`" in text  # 20,000 copies of one configuration
