@@ -18,6 +18,7 @@ tree of closures built at parse time.
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Mapping
@@ -110,7 +111,9 @@ def parse(text, params: tuple[str, ...] = ()) -> Formula:
     if len(text) > MAX_FORMULA_LENGTH:
         raise LibraryError(f"formula is {len(text)} characters long; at most {MAX_FORMULA_LENGTH} allowed")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" and the like: ours to report
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise LibraryError(f"formula {_short(text)} is not an expression ({exc.msg})") from None
     except (RecursionError, MemoryError):

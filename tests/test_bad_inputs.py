@@ -3,7 +3,8 @@ exactly its expected one-line error, exit 2, no traceback, and write nothing.
 
 Each case is ``NAME.err`` (the expected stderr line) with ``NAME.yaml`` (the input) and
 optionally ``NAME.args`` (the command, default ``table {path}``; ``{out}`` is a fresh
-folder that must stay empty).
+folder that must stay empty). Each case runs under a 10-second time limit and, on Linux,
+a 500 MB address-space limit: bad input is refused in bounded time and memory.
 """
 
 import subprocess
@@ -13,11 +14,20 @@ from pathlib import Path
 import pytest
 
 BAD = Path(__file__).parent / "data" / "bad"
+TIME_LIMIT = 10  # seconds
+MEMORY_LIMIT = 500 * 2**20  # bytes of address space
+
+
+def _limit_memory():
+    if sys.platform.startswith("linux"):
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 CASES = sorted(p.stem for p in BAD.glob("*.err"))
 
 
 def test_corpus_is_large_enough():
-    assert len(CASES) >= 30
+    assert len(CASES) >= 90
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -28,7 +38,7 @@ def test_bad_input(name, tmp_path):
     out.mkdir()
     args = [a.replace("{path}", f"{name}.yaml").replace("{out}", str(out)) for a in args]
     run = subprocess.run([sys.executable, "-m", "macgates", *args], capture_output=True, text=True,
-                         cwd=BAD)
+                         cwd=BAD, timeout=TIME_LIMIT, preexec_fn=_limit_memory)
     expected = (BAD / f"{name}.err").read_text().replace("{out}", str(out))
     assert run.returncode == 2, run.stderr
     assert run.stdout == ""
