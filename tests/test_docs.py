@@ -141,3 +141,15 @@ def test_not_supported_claims_are_true():
     for check in CLAIMS.values():
         check()
     macgates.mac("int4", "int8")  # the claim this test was written for is gone: it works
+
+
+def test_limits_table_matches_the_code():
+    import importlib
+
+    lines = [line for line in (REPO / "docs" / "limits.md").read_text().splitlines() if line.startswith("| ")]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines[1:]]  # not the header
+    assert len(rows) == 20
+    for what, limit, constant, _ in rows:
+        module, _, name = constant.strip("`").rpartition(".")
+        value = getattr(importlib.import_module(module), name)
+        assert int(limit.split()[0]) == value, (what, limit, value)
