@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from .builders import _best, parse_accumulator
 from .errors import DatapathError, MacgatesError, whole, shown
+from .formats import Format
 from .formats import format as get_format
 from .formats import is_known
 from .library import Library, as_library, load_library
@@ -25,9 +26,13 @@ COLUMNS = ("weights", "activations", "accumulator", "k", "acc_bits", "gates", "g
 
 
 def _names(values, what: str) -> list:
-    if isinstance(values, (str, int)):
+    if isinstance(values, dict):
+        raise DatapathError(f"sweep: {what}: expected a name or a list of names, got a mapping")
+    if isinstance(values, (str, bytes, int, Format)) or not hasattr(values, "__iter__"):
         values = [values]
     values = list(values)
+    if len(values) > MAX_CONFIGS:
+        raise DatapathError(f"sweep: {what}: {len(values):,} items is more than {MAX_CONFIGS:,}")
     if not values:
         raise DatapathError(f"sweep: {what} is empty")
     return values

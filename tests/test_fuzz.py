@@ -123,3 +123,21 @@ def test_any_command_line(tmp_path, monkeypatch, argv):
     if code == 2 and err.getvalue():
         assert len(err.getvalue().splitlines()) == 1 and err.getvalue().startswith("macgates: error: ")
         assert out.getvalue() == ""
+
+
+API_ARGS = st.one_of(NAMES, VALUES, st.just(macgates.format("int8")))
+
+
+@FAST
+@given(API_ARGS, API_ARGS, API_ARGS, API_ARGS)
+def test_any_api_call(weights, activations, k, accumulator):
+    for call in (lambda: macgates.mac(weights, activations, accumulator),
+                 lambda: macgates.dot(weights, activations, k, accumulator),
+                 lambda: macgates.sweep(weights, activations, accumulator, k),
+                 lambda: macgates.table(weights),
+                 lambda: macgates.format(weights),
+                 lambda: macgates.mac("int8", library=weights)):
+        try:
+            call()
+        except MacgatesError as exc:
+            one_line(exc)

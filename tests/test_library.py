@@ -286,3 +286,16 @@ def test_extends_errors(tmp_path, text, message):
     with pytest.raises(LibraryError) as info:
         load_library(path)
     assert str(info.value).replace(str(tmp_path) + "/", "").startswith(message), str(info.value)
+
+
+def test_api_takes_a_library_path_or_name(tmp_path):
+    import macgates
+
+    path = tmp_path / "cells.yaml"
+    path.write_text('version: 1\nextends: default\nprimitives:\n  ff: {cost: "4.5"}\n')
+    want = macgates.mac("int8", library=load_library(path)).gates
+    assert macgates.mac("int8", library=str(path)).gates == want == macgates.mac("int8", library=path).gates
+    assert macgates.table(library=str(path))["gates"][0] == want
+    assert macgates.mac("int8", library="default").gates == macgates.mac("int8").gates
+    with pytest.raises(LibraryError, match="library: expected a Library, a path or a bundled name"):
+        macgates.mac("int8", library=3)
