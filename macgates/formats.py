@@ -78,6 +78,19 @@ class Format:
             fields += f", block_size={self.block_size}, scale={self.scale!r}"
         return f"Format({fields})"
 
+    # -- codes and values (macgates/encoding.py) ---------------------------------------
+    def decode(self, bits):
+        """The value of code ``bits``: a Fraction, or math.inf / -math.inf / math.nan."""
+        from .encoding import decode
+
+        return decode(self, bits)
+
+    def encode(self, value) -> int:
+        """The code of ``value``, rounded to nearest even with this format's overflow rule."""
+        from .encoding import encode
+
+        return encode(self, value)
+
     # -- the quantities datapath widths follow from ------------------------------------
     @property
     def is_float(self) -> bool:
