@@ -1,0 +1,119 @@
+"""Exact reference arithmetic for checking datapaths, written from the formats'
+definitions (:mod:`macgates.encoding`) and the accumulation rules documented in
+docs/datapaths.md, never from the datapath code.
+
+* :func:`product`: the exact product of two codes (Fraction), with IEEE's special-value
+  rules (NaN in, NaN out; infinity x 0 is NaN; infinity x finite is infinity);
+* :class:`KulischRef`: a fixed-point accumulator, exact two's complement at its width
+  with its LSB weight; an overflow is reported, never hidden;
+* :func:`float_accumulate`: acc + product, rounded once to nearest even in the
+  accumulator's format; a rounded result below the smallest normal is +0 (the
+  documented flush), beyond the largest finite infinity, which then stays;
+  NaN in anything, or +inf + -inf, is NaN;
+* :func:`block_sum`: a dot-product unit's ``exact`` combine: one exact sum of k
+  products, times the block scales.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .encoding import decode, encode
+from .errors import DatapathError
+
+
+def _is_nan(x) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+def _is_inf(x) -> bool:
+    return isinstance(x, float) and math.isinf(x)
+
+
+def product(w_fmt, w_code: int, a_fmt, a_code: int):
+    """The exact product of two codes: a Fraction, or math.inf / -math.inf / math.nan."""
+    x, y = decode(w_fmt, w_code), decode(a_fmt, a_code)
+    if _is_nan(x) or _is_nan(y):
+        return math.nan
+    if _is_inf(x) or _is_inf(y):
+        if x == 0 or y == 0:
+            return math.nan
+        return math.inf if (x > 0) == (y > 0) else -math.inf
+    return x * y
+
+
+def smallest_product(w_fmt, a_fmt) -> Fraction:
+    """The weight of the smallest non-zero |product|: the LSB a fixed-point accumulator
+    needs to hold every product exactly."""
+    return w_fmt.min_positive * a_fmt.min_positive
+
+
+@dataclass(frozen=True)
+class KulischRef:
+    """A ``width``-bit two's-complement accumulator whose LSB weighs ``lsb``."""
+
+    width: int
+    lsb: Fraction
+
+    def step(self, acc: int, value) -> tuple[int, bool]:
+        """(new accumulator code, overflowed?) after adding the exact ``value``, which must
+        be a multiple of the LSB. The code wraps as two's complement does."""
+        units = Fraction(value) / self.lsb
+        if units.denominator != 1:
+            raise DatapathError(f"{value} is not a multiple of the accumulator's LSB {self.lsb}")
+        total = self.value_of(acc) + int(units)
+        low, high = -(1 << (self.width - 1)), (1 << (self.width - 1)) - 1
+        return total & ((1 << self.width) - 1), not low <= total <= high
+
+    def value_of(self, acc: int) -> int:
+        """The accumulator code as a signed number of LSBs."""
+        return acc - (1 << self.width) if acc >> (self.width - 1) else acc
+
+    def run(self, values, acc: int = 0) -> tuple[int, bool]:
+        """Accumulate every value; (final code, whether any step overflowed)."""
+        overflowed = False
+        for value in values:
+            acc, over = self.step(acc, value)
+            overflowed = overflowed or over
+        return acc, overflowed
+
+
+def float_accumulate(acc_fmt, acc_code: int, value) -> int:
+    """The accumulator code after ``acc + value`` (value exact, or a special), rounded once."""
+    acc = decode(acc_fmt, acc_code)
+    if _is_nan(acc) or _is_nan(value):
+        return encode(acc_fmt, math.nan)
+    if _is_inf(acc) or _is_inf(value):
+        if _is_inf(acc) and _is_inf(value) and (acc > 0) != (value > 0):
+            return encode(acc_fmt, math.nan)
+        return encode(acc_fmt, acc if _is_inf(acc) else value)
+    exact = acc + value
+    code = encode(acc_fmt, exact)
+    rounded = decode(acc_fmt, code)
+    smallest_normal = Fraction(2) ** (1 - acc_fmt.bias)
+    if not _is_inf(rounded) and abs(rounded) < smallest_normal:
+        return 0  # flushed (and an exact zero sum) is +0
+    return code
+
+
+def block_sum(products, scale=Fraction(1)):
+    """A dot-product unit's ``exact`` combine: the exact sum of k products, times the
+    block scale (the product of the two scales); specials as :func:`product`'s."""
+    total = Fraction(0)
+    infinities = set()
+    for p in products:
+        if _is_nan(p):
+            return math.nan
+        if _is_inf(p):
+            infinities.add(p > 0)
+        else:
+            total += p
+    if _is_nan(scale):
+        return math.nan
+    if len(infinities) == 2:
+        return math.nan
+    if infinities:
+        return math.inf if infinities.pop() else -math.inf
+    return total * scale
