@@ -36,6 +36,7 @@ class Component:
     cost: object  # int or Fraction, exact: count x the primitive's cost
     note: str = ""
     count: int = 1  # identical instances (the k lanes of a dot-product unit)
+    attrs: Mapping = field(default_factory=dict)  # settings of its behaviour that cost nothing (signed, ...)
 
     @property
     def label(self) -> str:
@@ -46,12 +47,18 @@ class Component:
 
 @dataclass(frozen=True)
 class Signal:
-    """A connection from one component (or port) to another."""
+    """A connection from one component (or port) to another: ``width`` bits of the
+    source's output from bit ``lsb`` up, into the destination's input ``port``;
+    ``signed`` sign-extends them there (a wire, no gates). Ports and bit positions are
+    what the simulator (:mod:`macgates.simulate`) needs; costs ignore them."""
 
     src: str
     dst: str
     width: int
     name: str = ""
+    port: str = ""
+    lsb: int = 0
+    signed: bool = False
 
 
 @dataclass
@@ -70,8 +77,9 @@ class Datapath:
 
     # -- building -----------------------------------------------------------------------
     def add(self, name: str, primitive: str, *, category: str, note: str = "", count: int = 1,
-            **params) -> Component:
-        """Add a component: ``count`` instances of ``primitive`` with its parameters."""
+            attrs: Mapping | None = None, **params) -> Component:
+        """Add a component: ``count`` instances of ``primitive`` with its parameters
+        (``attrs``: settings of its behaviour that do not change its cost)."""
         if not isinstance(name, str) or not name:
             raise DatapathError(f"component name must be a non-empty string, got {shown(name)}")
         if name in self.components or name in self.ports:
@@ -89,7 +97,8 @@ class Datapath:
             raise DatapathError(f"{self.name}: component '{name}': count={shown(count)} must be a whole "
                                 f"number from 1 to {MAX_WIDTH}")
         cost = exact(count * self.library.cost(primitive, *values))
-        comp = Component(name, primitive, dict(zip(prim.params, values)), category, cost, note, count)
+        comp = Component(name, primitive, dict(zip(prim.params, values)), category, cost, note, count,
+                         dict(attrs or {}))
         self.components[name] = comp
         return comp
 
@@ -101,13 +110,14 @@ class Datapath:
             raise DatapathError(f"{self.name}: '{name}' is already defined")
         self.ports[name] = (direction, self._width(width, name))
 
-    def connect(self, src: str, dst: str, width: int, name: str = "") -> Signal:
-        """Join two components (or ports) with a ``width``-bit signal."""
+    def connect(self, src: str, dst: str, width: int, name: str = "", *, port: str = "", lsb: int = 0,
+                signed: bool = False) -> Signal:
+        """Join two components (or ports) with a ``width``-bit signal (see :class:`Signal`)."""
         for end in (src, dst):
             if end not in self.components and end not in self.ports:
                 raise DatapathError(f"{self.name}: connection {src} -> {dst}: unknown component '{end}' "
                                     f"({did_you_mean(list(self.components) + list(self.ports))})")
-        sig = Signal(src, dst, self._width(width, f"connection {src} -> {dst}"), name)
+        sig = Signal(src, dst, self._width(width, f"connection {src} -> {dst}"), name, port, lsb, signed)
         self.signals.append(sig)
         return sig
 
@@ -126,7 +136,7 @@ class Datapath:
         del self.components[name]
         try:
             return self.add(name, primitive or old.primitive, category=category or old.category,
-                            note=old.note if note is None else note, count=old.count,
+                            note=old.note if note is None else note, count=old.count, attrs=old.attrs,
                             **(params if primitive and primitive != old.primitive else {**old.params, **params}))
         except Exception:
             self.components[name] = old
@@ -193,6 +203,21 @@ class Datapath:
             raise DatapathError(f"{self.name}: {where}: width {shown(width)} must be a whole number "
                                 f"from 1 to {MAX_WIDTH}")
         return width
+
+    # -- running (macgates/simulate.py) ------------------------------------------------
+    def step(self, acc: int, a: int, b: int) -> int:
+        """The accumulator's bits after one multiply-accumulate of codes ``a`` (weights)
+        and ``b`` (activations) from accumulator bits ``acc``, computed bit by bit from
+        this graph and its parameters as they are now."""
+        from .simulate import Runner
+
+        return Runner(self).step(acc, {"w": a, "a": b})
+
+    def run(self, pairs, acc: int = 0) -> list[int]:
+        """The accumulator's bits after each (weight code, activation code) pair."""
+        from .simulate import Runner
+
+        return Runner(self).run(pairs, acc)
 
     # -- costing ------------------------------------------------------------------------
     @property
@@ -266,7 +291,7 @@ class CostSheet(Datapath):
         self.total = 0
         self._units = {} if unit_costs is None else unit_costs
 
-    def add(self, name, primitive, *, category, note="", count=1, **params):
+    def add(self, name, primitive, *, category, note="", count=1, attrs=None, **params):
         key = (primitive, *params.items())
         unit = self._units.get(key)
         if unit is None:
@@ -276,7 +301,7 @@ class CostSheet(Datapath):
         self.components[name] = None
         return None
 
-    def connect(self, src, dst, width, name=""):
+    def connect(self, src, dst, width, name="", **where):
         return None
 
     def port(self, name, direction, width):

@@ -89,7 +89,7 @@ class Kulisch:
             dp.add("acc_add", adder, n=acc, category="accumulator",
                    note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended"
                         + ("; carry-in = the last +1 correction" if product.carry_in else ""))
-            dp.connect(src, "acc_add", width)
+            dp.connect(src, "acc_add", width, port="b", signed=True)
         if product.specials != "none":
             flags = 3 if product.specials == "nan_inf" else 1
             dp.add("special_acc", "kulisch_special", f=flags, category="exception",
@@ -97,7 +97,7 @@ class Kulisch:
                         "accumulator has no code for them")
             dp.connect(product.special, "special_acc", 2)
         dp.add("acc_reg", "register", n=acc, category="register", note="accumulator register")
-        dp.connect("acc_add", "acc_reg", acc)
-        dp.connect("acc_reg", "acc_add", acc, name="feedback")
+        dp.connect("acc_add", "acc_reg", acc, port="d")
+        dp.connect("acc_reg", "acc_add", acc, name="feedback", port="a")
         dp.port("acc", "out", acc)
         dp.connect("acc_reg", "acc", acc)

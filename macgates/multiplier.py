@@ -99,13 +99,14 @@ def array_multiplier(dp: Datapath, n: int, m: int, *, signed: bool, note: str, c
     Returns the nodes taking the n-bit and the m-bit operand, and the product node."""
     kind = "two's-complement (Baugh-Wooley: some bits are NAND2, same cost)" if signed else "unsigned"
     dp.add("pp_bits", "pp_bits", n=n, m=m, category="multiplier", note=f"{kind} partial products",
-           count=count)
-    dp.add("pp_reduce", "pp_reduce", n=n, m=m, category="multiplier", note=note, count=count)
-    dp.connect("pp_bits", "pp_reduce", n * m)
+           count=count, attrs={"signed": signed})
+    dp.add("pp_reduce", "pp_reduce", n=n, m=m, category="multiplier", note=note, count=count,
+           attrs={"signed": signed})
+    dp.connect("pp_bits", "pp_reduce", n * m, port="pp")
     if signed and n != m:
         dp.add("pp_correction", "pp_correction", category="multiplier", count=count,
                note="Baugh-Wooley constants 2^(n-1) and 2^(m-1) for n != m")
-        dp.connect("pp_correction", "pp_reduce", 2)
+        dp.connect("pp_correction", "pp_reduce", 2, port="corr")
     dp.info.update(pp_rows=min(n, m), pp_bits=n * m)
     return "pp_bits", "pp_bits", "pp_reduce"
 
@@ -162,8 +163,8 @@ def build_multiplier(dp: Datapath, weights: Format, activations: Format, style="
     if not prod.is_float:
         w_node, a_node, last = _call(build, dp, weights.bits, activations.bits, True,
                                      f"reduction to the {prod.fixed_width}-bit two's-complement product", count)
-        dp.connect("w", w_node, weights.bits)
-        dp.connect("a", a_node, activations.bits)
+        dp.connect("w", w_node, weights.bits, port="a")
+        dp.connect("a", a_node, activations.bits, port="b")
         return replace(prod, sign=last, sig=last)
 
     dp.add("sign_xor", "xor2", category="multiplier", note="product sign", count=count)

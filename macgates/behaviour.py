@@ -1,0 +1,76 @@
+"""Bit-accurate behaviour of library primitives, at the parameters they are costed at.
+
+A behaviour is ``f(params, inputs, attrs) -> int``: ``params`` are the component's cost
+parameters (``n``, ``m``, ...) read from the graph when it runs, ``inputs`` maps each
+input port to the value on it (a Python int: sign-extended signals are negative), and
+``attrs`` are the component's behaviour settings. The result is the component's output
+as one unsigned int; signals take their bits from it (``Signal.lsb``, ``Signal.width``).
+So ``dp.replace("acc_add", n=26)`` changes the gates and the behaviour together.
+
+Primitives without a behaviour here cannot be run yet; the simulator says so.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+
+def mask(width: int) -> int:
+    return (1 << width) - 1
+
+
+def _pp_bits(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """n x m partial-product bits, bit i*m + j = a_i AND b_j; signed (Baugh-Wooley): the
+    bits with exactly one operand MSB are complemented (NAND2, same cost)."""
+    n, m = params["n"], params["m"]
+    a, b = ins["a"] & mask(n), ins["b"] & mask(m)
+    out = 0
+    for i in range(n):  # row i: a_i AND each b_j
+        row = b if (a >> i) & 1 else 0
+        if attrs.get("signed"):
+            row ^= mask(m - 1) if i == n - 1 else 1 << (m - 1)
+        out |= row << (i * m)
+    return out
+
+
+def _pp_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The sum of the partial-product bits at their weights, n + m bits. Signed
+    (Baugh-Wooley) adds the constants 2^(n-1) + 2^(m-1) + 2^(n+m-1): for n = m the
+    first two are 2^n, free in the array (App. B's count); for n != m they come from
+    ``pp_correction`` (port ``corr``), as costed."""
+    n, m = params["n"], params["m"]
+    pp = ins["pp"]
+    total = sum(((pp >> (i * m)) & mask(m)) << i for i in range(n))  # row i has weight 2^i
+    if attrs.get("signed"):
+        total += 1 << (n + m - 1)
+        if n == m:
+            total += 1 << n
+        else:
+            corr = ins.get("corr", 0)
+            total += ((corr & 1) << (n - 1)) + (((corr >> 1) & 1) << (m - 1))
+    return total & mask(n + m)
+
+
+def _pp_correction(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The two Baugh-Wooley constant bits for n != m."""
+    return 0b11
+
+
+def _adder(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """n sum bits and the carry out (bit n)."""
+    return (ins["a"] + ins["b"] + ins.get("cin", 0)) & mask(params["n"] + 1)
+
+
+def _register(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """A register's output is its state; the simulator clocks ``d`` into it."""
+    return ins["d"] & mask(params["n"])
+
+
+BEHAVIOURS: dict[str, Callable] = {
+    "pp_bits": _pp_bits,
+    "pp_reduce": _pp_reduce,
+    "pp_correction": _pp_correction,
+    "adder": _adder,
+    "adder_cin": _adder,
+    "register": _register,
+}

@@ -1,0 +1,98 @@
+"""Running a datapath bit by bit, from the same component graph that is costed.
+
+:func:`step` evaluates the graph once: input ports take the operand codes, the
+accumulator register (the register whose output is the ``feedback`` signal) gives its
+state, every other component's behaviour (:mod:`macgates.behaviour`) runs in dependency
+order with the parameters the graph holds now, and the value clocked into the
+accumulator register is returned. Other registers (a product pipe stage) pass their
+input through: ``step`` is one multiply-accumulate, whatever the pipeline depth.
+
+What can run today: integer multipliers (array) into a fixed-point (Kulisch)
+accumulator. Any other component is reported as not executable, by name.
+"""
+
+from __future__ import annotations
+
+from .behaviour import BEHAVIOURS, mask
+from .errors import DatapathError
+
+
+def _plan(dp):
+    """(accumulator register, components in evaluation order, input signals per component)."""
+    state = {s.src for s in dp.signals if s.name == "feedback"}
+    if len(state) != 1:
+        raise DatapathError(f"{dp.name}: not executable: it needs one accumulator register (the source "
+                            f"of a 'feedback' signal), found {len(state)}")
+    acc = state.pop()
+    for comp in dp.components.values():
+        if comp.primitive not in BEHAVIOURS:
+            raise DatapathError(f"{dp.name}: not executable: component {comp.name} uses primitive "
+                                f"{comp.primitive}, which has no behaviour")
+        if comp.count != 1:
+            raise DatapathError(f"{dp.name}: not executable: component {comp.name} has {comp.count} "
+                                "instances (dot-product units do not run yet)")
+    inputs: dict = {name: [] for name in dp.components}
+    for sig in dp.signals:
+        if sig.dst in dp.components:
+            if not sig.port:
+                raise DatapathError(f"{dp.name}: not executable: signal {sig.src} -> {sig.dst} has no port")
+            if any(s.port == sig.port for s in inputs[sig.dst]):
+                raise DatapathError(f"{dp.name}: not executable: two signals drive port {sig.port} of {sig.dst}")
+            inputs[sig.dst].append(sig)
+    order, done = [], set(dp.ports) | {acc}
+    waiting = [n for n in dp.components if n != acc]
+    while waiting:
+        ready = [n for n in waiting if all(s.src in done for s in inputs[n])]
+        if not ready:
+            raise DatapathError(f"{dp.name}: not executable: a loop through {', '.join(waiting[:4])} "
+                                "has no register")
+        order += ready
+        done.update(ready)
+        waiting = [n for n in waiting if n not in done]
+    return acc, order, inputs
+
+
+def _value(sig, values) -> int:
+    bits = (values[sig.src] >> sig.lsb) & mask(sig.width)
+    if sig.signed and bits >> (sig.width - 1):
+        bits -= 1 << sig.width
+    return bits
+
+
+class Runner:
+    """A datapath made ready to run: the evaluation order is worked out once."""
+
+    def __init__(self, dp):
+        self.dp = dp
+        self.reg, self.order, self.inputs = _plan(dp)
+
+    def step(self, acc: int, operands: dict) -> int:
+        """The accumulator register's next value after one operation with ``operands``
+        (input port name -> code) from accumulator code ``acc``."""
+        return _step(self.dp, self.reg, self.order, self.inputs, acc, operands)
+
+    def run(self, pairs, acc: int = 0) -> list[int]:
+        """The accumulator after each (weight code, activation code) pair, from ``acc``."""
+        out = []
+        for w, a in pairs:
+            acc = self.step(acc, {"w": w, "a": a})
+            out.append(acc)
+        return out
+
+
+def _step(dp, reg, order, inputs, acc, operands) -> int:
+    values = dict(operands)
+    for name, (direction, width) in dp.ports.items():
+        if direction == "in":
+            if name not in values:
+                raise DatapathError(f"{dp.name}: no value for input {name}")
+            values[name] &= mask(width)
+    values[reg] = acc & mask(dp.components[reg].params["n"])
+    for name in order:
+        comp = dp.components[name]
+        ins = {sig.port: _value(sig, values) for sig in inputs[name]}
+        values[name] = BEHAVIOURS[comp.primitive](comp.params, ins, comp.attrs)
+    nxt = {s.port: _value(s, values) for s in inputs[reg]}
+    return BEHAVIOURS["register"](dp.components[reg].params, nxt, {})
+
+

@@ -1,0 +1,118 @@
+"""Executable datapaths: the costed graph run bit by bit (macgates/simulate.py) against
+the exact reference (macgates/reference.py), and mutations that the check must catch.
+
+Today the integer multipliers into a fixed-point accumulator run; the rest of issue 11
+(floating-point paths, dot-product units, `macgates verify`) builds on this."""
+
+import itertools
+
+import pytest
+
+import macgates
+from macgates.reference import KulischRef, product
+from macgates.simulate import Runner
+
+
+def valid_codes(fmt):
+    """Every code of an integer format that encodes a value in its range (a symmetric
+    format never uses -2^(n-1))."""
+    low = -fmt.max_value if fmt.symmetric else -fmt.max_value - 1
+    return [c for c in range(1 << fmt.bits) if fmt.decode(c) >= low]
+
+
+def start_values(width):
+    """Accumulator codes to start from: zero, +-1, the largest and smallest holdable
+    values (overflow in both directions shows up at once), and one that forces
+    cancellation."""
+    top = (1 << (width - 1)) - 1
+    return [0, 1, (1 << width) - 1, top, 1 << (width - 1), top - 16129]
+
+
+def mismatches(dp, weights, activations, starts, pairs):
+    """(checked, mismatching (acc, a, b, want, got)) of ``dp`` against the reference
+    Kulisch accumulator of FX + 12 bits, FX from the formats (not from the builder)."""
+    w, a = macgates.format(weights), macgates.format(activations)
+    width = w.bits + a.bits - 1 + 12  # symmetric n x m product: n + m - 1 bits
+    ref, run = KulischRef(width, 1), Runner(dp)
+    bad, checked = [], 0
+    for acc in starts:
+        for x, y in pairs:
+            want = ref.step(acc, product(w, x, a, y))[0]
+            got = run.step(acc, {"w": x, "a": y})
+            checked += 1
+            if got != want:
+                bad.append((acc, x, y, want, got))
+    return checked, bad
+
+
+@pytest.mark.parametrize("weights,activations", [("int8", "int8"), ("int4", "int8"), ("int8", "int4"),
+                                                 ("int4", "int4"), ("int2", "int8")])
+def test_integer_kulisch_exhaustive(weights, activations):
+    w, a = macgates.format(weights), macgates.format(activations)
+    dp = macgates.mac(weights, activations)
+    pairs = list(itertools.product(valid_codes(w), valid_codes(a)))
+    starts = start_values(dp.info["acc_bits"])
+    if len(pairs) > 10_000:
+        starts = starts[:2] + starts[3:5]  # int8 x int8: 4 starts x 64,516 pairs
+    checked, bad = mismatches(dp, weights, activations, starts, pairs)
+    assert checked == len(starts) * len(pairs) and bad == []
+
+
+def test_step_and_run():
+    dp = macgates.mac("int8")
+    int8 = macgates.format("int8")
+    assert dp.step(0, int8.encode(3), int8.encode(5)) == 15
+    codes = dp.run([(int8.encode(-127), int8.encode(127)), (int8.encode(2), int8.encode(3))])
+    assert [c - (1 << 27) if c >> 26 else c for c in codes] == [-16129, -16123]
+
+
+def test_a_kulisch_accumulator_one_bit_narrower_is_caught():
+    dp = macgates.mac("int8")
+    narrow = dp.copy()
+    for name in ("acc_add", "acc_reg"):
+        narrow.replace(name, n=26)  # the gates and the behaviour change together
+    assert narrow.gates < dp.gates
+    pairs = [(0x7F, 0x7F), (0x81, 0x7F), (1, 1)]
+    _, bad = mismatches(narrow, "int8", "int8", start_values(27), pairs)
+    assert bad  # the largest holdable values do not fit 26 bits
+    assert mismatches(dp, "int8", "int8", start_values(27), pairs)[1] == []
+
+
+def test_a_missing_baugh_wooley_correction_is_caught():
+    dp = macgates.mac("int4", "int8")
+    dp.remove("pp_correction")
+    _, bad = mismatches(dp, "int4", "int8", [0], [(1, 1), (0xF, 0x7F)])
+    assert bad
+
+
+def test_a_narrower_multiplier_is_caught():
+    dp = macgates.mac("int8")
+    dp.replace("pp_reduce", m=7)  # one activation bit fewer reduced
+    _, bad = mismatches(dp, "int8", "int8", [0], [(0x7F, 0x7F), (0x81, 0x81)])
+    assert bad
+
+
+@pytest.mark.parametrize("spec,component,primitive", [
+    (("fp8_e4m3", "kulisch"), "sign_xor", "xor2"),
+    (("int8", "fp16"), "to_signmag", None),
+])
+def test_what_cannot_run_yet_says_so(spec, component, primitive):
+    dp = macgates.mac(spec[0], accumulator=spec[1])
+    with pytest.raises(macgates.DatapathError, match="not executable: component "):
+        dp.step(0, 1, 1)
+    if primitive:
+        with pytest.raises(macgates.DatapathError, match=f"component {component} uses primitive {primitive}, "
+                                                         "which has no behaviour"):
+            dp.step(0, 1, 1)
+
+
+def test_a_custom_datapath_without_behaviours():
+    dp = macgates.Datapath()
+    dp.add("acc", "adder", n=8, category="accumulator")
+    dp.add("reg", "register", n=8, category="register")
+    dp.add("odd", "lzc", n=8, category="normalize")
+    dp.connect("acc", "reg", 8, port="d")
+    dp.connect("reg", "acc", 8, name="feedback", port="a")
+    dp.connect("reg", "odd", 8, port="x")
+    with pytest.raises(macgates.DatapathError, match="not executable: component odd uses primitive lzc"):
+        dp.step(0, 0, 0)
