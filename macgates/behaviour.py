@@ -66,7 +66,35 @@ def _register(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return ins["d"] & mask(params["n"])
 
 
+def _xor2(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    return (ins["a"] ^ ins["b"]) & 1
+
+
+def _fp_decode(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """An exponent field's effective exponent (e bits: the field, or 1 for a subnormal's 0)
+    and, above it, the hidden bit (1 unless the field is 0)."""
+    e = params["e"]
+    field = ins["e"] & mask(e)
+    return (1 << e) | field if field else 1
+
+
+def _shift_left_widening(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """x (n bits) << s, n + k bits wide: every shift from 0 to k keeps every bit."""
+    n, k = params["n"], params["k"]
+    return ((ins["x"] & mask(n)) << ins["s"]) & mask(n + k)
+
+
+def _cond_invert(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """x, inverted when the control bit ``inv`` is 1 (n XOR2)."""
+    n = params["n"]
+    return (ins["x"] ^ (mask(n) if ins["inv"] & 1 else 0)) & mask(n)
+
+
 BEHAVIOURS: dict[str, Callable] = {
+    "xor2": _xor2,
+    "fp_decode": _fp_decode,
+    "shift_left_widening": _shift_left_widening,
+    "cond_invert": _cond_invert,
     "pp_bits": _pp_bits,
     "pp_reduce": _pp_reduce,
     "pp_correction": _pp_correction,

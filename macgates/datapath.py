@@ -59,6 +59,7 @@ class Signal:
     port: str = ""
     lsb: int = 0
     signed: bool = False
+    at: int = 0  # the bit of the port it drives from (several signals may share a port)
 
 
 @dataclass
@@ -111,13 +112,13 @@ class Datapath:
         self.ports[name] = (direction, self._width(width, name))
 
     def connect(self, src: str, dst: str, width: int, name: str = "", *, port: str = "", lsb: int = 0,
-                signed: bool = False) -> Signal:
+                signed: bool = False, at: int = 0) -> Signal:
         """Join two components (or ports) with a ``width``-bit signal (see :class:`Signal`)."""
         for end in (src, dst):
             if end not in self.components and end not in self.ports:
                 raise DatapathError(f"{self.name}: connection {src} -> {dst}: unknown component '{end}' "
                                     f"({did_you_mean(list(self.components) + list(self.ports))})")
-        sig = Signal(src, dst, self._width(width, f"connection {src} -> {dst}"), name, port, lsb, signed)
+        sig = Signal(src, dst, self._width(width, f"connection {src} -> {dst}"), name, port, lsb, signed, at)
         self.signals.append(sig)
         return sig
 

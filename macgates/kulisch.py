@@ -67,16 +67,18 @@ class Kulisch:
                    category="aligner",
                    note=f"product to fixed point: << exponent sum; the {product.shift_min} "
                         f"always-zero low bits are dropped, {magnitude} magnitude bits remain")
-            dp.connect(product.sig, "align", product.sig_bits)
-            dp.connect(product.exp, "align", product.exp_bits)
+            dp.connect(product.sig, "align", product.sig_bits, port="x", lsb=product.sig_lsb)
+            dp.connect(product.exp, "align", product.exp_bits, port="s", lsb=product.exp_lsb)
             dp.add("negate", "cond_invert", n=magnitude, category="accumulator",
                    note="subtract negative products: invert here, +1 as the adder's carry-in")
-            dp.connect("align", "negate", magnitude)
-            dp.connect(product.sign, "negate", 1)
+            dp.connect("align", "negate", magnitude, port="x", lsb=product.shift_min)
+            dp.connect(product.sign, "negate", 1, port="inv", lsb=product.sign_lsb)
             dp.add("acc_add", "adder_cin", n=acc, category="accumulator",
                    note="accumulator adder; carry-in = product sign")
-            dp.connect("negate", "acc_add", magnitude)
-            dp.connect(product.sign, "acc_add", 1)
+            dp.connect("negate", "acc_add", magnitude, port="b")
+            # the adder's upper b inputs are the product sign (wires): -x = ~x + 1
+            dp.connect(product.sign, "acc_add", 1, port="b", lsb=product.sign_lsb, at=magnitude, signed=True)
+            dp.connect(product.sign, "acc_add", 1, port="cin", lsb=product.sign_lsb)
         else:
             src, width = product.sig, product.sig_bits
             if product.exp_bits:  # a block sum with a shared scale exponent
@@ -89,7 +91,8 @@ class Kulisch:
             dp.add("acc_add", adder, n=acc, category="accumulator",
                    note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended"
                         + ("; carry-in = the last +1 correction" if product.carry_in else ""))
-            dp.connect(src, "acc_add", width, port="b", signed=True)
+            dp.connect(src, "acc_add", width, port="b", signed=True,
+                       lsb=product.sig_lsb if src == product.sig else 0)
         if product.specials != "none":
             flags = 3 if product.specials == "nan_inf" else 1
             dp.add("special_acc", "kulisch_special", f=flags, category="exception",

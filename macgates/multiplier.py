@@ -51,6 +51,12 @@ class Product:
     sig: str = ""
     exp: str = ""
     special: str = ""
+    # where in those nodes' outputs the fields start (a pipe register holds them side by
+    # side); a replace() that moves a field to another node must set its lsb too
+    sign_lsb: int = 0
+    sig_lsb: int = 0
+    exp_lsb: int = 0
+    special_lsb: int = 0
 
     @property
     def is_float(self) -> bool:
@@ -169,12 +175,12 @@ def build_multiplier(dp: Datapath, weights: Format, activations: Format, style="
 
     dp.add("sign_xor", "xor2", category="multiplier", note="product sign", count=count)
     sources = {}
-    for port, fmt, tag in (("w", weights, "w"), ("a", activations, "a")):
-        dp.connect(port, "sign_xor", 1)
+    for port, fmt, tag, operand in (("w", weights, "w", "a"), ("a", activations, "a", "b")):
+        dp.connect(port, "sign_xor", 1, port=operand, lsb=fmt.bits - 1)
         if fmt.is_float:
             dp.add(f"decode_{tag}", "fp_decode", e=fmt.exp_bits, category="multiplier", count=count,
                    note="hidden bit and subnormal exponent (App. A)")
-            dp.connect(port, f"decode_{tag}", fmt.exp_bits)
+            dp.connect(port, f"decode_{tag}", fmt.exp_bits, port="e", lsb=fmt.man_bits)
             sources[tag] = (port, fmt.man_bits, f"decode_{tag}")
         else:
             mag = _operand(fmt)[0]
@@ -185,10 +191,11 @@ def build_multiplier(dp: Datapath, weights: Format, activations: Format, style="
     sw, sa = _operand(weights)[0], _operand(activations)[0]
     w_node, a_node, last = _call(build, dp, sw, sa, False,
                                  f"reduction to the {prod.sig_bits}-bit significand product", count)
-    for node, (src, width, hidden) in zip((w_node, a_node), (sources["w"], sources["a"])):
-        dp.connect(src, node, width)
-        if hidden:
-            dp.connect(hidden, node, 1)
+    for node, operand, fmt, (src, width, hidden) in zip((w_node, a_node), ("a", "b"), (weights, activations),
+                                                        (sources["w"], sources["a"])):
+        dp.connect(src, node, width, port=operand)
+        if hidden:  # fp_decode's output: effective exponent, then the hidden bit
+            dp.connect(hidden, node, 1, port=operand, lsb=fmt.exp_bits, at=width)
     exp = _exponent(dp, weights, activations, prod, count)
     prod = replace(prod, sign="sign_xor", sig=last, exp=exp)
     return _special_flags(dp, weights, activations, prod, count)
@@ -201,8 +208,8 @@ def _exponent(dp: Datapath, weights: Format, activations: Format, prod: Product,
     ew = max(weights.exp_bits, activations.exp_bits)
     dp.add("exp_add", "adder", n=ew, category="multiplier", count=count,
            note=f"sum of effective exponents, {prod.shift_min}..{prod.shift_max}")
-    dp.connect("decode_w", "exp_add", weights.exp_bits)
-    dp.connect("decode_a", "exp_add", activations.exp_bits)
+    dp.connect("decode_w", "exp_add", weights.exp_bits, port="a")
+    dp.connect("decode_a", "exp_add", activations.exp_bits, port="b")
     return "exp_add"
 
 
@@ -239,10 +246,17 @@ def add_product_pipe(dp: Datapath, product: Product, count: int = 1) -> Product:
     bits = (product.sig_bits + (1 if product.is_float else 0) + product.exp_bits + flags)
     dp.add("product_pipe", "register", n=bits, category="register", count=count,
            note="product pipe stage" + (": sign, significand product, exponent sum" if product.is_float else ""))
-    for node, width in ((product.sign, 1 if product.is_float else 0), (product.sig, product.sig_bits),
-                        (product.exp, product.exp_bits), (product.special, flags)):
+    # side by side in the register: significand, exponent, sign, special flags
+    at, lsbs = 0, {}
+    for field, width in (("sig", product.sig_bits), ("exp", product.exp_bits),
+                         ("sign", 1 if product.is_float else 0), ("special", flags)):
+        node = getattr(product, field)
         if node and width:
-            dp.connect(node, "product_pipe", width)
+            dp.connect(node, "product_pipe", width, port="d", lsb=getattr(product, f"{field}_lsb"), at=at)
+            lsbs[f"{field}_lsb"] = at
+            at += width
+    if not product.is_float:  # a two's-complement product's sign is its top bit
+        lsbs["sign_lsb"] = product.sig_bits - 1
     return replace(product, sign="product_pipe", sig="product_pipe",
                    exp="product_pipe" if product.exp else "",
-                   special="product_pipe" if product.special else "")
+                   special="product_pipe" if product.special else "", **lsbs)

@@ -36,8 +36,10 @@ def _plan(dp):
         if sig.dst in dp.components:
             if not sig.port:
                 raise DatapathError(f"{dp.name}: not executable: signal {sig.src} -> {sig.dst} has no port")
-            if any(s.port == sig.port for s in inputs[sig.dst]):
-                raise DatapathError(f"{dp.name}: not executable: two signals drive port {sig.port} of {sig.dst}")
+            if any(s.port == sig.port and s.at < sig.at + sig.width and sig.at < s.at + s.width
+                   for s in inputs[sig.dst]):
+                raise DatapathError(f"{dp.name}: not executable: two signals drive the same bits of port "
+                                    f"{sig.port} of {sig.dst}")
             inputs[sig.dst].append(sig)
     order, done = [], set(dp.ports) | {acc}
     waiting = [n for n in dp.components if n != acc]
@@ -90,9 +92,16 @@ def _step(dp, reg, order, inputs, acc, operands) -> int:
     values[reg] = acc & mask(dp.components[reg].params["n"])
     for name in order:
         comp = dp.components[name]
-        ins = {sig.port: _value(sig, values) for sig in inputs[name]}
-        values[name] = BEHAVIOURS[comp.primitive](comp.params, ins, comp.attrs)
-    nxt = {s.port: _value(s, values) for s in inputs[reg]}
-    return BEHAVIOURS["register"](dp.components[reg].params, nxt, {})
+        values[name] = BEHAVIOURS[comp.primitive](comp.params, _ports(inputs[name], values), comp.attrs)
+    return BEHAVIOURS["register"](dp.components[reg].params, _ports(inputs[reg], values), {})
+
+
+def _ports(signals, values) -> dict:
+    """Each input port's value: its signals side by side (``Signal.at``); a sign-extended
+    one brings its sign into every bit above it."""
+    ins: dict = {}
+    for sig in signals:
+        ins[sig.port] = ins.get(sig.port, 0) + (_value(sig, values) << sig.at)
+    return ins
 
 

@@ -93,7 +93,8 @@ def test_a_narrower_multiplier_is_caught():
 
 
 @pytest.mark.parametrize("spec,component,primitive", [
-    (("fp8_e4m3", "kulisch"), "sign_xor", "xor2"),
+    (("float8_e4m3fn", "kulisch"), "special_w", "fp_nan_detect"),
+    (("fp8_e4m3", "fp16"), "prod_lzc", "lzc"),
     (("int8", "fp16"), "to_signmag", None),
 ])
 def test_what_cannot_run_yet_says_so(spec, component, primitive):
@@ -116,3 +117,51 @@ def test_a_custom_datapath_without_behaviours():
     dp.connect("reg", "odd", 8, port="x")
     with pytest.raises(macgates.DatapathError, match="not executable: component odd uses primitive lzc"):
         dp.step(0, 0, 0)
+
+
+def fp8_kulisch_reference(name):
+    """The reference accumulator of a float x float product, from the format alone:
+    FX = sign + the 2(M+1)-bit significand product + the exponent-sum span, plus 12."""
+    from macgates.reference import smallest_product
+
+    f = macgates.format(name)
+    fx = 1 + 2 * f.sig_bits + 2 * (f.max_exp_field - f.min_exp_field)
+    return f, KulischRef(fx + 12, smallest_product(f, f))
+
+
+@pytest.mark.parametrize("pipe", [None, False], ids=["product-pipe", "no-pipe"])
+@pytest.mark.parametrize("name", ["fp8_e2m5", "fp8_e3m4", "fp8_e4m3", "fp8_e5m2"])
+def test_whitepaper_fp8_kulisch_exhaustive(name, pipe):
+    import random
+
+    f, ref = fp8_kulisch_reference(name)
+    dp = macgates.mac(name, product_pipe=pipe)
+    assert dp.info["acc_bits"] == ref.width and ("product_pipe" in dp.components) == (pipe is None)
+    run = Runner(dp)
+    pairs = list(itertools.product(range(256), repeat=2))  # every code is a number (App. A)
+    starts = [0] if pipe is None else start_values(ref.width)[1:]
+    rng = random.Random(name)
+    bad = []
+    for acc in starts:
+        for x, y in (pairs if pipe is None else rng.sample(pairs, 2000)):
+            want = ref.step(acc, product(f, x, f, y))[0]
+            if run.step(acc, {"w": x, "a": y}) != want:
+                bad.append((acc, x, y))
+    assert bad == []
+
+
+@pytest.mark.parametrize("change", ["align-range", "invert-width", "exp-adder"])
+def test_float_kulisch_mutations_are_caught(change):
+    f, ref = fp8_kulisch_reference("fp8_e4m3")
+    dp = macgates.mac("fp8_e4m3")
+    if change == "align-range":
+        dp.replace("align", k=29)  # one shift position fewer: the largest exponents wrap
+    elif change == "invert-width":
+        dp.replace("negate", n=35)  # the top magnitude bit is not inverted
+    else:
+        dp.replace("exp_add", n=3)  # the exponent sum loses its top bit
+    run = Runner(dp)
+    extremes = [c for c in range(256) if c & 0x7F in (0x7F, 0x78, 0x01)]  # largest, a power of two, smallest
+    bad = [(x, y) for x in extremes for y in extremes
+           if run.step(0, {"w": x, "a": y}) != ref.step(0, product(f, x, f, y))[0]]
+    assert bad
