@@ -130,6 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
     _format_option(p, ("text", "csv", "json"))
     p.add_argument("--graph", metavar="FILE", help="also write the graph: .graphml, .dot or .json")
     p.set_defaults(run=_show)
+
+    p = sub.add_parser("verify", parents=[common, costs], help="run datapaths bit by bit against exact arithmetic",
+                       description="Run each datapath bit by bit and compare every step with exact "
+                                   "arithmetic. NAME is " + NAMES_HELP + ". By default: every input "
+                                   "pair from each documented start value, and 1,000 random sequences "
+                                   "of 16 steps. Exit 0: no mismatch; 1: mismatches; 2: bad input or a "
+                                   "datapath that cannot run yet.")
+    p.add_argument("name", metavar="NAME_OR_DESIGN")
+    p.add_argument("--config", metavar="NAME", help="which config of a design")
+    p.add_argument("--exhaustive", action="store_true", help="only every input pair from each start value")
+    p.add_argument("--vectors", type=_whole("--vectors", 7), metavar="N", help="only N random sequences")
+    p.add_argument("--length", type=_whole("--length", 4), default=16, metavar="L",
+                   help="steps per random sequence (default 16)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    _format_option(p, ("text", "json"))
+    p.set_defaults(run=_verify)
     return parser
 
 
@@ -427,6 +443,64 @@ def _show(args) -> str:
     return "\n".join(_text(cfg, dp) for cfg, dp in built)
 
 
+def _verify(args) -> str:
+    from .builders import parse_accumulator
+    from .verify import verify
+
+    design, configs = _design(args, args.name)
+    exhaustive = args.exhaustive or args.vectors is None
+    vectors = args.vectors if args.vectors is not None else (0 if args.exhaustive else 1000)
+    results, cannot = [], []
+    for cfg in configs:
+        try:
+            if cfg.datapath:
+                raise DesignError("a custom datapath has no reference to check it against")
+            dp = design.build(cfg)
+            w, a = design.format(cfg.weights), design.format(cfg.activations or cfg.weights)
+            result = verify(dp, w, a, parse_accumulator(cfg.accumulator), exhaustive=exhaustive,
+                            vectors=vectors, length=args.length, seed=args.seed)
+        except MacgatesError as exc:
+            reason = str(exc)
+            if "not executable" in reason:  # without the datapath's name in front
+                reason = reason[reason.index("not executable"):]
+            if len(configs) == 1:
+                raise DesignError(f"config {cfg.name}: {reason}") from None
+            cannot.append((cfg, reason))
+            continue
+        results.append((cfg, w, a, result))
+    if not results:
+        raise DesignError(f"{design.origin}: no config can be checked yet (the first: {cannot[0][0].name}: "
+                          f"{cannot[0][1]})")
+    failed = sum(r.failed for *_, r in results)
+    if args.format == "json":
+        text = json.dumps([{"config": cfg.name, "checked": r.checked, "mismatches": r.failed,
+                            "first": r.mismatches} for cfg, _, _, r in results]
+                          + [{"config": cfg.name, "not_checked": reason} for cfg, reason in cannot],
+                          indent=2) + "\n"
+    else:
+        text = "".join(_verify_text(cfg, w, a, r) for cfg, w, a, r in results)
+        text += "".join(f"{cfg.name}: not checked: {reason}\n" for cfg, reason in cannot)
+    if failed:
+        raise _Failed(text)
+    return text
+
+
+class _Failed(Exception):
+    """A check found mismatches: print the report, exit 1."""
+
+
+def _verify_text(cfg, w, a, result) -> str:
+    lines = [f"{cfg.name}: {result.checked:,} checked, {result.failed:,} mismatch"
+             f"{'' if result.failed == 1 else 'es'}"]
+    for case in result.mismatches:
+        steps = ", ".join(f"{w.name} {x:#x} ({w.decode(x)}) x {a.name} {y:#x} ({a.decode(y)})"
+                          for x, y in case["inputs"][:4])
+        more = f" and {len(case['inputs']) - 4} more steps" if len(case["inputs"]) > 4 else ""
+        lines.append(f"  from accumulator {case['start']:#x}: {steps}{more}: expected {case['expected']:#x}, "
+                     f"got {case['got']:#x}")
+    return "\n".join(lines) + "\n"
+
+
 def _describe(cfg, dp) -> str:
     info = dp.info
     if cfg.datapath:
@@ -471,6 +545,9 @@ def main(argv=None) -> int:
     except _UsageError as exc:
         print(f"macgates: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
+    except _Failed as exc:  # verify found mismatches: the report, exit 1
+        sys.stdout.write(str(exc))
+        return 1
     except MacgatesError as exc:
         if debug:
             raise

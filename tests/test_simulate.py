@@ -165,3 +165,51 @@ def test_float_kulisch_mutations_are_caught(change):
     bad = [(x, y) for x in extremes for y in extremes
            if run.step(0, {"w": x, "a": y}) != ref.step(0, product(f, x, f, y))[0]]
     assert bad
+
+
+# -- macgates verify ------------------------------------------------------------------------
+def test_verify_defaults_pass_and_count():
+    from macgates.verify import start_values as starts, verify
+
+    int8 = macgates.format("int8")
+    result = verify(macgates.mac("int8"), int8, int8, macgates.Kulisch())
+    # every valid pair (255 codes: not -128) from 7 start values, and no random vectors
+    assert result.checked == 255 * 255 * len(starts(27)) and result.failed == 0
+    result = verify(macgates.mac("int8"), int8, int8, macgates.Kulisch(), exhaustive=False, vectors=100, length=8)
+    assert result.checked == 800 and result.failed == 0
+
+
+def test_verify_catches_a_narrower_accumulator():
+    from macgates.verify import verify
+
+    int8 = macgates.format("int8")
+    dp = macgates.mac("int8")
+    dp.replace("acc_add", n=26)
+    dp.replace("acc_reg", n=26)
+    result = verify(dp, int8, int8, macgates.Kulisch(), exhaustive=False, vectors=50)
+    assert result.failed > 0 and len(result.mismatches) == 10
+
+
+def test_verify_command(monkeypatch, capsys):
+    from macgates import behaviour
+    from macgates.cli import main
+
+    assert main(["verify", "fp8_e4m3-kulisch", "--vectors", "50", "--length", "4"]) == 0
+    assert capsys.readouterr().out == "fp8_e4m3-kulisch: 200 checked, 0 mismatches\n"
+    # a behaviour that is off by one must make the command fail with exit 1 and show it
+    monkeypatch.setitem(behaviour.BEHAVIOURS, "adder", lambda p, ins, attrs: (ins["a"] + ins["b"] + 1)
+                        & behaviour.mask(p["n"] + 1))
+    assert main(["verify", "int8-kulisch", "--vectors", "3", "--length", "2"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "int8-kulisch: 3 checked, 3 mismatches"
+    assert out[1].startswith("  from accumulator 0x") and "int8 0x" in out[1] and "expected 0x" in out[1]
+
+
+def test_verify_command_errors(capsys):
+    from macgates.cli import main
+
+    assert main(["verify", "int8-fp16"]) == 2
+    assert "config int8-fp16: not executable: only fixed-point (Kulisch) accumulators" in capsys.readouterr().err
+    assert main(["verify", "paper_fig3", "--vectors", "2", "--length", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "int8-kulisch: 4 checked, 0 mismatches" in out and "int8-fp16: not checked: not executable" in out

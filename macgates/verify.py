@@ -1,0 +1,116 @@
+"""Checking an executable datapath against exact arithmetic (``macgates verify``).
+
+:func:`verify` runs a datapath (:mod:`macgates.simulate`) and the reference
+(:mod:`macgates.reference`) side by side, either on every input pair from each of a
+documented set of accumulator start values (``exhaustive``), or on random accumulation
+sequences (``vectors`` of ``length`` steps from random holdable start values), and
+returns how many steps were checked and the mismatches.
+
+Start values of a ``w``-bit fixed-point accumulator (:func:`start_values`): zero, +1, -1,
+the largest and the smallest holdable values (so overflow in either direction shows at
+once), and half the largest of either sign (cancellation).
+
+Today the fixed-point (Kulisch) accumulator of scalar MACs can be checked; the reference
+accumulator's width and LSB come from the formats alone (:func:`kulisch_reference`).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from .errors import DatapathError
+from .kulisch import Kulisch
+from .reference import KulischRef, product, smallest_product
+from .simulate import Runner
+
+MAX_STEPS = 50_000_000  # checks one run may make (vectors x length, or pairs x starts)
+
+
+def fixed_width(w, a) -> int:
+    """Two's-complement bits that hold every product of ``w`` x ``a`` exactly, from the
+    formats: an integer product n + m - 1 bits (n + m if neither is symmetric); a float
+    product a sign, the 2 significands' bits and the span of the exponent sum."""
+    if not w.is_float and not a.is_float:
+        return w.bits + a.bits - (1 if w.symmetric or a.symmetric else 0)
+    if w.is_float and a.is_float:
+        span = (w.max_exp_field + a.max_exp_field) - (w.min_exp_field + a.min_exp_field)
+        return 1 + w.sig_bits + a.sig_bits + span
+    raise DatapathError(f"{w.name} x {a.name}: integer x float products cannot be checked yet")
+
+
+def kulisch_reference(w, a, accumulator: Kulisch) -> KulischRef:
+    width = accumulator.width or fixed_width(w, a) + accumulator.headroom
+    return KulischRef(width, smallest_product(w, a))
+
+
+def codes(fmt) -> list[int]:
+    """The codes of ``fmt`` whose values are in its range (a symmetric integer format
+    never uses -2^(n-1)); every code of a float format without special codes."""
+    if fmt.kind == "int":
+        low = -fmt.max_value if fmt.symmetric else -fmt.max_value - 1
+        return [c for c in range(1 << fmt.bits) if fmt.decode(c) >= low]
+    if fmt.specials != "none":
+        raise DatapathError(f"{fmt.name}: formats with special codes cannot be checked yet")
+    return list(range(1 << fmt.bits))
+
+
+def start_values(width: int) -> list[int]:
+    top = (1 << (width - 1)) - 1
+    full = (1 << width) - 1
+    return [0, 1, full, top, 1 << (width - 1), top // 2, full - top // 2]
+
+
+@dataclass
+class Result:
+    """What a check found: ``checked`` steps, ``mismatches`` (the first ones, at most
+    ``kept``), ``failed`` (all of them)."""
+
+    checked: int = 0
+    failed: int = 0
+    mismatches: list = field(default_factory=list)
+    kept: int = 10
+
+    def add(self, case) -> None:
+        self.failed += 1
+        if len(self.mismatches) < self.kept:
+            self.mismatches.append(case)
+
+
+def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, vectors: int = 0,
+           length: int = 16, seed: int = 0) -> Result:
+    """Check ``dp`` (built for ``weights`` x ``activations`` into ``accumulator``)."""
+    if not isinstance(accumulator, Kulisch):
+        raise DatapathError(f"{dp.name}: not executable: only fixed-point (Kulisch) accumulators can be "
+                            "checked yet")
+    if dp.macs != 1:
+        raise DatapathError(f"{dp.name}: not executable: dot-product units cannot be checked yet")
+    run = Runner(dp)  # refuses what has no behaviour, by name
+    ref = kulisch_reference(weights, activations, accumulator)
+    ws, xs = codes(weights), codes(activations)
+    steps = (len(ws) * len(xs) * len(start_values(ref.width)) if exhaustive else 0) + vectors * length
+    if steps > MAX_STEPS:
+        raise DatapathError(f"{dp.name}: {steps:,} checks is more than {MAX_STEPS:,}; ask for fewer vectors")
+    result = Result()
+    if exhaustive:
+        for acc in start_values(ref.width):
+            for w in ws:
+                for x in xs:
+                    _check(run, ref, weights, activations, acc, [(w, x)], result)
+    rng = random.Random(seed)
+    for _ in range(vectors):
+        acc = rng.getrandbits(ref.width)
+        seq = [(rng.choice(ws), rng.choice(xs)) for _ in range(length)]
+        _check(run, ref, weights, activations, acc, seq, result)
+    return result
+
+
+def _check(run, ref, weights, activations, acc, seq, result) -> None:
+    got, want = acc, acc
+    for w, x in seq:
+        got = run.step(got, {"w": w, "a": x})
+        want = ref.step(want, product(weights, w, activations, x))[0]
+        result.checked += 1
+        if got != want:
+            result.add({"start": acc, "inputs": seq, "expected": want, "got": got})
+            return
