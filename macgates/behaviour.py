@@ -90,7 +90,53 @@ def _cond_invert(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return (ins["x"] ^ (mask(n) if ins["inv"] & 1 else 0)) & mask(n)
 
 
+def _booth_encode(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """Radix-4 digits of the m-bit two's-complement activation, 3 bits each (one, two,
+    neg from bit 0 up), from bits (y[2j+1], y[2j], y[2j-1]) as the library's formula."""
+    m = params["m"]
+    y = (ins["b"] & mask(m)) << 1  # y[-1] = 0 at bit 0
+    y |= ((y >> m) & 1) * (mask(2) << (m + 1))  # sign-extend for the last digit
+    out = 0
+    for j in range((m + 1) // 2):
+        low, mid, high = (y >> (2 * j)) & 1, (y >> (2 * j + 1)) & 1, (y >> (2 * j + 2)) & 1
+        one = mid ^ low
+        two = (high ^ mid) & (one ^ 1)
+        out |= (one | two << 1 | high << 2) << (3 * j)
+    return out
+
+
+def _booth_select(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """Each row's n + 1 bits: ((x[i] and one) or (x[i-1] and two)) xor neg."""
+    n, m = params["n"], params["m"]
+    x = ins["a"] & mask(n)
+    x |= ((x >> (n - 1)) & 1) << n  # x sign-extended to n + 1 bits
+    out = 0
+    for j in range((m + 1) // 2):
+        digit = (ins["d"] >> (3 * j)) & 0b111
+        row = (x if digit & 1 else 0) | ((x << 1) & mask(n + 1) if digit & 2 else 0)
+        if digit & 4:
+            row ^= mask(n + 1)
+        out |= row << (j * (n + 1))
+    return out
+
+
+def _booth_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The rows (each n + 1 bits, two's complement) at weights 4^j, plus each negative
+    row's +1 (its digit's neg bit), n + m bits."""
+    n, m = params["n"], params["m"]
+    total = 0
+    for j in range((m + 1) // 2):
+        row = (ins["pp"] >> (j * (n + 1))) & mask(n + 1)
+        if row >> n:
+            row -= 1 << (n + 1)
+        total += (row + ((ins["d"] >> (3 * j + 2)) & 1)) << (2 * j)
+    return total & mask(n + m)
+
+
 BEHAVIOURS: dict[str, Callable] = {
+    "booth_encode": _booth_encode,
+    "booth_select": _booth_select,
+    "booth_reduce": _booth_reduce,
     "xor2": _xor2,
     "fp_decode": _fp_decode,
     "shift_left_widening": _shift_left_widening,

@@ -128,8 +128,9 @@ def booth_multiplier(dp: Datapath, n: int, m: int, *, signed: bool, note: str, c
     dp.add("pp_select", "booth_select", n=n, m=m, category="multiplier", count=count,
            note=f"{rows} rows of {n + 1} bits: 0, +-X, +-2X")
     dp.add("pp_reduce", "booth_reduce", n=n, m=m, category="multiplier", note=note, count=count)
-    dp.connect("booth_encode", "pp_select", 3 * rows)
-    dp.connect("pp_select", "pp_reduce", rows * (n + 1))
+    dp.connect("booth_encode", "pp_select", 3 * rows, port="d")
+    dp.connect("pp_select", "pp_reduce", rows * (n + 1), port="pp")
+    dp.connect("booth_encode", "pp_reduce", 3 * rows, port="d")  # the neg bits (+1 of negative rows)
     dp.info.update(pp_rows=rows, pp_bits=rows * (n + 1))
     return "pp_select", "booth_encode", "pp_reduce"
 

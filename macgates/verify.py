@@ -78,8 +78,10 @@ class Result:
 
 
 def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, vectors: int = 0,
-           length: int = 16, seed: int = 0) -> Result:
-    """Check ``dp`` (built for ``weights`` x ``activations`` into ``accumulator``)."""
+           length: int = 16, seed: int = 0, starts=None) -> Result:
+    """Check ``dp`` (built for ``weights`` x ``activations`` into ``accumulator``);
+    ``starts``: the accumulator codes the exhaustive check starts from (default:
+    :func:`start_values`)."""
     if not isinstance(accumulator, Kulisch):
         raise DatapathError(f"{dp.name}: not executable: only fixed-point (Kulisch) accumulators can be "
                             "checked yet")
@@ -88,12 +90,13 @@ def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, ve
     run = Runner(dp)  # refuses what has no behaviour, by name
     ref = kulisch_reference(weights, activations, accumulator)
     ws, xs = codes(weights), codes(activations)
-    steps = (len(ws) * len(xs) * len(start_values(ref.width)) if exhaustive else 0) + vectors * length
+    starts = start_values(ref.width) if starts is None else list(starts)
+    steps = (len(ws) * len(xs) * len(starts) if exhaustive else 0) + vectors * length
     if steps > MAX_STEPS:
         raise DatapathError(f"{dp.name}: {steps:,} checks is more than {MAX_STEPS:,}; ask for fewer vectors")
     result = Result()
     if exhaustive:
-        for acc in start_values(ref.width):
+        for acc in starts:
             for w in ws:
                 for x in xs:
                     _check(run, ref, weights, activations, acc, [(w, x)], result)

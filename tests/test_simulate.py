@@ -213,3 +213,26 @@ def test_verify_command_errors(capsys):
     assert main(["verify", "paper_fig3", "--vectors", "2", "--length", "2"]) == 0
     out = capsys.readouterr().out
     assert "int8-kulisch: 4 checked, 0 mismatches" in out and "int8-fp16: not checked: not executable" in out
+
+
+@pytest.mark.parametrize("weights,activations", [("int8", "int8"), ("int4", "int8"), ("int8", "int4"),
+                                                 ("fp8_e2m5", "fp8_e2m5"), ("fp8_e5m2", "fp8_e5m2")])
+def test_booth_multiplier_exhaustive(weights, activations):
+    from macgates.verify import verify
+
+    w, a = macgates.format(weights), macgates.format(activations)
+    dp = macgates.mac(weights, activations, multiplier="booth")
+    # every valid pair from zero and from the largest holdable value, and 300 random sequences of 8
+    top = (1 << (dp.info["acc_bits"] - 1)) - 1
+    result = verify(dp, w, a, macgates.Kulisch(), vectors=300, length=8, starts=[0, top])
+    pairs = len(valid_codes(w) if w.kind == "int" else range(256)) * len(valid_codes(a) if a.kind == "int" else range(256))
+    assert result.failed == 0 and result.checked == 2 * pairs + 300 * 8
+
+
+def test_a_short_booth_encoder_is_caught():
+    from macgates.verify import verify
+
+    int8 = macgates.format("int8")
+    dp = macgates.mac("int8", multiplier="booth")
+    dp.replace("booth_encode", m=7)  # the last digit loses the sign bit
+    assert verify(dp, int8, int8, macgates.Kulisch(), exhaustive=False, vectors=200).failed > 0
