@@ -9,7 +9,7 @@ import itertools
 import pytest
 
 import macgates
-from macgates.reference import KulischRef, product
+from macgates.reference import KulischRef, product, smallest_product
 from macgates.simulate import Runner
 
 
@@ -122,8 +122,6 @@ def test_a_custom_datapath_without_behaviours():
 def fp8_kulisch_reference(name):
     """The reference accumulator of a float x float product, from the format alone:
     FX = sign + the 2(M+1)-bit significand product + the exponent-sum span, plus 12."""
-    from macgates.reference import smallest_product
-
     f = macgates.format(name)
     fx = 1 + 2 * f.sig_bits + 2 * (f.max_exp_field - f.min_exp_field)
     return f, KulischRef(fx + 12, smallest_product(f, f))
@@ -236,3 +234,23 @@ def test_a_short_booth_encoder_is_caught():
     dp = macgates.mac("int8", multiplier="booth")
     dp.replace("booth_encode", m=7)  # the last digit loses the sign bit
     assert verify(dp, int8, int8, macgates.Kulisch(), exhaustive=False, vectors=200).failed > 0
+
+
+@pytest.mark.parametrize("weights", ["int8", "fp8_e4m3", "fp8_e5m2"])
+def test_kulisch_bound_on_the_executable_datapath(weights):
+    """4,096 products of largest magnitude, run through the datapath itself: FX + 12 bits
+    hold them exactly; the same datapath one bit narrower does not."""
+    f = macgates.format(weights)
+    largest = f.encode(f.max_value)
+    dp = macgates.mac(weights)
+    width = dp.info["acc_bits"]
+    ref = KulischRef(width, smallest_product(f, f))
+    for code in (largest, largest | (1 << (f.bits - 1)) if f.kind == "float" else f.encode(-f.max_value)):
+        acc = Runner(dp).run([(code, largest)] * 4096)[-1]
+        want, overflowed = ref.run([product(f, code, f, largest)] * 4096)
+        assert acc == want and not overflowed
+    narrow = dp.copy()
+    for name in ("acc_add", "acc_reg"):
+        narrow.replace(name, n=width - 1)
+    got = Runner(narrow).run([(largest, largest)] * 4096)[-1]
+    assert KulischRef(width - 1, ref.lsb).value_of(got) * ref.lsb != 4096 * f.max_value ** 2  # it wrapped
