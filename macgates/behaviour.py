@@ -133,7 +133,13 @@ def _booth_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return total & mask(n + m)
 
 
+def _cond_negate(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """x, negated (two's complement) when the control bit ``neg`` is 1: n XOR2 + n HA."""
+    return (-ins["x"] if ins["neg"] & 1 else ins["x"]) & mask(params["n"])
+
+
 BEHAVIOURS: dict[str, Callable] = {
+    "cond_negate": _cond_negate,
     "booth_encode": _booth_encode,
     "booth_select": _booth_select,
     "booth_reduce": _booth_reduce,

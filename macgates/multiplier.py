@@ -187,7 +187,8 @@ def build_multiplier(dp: Datapath, weights: Format, activations: Format, style="
             mag = _operand(fmt)[0]
             dp.add(f"magnitude_{tag}", "cond_negate", n=mag, category="multiplier", count=count,
                    note="integer operand to sign + magnitude")
-            dp.connect(port, f"magnitude_{tag}", fmt.bits)
+            dp.connect(port, f"magnitude_{tag}", fmt.bits, port="x", signed=True)
+            dp.connect(port, f"magnitude_{tag}", 1, port="neg", lsb=fmt.bits - 1)
             sources[tag] = (f"magnitude_{tag}", mag, None)
     sw, sa = _operand(weights)[0], _operand(activations)[0]
     w_node, a_node, last = _call(build, dp, sw, sa, False,

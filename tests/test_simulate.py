@@ -254,3 +254,15 @@ def test_kulisch_bound_on_the_executable_datapath(weights):
         narrow.replace(name, n=width - 1)
     got = Runner(narrow).run([(largest, largest)] * 4096)[-1]
     assert KulischRef(width - 1, ref.lsb).value_of(got) * ref.lsb != 4096 * f.max_value ** 2  # it wrapped
+
+
+@pytest.mark.parametrize("weights,activations", [("int8", "fp8_e4m3"), ("fp8_e5m2", "int4"), ("int4", "fp8_e2m5")])
+def test_integer_times_float_into_kulisch(weights, activations):
+    from macgates.verify import verify
+
+    w, a = macgates.format(weights), macgates.format(activations)
+    dp = macgates.mac(weights, activations)
+    assert "magnitude_w" in dp.components or "magnitude_a" in dp.components  # sign + magnitude
+    top = (1 << (dp.info["acc_bits"] - 1)) - 1
+    result = verify(dp, w, a, macgates.Kulisch(), starts=[0, top], vectors=200, length=8)
+    assert result.failed == 0 and result.checked > 2 * 16 * 256
