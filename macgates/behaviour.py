@@ -57,8 +57,10 @@ def _pp_correction(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
 
 
 def _adder(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
-    """n sum bits and the carry out (bit n)."""
-    return (ins["a"] + ins["b"] + ins.get("cin", 0)) & mask(params["n"] + 1)
+    """n sum bits and the carry out (bit n) of the n-bit operands: the cells see only the
+    low n bits of a wider (sign-extended) input, as the ripple adder's n cells do."""
+    n = params["n"]
+    return ((ins["a"] & mask(n)) + (ins["b"] & mask(n)) + (ins.get("cin", 0) & 1)) & mask(n + 1)
 
 
 def _register(params: Mapping, ins: Mapping, attrs: Mapping) -> int:

@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--length", type=_whole("--length", 4), default=16, metavar="L",
                    help="steps per random sequence (default 16)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--slack", action="store_true",
+                   help="narrow each width parameter of each component by one and list those that "
+                        "still pass the exhaustive check (gates a smaller datapath could save)")
     _format_option(p, ("text", "json"))
     p.set_defaults(run=_verify)
     return parser
@@ -448,6 +451,8 @@ def _verify(args) -> str:
     from .verify import verify
 
     design, configs = _design(args, args.name)
+    if args.slack:
+        return _slack(args, design, configs)
     exhaustive = args.exhaustive or args.vectors is None
     vectors = args.vectors if args.vectors is not None else (0 if args.exhaustive else 1000)
     results, cannot = [], []
@@ -483,6 +488,29 @@ def _verify(args) -> str:
     if failed:
         raise _Failed(text)
     return text
+
+
+def _slack(args, design, configs) -> str:
+    from .builders import parse_accumulator
+    from .verify import slack
+
+    rows = []
+    for cfg in configs:
+        if cfg.datapath:
+            raise DesignError(f"config {cfg.name}: a custom datapath has no reference to check it against")
+        dp = design.build(cfg)
+        w, a = design.format(cfg.weights), design.format(cfg.activations or cfg.weights)
+        try:
+            found = slack(dp, w, a, parse_accumulator(cfg.accumulator))
+        except MacgatesError as exc:
+            raise DesignError(f"config {cfg.name}: {str(exc)[str(exc).find('not executable'):]}") from None
+        rows += [{"config": cfg.name, "component": c, "parameter": f"{p}={v}", "narrower": f"{p}={v - 1}",
+                  "gates_saved": g} for c, p, v, g in found]
+        if not found:
+            rows.append({"config": cfg.name, "component": "(none)", "parameter": "", "narrower": "",
+                         "gates_saved": 0})
+    columns = ["config", "component", "parameter", "narrower", "gates_saved"]
+    return render(rows, columns, "json" if args.format == "json" else "text")
 
 
 class _Failed(Exception):

@@ -119,3 +119,25 @@ def _check(run, ref, weights, activations, acc, seq, result) -> None:
         if got != want:
             result.add({"start": acc, "inputs": seq, "expected": want, "got": got})
             return
+
+
+def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 0, seed: int = 0) -> list:
+    """Width slack: each width parameter of each component narrowed by one, one at a time,
+    and the exhaustive check run again. Returns (component, parameter, value, gates saved)
+    for every narrowing that still passes: gates a smaller datapath could save, or width
+    the check's start values and inputs do not exercise."""
+    passing = []
+    for comp in list(dp.components.values()):
+        for param, value in comp.params.items():
+            if value < 2:
+                continue
+            narrow = dp.copy()
+            try:
+                narrow.replace(comp.name, **{param: value - 1})
+                result = verify(narrow, weights, activations, accumulator, starts=starts, vectors=vectors,
+                                seed=seed)
+            except DatapathError:
+                continue  # a width the graph itself cannot take
+            if result.failed == 0:
+                passing.append((comp.name, param, value, dp.gates - narrow.gates))
+    return passing

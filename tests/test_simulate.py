@@ -5,10 +5,12 @@ Today the integer multipliers into a fixed-point accumulator run; the rest of is
 (floating-point paths, dot-product units, `macgates verify`) builds on this."""
 
 import itertools
+import json
 
 import pytest
 
 import macgates
+from appendix_b import FA
 from macgates.reference import KulischRef, product, smallest_product
 from macgates.simulate import Runner
 
@@ -266,3 +268,21 @@ def test_integer_times_float_into_kulisch(weights, activations):
     top = (1 << (dp.info["acc_bits"] - 1)) - 1
     result = verify(dp, w, a, macgates.Kulisch(), starts=[0, top], vectors=200, length=8)
     assert result.failed == 0 and result.checked > 2 * 16 * 256
+
+
+def test_width_slack():
+    from macgates.verify import slack
+
+    fp4 = macgates.format("fp4_e2m1")
+    dp = macgates.mac("fp4_e2m1")
+    assert slack(dp, fp4, fp4, macgates.Kulisch()) == []  # every width is needed
+    dp.replace("exp_add", n=3)  # a needlessly wide exponent adder: 2 + 2 bits need 2 cells
+    assert slack(dp, fp4, fp4, macgates.Kulisch()) == [("exp_add", "n", 3, FA)]  # adder(3) - adder(2): one FA
+
+
+def test_slack_command(capsys):
+    from macgates.cli import main
+
+    assert main(["verify", "int4-kulisch", "--slack", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"config": "int4-kulisch", "component": "(none)", "parameter": "",
+                                                    "narrower": "", "gates_saved": 0}]
