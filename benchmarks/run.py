@@ -5,7 +5,9 @@
 * cold `macgates table` wall time and cold `python -c "import pandas"`, measured side by
   side in the same run (median of 5 each, interleaved);
 * sweep throughput (configurations per second) over a grid of >= 50,000 configurations,
-  in a fresh process, and that process's peak resident memory.
+  in a fresh process, and that process's peak resident memory;
+* the bit-accurate check of one FP8 x FP8 -> Kulisch MAC: all 65,536 input pairs from
+  one start value, run through the datapath and the reference (steps per second).
 
 Speed goals live here, never in unit tests: table <= 1.6 x the pandas import, sweep >=
 10,000 configs/s, peak RSS <= 300 MB.
@@ -39,6 +41,17 @@ print(json.dumps({{"configs": len(rows) + len(skipped), "valid": len(rows), "sec
 """
 
 
+VERIFY = """
+import json, time
+import macgates
+from macgates.verify import verify
+f = macgates.format("fp8_e4m3")
+t = time.perf_counter()
+result = verify(macgates.mac("fp8_e4m3"), f, f, macgates.Kulisch(), starts=[0])
+print(json.dumps({"checked": result.checked, "failed": result.failed, "seconds": time.perf_counter() - t}))
+"""
+
+
 def wall(cmd: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -56,6 +69,8 @@ def main() -> None:
         pandas.append(wall(pandas_cmd))
     run = subprocess.run([sys.executable, "-c", SWEEP], check=True, capture_output=True, text=True)
     sweep = json.loads(run.stdout)
+    check = json.loads(subprocess.run([sys.executable, "-c", VERIFY], check=True, capture_output=True,
+                                      text=True).stdout)
     t, p = statistics.median(table), statistics.median(pandas)
     print(json.dumps({
         "table_cold_s": round(t, 3),
@@ -67,6 +82,10 @@ def main() -> None:
         "sweep_configs_per_s": round(sweep["configs"] / sweep["seconds"]),
         "sweep_valid_per_s": round(sweep["valid"] / sweep["seconds"]),
         "sweep_peak_rss_mb": round(sweep["peak_rss_mb"], 1),
+        "verify_fp8_kulisch_pairs": check["checked"],
+        "verify_fp8_kulisch_mismatches": check["failed"],
+        "verify_fp8_kulisch_seconds": round(check["seconds"], 2),
+        "verify_steps_per_s": round(check["checked"] / check["seconds"]),
     }))
 
 
