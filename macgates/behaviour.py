@@ -140,7 +140,58 @@ def _cond_negate(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return (-ins["x"] if ins["neg"] & 1 else ins["x"]) & mask(params["n"])
 
 
+def _or2(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    return (ins.get("a", 0) | ins.get("b", 0)) & 1
+
+
+def _fp_nan_detect(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """OCP E4M3's NaN: the n exponent and mantissa bits all ones."""
+    return int(ins["x"] & mask(params["n"]) == mask(params["n"]))
+
+
+def _fp_special_detect(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """An IEEE-style input's flags: infinity (bit 0), NaN (bit 1), and the mantissa's
+    non-zero flag the NaN test makes on the way (bit 2)."""
+    e, m = params["e"], params["m"]
+    ones = (ins["x"] >> m) & mask(e) == mask(e)
+    mnz = int(ins["x"] & mask(m) != 0)
+    return int(ones and not mnz) | int(ones and mnz) << 1 | mnz << 2
+
+
+def _fp_special_mul(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The product's NaN (bit 0: NaN in, or infinity x 0) and infinity (bit 1) flags."""
+    w, a = ins["w"], ins["a"]
+    zero_w = not (ins["hidden_w"] & 1 or (w >> 2) & 1)
+    zero_a = not (ins["hidden_a"] & 1 or (a >> 2) & 1)
+    inf_w, inf_a = w & 1, a & 1
+    nan = (w >> 1) & 1 or (a >> 1) & 1 or (inf_w and zero_a) or (inf_a and zero_w)
+    return int(bool(nan)) | int(bool(inf_w or inf_a) and not nan) << 1
+
+
+def _kulisch_special_next(params: Mapping, ins: Mapping, state: int) -> int:
+    """Sticky flags beside a fixed-point accumulator: NaN (bit 0) and, with f = 3, +inf
+    (bit 1) and -inf (bit 2); +inf meeting -inf is NaN."""
+    p = ins["p"]
+    if params["f"] == 1:
+        return state | (p & 1)
+    inf, sign = (p >> 1) & 1, ins["sign"] & 1
+    pos = (state >> 1) & 1 | (inf & (sign ^ 1))
+    neg = (state >> 2) & 1 | (inf & sign)
+    nan = state & 1 | p & 1 | (pos & neg)
+    return nan | pos << 1 | neg << 2
+
+
+# components that hold state besides the accumulator register: their output is the
+# state, and NEXT_STATE gives the state after a step
+NEXT_STATE: dict[str, Callable] = {"kulisch_special": _kulisch_special_next}
+STATE_BITS: dict[str, Callable] = {"kulisch_special": lambda params: params["f"]}
+
 BEHAVIOURS: dict[str, Callable] = {
+    "or2": _or2,
+    "fp_nan_detect": _fp_nan_detect,
+    "fp_special_detect": _fp_special_detect,
+    "fp_special_mul": _fp_special_mul,
+    "kulisch_special": lambda params, ins, attrs: 0,  # its output is its state (simulate.py)
     "cond_negate": _cond_negate,
     "booth_encode": _booth_encode,
     "booth_select": _booth_select,

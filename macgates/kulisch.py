@@ -98,7 +98,10 @@ class Kulisch:
             dp.add("special_acc", "kulisch_special", f=flags, category="exception",
                    note="sticky NaN" + (", +inf, -inf" if flags == 3 else "") + " flags: a fixed-point "
                         "accumulator has no code for them")
-            dp.connect(product.special, "special_acc", 2)
+            dp.connect(product.special, "special_acc", 2 if flags == 3 else 1, port="p",
+                       lsb=product.special_lsb)
+            if flags == 3:  # an infinity's sign picks its flag
+                dp.connect(product.sign, "special_acc", 1, port="sign", lsb=product.sign_lsb)
         dp.add("acc_reg", "register", n=acc, category="register", note="accumulator register")
         dp.connect("acc_add", "acc_reg", acc, port="d")
         dp.connect("acc_reg", "acc_add", acc, name="feedback", port="a")

@@ -229,15 +229,21 @@ def _special_flags(dp: Datapath, weights: Format, activations: Format, prod: Pro
                    category="exception", note="NaN flag of the input (S.1111.111)")
         else:
             continue
-        dp.connect(port, f"special_{tag}", fmt.bits)
-        tags.append(tag)
+        dp.connect(port, f"special_{tag}", fmt.exp_bits + fmt.man_bits, port="x")
+        tags.append((tag, fmt))
     if prod.specials == "nan_inf":
         dp.add("special_mul", "fp_special_mul", category="exception", count=count,
                note="product NaN (NaN in, inf x 0) and infinity flags")
+        for tag, fmt in tags:  # inf, NaN and mantissa != 0 flags; the hidden bit for the zero test
+            if fmt.specials == "ieee":
+                dp.connect(f"special_{tag}", "special_mul", 3, port=tag)
+                dp.connect(f"decode_{tag}", "special_mul", 1, port=f"hidden_{tag}", lsb=fmt.exp_bits)
+            else:  # an E4M3 operand's zero test has no mantissa flag here: not executable yet
+                dp.connect(f"special_{tag}", "special_mul", 1)
     else:
         dp.add("special_mul", "or2", category="exception", count=count, note="product NaN flag")
-    for tag in tags:
-        dp.connect(f"special_{tag}", "special_mul", 2)
+        for (tag, fmt), port in zip(tags, ("a", "b")):
+            dp.connect(f"special_{tag}", "special_mul", 1, port=port)
     return replace(prod, special="special_mul")
 
 

@@ -7,13 +7,17 @@ order with the parameters the graph holds now, and the value clocked into the
 accumulator register is returned. Other registers (a product pipe stage) pass their
 input through: ``step`` is one multiply-accumulate, whatever the pipeline depth.
 
-What can run today: integer multipliers (array) into a fixed-point (Kulisch)
-accumulator. Any other component is reported as not executable, by name.
+The state is the accumulator register's bits and, above them, those of any other
+component that holds state (a fixed-point accumulator's sticky NaN / infinity flags),
+in name order: ``step`` takes and returns it as one int.
+
+What can run today: scalar MACs into a fixed-point (Kulisch) accumulator (see
+docs/verification.md). Any other component is reported as not executable, by name.
 """
 
 from __future__ import annotations
 
-from .behaviour import BEHAVIOURS, mask
+from .behaviour import BEHAVIOURS, NEXT_STATE, STATE_BITS, mask
 from .errors import DatapathError
 
 
@@ -41,8 +45,9 @@ def _plan(dp):
                 raise DatapathError(f"{dp.name}: not executable: two signals drive the same bits of port "
                                     f"{sig.port} of {sig.dst}")
             inputs[sig.dst].append(sig)
-    order, done = [], set(dp.ports) | {acc}
-    waiting = [n for n in dp.components if n != acc]
+    stateful = sorted(n for n, c in dp.components.items() if c.primitive in NEXT_STATE)
+    order, done = [], set(dp.ports) | {acc} | set(stateful)
+    waiting = [n for n in dp.components if n != acc and n not in stateful]
     while waiting:
         ready = [n for n in waiting if all(s.src in done for s in inputs[n])]
         if not ready:
@@ -51,7 +56,13 @@ def _plan(dp):
         order += ready
         done.update(ready)
         waiting = [n for n in waiting if n not in done]
-    return acc, order, inputs
+    layout, at = [], 0
+    for name in [acc, *stateful]:
+        comp = dp.components[name]
+        width = comp.params["n"] if name == acc else STATE_BITS[comp.primitive](comp.params)
+        layout.append((name, at, width))
+        at += width
+    return layout, order, inputs
 
 
 def _value(sig, values) -> int:
@@ -66,12 +77,17 @@ class Runner:
 
     def __init__(self, dp):
         self.dp = dp
-        self.reg, self.order, self.inputs = _plan(dp)
+        self.layout, self.order, self.inputs = _plan(dp)
+
+    @property
+    def acc_bits(self) -> int:
+        """Width of the accumulator register (the low bits of the state)."""
+        return self.layout[0][2]
 
     def step(self, acc: int, operands: dict) -> int:
-        """The accumulator register's next value after one operation with ``operands``
-        (input port name -> code) from accumulator code ``acc``."""
-        return _step(self.dp, self.reg, self.order, self.inputs, acc, operands)
+        """The state (accumulator register bits, flags above) after one operation with
+        ``operands`` (input port name -> code) from state ``acc``."""
+        return _step(self.dp, self.layout, self.order, self.inputs, acc, operands)
 
     def run(self, pairs, acc: int = 0) -> list[int]:
         """The accumulator after each (weight code, activation code) pair, from ``acc``."""
@@ -82,18 +98,30 @@ class Runner:
         return out
 
 
-def _step(dp, reg, order, inputs, acc, operands) -> int:
+def _step(dp, layout, order, inputs, state, operands) -> int:
     values = dict(operands)
     for name, (direction, width) in dp.ports.items():
         if direction == "in":
             if name not in values:
                 raise DatapathError(f"{dp.name}: no value for input {name}")
             values[name] &= mask(width)
-    values[reg] = acc & mask(dp.components[reg].params["n"])
+    for name, at, width in layout:
+        values[name] = (state >> at) & mask(width)
     for name in order:
         comp = dp.components[name]
-        values[name] = BEHAVIOURS[comp.primitive](comp.params, _ports(inputs[name], values), comp.attrs)
-    return BEHAVIOURS["register"](dp.components[reg].params, _ports(inputs[reg], values), {})
+        try:
+            values[name] = BEHAVIOURS[comp.primitive](comp.params, _ports(inputs[name], values), comp.attrs)
+        except KeyError as exc:  # an input port no signal drives
+            raise DatapathError(f"{dp.name}: not executable: component {name} ({comp.primitive}) has "
+                                f"nothing on its input port {exc}") from None
+    out = 0
+    for i, (name, at, width) in enumerate(layout):
+        comp = dp.components[name]
+        ins = _ports(inputs[name], values)
+        nxt = (BEHAVIOURS["register"](comp.params, ins, {}) if i == 0 else
+               NEXT_STATE[comp.primitive](comp.params, ins, values[name]))
+        out |= (nxt & mask(width)) << at
+    return out
 
 
 def _ports(signals, values) -> dict:

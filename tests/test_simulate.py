@@ -5,6 +5,8 @@ Today the integer multipliers into a fixed-point accumulator run; the rest of is
 (floating-point paths, dot-product units, `macgates verify`) builds on this."""
 
 import itertools
+import math
+import re
 import json
 
 import pytest
@@ -95,7 +97,7 @@ def test_a_narrower_multiplier_is_caught():
 
 
 @pytest.mark.parametrize("spec,component,primitive", [
-    (("float8_e4m3fn", "kulisch"), "special_w", "fp_nan_detect"),
+    (("nvfp4", "kulisch"), "scale_nan", None),
     (("fp8_e4m3", "fp16"), "prod_lzc", "lzc"),
     (("int8", "fp16"), "to_signmag", None),
 ])
@@ -286,3 +288,37 @@ def test_slack_command(capsys):
     assert main(["verify", "int4-kulisch", "--slack", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"config": "int4-kulisch", "component": "(none)", "parameter": "",
                                                     "narrower": "", "gates_saved": 0}]
+
+
+@pytest.mark.parametrize("weights,activations", [("float8_e4m3fn", "float8_e4m3fn"), ("float8_e5m2", "float8_e5m2"),
+                                                 ("int8", "float8_e4m3fn")])
+def test_ocp_fp8_with_special_codes_into_kulisch(weights, activations):
+    from macgates.verify import codes, verify
+
+    w, a = macgates.format(weights), macgates.format(activations)
+    dp = macgates.mac(weights, activations)
+    assert "special_acc" in dp.components  # sticky NaN (and +-inf) flags beside the accumulator
+    # every code pair, NaN and infinity codes included, from zero; 300 sequences of 16
+    result = verify(dp, w, a, macgates.Kulisch(), starts=[0], vectors=300)
+    assert result.failed == 0 and result.checked == len(codes(w)) * len(codes(a)) + 300 * 16
+
+
+def test_infinities_of_both_signs_make_nan():
+    e5m2 = macgates.format("float8_e5m2")
+    dp = macgates.mac("float8_e5m2")
+    run = Runner(dp)
+    width = run.acc_bits
+    one, inf = e5m2.encode(1.0), e5m2.encode(math.inf)
+    state = run.run([(inf, one)])[-1]
+    assert state >> width == 0b010  # +inf
+    state = run.step(state, {"w": inf | 0x80, "a": one})  # then -inf
+    assert state >> width == 0b111  # NaN (with both infinity flags)
+    zero = e5m2.encode(0.0)
+    assert Runner(dp).step(0, {"w": inf, "a": zero}) >> width == 0b001  # inf x 0 is NaN
+
+
+def test_mixed_special_operands_say_why_they_cannot_run():
+    for w, a, message in (("int8", "float8_e5m2", "special_mul (fp_special_mul) has nothing on its input port 'w'"),
+                          ("float8_e4m3fn", "float8_e5m2", "signal special_w -> special_mul has no port")):
+        with pytest.raises(macgates.DatapathError, match=re.escape(message)):
+            macgates.mac(w, a).step(0, 1, 1)
