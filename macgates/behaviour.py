@@ -7,6 +7,10 @@ input port to the value on it (a Python int: sign-extended signals are negative)
 as one unsigned int; signals take their bits from it (``Signal.lsb``, ``Signal.width``).
 So ``dp.replace("acc_add", n=26)`` changes the gates and the behaviour together.
 
+Every behaviour is written with operations that work the same on Python ints and,
+element by element, on numpy object arrays of them (no ``if`` on a value), so the batch
+form (:meth:`macgates.simulate.Runner.step_batch`) runs many steps at once.
+
 Primitives without a behaviour here cannot be run yet; the simulator says so.
 """
 
@@ -19,6 +23,12 @@ def mask(width: int) -> int:
     return (1 << width) - 1
 
 
+def _nonzero(x):
+    """1 where x != 0, else 0 (an int, or an object array of them)."""
+    out = (x != 0) * 1
+    return out.astype(object) if hasattr(out, "astype") else out
+
+
 def _pp_bits(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """n x m partial-product bits, bit i*m + j = a_i AND b_j; signed (Baugh-Wooley): the
     bits with exactly one operand MSB are complemented (NAND2, same cost)."""
@@ -26,7 +36,7 @@ def _pp_bits(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     a, b = ins["a"] & mask(n), ins["b"] & mask(m)
     out = 0
     for i in range(n):  # row i: a_i AND each b_j
-        row = b if (a >> i) & 1 else 0
+        row = b * ((a >> i) & 1)
         if attrs.get("signed"):
             row ^= mask(m - 1) if i == n - 1 else 1 << (m - 1)
         out |= row << (i * m)
@@ -77,7 +87,8 @@ def _fp_decode(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     and, above it, the hidden bit (1 unless the field is 0)."""
     e = params["e"]
     field = ins["e"] & mask(e)
-    return (1 << e) | field if field else 1
+    hidden = _nonzero(field)
+    return (hidden << e) | field | (hidden ^ 1)  # a zero field's effective exponent is 1
 
 
 def _shift_left_widening(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
@@ -89,7 +100,7 @@ def _shift_left_widening(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
 def _cond_invert(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """x, inverted when the control bit ``inv`` is 1 (n XOR2)."""
     n = params["n"]
-    return (ins["x"] ^ (mask(n) if ins["inv"] & 1 else 0)) & mask(n)
+    return (ins["x"] ^ (mask(n) * (ins["inv"] & 1))) & mask(n)
 
 
 def _booth_encode(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
@@ -115,9 +126,8 @@ def _booth_select(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     out = 0
     for j in range((m + 1) // 2):
         digit = (ins["d"] >> (3 * j)) & 0b111
-        row = (x if digit & 1 else 0) | ((x << 1) & mask(n + 1) if digit & 2 else 0)
-        if digit & 4:
-            row ^= mask(n + 1)
+        row = (x * (digit & 1)) | (((x << 1) & mask(n + 1)) * ((digit >> 1) & 1))
+        row ^= mask(n + 1) * ((digit >> 2) & 1)
         out |= row << (j * (n + 1))
     return out
 
@@ -129,15 +139,15 @@ def _booth_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     total = 0
     for j in range((m + 1) // 2):
         row = (ins["pp"] >> (j * (n + 1))) & mask(n + 1)
-        if row >> n:
-            row -= 1 << (n + 1)
+        row -= ((row >> n) & 1) << (n + 1)  # two's complement
         total += (row + ((ins["d"] >> (3 * j + 2)) & 1)) << (2 * j)
     return total & mask(n + m)
 
 
 def _cond_negate(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """x, negated (two's complement) when the control bit ``neg`` is 1: n XOR2 + n HA."""
-    return (-ins["x"] if ins["neg"] & 1 else ins["x"]) & mask(params["n"])
+    neg = ins["neg"] & 1
+    return (ins["x"] * (1 - 2 * neg)) & mask(params["n"])
 
 
 def _or2(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
@@ -146,26 +156,26 @@ def _or2(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
 
 def _fp_nan_detect(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """OCP E4M3's NaN: the n exponent and mantissa bits all ones."""
-    return int(ins["x"] & mask(params["n"]) == mask(params["n"]))
+    return _nonzero((ins["x"] & mask(params["n"])) ^ mask(params["n"])) ^ 1
 
 
 def _fp_special_detect(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """An IEEE-style input's flags: infinity (bit 0), NaN (bit 1), and the mantissa's
     non-zero flag the NaN test makes on the way (bit 2)."""
     e, m = params["e"], params["m"]
-    ones = (ins["x"] >> m) & mask(e) == mask(e)
-    mnz = int(ins["x"] & mask(m) != 0)
-    return int(ones and not mnz) | int(ones and mnz) << 1 | mnz << 2
+    ones = _nonzero(((ins["x"] >> m) & mask(e)) ^ mask(e)) ^ 1
+    mnz = _nonzero(ins["x"] & mask(m))
+    return (ones & (mnz ^ 1)) | (ones & mnz) << 1 | mnz << 2
 
 
 def _fp_special_mul(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """The product's NaN (bit 0: NaN in, or infinity x 0) and infinity (bit 1) flags."""
     w, a = ins["w"], ins["a"]
-    zero_w = not (ins["hidden_w"] & 1 or (w >> 2) & 1)
-    zero_a = not (ins["hidden_a"] & 1 or (a >> 2) & 1)
+    zero_w = ((ins["hidden_w"] | (w >> 2)) & 1) ^ 1
+    zero_a = ((ins["hidden_a"] | (a >> 2)) & 1) ^ 1
     inf_w, inf_a = w & 1, a & 1
-    nan = (w >> 1) & 1 or (a >> 1) & 1 or (inf_w and zero_a) or (inf_a and zero_w)
-    return int(bool(nan)) | int(bool(inf_w or inf_a) and not nan) << 1
+    nan = ((w >> 1) | (a >> 1) | (inf_w & zero_a) | (inf_a & zero_w)) & 1
+    return nan | ((inf_w | inf_a) & (nan ^ 1)) << 1
 
 
 def _kulisch_special_next(params: Mapping, ins: Mapping, state: int) -> int:

@@ -67,8 +67,8 @@ def _plan(dp):
 
 def _value(sig, values) -> int:
     bits = (values[sig.src] >> sig.lsb) & mask(sig.width)
-    if sig.signed and bits >> (sig.width - 1):
-        bits -= 1 << sig.width
+    if sig.signed:  # two's complement, written so that it also works on arrays
+        bits = bits - (((bits >> (sig.width - 1)) & 1) << sig.width)
     return bits
 
 
@@ -89,6 +89,21 @@ class Runner:
         ``operands`` (input port name -> code) from state ``acc``."""
         return _step(self.dp, self.layout, self.order, self.inputs, acc, operands)
 
+    def step_batch(self, acc, w, a):
+        """Many independent steps at once: ``acc``, ``w`` and ``a`` are equal-length
+        sequences (or numpy arrays) of states and codes; returns a numpy object array of
+        the next states. The same behaviours run element by element on arrays."""
+        import numpy as np
+
+        def arr(values):
+            return np.array([int(v) for v in values], dtype=object)
+
+        acc, w, a = arr(acc), arr(w), arr(a)
+        if not len(acc) == len(w) == len(a):
+            raise DatapathError(f"{self.dp.name}: step_batch needs equal lengths, got {len(acc)}, "
+                                f"{len(w)}, {len(a)}")
+        return _step(self.dp, self.layout, self.order, self.inputs, acc, {"w": w, "a": a})
+
     def run(self, pairs, acc: int = 0) -> list[int]:
         """The accumulator after each (weight code, activation code) pair, from ``acc``."""
         out = []
@@ -104,7 +119,7 @@ def _step(dp, layout, order, inputs, state, operands) -> int:
         if direction == "in":
             if name not in values:
                 raise DatapathError(f"{dp.name}: no value for input {name}")
-            values[name] &= mask(width)
+            values[name] = values[name] & mask(width)
     for name, at, width in layout:
         values[name] = (state >> at) & mask(width)
     for name in order:

@@ -322,3 +322,22 @@ def test_mixed_special_operands_say_why_they_cannot_run():
                           ("float8_e4m3fn", "float8_e5m2", "signal special_w -> special_mul has no port")):
         with pytest.raises(macgates.DatapathError, match=re.escape(message)):
             macgates.mac(w, a).step(0, 1, 1)
+
+
+@pytest.mark.parametrize("spec", [("int8", "array"), ("int4xint8", "booth"), ("fp8_e4m3", "booth"),
+                                  ("float8_e5m2", "array"), ("int8xfloat8_e4m3fn", "array")])
+def test_batch_form_equals_single_steps(spec):
+    import random
+
+    name, style = spec
+    w, _, a = name.partition("x")
+    dp = macgates.mac(w, a or None, multiplier=style)
+    run = Runner(dp)
+    rng = random.Random(name)
+    n = 2000
+    state_bits = sum(width for _, _, width in run.layout)
+    accs = [rng.getrandbits(state_bits) for _ in range(n)]
+    ws = [rng.getrandbits(dp.ports["w"][1]) for _ in range(n)]
+    xs = [rng.getrandbits(dp.ports["a"][1]) for _ in range(n)]
+    batch = run.step_batch(accs, ws, xs)
+    assert [int(v) for v in batch] == [run.step(s, {"w": x, "a": y}) for s, x, y in zip(accs, ws, xs)]
