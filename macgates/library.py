@@ -200,12 +200,12 @@ class Library:
         try:
             value = exact(prim.formula.evaluate(values, self._resolve))
         except _formula.TooLarge as exc:
-            shown = ", ".join(f"{k}={v}" for k, v in values.items())
-            raise LibraryError(f"{self.where[prim.name]}: {exc}{' for ' + shown if shown else ''}") from None
+            args_text = ", ".join(f"{k}={v}" for k, v in values.items())
+            raise LibraryError(f"{self.where[prim.name]}: {exc}{' for ' + args_text if args_text else ''}") from None
         if value < 0:
-            shown = ", ".join(f"{k}={v}" for k, v in values.items())
+            args_text = ", ".join(f"{k}={v}" for k, v in values.items())
             raise LibraryError(f"{self.where[prim.name]}: cost {value} is negative"
-                               f"{' for ' + shown if shown else ''}; costs must be >= 0")
+                               f"{' for ' + args_text if args_text else ''}; costs must be >= 0")
         self._cache[key] = value
         return value
 

@@ -1,6 +1,7 @@
 """The bundled primitive library: every formula against a hand derivation, and every
 way a library file can be wrong."""
 
+import re
 import textwrap
 
 from fractions import Fraction
@@ -299,3 +300,10 @@ def test_api_takes_a_library_path_or_name(tmp_path):
     assert macgates.mac("int8", library="default").gates == macgates.mac("int8").gates
     with pytest.raises(LibraryError, match="library: expected a Library, a path or a bundled name"):
         macgates.mac("int8", library=3)
+
+
+@pytest.mark.parametrize("value,shown", [(-1, "-1"), (10 ** 30, "100000...000000 (31 digits)"), (2.5, "2.5")],
+                         ids=["negative", "huge", "fraction"])
+def test_bad_parameter_values_are_named(value, shown):
+    with pytest.raises(LibraryError, match=re.escape(f"parameter n={shown} must be a whole number from 0 to")):
+        LIB.cost("adder", value)
