@@ -73,6 +73,14 @@ def _adder(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return ((ins["a"] & mask(n)) + (ins["b"] & mask(n)) + (ins.get("cin", 0) & 1)) & mask(n + 1)
 
 
+def _adder_tree(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The sum of k two's-complement operands (the lanes on port x), n + ceil_log2(k) bits."""
+    n, k = params["n"], params["k"]
+    lanes = ins["x"]
+    total = sum(int(v) for v in lanes) if hasattr(lanes, "__len__") else lanes
+    return total & mask(n + (k - 1).bit_length())
+
+
 def _register(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """A register's output is its state; the simulator clocks ``d`` into it."""
     return ins["d"] & mask(params["n"])
@@ -214,6 +222,7 @@ BEHAVIOURS: dict[str, Callable] = {
     "pp_reduce": _pp_reduce,
     "pp_correction": _pp_correction,
     "adder": _adder,
+    "adder_tree": _adder_tree,
     "adder_cin": _adder,
     "register": _register,
 }

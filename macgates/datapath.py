@@ -206,10 +206,11 @@ class Datapath:
         return width
 
     # -- running (macgates/simulate.py) ------------------------------------------------
-    def step(self, acc: int, a: int, b: int) -> int:
+    def step(self, acc: int, a, b) -> int:
         """The accumulator's bits after one multiply-accumulate of codes ``a`` (weights)
         and ``b`` (activations) from accumulator bits ``acc``, computed bit by bit from
-        this graph and its parameters as they are now."""
+        this graph and its parameters as they are now. A k-term dot-product unit takes
+        ``a`` and ``b`` as sequences of k codes."""
         from .simulate import Runner
 
         return Runner(self).step(acc, {"w": a, "a": b})

@@ -77,7 +77,10 @@ def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
         src = lane.sig
     dp.add("sum_tree", tree, n=lane.fixed_width, k=k, category="accumulator",
            note=f"{k} products of {lane.fixed_width} bits, a {width}-bit sum")
-    dp.connect(src, "sum_tree", lane.fixed_width)
+    if lane.is_float:
+        dp.connect(src, "sum_tree", lane.fixed_width)  # not executable yet: the lanes' +1s
+    else:  # the k lanes' two's-complement products
+        dp.connect(src, "sum_tree", lane.fixed_width, port="x", signed=True)
     special = _or_flags(dp, lane, k)
     return replace(lane, encoding="twos", sig_bits=width, exp_bits=0, shift_min=0, shift_max=0,
                    fixed_width=width, lead_exp_range=(lane.lead_exp_range[0], lane.lead_exp_range[1] + growth),

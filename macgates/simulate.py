@@ -32,9 +32,9 @@ def _plan(dp):
         if comp.primitive not in BEHAVIOURS:
             raise DatapathError(f"{dp.name}: not executable: component {comp.name} uses primitive "
                                 f"{comp.primitive}, which has no behaviour")
-        if comp.count != 1:
-            raise DatapathError(f"{dp.name}: not executable: component {comp.name} has {comp.count} "
-                                "instances (dot-product units do not run yet)")
+        if comp.count != 1 and comp.primitive in NEXT_STATE:
+            raise DatapathError(f"{dp.name}: not executable: component {comp.name} holds state in "
+                                f"{comp.count} lanes")
     inputs: dict = {name: [] for name in dp.components}
     for sig in dp.signals:
         if sig.dst in dp.components:
@@ -86,7 +86,20 @@ class Runner:
 
     def step(self, acc: int, operands: dict) -> int:
         """The state (accumulator register bits, flags above) after one operation with
-        ``operands`` (input port name -> code) from state ``acc``."""
+        ``operands`` (input port name -> code, or for a k-term unit a sequence of k codes:
+        each lane's components then run on its own code) from state ``acc``."""
+        k = self.dp.macs
+        if k > 1:
+            import numpy as np
+
+            lanes = {}
+            for port, codes in operands.items():
+                codes = list(codes) if hasattr(codes, "__iter__") else [codes]
+                if len(codes) != k:
+                    raise DatapathError(f"{self.dp.name}: input {port} takes {k} codes (one per lane), "
+                                        f"got {len(codes)}")
+                lanes[port] = np.array([int(c) for c in codes], dtype=object)
+            operands = lanes
         return _step(self.dp, self.layout, self.order, self.inputs, acc, operands)
 
     def step_batch(self, acc, w, a):
@@ -98,6 +111,9 @@ class Runner:
         def arr(values):
             return np.array([int(v) for v in values], dtype=object)
 
+        if self.dp.macs > 1:
+            raise DatapathError(f"{self.dp.name}: the batch form runs scalar MACs only (a dot-product "
+                                "unit's lanes are its own vector)")
         acc, w, a = arr(acc), arr(w), arr(a)
         if not len(acc) == len(w) == len(a):
             raise DatapathError(f"{self.dp.name}: step_batch needs equal lengths, got {len(acc)}, "

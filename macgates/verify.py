@@ -10,8 +10,10 @@ Start values of a ``w``-bit fixed-point accumulator (:func:`start_values`): zero
 the largest and the smallest holdable values (so overflow in either direction shows at
 once), and half the largest of either sign (cancellation).
 
-Today the fixed-point (Kulisch) accumulator of scalar MACs can be checked; the reference
-accumulator's width and LSB come from the formats alone (:func:`kulisch_reference`).
+Today fixed-point (Kulisch) accumulators can be checked: scalar MACs, and k-term
+dot-product units of integer lanes (exhaustively one lane at a time, the others zero, and
+by random k-vectors); the reference accumulator's width and LSB come from the formats
+alone (:func:`kulisch_reference`), a unit's step adds one exact block sum.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .errors import DatapathError
 from .kulisch import Kulisch
-from .reference import KulischRef, product, smallest_product
+from .reference import KulischRef, block_sum, product, smallest_product
 from .simulate import Runner
 
 MAX_STEPS = 50_000_000  # checks one run may make (vectors x length, or pairs x starts)
@@ -84,8 +86,6 @@ def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, ve
     if not isinstance(accumulator, Kulisch):
         raise DatapathError(f"{dp.name}: not executable: only fixed-point (Kulisch) accumulators can be "
                             "checked yet")
-    if dp.macs != 1:
-        raise DatapathError(f"{dp.name}: not executable: dot-product units cannot be checked yet")
     if weights.is_block or activations.is_block:
         raise DatapathError(f"{dp.name}: not executable: block-scaled formats cannot be checked yet")
     run = Runner(dp)  # refuses what has no behaviour, by name
@@ -96,12 +96,21 @@ def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, ve
     if steps > MAX_STEPS:
         raise DatapathError(f"{dp.name}: {steps:,} checks is more than {MAX_STEPS:,}; ask for fewer vectors")
     result = Result()
-    if exhaustive:
+    k = dp.macs
+    if exhaustive and k == 1:
         _exhaustive(run, ref, weights, activations, ws, xs, starts, result)
+    elif exhaustive:  # a k-term unit: every pair in one lane, the others zero
+        for acc in starts:
+            for w in ws:
+                for x in xs:
+                    _check(run, ref, weights, activations, acc, [([w] + [0] * (k - 1), [x] + [0] * (k - 1))], result)
     rng = random.Random(seed)
     for _ in range(vectors):
         acc = rng.getrandbits(ref.width)
-        seq = [(rng.choice(ws), rng.choice(xs)) for _ in range(length)]
+        if k == 1:
+            seq = [(rng.choice(ws), rng.choice(xs)) for _ in range(length)]
+        else:
+            seq = [([rng.choice(ws) for _ in range(k)], [rng.choice(xs) for _ in range(k)]) for _ in range(length)]
         _check(run, ref, weights, activations, acc, seq, result)
     return result
 
@@ -129,7 +138,11 @@ def _check(run, ref, weights, activations, acc, seq, result) -> None:
     got, want = acc, acc
     for w, x in seq:
         got = run.step(got, {"w": w, "a": x})
-        want = _reference_step(ref, want, product(weights, w, activations, x))
+        if isinstance(w, list):  # a k-term unit: one exact block sum
+            value = block_sum([product(weights, a, activations, b) for a, b in zip(w, x)])
+        else:
+            value = product(weights, w, activations, x)
+        want = _reference_step(ref, want, value)
         result.checked += 1
         if _meaning(got, ref.width) != _meaning(want, ref.width):
             result.add({"start": acc, "inputs": seq, "expected": want, "got": got})

@@ -341,3 +341,37 @@ def test_batch_form_equals_single_steps(spec):
     xs = [rng.getrandbits(dp.ports["a"][1]) for _ in range(n)]
     batch = run.step_batch(accs, ws, xs)
     assert [int(v) for v in batch] == [run.step(s, {"w": x, "a": y}) for s, x, y in zip(accs, ws, xs)]
+
+
+@pytest.mark.parametrize("weights,activations,k", [("int8", "int8", 32), ("int4", "int8", 16), ("int8", "int8", 3),
+                                                   ("int4", "int4", 2)])
+def test_integer_dot_product_units_into_kulisch(weights, activations, k):
+    from macgates.verify import codes, verify
+
+    w, a = macgates.format(weights), macgates.format(activations)
+    dp = macgates.dot(weights, activations, k=k, accumulator="kulisch")
+    assert dp.components["pp_bits"].count == k  # k lanes, each run on its own codes
+    # 1,000 random k-vectors x 4 steps; for small formats also every pair in one lane
+    # (the others zero) from zero
+    exhaustive = w.bits * a.bits <= 32
+    result = verify(dp, w, a, macgates.Kulisch(), starts=[0], exhaustive=exhaustive, vectors=1000, length=4)
+    pairs = len(codes(w)) * len(codes(a)) if exhaustive else 0
+    assert result.failed == 0 and result.checked == pairs + 1000 * 4
+
+
+def test_a_dot_product_step_takes_k_codes():
+    dp = macgates.dot("int8", k=4, accumulator="kulisch")
+    int8 = macgates.format("int8")
+    codes = [int8.encode(v) for v in (1, 2, 3, 4)]
+    assert dp.step(0, codes, codes) == 1 + 4 + 9 + 16
+    with pytest.raises(macgates.DatapathError, match="input w takes 4 codes \\(one per lane\\), got 3"):
+        dp.step(0, codes[:3], codes)
+
+
+def test_a_narrower_adder_tree_is_caught():
+    from macgates.verify import verify
+
+    int8 = macgates.format("int8")
+    dp = macgates.dot("int8", k=4, accumulator="kulisch")
+    dp.replace("sum_tree", n=14)  # the lanes' sign bits are lost
+    assert verify(dp, int8, int8, macgates.Kulisch(), starts=[0], exhaustive=False, vectors=200).failed > 0
