@@ -81,6 +81,14 @@ def _adder_tree(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return total & mask(n + (k - 1).bit_length())
 
 
+def _adder_tree_cin(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """An adder tree whose free carry slots take the +1s of lanes 1..k-1 (port cin; lane
+    0's goes to the accumulator adder's carry-in)."""
+    n, k = params["n"], params["k"]
+    carries = sum(int(c) & 1 for c in list(ins["cin"])[1:])
+    return (sum(int(v) for v in ins["x"]) + carries) & mask(n + (k - 1).bit_length())
+
+
 def _register(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """A register's output is its state; the simulator clocks ``d`` into it."""
     return ins["d"] & mask(params["n"])
@@ -223,6 +231,7 @@ BEHAVIOURS: dict[str, Callable] = {
     "pp_correction": _pp_correction,
     "adder": _adder,
     "adder_tree": _adder_tree,
+    "adder_tree_cin": _adder_tree_cin,
     "adder_cin": _adder,
     "register": _register,
 }

@@ -64,12 +64,12 @@ def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
         magnitude = lane.fixed_width - 1
         dp.add("lane_align", "shift_left_widening", n=lane.sig_bits, k=lane.shift_max, category="aligner",
                count=k, note=f"each product to fixed point: << exponent sum ({magnitude} magnitude bits)")
-        dp.connect(lane.sig, "lane_align", lane.sig_bits)
-        dp.connect(lane.exp, "lane_align", lane.exp_bits)
+        dp.connect(lane.sig, "lane_align", lane.sig_bits, port="x", lsb=lane.sig_lsb)
+        dp.connect(lane.exp, "lane_align", lane.exp_bits, port="s", lsb=lane.exp_lsb)
         dp.add("lane_negate", "cond_invert", n=magnitude, category="accumulator", count=k,
                note="negative products inverted; their k +1s take the tree's free carry slots")
-        dp.connect("lane_align", "lane_negate", magnitude)
-        dp.connect(lane.sign, "lane_negate", 1)
+        dp.connect("lane_align", "lane_negate", magnitude, port="x", lsb=lane.shift_min)
+        dp.connect(lane.sign, "lane_negate", 1, port="inv", lsb=lane.sign_lsb)
         # k +1s: k - 2 free LSB slots of the 3:2 rows, the final adder's carry-in, and the
         # accumulator adder's carry-in (Product.carry_in)
         src, tree = "lane_negate", "adder_tree_cin"
@@ -77,8 +77,10 @@ def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
         src = lane.sig
     dp.add("sum_tree", tree, n=lane.fixed_width, k=k, category="accumulator",
            note=f"{k} products of {lane.fixed_width} bits, a {width}-bit sum")
-    if lane.is_float:
-        dp.connect(src, "sum_tree", lane.fixed_width)  # not executable yet: the lanes' +1s
+    if lane.is_float:  # each lane: ~|p| or |p|, its sign above it (wires); +1s of lanes 1..k-1
+        dp.connect(src, "sum_tree", lane.fixed_width - 1, port="x")
+        dp.connect(lane.sign, "sum_tree", 1, port="x", lsb=lane.sign_lsb, at=lane.fixed_width - 1, signed=True)
+        dp.connect(lane.sign, "sum_tree", 1, port="cin", lsb=lane.sign_lsb)
     else:  # the k lanes' two's-complement products
         dp.connect(src, "sum_tree", lane.fixed_width, port="x", signed=True)
     special = _or_flags(dp, lane, k)
@@ -86,7 +88,8 @@ def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
                    fixed_width=width, lead_exp_range=(lane.lead_exp_range[0], lane.lead_exp_range[1] + growth),
                    ulp_offset=lane.ulp_offset + lane.shift_min,  # the fixed point's LSB weight
                    sign="sum_tree", sig="sum_tree", exp="", special=special, tree_bits=growth,
-                   carry_in=lane.is_float)
+                   carry_in=lane.is_float, carry=lane.sign if lane.is_float else "",
+                   carry_lsb=lane.sign_lsb, sign_lsb=0, sig_lsb=0, exp_lsb=0)
 
 
 def combine_float(dp: Datapath, lane: Product, k: int, acc: Format) -> Product:

@@ -93,6 +93,8 @@ class Kulisch:
                         + ("; carry-in = the last +1 correction" if product.carry_in else ""))
             dp.connect(src, "acc_add", width, port="b", signed=True,
                        lsb=product.sig_lsb if src == product.sig else 0)
+            if product.carry_in and product.carry:  # lane 0's +1 (the tree takes the others)
+                dp.connect(product.carry, "acc_add", 1, port="cin", lsb=product.carry_lsb, lane=0)
         if product.specials != "none":
             flags = 3 if product.specials == "nan_inf" else 1
             dp.add("special_acc", "kulisch_special", f=flags, category="exception",

@@ -47,6 +47,8 @@ class Product:
     specials: str = "none"  # 'none', 'nan' or 'nan_inf': special flags that come along
     tree_bits: int = 0  # bits an adder tree added to fixed_width (a block sum of k products)
     carry_in: bool = False  # a +1 still to be added (a negative product's correction)
+    carry: str = ""  # where that +1 comes from: lane 0 of this node's bit carry_lsb
+    carry_lsb: int = 0
     sign: str = ""  # node names of the outputs in the datapath
     sig: str = ""
     exp: str = ""

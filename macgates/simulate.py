@@ -66,7 +66,10 @@ def _plan(dp):
 
 
 def _value(sig, values) -> int:
-    bits = (values[sig.src] >> sig.lsb) & mask(sig.width)
+    source = values[sig.src]
+    if sig.lane >= 0:  # one lane of a k-lane source
+        source = source[sig.lane]
+    bits = (source >> sig.lsb) & mask(sig.width)
     if sig.signed:  # two's complement, written so that it also works on arrays
         bits = bits - (((bits >> (sig.width - 1)) & 1) << sig.width)
     return bits

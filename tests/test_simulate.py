@@ -375,3 +375,28 @@ def test_a_narrower_adder_tree_is_caught():
     dp = macgates.dot("int8", k=4, accumulator="kulisch")
     dp.replace("sum_tree", n=14)  # the lanes' sign bits are lost
     assert verify(dp, int8, int8, macgates.Kulisch(), starts=[0], exhaustive=False, vectors=200).failed > 0
+
+
+@pytest.mark.parametrize("weights,k,options", [("fp8_e4m3", 32, {}), ("fp8_e5m2", 16, {}), ("fp8_e2m5", 3, {}),
+                                               ("fp8_e4m3", 4, {"product_pipe": True}),
+                                               ("fp8_e3m4", 8, {"multiplier": "booth"})],
+                         ids=["e4m3-k32", "e5m2-k16", "e2m5-k3", "e4m3-k4-pipe", "e3m4-k8-booth"])
+def test_fp8_dot_product_units_into_kulisch(weights, k, options):
+    """Float lanes: each product shifted into fixed point and inverted when negative; the
+    +1s of lanes 1..k-1 ride the adder tree's free carry slots, lane 0's the accumulator
+    adder's carry-in."""
+    from macgates.verify import verify
+
+    f = macgates.format(weights)
+    dp = macgates.dot(weights, k=k, accumulator="kulisch", **options)
+    result = verify(dp, f, f, macgates.Kulisch(), exhaustive=False, vectors=500, length=4)
+    assert result.checked == 2000 and result.failed == 0
+
+
+def test_a_lost_lane_carry_is_caught():
+    from macgates.verify import verify
+
+    f = macgates.format("fp8_e4m3")
+    dp = macgates.dot("fp8_e4m3", k=4, accumulator="kulisch")
+    dp.signals = [s for s in dp.signals if not (s.dst == "acc_add" and s.port == "cin")]  # lane 0's +1
+    assert verify(dp, f, f, macgates.Kulisch(), exhaustive=False, vectors=200).failed > 0
