@@ -89,6 +89,15 @@ def _adder_tree_cin(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return (sum(int(v) for v in ins["x"]) + carries) & mask(n + (k - 1).bit_length())
 
 
+def _or_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """OR of n bits: of an n-bit input, or (``attrs['lanes']``) of one flag from each of
+    n lanes."""
+    x = ins["x"]
+    if attrs.get("lanes"):  # k lanes, a flag each
+        return int(any(int(v) & 1 for v in x))
+    return _nonzero(x & mask(params["n"]))
+
+
 def _register(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """A register's output is its state; the simulator clocks ``d`` into it."""
     return ins["d"] & mask(params["n"])
@@ -232,6 +241,7 @@ BEHAVIOURS: dict[str, Callable] = {
     "adder": _adder,
     "adder_tree": _adder_tree,
     "adder_tree_cin": _adder_tree_cin,
+    "or_reduce": _or_reduce,
     "adder_cin": _adder,
     "register": _register,
 }

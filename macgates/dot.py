@@ -89,7 +89,8 @@ def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
                    ulp_offset=lane.ulp_offset + lane.shift_min,  # the fixed point's LSB weight
                    sign="sum_tree", sig="sum_tree", exp="", special=special, tree_bits=growth,
                    carry_in=lane.is_float, carry=lane.sign if lane.is_float else "",
-                   carry_lsb=lane.sign_lsb, sign_lsb=0, sig_lsb=0, exp_lsb=0)
+                   carry_lsb=lane.sign_lsb, sign_lsb=0, sig_lsb=0, exp_lsb=0,
+                   special_lsb=lane.special_lsb if special == lane.special else 0)
 
 
 def combine_float(dp: Datapath, lane: Product, k: int, acc: Format) -> Product:
@@ -155,8 +156,9 @@ def _or_flags(dp: Datapath, lane: Product, k: int) -> str:
     if lane.specials == "none" or k == 1:
         return lane.special
     if lane.specials == "nan":
-        dp.add("special_tree", "or_reduce", n=k, category="exception", note="any lane NaN")
-        dp.connect(lane.special, "special_tree", k)
+        dp.add("special_tree", "or_reduce", n=k, category="exception", note="any lane NaN",
+               attrs={"lanes": True})
+        dp.connect(lane.special, "special_tree", 1, port="x", lsb=lane.special_lsb)  # one flag per lane
         return "special_tree"
     dp.add("lane_inf_sign", "and_gate", n=2, count=k, category="exception",
            note="a lane's infinity flag split into +inf and -inf by the product sign")

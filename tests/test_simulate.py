@@ -400,3 +400,15 @@ def test_a_lost_lane_carry_is_caught():
     dp = macgates.dot("fp8_e4m3", k=4, accumulator="kulisch")
     dp.signals = [s for s in dp.signals if not (s.dst == "acc_add" and s.port == "cin")]  # lane 0's +1
     assert verify(dp, f, f, macgates.Kulisch(), exhaustive=False, vectors=200).failed > 0
+
+
+def test_ocp_e4m3_dot_product_unit_nan_lanes():
+    from macgates.verify import verify
+
+    f = macgates.format("float8_e4m3fn")
+    dp = macgates.dot("float8_e4m3fn", k=4, accumulator="kulisch")
+    assert verify(dp, f, f, macgates.Kulisch(), exhaustive=False, vectors=500, length=4).failed == 0
+    one, nan = f.encode(1.0), f.encode(math.nan)
+    width = Runner(dp).acc_bits
+    assert dp.step(0, [one, one, nan, one], [one] * 4) >> width == 1  # one NaN lane: the block is NaN
+    assert dp.step(0, [one] * 4, [one] * 4) == 4 << 18  # 4 x 1.0 in units of the 2^-18 LSB
