@@ -265,6 +265,8 @@ def _sweep(args) -> str:
             ks.append(_whole("--k")(item))
         except argparse.ArgumentTypeError as exc:
             raise DesignError(f"--k: {exc}") from None
+    from .formats import lookup
+
     formats = {}
     if args.formats_file:
         from .design import load_design
@@ -274,9 +276,7 @@ def _sweep(args) -> str:
             raise DesignError(f"--formats-file {args.formats_file}: the design defines no formats")
 
     def get_format(name):
-        from .formats import format as known
-
-        return formats[name] if name in formats else known(name)
+        return lookup(name, formats)
 
     lists = {}
     for option, parse in (("weights", get_format), ("activations", get_format),

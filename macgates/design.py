@@ -35,8 +35,7 @@ from .dot import check_k
 from .datapath import CATEGORIES, Datapath
 from .errors import DesignError, MacgatesError, did_you_mean, shown
 from .floating import ALIGNS, FloatingPoint
-from .formats import RECORD_KEYS, Format, define, is_known
-from .formats import format as get_format
+from .formats import RECORD_KEYS, Format, define, is_known, lookup
 from .library import Library, as_library, load_library
 from .multiplier import MULTIPLIERS, product_of
 from .resources import designs_dir
@@ -74,9 +73,8 @@ class Config:
         acc = parse_accumulator(self.accumulator)
         if isinstance(acc, FloatingPoint):
             acc = replace(acc, align=self.align)
-        formats = formats or {}
-        weights = formats.get(self.weights, self.weights)
-        activations = formats.get(self.activations or self.weights, self.activations or weights)
+        weights = lookup(self.weights, formats)
+        activations = lookup(self.activations or self.weights, formats)
         return dot(weights, activations, self.k, acc, library,
                    multiplier=self.multiplier, product_pipe=self.product_pipe)
 
@@ -126,9 +124,7 @@ class Design:
 
     def format(self, name) -> Format:
         """A format by name: the design's own, else a known one."""
-        if isinstance(name, str) and name in self.formats:
-            return self.formats[name]
-        return get_format(name)
+        return lookup(name, self.formats)
 
     def with_costs(self, costs, origin: str = "--cost") -> "Design":
         """This design with some primitives' cost formulas replaced (``{name: formula}``)."""
@@ -202,7 +198,7 @@ def parse_config(item, where: str, datapaths=(), formats=None) -> Config:
     formats_ = []
     for key, value in (("weights", weights), ("activations", activations)):
         try:
-            formats_.append(formats[value] if value in formats else get_format(value))
+            formats_.append(lookup(value, formats))
         except MacgatesError as exc:
             raise DesignError(f"{where}.{key}: {exc}") from None
     try:
@@ -379,10 +375,6 @@ def parse_formats(specs, origin: str) -> dict:
     if len(specs) > MAX_FORMATS:
         raise DesignError(f"{origin}: formats: {len(specs)} formats, at most {MAX_FORMATS} allowed")
     formats: dict = {}
-
-    def lookup(text):
-        return formats[text] if text in formats else get_format(text)
-
     for name, spec in specs.items():
         where = f"{origin}: formats.{str(name)[:64]}"
         if not isinstance(name, str):
@@ -390,7 +382,7 @@ def parse_formats(specs, origin: str) -> dict:
         if is_known(name):
             raise DesignError(f"{where}: '{name}' is a built-in format name; pick another name")
         try:
-            formats[name] = define(name, spec, lookup)
+            formats[name] = define(name, spec, formats)
         except MacgatesError as exc:
             key, sep, rest = str(exc).partition(": ")
             raise DesignError(f"{where}.{key}: {rest}" if sep and key in RECORD_KEYS

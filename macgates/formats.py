@@ -25,7 +25,6 @@ Block-scaled formats (OCP MX, NVFP4) are the element format's record with
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -266,6 +265,8 @@ def format(name) -> Format:  # noqa: A001 - the API name the issue asks for
     match = _INT.match(key)
     if match and int(match.group(1)) in INT_BITS:
         return Format(key, "int", int(match.group(1)))
+    import difflib
+
     close = difflib.get_close_matches(key[:40], [*_NAMED, *ALIASES], n=3, cutoff=0.75)
     hint = f"did you mean {' or '.join(close)}? " if close else ""
     raise FormatError(f"unknown format {name[:40]!r} ({hint}{did_you_mean(known_names())}; other "
@@ -293,6 +294,13 @@ def standard_of(fmt: Format) -> str:
 def _is_builtin_int(fmt: Format) -> bool:
     match = _INT.match(fmt.name)
     return bool(match) and fmt == Format(fmt.name, "int", int(match.group(1)))
+
+
+def lookup(name, own=None) -> Format:
+    """A format by name: one of ``own`` (a design's formats by name), else a known one."""
+    if own and isinstance(name, str) and name in own:
+        return own[name]
+    return format(name)
 
 
 def is_known(name: str) -> bool:
@@ -323,14 +331,13 @@ _RANGES = {"bits": (2, 32), "exp_bits": (1, 8), "man_bits": (0, 23), "bias": (-2
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]{0,63}$")
 
 
-def define(name: str, spec, lookup=None) -> Format:
+def define(name: str, spec, own=None) -> Format:
     """A user's format from a mapping of :class:`Format` field names (``base: NAME`` starts
-    from a known format; ``scale`` names one). ``lookup`` resolves names (default:
-    :func:`format`). Float ``bits`` defaults to sign + exp_bits + man_bits and ``bias`` to
+    from a known format; ``scale`` names one): names are looked up in ``own`` (formats
+    defined before it, by name), then the known ones. Float ``bits`` defaults to sign + exp_bits + man_bits and ``bias`` to
     2^(exp_bits - 1) - 1 (IEEE). Problems raise FormatError naming the key."""
     from dataclasses import replace
 
-    lookup = lookup or format
     if not isinstance(name, str) or not _NAME.match(name):
         raise FormatError("a format name starts with a letter and uses only letters, digits and "
                           "_ . + - (at most 64 characters)")
@@ -353,7 +360,7 @@ def define(name: str, spec, lookup=None) -> Format:
             raise FormatError(f"{key}: expected a name, got {type(spec[key]).__name__}")
     fields = {}
     if "base" in spec:
-        base = _named(lookup, spec["base"], "base")
+        base = _named(own, spec["base"], "base")
         fields = {f: getattr(base, f) for f in RECORD_KEYS[1:]}
     elif "kind" not in spec:
         raise FormatError("missing key 'kind' (int or float), or 'base' (a format to start from)")
@@ -363,7 +370,7 @@ def define(name: str, spec, lookup=None) -> Format:
     if fields.get("specials", "none") not in SPECIALS:
         raise FormatError(f"specials: expected one of {', '.join(SPECIALS)}, got {fields['specials'][:20]!r}")
     if isinstance(fields.get("scale"), str):
-        fields["scale"] = _named(lookup, fields["scale"], "scale")
+        fields["scale"] = _named(own, fields["scale"], "scale")
         if fields["scale"].is_block:
             raise FormatError(f"scale: {fields['scale'].name} is itself a block format")
     if "block_size" in fields and "scale" not in fields:
@@ -394,8 +401,8 @@ def define(name: str, spec, lookup=None) -> Format:
     return fmt
 
 
-def _named(lookup, text: str, key: str) -> Format:
+def _named(own, text: str, key: str) -> Format:
     try:
-        return lookup(text)
+        return lookup(text, own)
     except FormatError as exc:
         raise FormatError(f"{key}: {exc}") from None

@@ -388,18 +388,14 @@ def _axes_values(frame):
     """Per row: (label, gates per MAC, dynamic range, precision) of the narrower input.
     Format names are looked up in ``frame.attrs["formats"]`` (a design's own formats, as
     :func:`macgates.table` and :func:`macgates.sweep` record them), then the built-in ones."""
-    from .formats import format as get_format
+    from .formats import lookup
 
     own = frame.attrs.get("formats") or {}
-
-    def lookup(name):
-        return own[name] if name in own else get_format(name)
-
     out = []
     for _, r in frame.iterrows():
         if not r["weights"]:
             continue  # a custom datapath has no formats to place
-        fmts = [lookup(r["weights"]), lookup(r["activations"])]
+        fmts = [lookup(r["weights"], own), lookup(r["activations"], own)]
         per_mac = float(r["gates_per_mac"]) if "gates_per_mac" in r else float(r["gates"])
         label = r["name"] if "name" in r else (
             f"{r['weights']}" + (f"x{r['activations']}" if r["activations"] != r["weights"] else "")
