@@ -207,25 +207,20 @@ def _design(args, name):
 def _table(args) -> str:
     from .table import columns_of, table_records
 
-    if args.design is None and args.k is None:
-        from .design import default_design
+    from dataclasses import replace
 
-        design, configs = default_design(_library(args, False)).with_costs(_costs(args)), None
-    else:
-        design, configs = _design(args, args.design or "paper_fig3")
-    if configs is not None:
-        from dataclasses import replace
-
-        names = {c.name for c in configs}
-        design = replace(design, configs=tuple(configs),
-                         baseline=design.baseline if design.baseline in names else None)
+    design, configs = _design(args, args.design or "paper_fig3")
+    names = {c.name for c in configs}
+    design = replace(design, configs=tuple(configs),
+                     baseline=design.baseline if design.baseline in names else None)
     rows = table_records(design, baseline=args.baseline)
     return render(rows, columns_of(rows), args.format)
 
 
 def _report(args) -> str:
     from .design import bundled_designs, load_design
-    from .reporting import index_text, report_files, write_files
+    from .outputs import write_files
+    from .reporting import index_text, report_files
 
     if args.sweep:
         from .reporting import sweep_report
@@ -447,7 +442,6 @@ def _show(args) -> str:
 
 
 def _verify(args) -> str:
-    from .builders import parse_accumulator
     from .verify import verify
 
     design, configs = _design(args, args.name)
@@ -458,16 +452,11 @@ def _verify(args) -> str:
     results, cannot = [], []
     for cfg in configs:
         try:
-            if cfg.datapath:
-                raise DesignError("a custom datapath has no reference to check it against")
-            dp = design.build(cfg)
-            w, a = design.format(cfg.weights), design.format(cfg.activations or cfg.weights)
-            result = verify(dp, w, a, parse_accumulator(cfg.accumulator), exhaustive=exhaustive,
-                            vectors=vectors, length=args.length, seed=args.seed)
+            dp, w, a, acc = _checkable(design, cfg)
+            result = verify(dp, w, a, acc, exhaustive=exhaustive, vectors=vectors, length=args.length,
+                            seed=args.seed)
         except MacgatesError as exc:
-            reason = str(exc)
-            if "not executable" in reason:  # without the datapath's name in front
-                reason = reason[reason.index("not executable"):]
+            reason = _reason(exc)
             if len(configs) == 1:
                 raise DesignError(f"config {cfg.name}: {reason}") from None
             cannot.append((cfg, reason))
@@ -490,20 +479,31 @@ def _verify(args) -> str:
     return text
 
 
-def _slack(args, design, configs) -> str:
+def _checkable(design, cfg) -> tuple:
+    """(datapath, weights, activations, accumulator) of a config to check."""
     from .builders import parse_accumulator
+
+    if cfg.datapath:
+        raise DesignError("a custom datapath has no reference to check it against")
+    return (design.build(cfg), design.format(cfg.weights), design.format(cfg.activations or cfg.weights),
+            parse_accumulator(cfg.accumulator))
+
+
+def _reason(exc) -> str:
+    """Why a config cannot be checked, without the datapath's name in front."""
+    text = str(exc)
+    return text[text.index("not executable"):] if "not executable" in text else text
+
+
+def _slack(args, design, configs) -> str:
     from .verify import slack
 
     rows = []
     for cfg in configs:
-        if cfg.datapath:
-            raise DesignError(f"config {cfg.name}: a custom datapath has no reference to check it against")
-        dp = design.build(cfg)
-        w, a = design.format(cfg.weights), design.format(cfg.activations or cfg.weights)
         try:
-            found = slack(dp, w, a, parse_accumulator(cfg.accumulator))
+            found = slack(*_checkable(design, cfg))
         except MacgatesError as exc:
-            raise DesignError(f"config {cfg.name}: {str(exc)[str(exc).find('not executable'):]}") from None
+            raise DesignError(f"config {cfg.name}: {_reason(exc)}") from None
         rows += [{"config": cfg.name, "component": c, "parameter": f"{p}={v}", "narrower": f"{p}={v - 1}",
                   "gates_saved": g} for c, p, v, g in found]
         if not found:

@@ -352,8 +352,6 @@ def load_library(path=None) -> Library:
         if _BUNDLED is None:
             _BUNDLED = _load(library_path(), "component_library.yaml")
         return _BUNDLED
-    if isinstance(path, Library):
-        return path
     return _load(Path(path), str(path))
 
 

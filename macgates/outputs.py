@@ -4,14 +4,14 @@ Every file macgates writes (graphs, sweep CSVs, report charts and markdown) goes
 :func:`write_bytes`: the data goes to a temporary file beside the target, which is given
 the permissions a plain ``open(path, "w")`` would (0666 less the umask) and then renamed
 over the target. On any error the temporary file is removed and the target is untouched;
-the error names the target, never the temporary name.
+the error names the target, never the temporary name. :func:`write_files` writes a set
+of files (a report) all or nothing; :func:`open_text` streams one (a sweep).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from .errors import MacgatesError, shown
@@ -79,6 +79,8 @@ def open_atomic(path, binary: bool = False):
     """A file to write ``path`` through: the data goes to a temporary file beside it,
     given the umask's permissions and renamed over ``path`` when the block ends without
     an error; on an error it is removed and ``path`` is untouched."""
+    import tempfile  # here, not at start-up: every command imports this module
+
     path = check(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
@@ -96,6 +98,33 @@ def open_atomic(path, binary: bool = False):
     except BaseException:
         _remove(tmp)
         raise
+
+
+def write_files(out_dir, files: dict) -> list[Path]:
+    """Write ``{relative path: bytes or str}`` under ``out_dir``, each file atomically and
+    with the umask (:mod:`macgates.outputs`). If one cannot be written, the files and
+    folders this call made are removed again and the error is raised: all or nothing."""
+    out_dir = Path(out_dir)
+    made_dirs, written = [], []
+    try:
+        for rel, data in files.items():
+            path = out_dir / rel
+            missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+            for folder in reversed(missing):
+                folder.mkdir()
+                made_dirs.append(folder)
+            existed = path.exists()
+            write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
+            if not existed:
+                written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        for folder in reversed(made_dirs):
+            if folder.exists() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+    return [out_dir / rel for rel in files]
 
 
 def write_text(path, text: str) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path
 from .datapath import CATEGORIES
 from .errors import MacgatesError, shown
 from .numbers import decimals_for, fixed, numeric
+from .outputs import write_files
 from .render import fixed3, render
 from .resources import designs_dir
 from .table import as_design, columns_of, table_records
@@ -714,35 +715,6 @@ def save(fig, stem: Path) -> list[Path]:
     return write_files(stem.parent, figure_files(fig, stem.name))
 
 
-def write_files(out_dir, files: dict) -> list[Path]:
-    """Write ``{relative path: bytes or str}`` under ``out_dir``, each file atomically and
-    with the umask (:mod:`macgates.outputs`). If one cannot be written, the files and
-    folders this call made are removed again and the error is raised: all or nothing."""
-    from .outputs import write_bytes
-
-    out_dir = Path(out_dir)
-    made_dirs, written = [], []
-    try:
-        for rel, data in files.items():
-            path = out_dir / rel
-            missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
-            for folder in reversed(missing):
-                folder.mkdir()
-                made_dirs.append(folder)
-            existed = path.exists()
-            write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
-            if not existed:
-                written.append(path)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        for folder in reversed(made_dirs):
-            if folder.exists() and not any(folder.iterdir()):
-                folder.rmdir()
-        raise
-    return [out_dir / rel for rel in files]
-
-
 # -- the markdown report ------------------------------------------------------------------
 def slug(design) -> str:
     if design.path is not None:
@@ -884,11 +856,6 @@ def index_text(designs) -> str:
     for d in designs:
         lines.append(f"| [{d.name}]({slug(d)}/report.md) | {len(d.configs)} | {d.description} |")
     return "\n".join(lines) + "\n"
-
-
-def write_index(out_dir, designs) -> Path:
-    """``out_dir``/index.md linking each design's report."""
-    return write_files(out_dir, {"index.md": index_text(designs)})[0]
 
 
 MAX_SWEEP_CSV_BYTES = 256 * 1024 * 1024
