@@ -179,6 +179,10 @@ def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 
     and the exhaustive check run again. Returns (component, parameter, value, gates saved)
     for every narrowing that still passes: gates a smaller datapath could save, or width
     the check's start values and inputs do not exercise."""
+    as_built = verify(dp, weights, activations, accumulator, starts=starts, vectors=vectors, seed=seed)
+    if as_built.failed:  # (and one that cannot run is refused above, by name)
+        raise DatapathError(f"{dp.name}: fails the check as built ({as_built.failed:,} mismatches); "
+                            "slack means nothing until it passes")
     passing = []
     for comp in list(dp.components.values()):
         for param, value in comp.params.items():
@@ -187,10 +191,9 @@ def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 
             narrow = dp.copy()
             try:
                 narrow.replace(comp.name, **{param: value - 1})
-                result = verify(narrow, weights, activations, accumulator, starts=starts, vectors=vectors,
-                                seed=seed)
             except DatapathError:
                 continue  # a width the graph itself cannot take
+            result = verify(narrow, weights, activations, accumulator, starts=starts, vectors=vectors, seed=seed)
             if result.failed == 0:
                 passing.append((comp.name, param, value, dp.gates - narrow.gates))
     return passing

@@ -412,3 +412,10 @@ def test_ocp_e4m3_dot_product_unit_nan_lanes():
     width = Runner(dp).acc_bits
     assert dp.step(0, [one, one, nan, one], [one] * 4) >> width == 1  # one NaN lane: the block is NaN
     assert dp.step(0, [one] * 4, [one] * 4) == 4 << 18  # 4 x 1.0 in units of the 2^-18 LSB
+
+
+def test_slack_of_what_cannot_run_is_an_error(capsys):
+    from macgates.cli import main
+
+    assert main(["verify", "int8-fp16", "--slack"]) == 2
+    assert "config int8-fp16: not executable: only fixed-point (Kulisch) accumulators" in capsys.readouterr().err
