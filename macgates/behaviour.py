@@ -203,6 +203,176 @@ def _fp_special_mul(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return nan | ((inf_w | inf_a) & (nan ^ 1)) << 1
 
 
+def _bool(x):
+    """1 where x is true, else 0 (a comparison's result, an int or an object array)."""
+    out = x * 1
+    return out.astype(object) if hasattr(out, "astype") else int(out)
+
+
+def _bit_length(x):
+    if hasattr(x, "shape"):
+        import numpy as np
+
+        return np.frompyfunc(int.bit_length, 1, 1)(x)
+    return int(x).bit_length()
+
+
+def _stages(k: int) -> int:
+    """Stages of a log shifter by [0, k]: ceil(log2(k + 1))."""
+    return k.bit_length()
+
+
+def _subtractor(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """a - b as a + not(b) + 1 on n cells: n difference bits (two's complement) and the
+    carry out (bit n, 1 when there is no borrow)."""
+    n = params["n"]
+    return ((ins["a"] & mask(n)) + ((ins["b"] & mask(n)) ^ mask(n)) + 1) & mask(n + 1)
+
+
+def _adder_msb(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """An n-bit adder whose a operand has only its top m bits (the cells below are half
+    adders): a's lower n - m bits are not there."""
+    n, m = params["n"], params["m"]
+    a = ins["a"] & (mask(m) << (n - m))
+    return (a + (ins["b"] & mask(n)) + (ins.get("cin", 0) & 1)) & mask(n + 1)
+
+
+def _lzc(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """Leading zeros of the n-bit x: L = ceil(log2(n)) count bits and, above them
+    (bit L), the all-zero flag (the tree's root OR, inverted). For x = 0 the tree's count
+    is all ones."""
+    n = params["n"]
+    levels = (n - 1).bit_length()
+    x = ins["x"] & mask(n)
+    zero = _nonzero(x) ^ 1
+    count = (n - _bit_length(x)) * (zero ^ 1) + mask(levels) * zero
+    return count | (zero << levels)
+
+
+def _shift_left(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """x (n bits) << s within n bits, zero filled; s has one bit per stage."""
+    n, k = params["n"], params["k"]
+    return ((ins["x"] & mask(n)) << (ins["s"] & mask(_stages(k)))) & mask(n)
+
+
+def _shift_right_logical(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """x (n bits) >> s, zero filled; s has one bit per stage."""
+    n, k = params["n"], params["k"]
+    return (ins["x"] & mask(n)) >> (ins["s"] & mask(_stages(k)))
+
+
+def _sticky(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """OR of the bits a right shift by s drops from the k-bit x."""
+    k = params["k"]
+    s = ins["s"] & mask(_stages(k))
+    return _nonzero(ins["x"] & mask(k) & ((1 << s) - 1))
+
+
+def _shift_clamp(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The n-bit shift amount x on l bits, all ones when it does not fit."""
+    n, l = params["n"], params["l"]
+    x = ins["x"] & mask(n)
+    over = _nonzero(x >> l)
+    return (x & mask(l)) | (mask(l) * over)
+
+
+def _and_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    return _nonzero((ins["x"] & mask(params["n"])) ^ mask(params["n"])) ^ 1
+
+
+def _comparator_msb(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """a > b, the n-bit a and the m-bit b aligned at their MSBs."""
+    n, m = params["n"], params["m"]
+    a = (ins["a"] & mask(n)) << max(m - n, 0)
+    b = (ins["b"] & mask(m)) << max(n - m, 0)
+    return _bool(a > b)
+
+
+def _swap(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The n-bit a and the m-bit b, aligned at their MSBs in max(n, m) bits: b then a
+    (low half, high half) when s = 0, a then b when s = 1."""
+    n, m = params["n"], params["m"]
+    big = max(n, m)
+    a = (ins["a"] & mask(n)) << (big - n)
+    b = (ins["b"] & mask(m)) << (big - m)
+    s = ins["s"] & 1
+    first = a * s + b * (1 - s)
+    return first | ((a + b - first) << big)
+
+
+def _mux(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """n bits of a when s = 0, of b when s = 1."""
+    n = params.get("n", 1)
+    s = ins["s"] & 1
+    return ((ins["a"] & mask(n)) * (1 - s) + (ins["b"] & mask(n)) * s)
+
+
+def _and2(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    return ins["a"] & ins["b"] & 1
+
+
+def _aoi21(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """not((a and b) or c)."""
+    return ((ins["a"] & ins["b"]) | ins["c"]) & 1 ^ 1
+
+
+def _and_gate(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """n AND2: x and the enable g (one bit, to every AND2)."""
+    n = params["n"]
+    return ins["x"] & (mask(n) * (ins["g"] & 1))
+
+
+def _round_rne(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """Round up = R and (L or S): x holds R (bit 0) and L (bit 1), s the sticky bit."""
+    x = ins["x"]
+    return x & ((x >> 1) | ins["s"]) & 1
+
+
+def _incrementer(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """x + c (one bit) on n half adders: n bits and the carry out (bit n)."""
+    n = params["n"]
+    return ((ins["x"] & mask(n)) + (ins["c"] & 1)) & mask(n + 1)
+
+
+def _trailing_zeros(value: int) -> int:
+    return (value & -value).bit_length() - 1 if value else 0
+
+
+def _const_adder(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """x + the constant ``attrs['value']`` (+ a carry-in): the n cells start at the
+    constant's lowest set bit, the bits below pass through."""
+    value = attrs["value"]
+    return (ins["x"] + value + (ins.get("cin", 0) & 1)) & mask(params["n"] + _trailing_zeros(value))
+
+
+def _const_compare(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The n-bit x (two's complement if ``attrs['signed']``) compared with a constant:
+    ``attrs['op']`` is ``ge`` (x >= value) or ``le`` (x <= value)."""
+    n = params["n"]
+    x = ins["x"] & mask(n)
+    if attrs.get("signed"):
+        x = x - (((x >> (n - 1)) & 1) << n)
+    return _bool(x >= attrs["value"]) if attrs["op"] == "ge" else _bool(x <= attrs["value"])
+
+
+def _fp_range_limit(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The accumulator word (sign, e exponent bits, m - 1 fraction bits): flushed to +0,
+    or forced to infinity, or (``special`` bit 0) NaN, whose fraction MSB is set; bit 1
+    of ``special`` is an infinite product. The ORs that join NaN and the product's
+    infinity into the force-ones flag and the fraction MSB are costed with them
+    (fp_nan_acc, fp_naninf_acc)."""
+    e, m = params["e"], params["m"]
+    f = m - 1
+    special = ins.get("special", 0)
+    nan, inf_p = special & 1, (special >> 1) & 1
+    ones = (ins["inf"] | nan | inf_p) & 1
+    flush = ins["flush"] & 1
+    exp = (ins["exp"] & mask(e) & (mask(e) * (flush ^ 1))) | (mask(e) * ones)
+    frac = (ins["frac"] & mask(f) & (mask(f) * ((flush | ones) ^ 1))) | (nan << (f - 1))
+    sign = ins["sign"] & (flush ^ 1) & 1
+    return frac | (exp << f) | (sign << (f + e))
+
+
 def _kulisch_special_next(params: Mapping, ins: Mapping, state: int) -> int:
     """Sticky flags beside a fixed-point accumulator: NaN (bit 0) and, with f = 3, +inf
     (bit 1) and -inf (bit 2); +inf meeting -inf is NaN."""
@@ -244,4 +414,24 @@ BEHAVIOURS: dict[str, Callable] = {
     "or_reduce": _or_reduce,
     "adder_cin": _adder,
     "register": _register,
+    "subtractor": _subtractor,
+    "adder_msb": _adder_msb,
+    "lzc": _lzc,
+    "shift_left": _shift_left,
+    "shift_right_logical": _shift_right_logical,
+    "sticky": _sticky,
+    "shift_clamp": _shift_clamp,
+    "and_reduce": _and_reduce,
+    "comparator_msb": _comparator_msb,
+    "swap": _swap,
+    "mux": _mux,
+    "mux2": _mux,
+    "and2": _and2,
+    "aoi21": _aoi21,
+    "and_gate": _and_gate,
+    "round_rne": _round_rne,
+    "incrementer": _incrementer,
+    "const_adder": _const_adder,
+    "const_compare": _const_compare,
+    "fp_range_limit": _fp_range_limit,
 }

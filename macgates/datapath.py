@@ -61,6 +61,7 @@ class Signal:
     signed: bool = False
     at: int = 0  # the bit of the port it drives from (several signals may share a port)
     lane: int = -1  # from a k-lane source: one lane's bits (-1: every lane)
+    invert: bool = False  # the bits inverted on the way (inverters cost 0 in App. B's count)
 
 
 @dataclass
@@ -113,13 +114,14 @@ class Datapath:
         self.ports[name] = (direction, self._width(width, name))
 
     def connect(self, src: str, dst: str, width: int, name: str = "", *, port: str = "", lsb: int = 0,
-                signed: bool = False, at: int = 0, lane: int = -1) -> Signal:
+                signed: bool = False, at: int = 0, lane: int = -1, invert: bool = False) -> Signal:
         """Join two components (or ports) with a ``width``-bit signal (see :class:`Signal`)."""
         for end in (src, dst):
             if end not in self.components and end not in self.ports:
                 raise DatapathError(f"{self.name}: connection {src} -> {dst}: unknown component '{end}' "
                                     f"({did_you_mean(list(self.components) + list(self.ports))})")
-        sig = Signal(src, dst, self._width(width, f"connection {src} -> {dst}"), name, port, lsb, signed, at, lane)
+        sig = Signal(src, dst, self._width(width, f"connection {src} -> {dst}"), name, port, lsb, signed, at, lane,
+                     invert)
         self.signals.append(sig)
         return sig
 

@@ -25,6 +25,7 @@ Blocks, in order (the widths are derived in :func:`widths`):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .datapath import Datapath
 from .errors import DatapathError
@@ -61,6 +62,8 @@ class FloatWidths:
     """
 
     p: int  # product significand (magnitude) bits
+    e_p_signed: bool  # the product exponent can be negative
+    e_p_max: int  # the largest product exponent
     s: int  # accumulator significand bits, hidden bit included
     n_align: int  # aligned window: the product, or the accumulator + guard + round
     w: int  # adder width: n_align + sticky
@@ -72,7 +75,7 @@ class FloatWidths:
     norm: int  # e_max - leading zeros of the sum
     result: int  # after the +1 and the rounding carry
     shift_stages: int  # stages of the alignment shifter
-    rebias: int  # constant added to reach the accumulator's bias
+    rebias: int  # constant added to reach the accumulator's bias (mod 2^e_p)
     rebias_cells: int  # constant-adder cells: from the constant's lowest set bit up
 
 
@@ -95,11 +98,14 @@ def widths(product: Product, acc: Format) -> FloatWidths:
     if product.exp_bits:
         prod_exp = range_bits(product.shift_min - (p - 1), product.shift_max)
     else:
+        # e_p = (p - 1 + offset + bias) - lz = (p + offset + bias - 2^L) + not(lz), with
+        # not(lz) the L-bit inverted count (inverters are free)
         prod_exp = 0
-        rebias += 1  # e_p = (p - 1 + offset + bias) - lz = (p + offset + bias) + not(lz)
+        rebias += 1 - (1 << ceil_log2(p))
     e_p_bits = range_bits(*e_p)
+    rebias &= (1 << e_p_bits) - 1  # the constant as the adder sees it, e_p_bits wide
     cells = e_p_bits - trailing_zeros(rebias, e_p_bits)
-    return FloatWidths(p, s, n_align, w, prod_exp, e_p_bits, signed_bits(*diff),
+    return FloatWidths(p, e_p[0] < 0, e_p[1], s, n_align, w, prod_exp, e_p_bits, signed_bits(*diff),
                        max(-diff[0], diff[1]).bit_length(), range_bits(*e_max), range_bits(*norm),
                        range_bits(*result), ceil_log2(n_align + 1), rebias, cells)
 
@@ -161,238 +167,307 @@ class FloatingPoint:
         wd = widths(product, acc)
         dp.info.update(acc_bits=acc.bits, product_bits=product.fixed_width, exp_width=wd.result,
                        adder_width=wd.w, align=self.align)
+        # the register first, so that the feedback can be wired as each block is built
+        dp.add("acc_reg", "register", n=acc.bits, category="register", note=f"accumulator register ({acc.name})")
         prod = _product_stage(dp, product, wd, acc)
         _exponent_difference(dp, wd, prod, acc)
         if self.align == "swap":
-            mid = _swap_align_add(dp, wd, prod)
+            mid = _swap_align_add(dp, wd, prod, acc)
         else:
-            mid = _two_shifter_align_add(dp, wd, prod)
+            mid = _two_shifter_align_add(dp, wd, prod, acc)
         _normalize_round_store(dp, wd, acc, prod, mid)
 
 
-def _gate(dp: Datapath, name: str, primitive: str, category: str, note: str, *sources: str) -> None:
-    """A one-gate control component fed by 1-bit signals."""
+class Tap(NamedTuple):
+    """Where a value is read: ``width`` bits of ``node``'s output from bit ``lsb``,
+    two's complement if ``signed``, inverted if ``invert``."""
+
+    node: str
+    lsb: int = 0
+    width: int = 1
+    signed: bool = False
+    invert: bool = False
+
+
+def _wire(dp: Datapath, tap: Tap, dst: str, port: str, *, at: int = 0, invert: bool = False,
+          name: str = "", width: int | None = None) -> None:
+    dp.connect(tap.node, dst, tap.width if width is None else width, name, port=port, lsb=tap.lsb,
+               signed=tap.signed, at=at, invert=tap.invert != invert)
+
+
+def _gate(dp: Datapath, name: str, primitive: str, category: str, note: str, **inputs) -> Tap:
+    """A one-gate control component; ``inputs`` maps its ports to taps, or to (tap,
+    True) for an inverted input."""
     dp.add(name, primitive, category=category, note=note)
-    for src in sources:
-        dp.connect(src, name, 1)
+    for port, tap in inputs.items():
+        tap, invert = tap if isinstance(tap[0], Tap) else (tap, False)
+        _wire(dp, tap, name, port, invert=invert)
+    return Tap(name)
+
+
+def _acc_fields(acc: Format) -> dict:
+    """Taps of the accumulator register's fields (the feedback)."""
+    ma, ea = acc.man_bits, acc.exp_bits
+    return {"frac": Tap("acc_reg", 0, ma), "exp": Tap("acc_reg", ma, ea), "sign": Tap("acc_reg", ma + ea, 1)}
 
 
 def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format) -> dict:
     """1. The product as a normalized sign-magnitude significand and an exponent in the
-    accumulator's bias. Returns the node names downstream blocks read."""
+    accumulator's bias. Returns the taps downstream blocks read."""
     p = wd.p
-    sig_src, sign_src = product.sig, product.sign
+    sig = Tap(product.sig, product.sig_lsb, p)
+    sign = Tap(product.sign, product.sign_lsb)
     if not product.is_float:
+        top = product.sig_lsb + product.sig_bits - 1
         dp.add("to_signmag", "cond_negate", n=p, category="multiplier",
                note="two's-complement product to sign + magnitude")
-        dp.connect(product.sig, "to_signmag", product.sig_bits)
-        sig_src = sign_src = "to_signmag"
+        dp.connect(product.sig, "to_signmag", product.sig_bits, port="x", lsb=product.sig_lsb, signed=True)
+        dp.connect(product.sig, "to_signmag", 1, port="neg", lsb=top)
+        sig, sign = Tap("to_signmag", 0, p), Tap(product.sig, top)
+    lz_bits = ceil_log2(p)
     dp.add("prod_lzc", "lzc", n=p, category="normalize",
            note="leading zeros of the product (subnormal or small inputs)")
     dp.add("prod_norm", "shift_left", n=p, k=p - 1, category="normalize",
            note="normalize the product significand")
-    dp.connect(sig_src, "prod_lzc", p)
-    dp.connect(sig_src, "prod_norm", p)
-    lz_bits = ceil_log2(p)
-    dp.connect("prod_lzc", "prod_norm", lz_bits)
-    exp_node = "prod_lzc"
+    _wire(dp, sig, "prod_lzc", "x")
+    _wire(dp, sig, "prod_norm", "x")
+    lz = Tap("prod_lzc", 0, lz_bits)
+    _wire(dp, lz, "prod_norm", "s")
+    exp = Tap("prod_lzc", 0, lz_bits, invert=True)  # integer products: e_p = constant + not(lz)
     if product.exp_bits:
         dp.add("prod_exp", "subtractor", n=wd.prod_exp, category="normalize",
                note="product exponent: exponent sum - leading zeros")
-        dp.connect(product.exp, "prod_exp", product.exp_bits)
-        dp.connect("prod_lzc", "prod_exp", lz_bits)
-        exp_node = "prod_exp"
+        dp.connect(product.exp, "prod_exp", product.exp_bits, port="a", lsb=product.exp_lsb)
+        _wire(dp, lz, "prod_exp", "b")
+        exp = Tap("prod_exp", 0, wd.prod_exp, signed=True)
     if wd.rebias_cells:
         what = "" if product.exp_bits else " to not(lz)"
         dp.add("prod_rebias", "const_adder", n=wd.rebias_cells, category="normalize",
+               attrs={"value": wd.rebias},
                note=f"add {wd.rebias}{what}: the product exponent in {acc.name} bias")
-        dp.connect(exp_node, "prod_rebias", wd.prod_exp or lz_bits)
-        exp_node = "prod_rebias"
-    return {"sig": "prod_norm", "sign": sign_src, "exp": exp_node, "zero": "prod_lzc",
-            "special": product.special, "specials": product.specials}
+        _wire(dp, exp, "prod_rebias", "x")
+        exp = Tap("prod_rebias", 0, wd.e_p, signed=wd.e_p_signed)
+    elif product.exp_bits:
+        exp = Tap(exp.node, 0, wd.e_p, signed=wd.e_p_signed)
+    special = Tap(product.special, product.special_lsb, 2 if product.specials == "nan_inf" else 1)
+    return {"sig": Tap("prod_norm", 0, p), "sign": sign, "exp": exp, "zero": Tap("prod_lzc", lz_bits),
+            "special": special, "specials": product.specials}
 
 
 def _exponent_difference(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> None:
     """2a. d = e_acc - e_product, |d| clamped to the shifter's range."""
     ea = acc.exp_bits
+    reg = _acc_fields(acc)
     dp.add("acc_hidden", "or_reduce", n=ea, category="aligner",
            note="hidden bit of the accumulator (exponent != 0)")
+    _wire(dp, reg["exp"], "acc_hidden", "x", name="feedback")
     dp.add("exp_diff", "subtractor", n=wd.diff, category="aligner", note="d = e_acc - e_product")
-    dp.connect(prod["exp"], "exp_diff", wd.e_p)
+    _wire(dp, reg["exp"], "exp_diff", "a", name="feedback")
+    _wire(dp, prod["exp"], "exp_diff", "b")
     dp.add("exp_abs", "cond_negate", n=wd.dmag, category="aligner", note="|d|")
-    dp.connect("exp_diff", "exp_abs", wd.diff)
-    prod["shift"] = "exp_abs"
+    d = Tap("exp_diff", 0, wd.diff, signed=True)
+    prod["d"], prod["d_neg"] = d, Tap("exp_diff", wd.diff - 1)
+    _wire(dp, d, "exp_abs", "x")
+    _wire(dp, prod["d_neg"], "exp_abs", "neg")
+    prod["shift"] = Tap("exp_abs", 0, wd.shift_stages)
     if wd.dmag > wd.shift_stages:
         dp.add("shift_clamp", "shift_clamp", n=wd.dmag, l=wd.shift_stages, category="aligner",
                note=f"|d| past the {wd.n_align}-bit window shifts everything into sticky")
-        dp.connect("exp_abs", "shift_clamp", wd.dmag)
-        prod["shift"] = "shift_clamp"
+        dp.connect("exp_abs", "shift_clamp", wd.dmag, port="x")
+        prod["shift"] = Tap("shift_clamp", 0, wd.shift_stages)
     dp.add("acc_inf", "and_reduce", n=ea, category="exception",
            note=f"the accumulator is infinite (exponent field {(1 << ea) - 1})")
+    _wire(dp, reg["exp"], "acc_inf", "x", name="feedback")
 
 
-def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict) -> dict:
-    """2b-4 with one swap and one shifter. Returns the sum, exponent and sign nodes."""
+def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> dict:
+    """2b-4 with one swap and one shifter. Returns the taps of the sum and its exponent
+    and sign."""
     p, s, w, n = wd.p, wd.s, wd.w, wd.n_align
+    reg = _acc_fields(acc)
+    hidden = Tap("acc_hidden")
     big = max(p, s)  # bits of the larger operand at the top of the window
-    dp.add("exp_equal", "or_reduce", n=wd.diff, category="aligner", note="d == 0")
-    dp.connect("exp_diff", "exp_equal", wd.diff)
+    dp.add("exp_equal", "or_reduce", n=wd.diff, category="aligner", note="d == 0 (inverted: d != 0)")
+    _wire(dp, prod["d"], "exp_equal", "x")
     dp.add("sig_compare", "comparator_msb", n=p, m=s, category="aligner",
            note="for d == 0: is the product larger? (the result is then never negative)")
-    dp.connect(prod["sig"], "sig_compare", p)
-    _gate(dp, "swap_ctl", "aoi21", "aligner", "d < 0 or (d == 0 and product larger)",
-          "exp_diff", "exp_equal", "sig_compare")
-    _gate(dp, "swap_zero_acc", "or2", "aligner", "... or the accumulator is zero", "swap_ctl", "acc_hidden")
-    _gate(dp, "zero_gate", "and2", "aligner", "a zero product never swaps", "swap_zero_acc", prod["zero"])
-    _gate(dp, "inf_gate", "and2", "exception", "an infinite accumulator never swaps", "zero_gate", "acc_inf")
-    ctl = "inf_gate"
+    _wire(dp, prod["sig"], "sig_compare", "a")
+    _wire(dp, reg["frac"], "sig_compare", "b", name="feedback")
+    _wire(dp, hidden, "sig_compare", "b", at=s - 1)
+    ctl = _gate(dp, "swap_ctl", "aoi21", "aligner", "not: d < 0 or (d == 0 and product larger)",
+                a=(Tap("exp_equal"), True), b=Tap("sig_compare"), c=prod["d_neg"])
+    ctl = _gate(dp, "swap_zero_acc", "or2", "aligner", "... or the accumulator is zero",
+                a=(ctl, True), b=(hidden, True))
+    ctl = _gate(dp, "zero_gate", "and2", "aligner", "a zero product never swaps",
+                a=ctl, b=(prod["zero"], True))
+    ctl = _gate(dp, "inf_gate", "and2", "exception", "an infinite accumulator never swaps",
+                a=ctl, b=(Tap("acc_inf"), True))
     dp.add("swap", "swap", n=p, m=s, category="aligner",
            note="larger operand to the adder, smaller to the shifter")
-    dp.connect(prod["sig"], "swap", p)
-    dp.connect(ctl, "swap", 1)
-    dp.connect("acc_hidden", "swap", 1)
+    _wire(dp, prod["sig"], "swap", "a")
+    _wire(dp, reg["frac"], "swap", "b", name="feedback")
+    _wire(dp, hidden, "swap", "b", at=s - 1)
+    _wire(dp, ctl, "swap", "s")
     dp.add("exp_max", "mux", n=wd.e_max, category="aligner", note="exponent of the larger operand")
-    dp.connect(prod["exp"], "exp_max", wd.e_p)
-    dp.connect(ctl, "exp_max", 1)
-    _gate(dp, "sign_sel", "mux2", "aligner", "result sign = sign of the larger operand", prod["sign"], ctl)
-    _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ", prod["sign"])
+    _wire(dp, reg["exp"], "exp_max", "a", name="feedback")
+    _wire(dp, prod["exp"], "exp_max", "b")
+    _wire(dp, ctl, "exp_max", "s")
+    sign = _gate(dp, "sign_sel", "mux2", "aligner", "result sign = sign of the larger operand",
+                 a=reg["sign"], b=prod["sign"], s=ctl)
+    eff_sub = _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ",
+                    a=prod["sign"], b=reg["sign"])
+    larger, smaller = Tap("swap", 0, big), Tap("swap", big, big)
 
     dp.add("align", "shift_right_logical", n=n, k=n, category="aligner",
            note=f"smaller significand >> |d| in a {n}-bit window")
-    dp.connect("swap", "align", big)
-    dp.connect(prod["shift"], "align", wd.shift_stages)
+    _wire(dp, smaller, "align", "x", at=n - big)
+    _wire(dp, prod["shift"], "align", "s")
     dp.add("sticky", "sticky", k=n, category="aligner", note="OR of the bits shifted out")
-    dp.connect(prod["shift"], "sticky", wd.shift_stages)
-    dp.connect("swap", "sticky", big)
+    _wire(dp, smaller, "sticky", "x", at=n - big)
+    _wire(dp, prod["shift"], "sticky", "s")
 
     dp.add("sub_invert", "cond_invert", n=w, category="accumulator",
            note="invert the smaller operand for an effective subtraction")
-    dp.connect("align", "sub_invert", n)
-    dp.connect("sticky", "sub_invert", 1)
-    dp.connect("eff_sub", "sub_invert", 1)
+    dp.connect("align", "sub_invert", n, port="x", at=1)
+    dp.connect("sticky", "sub_invert", 1, port="x")
+    _wire(dp, eff_sub, "sub_invert", "inv")
     dp.add("sig_add", "adder_msb", n=w, m=big, category="accumulator",
            note=f"significand adder: the larger operand has {big} bits, carry-in = effective subtraction")
-    dp.connect("swap", "sig_add", big)
-    dp.connect("sub_invert", "sig_add", w)
-    dp.connect("eff_sub", "sig_add", 1)
-    _gate(dp, "carry_mask", "and2", "accumulator", "a subtraction's carry-out is not a result bit",
-          "sig_add", "eff_sub")
-    feedback = {"exp_max": None, "swap": None, "sig_compare": None, "sign_sel": 1, "eff_sub": 1}
-    return {"sum": "sig_add", "top": "carry_mask", "exp": "exp_max", "sign": "sign_sel",
-            "feedback": feedback}
+    _wire(dp, larger, "sig_add", "a", at=w - big)
+    dp.connect("sub_invert", "sig_add", w, port="b")
+    _wire(dp, eff_sub, "sig_add", "cin")
+    top = _gate(dp, "carry_mask", "and2", "accumulator", "a subtraction's carry-out is not a result bit",
+                a=Tap("sig_add", w), b=(eff_sub, True))
+    return {"sum": Tap("sig_add", 0, w), "top": top, "exp": Tap("exp_max", 0, wd.e_max, wd.e_p_signed),
+            "sign": sign}
 
 
-def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict) -> dict:
-    """2b-4 with a right shifter per operand and no swap. Returns the sum, exponent and
-    sign nodes."""
+def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> dict:
+    """2b-4 with a right shifter per operand and no swap. Returns the taps of the sum and
+    its exponent and sign."""
     p, s, w, n = wd.p, wd.s, wd.w, wd.n_align
-    _gate(dp, "shift_gate", "and2", "aligner", "a zero product never shifts the accumulator",
-          "exp_diff", prod["zero"])
-    dp.add("shift_route", "and_gate", n=2 * wd.shift_stages, category="aligner",
-           note="|d| to the product's shifter if d > 0, to the accumulator's if d < 0")
-    dp.connect(prod["shift"], "shift_route", wd.shift_stages)
-    dp.connect("shift_gate", "shift_route", 1)
+    reg = _acc_fields(acc)
+    gate = _gate(dp, "shift_gate", "and2", "aligner", "d < 0 and a non-zero product: the accumulator shifts",
+                 a=prod["d_neg"], b=(prod["zero"], True))
+    for tag, invert in (("prod", True), ("acc", False)):
+        dp.add(f"route_{tag}", "and_gate", n=wd.shift_stages, category="aligner",
+               note=f"|d| to the {'product' if tag == 'prod' else 'accumulator'}'s shifter if "
+                    f"d {'>=' if tag == 'prod' else '<'} 0")
+        _wire(dp, prod["shift"], f"route_{tag}", "x")
+        _wire(dp, gate, f"route_{tag}", "g", invert=invert)
     dp.add("exp_max", "mux", n=wd.e_max, category="aligner", note="exponent of the larger operand")
-    dp.connect(prod["exp"], "exp_max", wd.e_p)
-    dp.connect("shift_gate", "exp_max", 1)
-    _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ", prod["sign"])
-    for tag, width, src in (("prod", p, prod["sig"]), ("acc", s, "acc_hidden")):
+    _wire(dp, reg["exp"], "exp_max", "a", name="feedback")
+    _wire(dp, prod["exp"], "exp_max", "b")
+    _wire(dp, gate, "exp_max", "s")
+    eff_sub = _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ",
+                    a=prod["sign"], b=reg["sign"])
+    for tag, width in (("prod", p), ("acc", s)):
+        what = "product" if tag == "prod" else "accumulator"
         dp.add(f"align_{tag}", "shift_right_logical", n=n, k=n, category="aligner",
-               note=f"{'product' if tag == 'prod' else 'accumulator'} significand >> its shift in a {n}-bit window")
+               note=f"{what} significand >> its shift in a {n}-bit window")
         dp.add(f"sticky_{tag}", "sticky", k=n, category="aligner", note="OR of the bits shifted out")
-        dp.connect(src, f"align_{tag}", width)
-        dp.connect("shift_route", f"align_{tag}", wd.shift_stages)
-        dp.connect("shift_route", f"sticky_{tag}", wd.shift_stages)
-        dp.connect(src, f"sticky_{tag}", width)
+        for node in (f"align_{tag}", f"sticky_{tag}"):
+            if tag == "prod":
+                _wire(dp, prod["sig"], node, "x", at=n - p)
+            else:
+                _wire(dp, reg["frac"], node, "x", at=n - s, name="feedback")
+                _wire(dp, Tap("acc_hidden"), node, "x", at=n - 1)
+            _wire(dp, Tap(f"route_{tag}", 0, wd.shift_stages), node, "s")
     dp.add("sub_invert", "cond_invert", n=w, category="accumulator",
            note="invert the product for an effective subtraction")
-    dp.connect("align_prod", "sub_invert", n)
-    dp.connect("sticky_prod", "sub_invert", 1)
-    dp.connect("eff_sub", "sub_invert", 1)
+    dp.connect("align_prod", "sub_invert", n, port="x", at=1)
+    dp.connect("sticky_prod", "sub_invert", 1, port="x")
+    _wire(dp, eff_sub, "sub_invert", "inv")
     dp.add("sig_add", "adder_cin", n=w + 1, category="accumulator",
            note="accumulator +- product, two's complement with a sign bit")
-    dp.connect("align_acc", "sig_add", n)
-    dp.connect("sticky_acc", "sig_add", 1)
-    dp.connect("sub_invert", "sig_add", w)
-    dp.connect("eff_sub", "sig_add", 1)
+    dp.connect("align_acc", "sig_add", n, port="a", at=1)
+    dp.connect("sticky_acc", "sig_add", 1, port="a")
+    dp.connect("sub_invert", "sig_add", w, port="b")
+    _wire(dp, eff_sub, "sig_add", "b", at=w)  # the inverted product's sign bit
+    _wire(dp, eff_sub, "sig_add", "cin")
+    neg = _gate(dp, "sum_neg", "and2", "accumulator",
+                "the sum is negative: bit w of a subtraction (of an addition it is the carry)",
+                a=Tap("sig_add", w), b=eff_sub)
     dp.add("sum_abs", "cond_negate", n=w + 1, category="accumulator", note="|sum| when it is negative")
-    dp.connect("sig_add", "sum_abs", w + 1)
-    _gate(dp, "sign_fix", "xor2", "aligner", "result sign = accumulator sign xor (sum < 0)", "sig_add")
-    feedback = {"exp_max": None, "align_acc": None, "sticky_acc": None, "sign_fix": 1, "eff_sub": 1}
-    return {"sum": "sum_abs", "top": "sum_abs", "exp": "exp_max", "sign": "sign_fix",
-            "feedback": feedback}
+    dp.connect("sig_add", "sum_abs", w + 1, port="x")
+    _wire(dp, neg, "sum_abs", "neg")
+    if wd.e_p_max >= (1 << acc.exp_bits) - 1:  # a product can outgrow an infinite accumulator
+        neg = _gate(dp, "inf_sign", "and2", "exception", "an infinite accumulator keeps its sign",
+                    a=neg, b=(Tap("acc_inf"), True))
+    sign = _gate(dp, "sign_fix", "xor2", "aligner", "result sign = accumulator sign xor (sum < 0)",
+                 a=reg["sign"], b=neg)
+    return {"sum": Tap("sum_abs", 0, w), "top": Tap("sum_abs", w), "exp": Tap("exp_max", 0, wd.e_max, wd.e_p_signed),
+            "sign": sign}
 
 
 def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dict, mid: dict) -> None:
     """5-8: normalize, round, range limits, the register and its feedback."""
     w, s = wd.w, wd.s
     ea, ma = acc.exp_bits, acc.man_bits
+    reg = _acc_fields(acc)
     lz2 = ceil_log2(w + 1)
     dp.add("norm_lzc", "lzc", n=w + 1, category="normalize", note="leading zeros of the sum (no LZA)")
     dp.add("norm_shift", "shift_left", n=w + 1, k=w, category="normalize",
            note="normalize the sum; the carry-out case is lz = 0")
     for node in ("norm_lzc", "norm_shift"):
-        dp.connect(mid["sum"], node, w)
-        dp.connect(mid["top"], node, 1)
-    dp.connect("norm_lzc", "norm_shift", lz2)
+        _wire(dp, mid["sum"], node, "x")
+        _wire(dp, mid["top"], node, "x", at=w)
+    dp.connect("norm_lzc", "norm_shift", lz2, port="s")
     dp.add("norm_exp", "subtractor", n=wd.norm, category="normalize", note="e_max - lz")
-    dp.connect(mid["exp"], "norm_exp", wd.e_max)
-    dp.connect("norm_lzc", "norm_exp", lz2)
+    _wire(dp, mid["exp"], "norm_exp", "a")
+    dp.connect("norm_lzc", "norm_exp", lz2, port="b")
 
     below = (w + 1) - s - 1  # bits under the round bit after normalization
     dp.add("round_sticky", "or_reduce", n=max(below, 1), category="round",
            note="sticky = OR of the bits below the round bit")
-    dp.connect("norm_shift", "round_sticky", max(below, 1))
+    dp.connect("norm_shift", "round_sticky", max(below, 1), port="x")
     dp.add("round_decide", "round_rne", category="round", note="round up = R and (L or S)")
-    dp.connect("norm_shift", "round_decide", 2)
-    dp.connect("round_sticky", "round_decide", 1)
+    dp.connect("norm_shift", "round_decide", 2, port="x", lsb=below)
+    dp.connect("round_sticky", "round_decide", 1, port="s")
     dp.add("round_inc", "incrementer", n=ma, category="round", note="fraction + round up (hidden bit not stored)")
-    dp.connect("norm_shift", "round_inc", ma)
-    dp.connect("round_decide", "round_inc", 1)
-    dp.add("round_exp", "const_adder", n=wd.result, category="round",
+    dp.connect("norm_shift", "round_inc", ma, port="x", lsb=w - ma)
+    dp.connect("round_decide", "round_inc", 1, port="c")
+    dp.add("round_exp", "const_adder", n=wd.result, category="round", attrs={"value": 1},
            note="exponent + 1 (the sum's carry position) + rounding carry-out")
-    dp.connect("norm_exp", "round_exp", wd.norm)
-    dp.connect("round_inc", "round_exp", 1)
+    dp.connect("norm_exp", "round_exp", wd.norm, port="x", signed=True)
+    dp.connect("round_inc", "round_exp", 1, port="cin", lsb=ma)
 
     top = (1 << ea) - 1
     dp.add("underflow", "const_compare", n=wd.result, category="exception",
+           attrs={"op": "le", "value": 0, "signed": True},
            note="exponent < 1: below the smallest normal, flush to zero")
-    dp.add("overflow", "const_compare", n=wd.result, category="exception", note=f"exponent >= {top}: infinity")
+    dp.add("overflow", "const_compare", n=wd.result, category="exception",
+           attrs={"op": "ge", "value": top, "signed": True}, note=f"exponent >= {top}: infinity")
     for node in ("underflow", "overflow"):
-        dp.connect("round_exp", node, wd.result)
+        dp.connect("round_exp", node, wd.result, port="x")
     if prod["specials"] != "none":
         prim = "fp_naninf_acc" if prod["specials"] == "nan_inf" else "fp_nan_acc"
         dp.add("special_acc", prim, m=ma, category="exception",
                note="NaN" + (" and infinity" if prod["specials"] == "nan_inf" else "") + " from the product, "
                     "or already in the accumulator, forced into the result")
-        dp.connect(prod["special"], "special_acc", 2)
-        dp.connect("acc_inf", "special_acc", 1)
-    _gate(dp, "inf_or", "or2", "exception", "infinity: overflow, or it already was", "overflow", "acc_inf")
-    _gate(dp, "flush_or", "or2", "exception", "flush on underflow or an exact zero sum",
-          "underflow", "norm_lzc")
-    _gate(dp, "flush_gate", "and2", "exception", "never flush an infinite accumulator", "flush_or", "acc_inf")
+        _wire(dp, prod["special"], "special_acc", "p")
+        dp.connect("acc_inf", "special_acc", 1, port="inf")
+        _wire(dp, reg["frac"], "special_acc", "frac", name="feedback")
+        if prod["specials"] == "nan_inf":
+            _wire(dp, prod["sign"], "special_acc", "sign")
+            _wire(dp, reg["sign"], "special_acc", "acc_sign", name="feedback")
+    inf = _gate(dp, "inf_or", "or2", "exception", "infinity: overflow, or it already was",
+                a=Tap("overflow"), b=Tap("acc_inf"))
+    flush = _gate(dp, "flush_or", "or2", "exception", "flush on underflow or an exact zero sum",
+                  a=Tap("underflow"), b=Tap("norm_lzc", lz2))
+    flush = _gate(dp, "flush_gate", "and2", "exception", "never flush an infinite accumulator",
+                  a=flush, b=(Tap("acc_inf"), True))
     dp.add("range_limit", "fp_range_limit", e=ea, m=ma + 1, category="exception",
            note="force zero (sign cleared) or infinity")
-    dp.connect("flush_gate", "range_limit", 1)
-    dp.connect("inf_or", "range_limit", 1)
+    _wire(dp, flush, "range_limit", "flush")
+    _wire(dp, inf, "range_limit", "inf")
     if "special_acc" in dp.components:
-        dp.connect("special_acc", "range_limit", 2)
-    dp.connect("round_exp", "range_limit", ea)
-    dp.connect("round_inc", "range_limit", ma)
-    dp.connect(mid["sign"], "range_limit", 1)
+        dp.connect("special_acc", "range_limit", 2, port="special")
+    dp.connect("round_exp", "range_limit", ea, port="exp")
+    dp.connect("round_inc", "range_limit", ma, port="frac")
+    _wire(dp, mid["sign"], "range_limit", "sign")
 
-    dp.add("acc_reg", "register", n=acc.bits, category="register", note=f"accumulator register ({acc.name})")
-    dp.connect("range_limit", "acc_reg", acc.bits)
-    fields = {"exp": ea, "sig": ma}
-    for node, width in (("acc_hidden", ea), ("acc_inf", ea), ("exp_diff", ea), ("special_acc", ma)):
-        if node in dp.components:
-            dp.connect("acc_reg", node, width, name="feedback")
-    for node, width in mid["feedback"].items():
-        exp_or_sig = "exp" if node == "exp_max" else "sig"
-        dp.connect("acc_reg", node, width or fields[exp_or_sig], name="feedback")
-    if "sig_compare" in mid["feedback"]:
-        dp.connect("acc_hidden", "sig_compare", 1)
-    if "swap_zero_acc" in dp.components:
-        dp.connect("acc_hidden", "swap_zero_acc", 1)
+    dp.components["acc_reg"] = dp.components.pop("acc_reg")  # listed last, where it is in the path
+    dp.connect("range_limit", "acc_reg", acc.bits, port="d")
     dp.port("acc", "out", acc.bits)
     dp.connect("acc_reg", "acc", acc.bits)

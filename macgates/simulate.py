@@ -70,6 +70,8 @@ def _value(sig, values) -> int:
     if sig.lane >= 0:  # one lane of a k-lane source
         source = source[sig.lane]
     bits = (source >> sig.lsb) & mask(sig.width)
+    if sig.invert:
+        bits = bits ^ mask(sig.width)
     if sig.signed:  # two's complement, written so that it also works on arrays
         bits = bits - (((bits >> (sig.width - 1)) & 1) << sig.width)
     return bits

@@ -8,12 +8,15 @@ returns how many steps were checked and the mismatches.
 
 Start values of a ``w``-bit fixed-point accumulator (:func:`start_values`): zero, +1, -1,
 the largest and the smallest holdable values (so overflow in either direction shows at
-once), and half the largest of either sign (cancellation).
+once), and half the largest of either sign (cancellation). Of a floating-point
+accumulator (:meth:`FloatChecker.starts`): +0, +-1 and +-(1 + ulp), +-the smallest
+normal, +-the largest finite and +-infinity.
 
-Today fixed-point (Kulisch) accumulators can be checked: scalar MACs, and k-term
-dot-product units of integer lanes (exhaustively one lane at a time, the others zero, and
-by random k-vectors); the reference accumulator's width and LSB come from the formats
-alone (:func:`kulisch_reference`), a unit's step adds one exact block sum.
+Checked today: scalar MACs into fixed-point (Kulisch) and floating-point accumulators, and
+k-term dot-product units whose block sum is exact (exhaustively one lane at a time, the
+others zero, and by random k-vectors). The reference accumulator comes from the formats
+alone (:func:`kulisch_reference`, :func:`macgates.reference.float_accumulate`); a unit's
+step adds one exact block sum.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ import random
 from dataclasses import dataclass, field
 
 from .errors import DatapathError
+from .floating import FloatingPoint
 from .kulisch import Kulisch
-from .reference import KulischRef, block_sum, product, smallest_product
+from .reference import KulischRef, block_sum, float_accumulate, product, smallest_product
 from .simulate import Runner
 
 MAX_STEPS = 50_000_000  # checks one run may make (vectors x length, or pairs x starts)
@@ -49,7 +53,7 @@ def kulisch_reference(w, a, accumulator: Kulisch) -> KulischRef:
 
 def codes(fmt) -> list[int]:
     """The codes of ``fmt`` whose values are in its range (a symmetric integer format
-    never uses -2^(n-1)); every code of a float format without special codes."""
+    never uses -2^(n-1)); every code of a float format."""
     if fmt.kind == "int":
         low = -fmt.max_value if fmt.symmetric else -fmt.max_value - 1
         return [c for c in range(1 << fmt.bits) if fmt.decode(c) >= low]
@@ -60,6 +64,94 @@ def start_values(width: int) -> list[int]:
     top = (1 << (width - 1)) - 1
     full = (1 << width) - 1
     return [0, 1, full, top, 1 << (width - 1), top // 2, full - top // 2]
+
+
+class FixedChecker:
+    """The reference side of a fixed-point (Kulisch) accumulator: its state is the
+    accumulator's bits and, above them, the sticky flags NaN (bit 0), +inf (bit 1), -inf
+    (bit 2)."""
+
+    def __init__(self, weights, activations, accumulator: Kulisch):
+        self.ref = kulisch_reference(weights, activations, accumulator)
+        self.width = self.ref.width
+
+    def starts(self) -> list[int]:
+        return start_values(self.width)
+
+    def random_start(self, rng) -> int:
+        return rng.getrandbits(self.width)
+
+    def step(self, state: int, value) -> int:
+        """+inf meeting -inf is NaN; a flag, once set, stays."""
+        acc, flags = state & ((1 << self.width) - 1), state >> self.width
+        if isinstance(value, float) and math.isnan(value):
+            flags |= 1
+        elif isinstance(value, float):  # an infinity
+            flags |= 2 if value > 0 else 4
+            flags |= 1 if flags & 6 == 6 else 0
+        else:
+            acc = self.ref.step(acc, value)[0]
+        return acc | flags << self.width
+
+    def meaning(self, state: int):
+        """What a state stands for: NaN, an infinity, or the accumulator's bits (once a
+        flag is set, the fixed-point bits no longer matter)."""
+        flags = state >> self.width
+        if flags & 1:
+            return "nan"
+        if flags & 6:
+            return "+inf" if flags & 2 else "-inf"
+        return state
+
+    def describe(self, state: int) -> str:
+        meaning = self.meaning(state)
+        return f"{meaning}" if isinstance(meaning, str) else f"{self.ref.value_of(state) * self.ref.lsb}"
+
+
+class FloatChecker:
+    """The reference side of a floating-point accumulator (:func:`float_accumulate`). Its
+    holdable values are +0, the normal numbers, the infinities and (with special inputs)
+    NaN: results below the smallest normal are flushed to +0, so a subnormal or -0 code
+    is never held."""
+
+    def __init__(self, weights, activations, accumulator: FloatingPoint):
+        self.fmt = accumulator.format
+        self.width = self.fmt.bits
+
+    def starts(self) -> list[int]:
+        """+0; +-1 and +-(1 + ulp) (products near 1 cancel them); +-the smallest normal;
+        +-the largest finite; +-infinity."""
+        f = self.fmt
+        one = f.bias << f.man_bits
+        values = [one, one + 1, 1 << f.man_bits, f.encode(f.max_value)]
+        if f.specials == "ieee":
+            values.append(((1 << f.exp_bits) - 1) << f.man_bits)
+        sign = 1 << (f.bits - 1)
+        return [0] + [v | s for v in values for s in (0, sign)]
+
+    def random_start(self, rng) -> int:
+        f = self.fmt
+        while True:
+            code = rng.getrandbits(self.width)
+            exp = (code >> f.man_bits) & ((1 << f.exp_bits) - 1)
+            if code == 0 or (exp and not (isinstance(f.decode(code), float) and math.isnan(f.decode(code)))):
+                return code
+
+    def step(self, state: int, value) -> int:
+        return float_accumulate(self.fmt, state, value)
+
+    def meaning(self, state: int):
+        value = self.fmt.decode(state)
+        return "nan" if isinstance(value, float) and math.isnan(value) else state
+
+    def describe(self, state: int) -> str:
+        return f"{self.fmt.decode(state)}"
+
+
+def checker(weights, activations, accumulator):
+    if isinstance(accumulator, Kulisch):
+        return FixedChecker(weights, activations, accumulator)
+    return FloatChecker(weights, activations, accumulator)
 
 
 @dataclass
@@ -81,17 +173,14 @@ class Result:
 def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, vectors: int = 0,
            length: int = 16, seed: int = 0, starts=None) -> Result:
     """Check ``dp`` (built for ``weights`` x ``activations`` into ``accumulator``);
-    ``starts``: the accumulator codes the exhaustive check starts from (default:
-    :func:`start_values`)."""
-    if not isinstance(accumulator, Kulisch):
-        raise DatapathError(f"{dp.name}: not executable: only fixed-point (Kulisch) accumulators can be "
-                            "checked yet")
+    ``starts``: the accumulator codes the exhaustive check starts from (default: the
+    checker's documented start values)."""
     if weights.is_block or activations.is_block:
         raise DatapathError(f"{dp.name}: not executable: block-scaled formats cannot be checked yet")
     run = Runner(dp)  # refuses what has no behaviour, by name
-    ref = kulisch_reference(weights, activations, accumulator)
+    ref = checker(weights, activations, accumulator)
     ws, xs = codes(weights), codes(activations)
-    starts = start_values(ref.width) if starts is None else list(starts)
+    starts = ref.starts() if starts is None else list(starts)
     steps = (len(ws) * len(xs) * len(starts) if exhaustive else 0) + vectors * length
     if steps > MAX_STEPS:
         raise DatapathError(f"{dp.name}: {steps:,} checks is more than {MAX_STEPS:,}; ask for fewer vectors")
@@ -106,7 +195,7 @@ def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, ve
                     _check(run, ref, weights, activations, acc, [([w] + [0] * (k - 1), [x] + [0] * (k - 1))], result)
     rng = random.Random(seed)
     for _ in range(vectors):
-        acc = rng.getrandbits(ref.width)
+        acc = ref.random_start(rng)
         if k == 1:
             seq = [(rng.choice(ws), rng.choice(xs)) for _ in range(length)]
         else:
@@ -117,8 +206,7 @@ def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, ve
 
 def _exhaustive(run, ref, weights, activations, ws, xs, starts, result) -> None:
     """Every pair from every start value, the datapath in its batch form; each pair's
-    reference state after the step is the start's plus the product's state change, the
-    product computed once per pair."""
+    reference state is computed once per (start, product value)."""
     pairs = [(w, x) for w in ws for x in xs]
     after = {}  # (start, product) -> reference state, for the few distinct products
     products = [product(weights, w, activations, x) for w, x in pairs]
@@ -128,9 +216,9 @@ def _exhaustive(run, ref, weights, activations, ws, xs, starts, result) -> None:
             key = (acc, p) if not (isinstance(p, float) and math.isnan(p)) else (acc, "nan")
             want = after.get(key)
             if want is None:
-                want = after[key] = _reference_step(ref, acc, p)
+                want = after[key] = ref.step(acc, p)
             result.checked += 1
-            if _meaning(int(g), ref.width) != _meaning(want, ref.width):
+            if ref.meaning(int(g)) != ref.meaning(want):
                 result.add({"start": acc, "inputs": [(w, x)], "expected": want, "got": int(g)})
 
 
@@ -142,36 +230,11 @@ def _check(run, ref, weights, activations, acc, seq, result) -> None:
             value = block_sum([product(weights, a, activations, b) for a, b in zip(w, x)])
         else:
             value = product(weights, w, activations, x)
-        want = _reference_step(ref, want, value)
+        want = ref.step(want, value)
         result.checked += 1
-        if _meaning(got, ref.width) != _meaning(want, ref.width):
+        if ref.meaning(got) != ref.meaning(want):
             result.add({"start": acc, "inputs": seq, "expected": want, "got": got})
             return
-
-
-def _reference_step(ref, state: int, value) -> int:
-    """The reference Kulisch state: the accumulator's bits and, above them, the sticky
-    flags NaN (bit 0), +inf (bit 1), -inf (bit 2); +inf meeting -inf is NaN."""
-    acc, flags = state & ((1 << ref.width) - 1), state >> ref.width
-    if isinstance(value, float) and math.isnan(value):
-        flags |= 1
-    elif isinstance(value, float):  # an infinity
-        flags |= 2 if value > 0 else 4
-        flags |= 1 if flags & 6 == 6 else 0
-    else:
-        acc = ref.step(acc, value)[0]
-    return acc | flags << ref.width
-
-
-def _meaning(state: int, width: int):
-    """What a state stands for: NaN, an infinity, or the accumulator's bits (once a flag is
-    set, the fixed-point bits no longer matter)."""
-    flags = state >> width
-    if flags & 1:
-        return "nan"
-    if flags & 6:
-        return "+inf" if flags & 2 else "-inf"
-    return state
 
 
 def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 0, seed: int = 0) -> list:
@@ -193,6 +256,8 @@ def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 
                 narrow.replace(comp.name, **{param: value - 1})
             except DatapathError:
                 continue  # a width the graph itself cannot take
+            if narrow.gates >= dp.gates:
+                continue  # (a shifter's range below a whole stage saves nothing)
             result = verify(narrow, weights, activations, accumulator, starts=starts, vectors=vectors, seed=seed)
             if result.failed == 0:
                 passing.append((comp.name, param, value, dp.gates - narrow.gates))

@@ -272,13 +272,13 @@ def test_two_shifters_replace_the_swap():
     two = macgates.mac("e4m3", accumulator=macgates.FloatingPoint(macgates.format("fp16"), "two_shifters"))
     gone = {"exp_equal", "sig_compare", "swap_ctl", "swap_zero_acc", "zero_gate", "inf_gate", "swap",
             "sign_sel", "align", "sticky", "carry_mask"}
-    added = {"shift_gate", "shift_route", "align_prod", "align_acc", "sticky_prod", "sticky_acc",
-             "sum_abs", "sign_fix"}
+    added = {"shift_gate", "route_prod", "route_acc", "align_prod", "align_acc", "sticky_prod", "sticky_acc",
+             "sum_neg", "sum_abs", "sign_fix"}
     assert set(swap.components) - set(two.components) == gone
     assert set(two.components) - set(swap.components) == added
     # fp16 window n = 13, 4 shifter stages, adder w = 14
     assert two.components["align_acc"].cost == 13 * 4 * MUX2 - 13 * (MUX2 - AND2)
-    assert two.components["shift_route"].cost == 2 * 4 * AND2
+    assert two.components["route_prod"].cost == two.components["route_acc"].cost == 4 * AND2
     assert two.components["sig_add"].cost == 15 * FA  # w + 1 bits: a signed sum
     assert two.components["sum_abs"].cost == 15 * XOR2 + 15 * HA
     assert two.gates > swap.gates

@@ -98,11 +98,10 @@ def test_a_narrower_multiplier_is_caught():
 
 @pytest.mark.parametrize("spec,component,primitive", [
     (("nvfp4", "kulisch"), "scale_nan", None),
-    (("fp8_e4m3", "fp16"), "prod_lzc", "lzc"),
-    (("int8", "fp16"), "to_signmag", None),
+    (("fp8_e4m3", "fp32", 4), "exp_max_tree", "max_tree"),
 ])
 def test_what_cannot_run_yet_says_so(spec, component, primitive):
-    dp = macgates.mac(spec[0], accumulator=spec[1])
+    dp = macgates.dot(spec[0], accumulator=spec[1], k=spec[2] if len(spec) > 2 else 1)
     with pytest.raises(macgates.DatapathError, match="not executable: component "):
         dp.step(0, 1, 1)
     if primitive:
@@ -115,11 +114,11 @@ def test_a_custom_datapath_without_behaviours():
     dp = macgates.Datapath()
     dp.add("acc", "adder", n=8, category="accumulator")
     dp.add("reg", "register", n=8, category="register")
-    dp.add("odd", "lzc", n=8, category="normalize")
+    dp.add("odd", "max_tree", n=8, k=2, category="normalize")
     dp.connect("acc", "reg", 8, port="d")
     dp.connect("reg", "acc", 8, name="feedback", port="a")
     dp.connect("reg", "odd", 8, port="x")
-    with pytest.raises(macgates.DatapathError, match="not executable: component odd uses primitive lzc"):
+    with pytest.raises(macgates.DatapathError, match="not executable: component odd uses primitive max_tree"):
         dp.step(0, 0, 0)
 
 
@@ -210,11 +209,12 @@ def test_verify_command(monkeypatch, capsys):
 def test_verify_command_errors(capsys):
     from macgates.cli import main
 
-    assert main(["verify", "int8-fp16"]) == 2
-    assert "config int8-fp16: not executable: only fixed-point (Kulisch) accumulators" in capsys.readouterr().err
-    assert main(["verify", "paper_fig3", "--vectors", "2", "--length", "2"]) == 0
+    assert main(["verify", "fp8_e4m3-fp32-k4"]) == 2
+    assert ("config fp8_e4m3-fp32-k4: not executable: component exp_max_tree uses primitive max_tree"
+            in capsys.readouterr().err)
+    assert main(["verify", "modern-formats", "--vectors", "2", "--length", "2"]) == 0
     out = capsys.readouterr().out
-    assert "int8-kulisch: 4 checked, 0 mismatches" in out and "int8-fp16: not checked: not executable" in out
+    assert "int8-k1: 4 checked, 0 mismatches" in out and "mxfp4-k32: not checked: not executable" in out
 
 
 @pytest.mark.parametrize("weights,activations", [("int8", "int8"), ("int4", "int8"), ("int8", "int4"),
@@ -417,5 +417,5 @@ def test_ocp_e4m3_dot_product_unit_nan_lanes():
 def test_slack_of_what_cannot_run_is_an_error(capsys):
     from macgates.cli import main
 
-    assert main(["verify", "int8-fp16", "--slack"]) == 2
-    assert "config int8-fp16: not executable: only fixed-point (Kulisch) accumulators" in capsys.readouterr().err
+    assert main(["verify", "fp8_e4m3-fp32-k4", "--slack"]) == 2
+    assert "config fp8_e4m3-fp32-k4: not executable: component exp_max_tree" in capsys.readouterr().err
