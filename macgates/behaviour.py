@@ -373,6 +373,25 @@ def _fp_range_limit(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return frac | (exp << f) | (sign << (f + e))
 
 
+def _fp_nan_acc(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The result is NaN (bit 0): the product's NaN flag, or a NaN accumulator (all-ones
+    exponent, ``inf``, and a non-zero m-bit fraction)."""
+    acc_nan = ins["inf"] & _nonzero(ins["frac"] & mask(params["m"]))
+    return (ins["p"] | acc_nan) & 1
+
+
+def _fp_naninf_acc(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The result is NaN (bit 0): a NaN product (``p`` bit 0) or accumulator, or an
+    infinite product (``p`` bit 1) meeting an infinite accumulator of the other sign;
+    else the result is the product's infinity (bit 1) if it is one."""
+    p = ins["p"]
+    fraction = _nonzero(ins["frac"] & mask(params["m"]))
+    acc_nan, acc_inf = ins["inf"] & fraction, ins["inf"] & (fraction ^ 1)
+    inf_p = (p >> 1) & 1
+    nan = (p | acc_nan | (inf_p & acc_inf & (ins["sign"] ^ ins["acc_sign"]))) & 1
+    return nan | ((inf_p & (nan ^ 1)) << 1)
+
+
 def _kulisch_special_next(params: Mapping, ins: Mapping, state: int) -> int:
     """Sticky flags beside a fixed-point accumulator: NaN (bit 0) and, with f = 3, +inf
     (bit 1) and -inf (bit 2); +inf meeting -inf is NaN."""
@@ -434,4 +453,6 @@ BEHAVIOURS: dict[str, Callable] = {
     "const_adder": _const_adder,
     "const_compare": _const_compare,
     "fp_range_limit": _fp_range_limit,
+    "fp_nan_acc": _fp_nan_acc,
+    "fp_naninf_acc": _fp_naninf_acc,
 }

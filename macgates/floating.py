@@ -457,6 +457,16 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
                   a=Tap("underflow"), b=Tap("norm_lzc", lz2))
     flush = _gate(dp, "flush_gate", "and2", "exception", "never flush an infinite accumulator",
                   a=flush, b=(Tap("acc_inf"), True))
+    sign = mid["sign"]
+    if prod["specials"] == "nan_inf":
+        # an infinite product's significand and exponent are those of its inputs' codes:
+        # the sum path may take the accumulator's sign, or flush; the product's infinity
+        # keeps its own sign and is never flushed
+        inf_p = Tap("special_acc", 1)
+        sign = _gate(dp, "inf_sign_sel", "mux2", "exception", "an infinite product's sign",
+                     a=sign, b=prod["sign"], s=inf_p)
+        flush = _gate(dp, "inf_no_flush", "and2", "exception", "never flush an infinite product",
+                      a=flush, b=(inf_p, True))
     dp.add("range_limit", "fp_range_limit", e=ea, m=ma + 1, category="exception",
            note="force zero (sign cleared) or infinity")
     _wire(dp, flush, "range_limit", "flush")
@@ -465,7 +475,7 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
         dp.connect("special_acc", "range_limit", 2, port="special")
     dp.connect("round_exp", "range_limit", ea, port="exp")
     dp.connect("round_inc", "range_limit", ma, port="frac")
-    _wire(dp, mid["sign"], "range_limit", "sign")
+    _wire(dp, sign, "range_limit", "sign")
 
     dp.components["acc_reg"] = dp.components.pop("acc_reg")  # listed last, where it is in the path
     dp.connect("range_limit", "acc_reg", acc.bits, port="d")

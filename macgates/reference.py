@@ -6,9 +6,10 @@ docs/datapaths.md, never from the datapath code.
   rules (NaN in, NaN out; infinity x 0 is NaN; infinity x finite is infinity);
 * :class:`KulischRef`: a fixed-point accumulator, exact two's complement at its width
   with its LSB weight; an overflow is reported, never hidden;
-* :func:`float_accumulate`: acc + product, rounded once to nearest even in the
-  accumulator's format; a rounded result below the smallest normal is +0 (the
-  documented flush), beyond the largest finite infinity, which then stays;
+* :func:`float_accumulate`: acc + product, rounded once to nearest even to the
+  accumulator's precision with an unbounded exponent; a rounded result below the
+  smallest normal is +0 (IEEE 754 tininess "after rounding", then flush to zero; an
+  exact zero sum is +0 too), beyond the largest finite infinity, which then stays;
   NaN in anything, or +inf + -inf, is NaN;
 * :func:`block_sum`: a dot-product unit's ``exact`` combine: one exact sum of k
   products, times the block scales.
@@ -34,7 +35,11 @@ def _is_inf(x) -> bool:
 
 def product(w_fmt, w_code: int, a_fmt, a_code: int):
     """The exact product of two codes: a Fraction, or math.inf / -math.inf / math.nan."""
-    x, y = decode(w_fmt, w_code), decode(a_fmt, a_code)
+    return multiply(decode(w_fmt, w_code), decode(a_fmt, a_code))
+
+
+def multiply(x, y):
+    """The exact product of two decoded values, with IEEE's special-value rules."""
     if _is_nan(x) or _is_nan(y):
         return math.nan
     if _is_inf(x) or _is_inf(y):
@@ -90,12 +95,30 @@ def float_accumulate(acc_fmt, acc_code: int, value) -> int:
             return encode(acc_fmt, math.nan)
         return encode(acc_fmt, acc if _is_inf(acc) else value)
     exact = acc + value
-    code = encode(acc_fmt, exact)
-    rounded = decode(acc_fmt, code)
-    smallest_normal = Fraction(2) ** (1 - acc_fmt.bias)
-    if not _is_inf(rounded) and abs(rounded) < smallest_normal:
-        return 0  # flushed (and an exact zero sum) is +0
-    return code
+    if exact == 0:
+        return 0  # an exact zero sum is +0
+    rounded = round_significant(exact, acc_fmt.man_bits + 1)
+    if abs(rounded) < Fraction(2) ** (1 - acc_fmt.bias):
+        return 0  # tiny after rounding: flushed to +0
+    if abs(rounded) > acc_fmt.max_value:
+        return encode(acc_fmt, math.inf if rounded > 0 else -math.inf)
+    return encode(acc_fmt, rounded)  # representable: encoded exactly
+
+
+def round_significant(x: Fraction, bits: int) -> Fraction:
+    """x rounded to nearest even with ``bits`` significant bits and an unbounded
+    exponent (IEEE 754's rounding before tininess is detected "after rounding")."""
+    sign, x = (-1 if x < 0 else 1), abs(Fraction(x))
+    e = x.numerator.bit_length() - x.denominator.bit_length()  # 2^e <= x < 2^(e+2)
+    if x < Fraction(2) ** e:
+        e -= 1
+    if x >= Fraction(2) ** (e + 1):
+        e += 1
+    ulp = Fraction(2) ** (e - bits + 1)
+    q, rest = divmod(x, ulp)
+    if rest > ulp / 2 or (rest == ulp / 2 and q % 2):
+        q += 1
+    return sign * q * ulp
 
 
 def block_sum(products, scale=Fraction(1)):

@@ -56,7 +56,14 @@ def test_products_and_specials():
     (Fraction(1, 2 ** 14), -Fraction(1, 2 ** 15), 0),  # below the smallest normal: +0
     (-Fraction(1, 2 ** 14), Fraction(1, 2 ** 14), 0),  # an exact zero sum is +0
     (math.inf, -65504, math.inf),  # infinity stays
-], ids=["tie-even", "round-up", "overflow", "no-overflow", "flush", "zero-sum", "inf-stays"])
+    # 2^-14 - 5 * 2^-28 = 2^-15 x 1.1111111111|11011 (binary): to 11 significant bits with an
+    # unbounded exponent it is 2^-15 x 1.1111111111 + 2^-25 x 0.34..., rounded down to
+    # 2^-14 - 2^-25: tiny after rounding, flushed. (On fp16's subnormal grid, 2^-24 apart,
+    # it would round up to 2^-14: the flush rule decides before that grid exists.)
+    (Fraction(1, 2 ** 14), -Fraction(5, 2 ** 28), 0),
+    (Fraction(1, 2 ** 14), -Fraction(1, 2 ** 26), Fraction(1, 2 ** 14)),  # 2^-15 x 1.11111111111|1: up
+], ids=["tie-even", "round-up", "overflow", "no-overflow", "flush", "zero-sum", "inf-stays",
+        "tiny-after-rounding", "rounds-up-to-normal"])
 def test_float_accumulate(acc, value, want):
     got = float_accumulate(FP16, f16(acc), value)
     assert got == f16(want)
