@@ -331,7 +331,7 @@ def _round_rne(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
 def _incrementer(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """x + c (one bit) on n half adders: n bits and the carry out (bit n)."""
     n = params["n"]
-    return ((ins["x"] & mask(n)) + (ins["c"] & 1)) & mask(n + 1)
+    return ((ins["x"] & mask(n)) + (ins.get("c", 0) & 1)) & mask(n + 1)
 
 
 def _trailing_zeros(value: int) -> int:

@@ -163,18 +163,23 @@ class Result:
     failed: int = 0
     mismatches: list = field(default_factory=list)
     kept: int = 10
+    stop: bool = False  # stop at the first mismatch (``done`` is then true)
 
     def add(self, case) -> None:
         self.failed += 1
         if len(self.mismatches) < self.kept:
             self.mismatches.append(case)
 
+    @property
+    def done(self) -> bool:
+        return self.stop and self.failed > 0
+
 
 def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, vectors: int = 0,
-           length: int = 16, seed: int = 0, starts=None) -> Result:
+           length: int = 16, seed: int = 0, starts=None, first: bool = False) -> Result:
     """Check ``dp`` (built for ``weights`` x ``activations`` into ``accumulator``);
     ``starts``: the accumulator codes the exhaustive check starts from (default: the
-    checker's documented start values)."""
+    checker's documented start values); ``first``: stop at the first mismatch."""
     if weights.is_block or activations.is_block:
         raise DatapathError(f"{dp.name}: not executable: block-scaled formats cannot be checked yet")
     run = Runner(dp)  # refuses what has no behaviour, by name
@@ -184,17 +189,19 @@ def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, ve
     steps = (len(ws) * len(xs) * len(starts) if exhaustive else 0) + vectors * length
     if steps > MAX_STEPS:
         raise DatapathError(f"{dp.name}: {steps:,} checks is more than {MAX_STEPS:,}; ask for fewer vectors")
-    result = Result()
+    result = Result(stop=first)
     k = dp.macs
     if exhaustive and k == 1:
         _exhaustive(run, ref, weights, activations, ws, xs, starts, result)
     elif exhaustive:  # a k-term unit: every pair in one lane, the others zero
-        for acc in starts:
-            for w in ws:
-                for x in xs:
-                    _check(run, ref, weights, activations, acc, [([w] + [0] * (k - 1), [x] + [0] * (k - 1))], result)
+        for acc, w, x in ((acc, w, x) for acc in starts for w in ws for x in xs):
+            _check(run, ref, weights, activations, acc, [([w] + [0] * (k - 1), [x] + [0] * (k - 1))], result)
+            if result.done:
+                return result
     rng = random.Random(seed)
     for _ in range(vectors):
+        if result.done:
+            break
         acc = ref.random_start(rng)
         if k == 1:
             seq = [(rng.choice(ws), rng.choice(xs)) for _ in range(length)]
@@ -224,6 +231,8 @@ def _exhaustive(run, ref, weights, activations, ws, xs, starts, result) -> None:
             pairs.append((w, x))
     pid = np.array(pid)
     for acc in starts:
+        if result.done:
+            return
         got = run.step_batch([acc] * len(pairs), [w for w, _ in pairs], [x for _, x in pairs])
         want = np.array([ref.step(acc, p) for p in values], dtype=object)[pid]
         result.checked += len(pairs)
@@ -269,7 +278,8 @@ def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 
                 continue  # a width the graph itself cannot take
             if narrow.gates >= dp.gates:
                 continue  # (a shifter's range below a whole stage saves nothing)
-            result = verify(narrow, weights, activations, accumulator, starts=starts, vectors=vectors, seed=seed)
+            result = verify(narrow, weights, activations, accumulator, starts=starts, vectors=vectors,
+                            seed=seed, first=True)
             if result.failed == 0:
                 passing.append((comp.name, param, value, dp.gates - narrow.gates))
     return passing

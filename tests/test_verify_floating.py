@@ -1,0 +1,148 @@
+"""Floating-point accumulators run bit by bit (macgates/floating.py through
+macgates/simulate.py) and checked by macgates/verify.py against
+macgates/reference.float_accumulate, which is written from the formats' definitions.
+
+The full exhaustive check of every Figure 3 configuration (11 start values x 65,536
+pairs each) is in docs/verification.md and benchmarks/run.py; here every configuration
+runs every pair from two start values, and the mutations of issue 11 run the check at its
+defaults."""
+
+import math
+
+import pytest
+
+import macgates
+from macgates.simulate import Runner
+from macgates.verify import FloatChecker, verify
+
+FIG3_FLOAT = [(w, acc) for w in ("int8", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3", "fp8_e5m2") for acc in ("fp16", "fp32")]
+
+
+def fp(name, align="swap"):
+    return macgates.FloatingPoint(macgates.format(name), align)
+
+
+def code(fmt, value):
+    return macgates.format(fmt).encode(value)
+
+
+@pytest.mark.parametrize("weights,acc", FIG3_FLOAT, ids=[f"{w}-{a}" for w, a in FIG3_FLOAT])
+def test_figure3_float_configs_every_pair(weights, acc):
+    """Every input pair from +0 and from -1 (products near 1 cancel it), then random
+    sequences from random holdable values."""
+    w = macgates.format(weights)
+    dp = macgates.mac(weights, accumulator=acc)
+    result = verify(dp, w, w, fp(acc), starts=[0, code(acc, -1)], vectors=100, length=8)
+    codes = 255 if weights == "int8" else 256  # symmetric int8 never uses -128
+    assert result.checked == codes * codes * 2 + 100 * 8
+    assert result.failed == 0, result.mismatches[:3]
+
+
+@pytest.mark.parametrize("weights,acc", [("fp8_e4m3", "fp16"), ("fp8_e5m2", "fp16"), ("int8", "bf16")])
+def test_two_shifters_every_pair(weights, acc):
+    """The second alignment style, from +-infinity too: fp8_e5m2 products (up to 2^31)
+    outgrow fp16's infinity exponent, so an infinite accumulator must keep its sign."""
+    w = macgates.format(weights)
+    dp = macgates.mac(weights, accumulator=fp(acc, "two_shifters"))
+    starts = [0, code(acc, -1), code(acc, math.inf), code(acc, -math.inf)]
+    assert verify(dp, w, w, fp(acc), starts=starts).failed == 0
+
+
+def test_two_shifters_sign_of_an_infinite_accumulator_is_costed_where_needed():
+    # fp8_e5m2 products reach 2^31.6 (exponent 46 in fp16's bias >= 31): inf_sign is built;
+    # fp8_e4m3's reach 240^2 < 2^16 (exponent 30): it is not
+    assert "inf_sign" in macgates.mac("fp8_e5m2", accumulator=fp("fp16", "two_shifters")).components
+    assert "inf_sign" not in macgates.mac("fp8_e4m3", accumulator=fp("fp16", "two_shifters")).components
+
+
+def test_two_shifters_needs_its_sign_gate():
+    """sum_neg masks the adder's top bit with the effective subtraction: with an OR2 in
+    its place, an addition's carry-out is taken for a negative sum's sign."""
+    dp = macgates.mac("fp8_e4m3", accumulator=fp("fp16", "two_shifters"))
+    one = code("fp8_e4m3", 1.0)
+    assert dp.step(code("fp16", 1.5), one, one) == code("fp16", 2.5)  # 1.5 + 1: a carry-out
+    broken = dp.copy()
+    broken.replace("sum_neg", "or2")  # the carry alone decides the sign and the negation
+    assert broken.step(code("fp16", 1.5), one, one) != code("fp16", 2.5)
+
+
+@pytest.mark.parametrize("weights,acc", [("float8_e5m2", "fp32"), ("float8_e4m3fn", "fp16"),
+                                         ("float8_e5m2", "fp16")])
+def test_special_inputs_every_pair(weights, acc):
+    """Every code pair (NaN, +-inf, zeros included) from +1, -inf and +0."""
+    w = macgates.format(weights)
+    dp = macgates.mac(weights, accumulator=acc)
+    starts = [code(acc, 1.0), code(acc, -math.inf), 0]
+    result = verify(dp, w, w, fp(acc), starts=starts)
+    assert result.checked == 3 * 256 * 256 and result.failed == 0, result.mismatches[:3]
+
+
+def test_an_infinite_product_keeps_its_sign():
+    """inf x tiny has the significand and exponent of a small number: the sum path takes
+    the accumulator's sign, so the product's infinity must bring its own (inf_sign_sel)."""
+    e5m2 = macgates.format("float8_e5m2")
+    dp = macgates.mac("float8_e5m2", accumulator="fp32")
+    tiny, neg_inf = 0x01, e5m2.encode(-math.inf)
+    assert dp.step(code("fp32", 1.0), tiny, neg_inf) == code("fp32", -math.inf)
+    assert dp.step(code("fp32", -1.0), neg_inf ^ 0x80, tiny) == code("fp32", math.inf)
+
+
+def test_nan_accumulator_stays_nan():
+    dp = macgates.mac("float8_e4m3fn", accumulator="fp16")
+    nan16, one = code("fp16", math.nan), code("float8_e4m3fn", 1.0)
+    assert math.isnan(macgates.format("fp16").decode(dp.step(nan16, one, one)))
+    nan8 = code("float8_e4m3fn", math.nan)
+    assert math.isnan(macgates.format("fp16").decode(dp.step(code("fp16", 2.0), nan8, one)))
+
+
+def test_start_values_are_documented_and_holdable():
+    f = macgates.format("fp16")
+    starts = FloatChecker(None, None, fp("fp16")).starts()
+    values = [f.decode(c) for c in starts]
+    assert values == [0, 1, -1, 1 + 2 ** -10, -1 - 2 ** -10, 2 ** -14, -2 ** -14, 65504, -65504,
+                      math.inf, -math.inf]
+
+
+def test_the_batch_form_equals_single_steps():
+    dp = macgates.mac("fp8_e3m4", accumulator="fp16")
+    run = Runner(dp)
+    accs = [0, code("fp16", 3.25), code("fp16", -1000), code("fp16", math.inf)] * 64
+    ws = list(range(256))
+    xs = [(17 * i + 5) % 256 for i in range(256)]
+    batch = run.step_batch(accs, ws, xs)
+    assert [int(b) for b in batch] == [run.step(acc, {"w": w, "a": x}) for acc, w, x in zip(accs, ws, xs)]
+
+
+# -- mutations (issue 11, item 7): each must be caught by verify at its defaults -----------
+def _no_sticky(dp):
+    dp.remove("sticky")  # the adder's LSB is then 0 for every shift
+
+
+def _narrow_window(dp):
+    dp.replace("align", n=dp.components["align"].params["n"] - 1)
+
+
+def _short_normalizer(dp):
+    k = dp.components["norm_shift"].params["k"]  # [0, 14]: 4 stages; [0, 7]: 3
+    dp.replace("norm_shift", k=(1 << (k.bit_length() - 1)) - 1)
+
+
+def _truncating_rounder(dp):
+    dp.remove("round_decide")  # the incrementer's carry-in is then 0
+
+
+def _narrow_product_lzc(dp):
+    dp.replace("prod_lzc", n=dp.components["prod_lzc"].params["n"] - 1)
+
+
+@pytest.mark.parametrize("mutate", [_no_sticky, _narrow_window, _short_normalizer, _truncating_rounder,
+                                    _narrow_product_lzc],
+                         ids=["no-sticky", "window-one-bit-narrower", "normalizer-one-stage-short",
+                              "truncating-rounder", "product-lzc-one-bit-narrower"])
+def test_mutation_is_caught(mutate):
+    e4m3 = macgates.format("fp8_e4m3")
+    dp = macgates.mac("fp8_e4m3", accumulator="fp16")
+    broken = dp.copy()
+    mutate(broken)
+    assert broken.gates <= dp.gates  # (lzc(7) costs what lzc(8) does: both are 8-input trees)
+    assert verify(broken, e4m3, e4m3, fp("fp16"), first=True).failed > 0
