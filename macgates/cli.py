@@ -447,7 +447,7 @@ def _verify(args) -> str:
     design, configs = _design(args, args.name)
     if args.slack:
         return _slack(args, design, configs)
-    exhaustive = args.exhaustive or args.vectors is None
+    exhaustive = True if args.exhaustive else ("auto" if args.vectors is None else False)
     vectors = args.vectors if args.vectors is not None else (0 if args.exhaustive else 1000)
     results, cannot = [], []
     for cfg in configs:
@@ -467,7 +467,8 @@ def _verify(args) -> str:
                           f"{cannot[0][1]})")
     failed = sum(r.failed for *_, r in results)
     if args.format == "json":
-        text = json.dumps([{"config": cfg.name, "checked": r.checked, "mismatches": r.failed,
+        text = json.dumps([{"config": cfg.name, "checked": r.checked, "exhaustive": r.exhaustive,
+                            "mismatches": r.failed,
                             "first": r.mismatches} for cfg, _, _, r in results]
                           + [{"config": cfg.name, "not_checked": reason} for cfg, reason in cannot],
                           indent=2) + "\n"
@@ -519,13 +520,15 @@ class _Failed(Exception):
 
 def _verify_text(cfg, w, a, result) -> str:
     lines = [f"{cfg.name}: {result.checked:,} checked, {result.failed:,} mismatch"
-             f"{'' if result.failed == 1 else 'es'}"]
+             f"{'' if result.failed == 1 else 'es'}" + ("" if result.exhaustive else
+                                                         " (random sequences only)")]
     for case in result.mismatches:
         steps = ", ".join(f"{w.name} {x:#x} ({w.decode(x)}) x {a.name} {y:#x} ({a.decode(y)})"
                           for x, y in case["inputs"][:4])
         more = f" and {len(case['inputs']) - 4} more steps" if len(case["inputs"]) > 4 else ""
-        lines.append(f"  from accumulator {case['start']:#x}: {steps}{more}: expected {case['expected']:#x}, "
-                     f"got {case['got']:#x}")
+        lines.append(f"  from accumulator {case['start']:#x} ({case['start_value']}): {steps}{more}: "
+                     f"expected {case['expected']:#x} ({case['expected_value']}), "
+                     f"got {case['got']:#x} ({case['got_value']})")
     return "\n".join(lines) + "\n"
 
 

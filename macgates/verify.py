@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from .errors import DatapathError
 from .floating import FloatingPoint
@@ -105,7 +106,7 @@ class FixedChecker:
 
     def describe(self, state: int) -> str:
         meaning = self.meaning(state)
-        return f"{meaning}" if isinstance(meaning, str) else f"{self.ref.value_of(state) * self.ref.lsb}"
+        return meaning if isinstance(meaning, str) else decimal(self.ref.value_of(state) * self.ref.lsb)
 
 
 class FloatChecker:
@@ -145,7 +146,21 @@ class FloatChecker:
         return "nan" if isinstance(value, float) and math.isnan(value) else state
 
     def describe(self, state: int) -> str:
-        return f"{self.fmt.decode(state)}"
+        return decimal(self.fmt.decode(state))
+
+
+def decimal(value) -> str:
+    """A value for people: exact decimals when short (binary fractions end), else 7
+    significant digits after a ~; nan and +-inf as such."""
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    value = Fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    digits = value.denominator.bit_length() - 1  # a power of two: that many decimals end it
+    text = f"{value.numerator * 10 ** digits // value.denominator}".rjust(digits + 1, "0")
+    text = f"{'-' if value < 0 else ''}{text[:-digits].lstrip('-') or '0'}.{text[-digits:]}".rstrip("0")
+    return text if len(text) <= 24 else f"~{float(value):.7g}"
 
 
 def checker(weights, activations, accumulator):
@@ -164,6 +179,7 @@ class Result:
     mismatches: list = field(default_factory=list)
     kept: int = 10
     stop: bool = False  # stop at the first mismatch (``done`` is then true)
+    exhaustive: bool = False  # every pair from every start value was run
 
     def add(self, case) -> None:
         self.failed += 1
@@ -175,21 +191,26 @@ class Result:
         return self.stop and self.failed > 0
 
 
-def verify(dp, weights, activations, accumulator, *, exhaustive: bool = True, vectors: int = 0,
+def verify(dp, weights, activations, accumulator, *, exhaustive=True, vectors: int = 0,
            length: int = 16, seed: int = 0, starts=None, first: bool = False) -> Result:
-    """Check ``dp`` (built for ``weights`` x ``activations`` into ``accumulator``);
-    ``starts``: the accumulator codes the exhaustive check starts from (default: the
-    checker's documented start values); ``first``: stop at the first mismatch."""
+    """Check ``dp`` (built for ``weights`` x ``activations`` into ``accumulator``).
+    ``exhaustive``: every pair from every start value (``"auto"``: only if that is at
+    most MAX_STEPS checks; ``Result.exhaustive`` says whether it ran); ``starts``: the
+    accumulator codes the exhaustive check starts from (default: the checker's
+    documented start values); ``first``: stop at the first mismatch."""
     if weights.is_block or activations.is_block:
         raise DatapathError(f"{dp.name}: not executable: block-scaled formats cannot be checked yet")
     run = Runner(dp)  # refuses what has no behaviour, by name
     ref = checker(weights, activations, accumulator)
     ws, xs = codes(weights), codes(activations)
     starts = ref.starts() if starts is None else list(starts)
-    steps = (len(ws) * len(xs) * len(starts) if exhaustive else 0) + vectors * length
+    pairs = len(ws) * len(xs) * len(starts)
+    if exhaustive == "auto":
+        exhaustive = pairs <= MAX_STEPS
+    steps = (pairs if exhaustive else 0) + vectors * length
     if steps > MAX_STEPS:
         raise DatapathError(f"{dp.name}: {steps:,} checks is more than {MAX_STEPS:,}; ask for fewer vectors")
-    result = Result(stop=first)
+    result = Result(stop=first, exhaustive=bool(exhaustive))
     k = dp.macs
     if exhaustive and k == 1:
         _exhaustive(run, ref, weights, activations, ws, xs, starts, result)
@@ -239,7 +260,14 @@ def _exhaustive(run, ref, weights, activations, ws, xs, starts, result) -> None:
         for i in np.nonzero(got != want)[0]:
             g, e = int(got[i]), int(want[i])
             if ref.meaning(g) != ref.meaning(e):
-                result.add({"start": acc, "inputs": [pairs[i]], "expected": e, "got": g})
+                result.add(_case(ref, acc, [pairs[i]], e, g))
+
+
+def _case(ref, start: int, inputs, want: int, got: int) -> dict:
+    """A mismatch: the start state, the inputs, and the expected and actual states, as
+    codes and as the values they stand for."""
+    return {"start": start, "start_value": ref.describe(start), "inputs": inputs, "expected": want,
+            "expected_value": ref.describe(want), "got": got, "got_value": ref.describe(got)}
 
 
 def _check(run, ref, weights, activations, acc, seq, result) -> None:
@@ -253,7 +281,7 @@ def _check(run, ref, weights, activations, acc, seq, result) -> None:
         want = ref.step(want, value)
         result.checked += 1
         if got != want and ref.meaning(got) != ref.meaning(want):
-            result.add({"start": acc, "inputs": seq, "expected": want, "got": got})
+            result.add(_case(ref, acc, seq, want, got))
             return
 
 

@@ -196,14 +196,19 @@ def test_verify_command(monkeypatch, capsys):
     from macgates.cli import main
 
     assert main(["verify", "fp8_e4m3-kulisch", "--vectors", "50", "--length", "4"]) == 0
-    assert capsys.readouterr().out == "fp8_e4m3-kulisch: 200 checked, 0 mismatches\n"
+    assert capsys.readouterr().out == "fp8_e4m3-kulisch: 200 checked, 0 mismatches (random sequences only)\n"
     # a behaviour that is off by one must make the command fail with exit 1 and show it
     monkeypatch.setitem(behaviour.BEHAVIOURS, "adder", lambda p, ins, attrs: (ins["a"] + ins["b"] + 1)
                         & behaviour.mask(p["n"] + 1))
     assert main(["verify", "int8-kulisch", "--vectors", "3", "--length", "2"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "int8-kulisch: 3 checked, 3 mismatches"
+    assert out[0] == "int8-kulisch: 3 checked, 3 mismatches (random sequences only)"
     assert out[1].startswith("  from accumulator 0x") and "int8 0x" in out[1] and "expected 0x" in out[1]
+    # values in decimal beside the codes: the Kulisch LSB of int8 x int8 is 1
+    start, expected, got = (int(v, 16) for v in re.findall(r"(?:accumulator|expected|got) (0x[0-9a-f]+)", out[1]))
+    signed = [v - (1 << 27) if v >> 26 else v for v in (start, expected, got)]
+    assert f"({signed[0]})" in out[1] and f"expected {expected:#x} ({signed[1]})" in out[1]
+    assert f"got {got:#x} ({signed[2]})" in out[1] and signed[2] == signed[1] + 1
 
 
 def test_verify_command_errors(capsys):
