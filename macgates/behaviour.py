@@ -26,7 +26,7 @@ def mask(width: int) -> int:
 def _nonzero(x):
     """1 where x != 0, else 0 (an int, or an object array of them)."""
     out = (x != 0) * 1
-    return out.astype(object) if hasattr(out, "astype") else out
+    return out.astype(x.dtype) if hasattr(x, "dtype") else out
 
 
 def _pp_bits(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
@@ -203,13 +203,17 @@ def _fp_special_mul(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return nan | ((inf_w | inf_a) & (nan ^ 1)) << 1
 
 
-def _bool(x):
-    """1 where x is true, else 0 (a comparison's result, an int or an object array)."""
-    out = x * 1
-    return out.astype(object) if hasattr(out, "astype") else int(out)
+def _bool(cond, like):
+    """1 where the comparison ``cond`` of ``like``'s values holds, else 0: an int, or an
+    array of ``like``'s dtype."""
+    out = cond * 1
+    return out.astype(like.dtype) if hasattr(like, "dtype") else int(out)
 
 
-def _bit_length(x):
+def _bit_length(x, n: int):
+    """Bits of each value of x (below 2^n)."""
+    if hasattr(x, "dtype") and x.dtype != object:  # int64: count the powers of two <= x
+        return sum((x >> j) != 0 for j in range(n)) * 1
     if hasattr(x, "shape"):
         import numpy as np
 
@@ -245,7 +249,7 @@ def _lzc(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     levels = (n - 1).bit_length()
     x = ins["x"] & mask(n)
     zero = _nonzero(x) ^ 1
-    count = (n - _bit_length(x)) * (zero ^ 1) + mask(levels) * zero
+    count = (n - _bit_length(x, n)) * (zero ^ 1) + mask(levels) * zero
     return count | (zero << levels)
 
 
@@ -285,7 +289,7 @@ def _comparator_msb(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     n, m = params["n"], params["m"]
     a = (ins["a"] & mask(n)) << max(m - n, 0)
     b = (ins["b"] & mask(m)) << max(n - m, 0)
-    return _bool(a > b)
+    return _bool(a > b, a)
 
 
 def _swap(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
@@ -352,7 +356,7 @@ def _const_compare(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     x = ins["x"] & mask(n)
     if attrs.get("signed"):
         x = x - (((x >> (n - 1)) & 1) << n)
-    return _bool(x >= attrs["value"]) if attrs["op"] == "ge" else _bool(x <= attrs["value"])
+    return _bool(x >= attrs["value"], x) if attrs["op"] == "ge" else _bool(x <= attrs["value"], x)
 
 
 def _fp_range_limit(params: Mapping, ins: Mapping, attrs: Mapping) -> int:

@@ -65,6 +65,16 @@ def _plan(dp):
     return layout, order, inputs
 
 
+def _dtype(dp, layout):
+    """numpy int64 for the batch form when no value can reach 2^62: every signal's bits,
+    the state, and a shifter's input moved by its largest amount; else Python ints in
+    object arrays."""
+    bits = [s.lsb + s.width for s in dp.signals] + [at + width for _, at, width in layout]
+    bits += [c.params.get("n", 0) + (1 << c.params["k"].bit_length()) for c in dp.components.values()
+             if c.primitive.startswith("shift_") and "k" in c.params]
+    return "int64" if max(bits, default=0) <= 62 else object
+
+
 def _value(sig, values) -> int:
     source = values[sig.src]
     if sig.lane >= 0:  # one lane of a k-lane source
@@ -83,6 +93,7 @@ class Runner:
     def __init__(self, dp):
         self.dp = dp
         self.layout, self.order, self.inputs = _plan(dp)
+        self.dtype = _dtype(dp, self.layout)
 
     @property
     def acc_bits(self) -> int:
@@ -114,7 +125,7 @@ class Runner:
         import numpy as np
 
         def arr(values):
-            return np.array([int(v) for v in values], dtype=object)
+            return np.array([int(v) for v in values], dtype=self.dtype)
 
         if self.dp.macs > 1:
             raise DatapathError(f"{self.dp.name}: the batch form runs scalar MACs only (a dot-product "

@@ -103,10 +103,14 @@ def test_start_values_are_documented_and_holdable():
                       math.inf, -math.inf]
 
 
-def test_the_batch_form_equals_single_steps():
-    dp = macgates.mac("fp8_e3m4", accumulator="fp16")
+@pytest.mark.parametrize("weights,acc,dtype", [("fp8_e3m4", "fp16", "int64"), ("int8", "fp32", object)])
+def test_the_batch_form_equals_single_steps(weights, acc, dtype):
+    """The batch form runs on int64 arrays when no value can reach 2^62 (an int8 array's
+    64 partial-product bits can), else on Python ints in object arrays."""
+    dp = macgates.mac(weights, accumulator=acc)
     run = Runner(dp)
-    accs = [0, code("fp16", 3.25), code("fp16", -1000), code("fp16", math.inf)] * 64
+    assert run.dtype == dtype
+    accs = [0, code(acc, 3.25), code(acc, -1000), code(acc, math.inf)] * 64
     ws = list(range(256))
     xs = [(17 * i + 5) % 256 for i in range(256)]
     batch = run.step_batch(accs, ws, xs)
