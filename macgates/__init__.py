@@ -3,7 +3,7 @@
 >>> import macgates
 >>> dp = macgates.mac("fp8_e4m3", accumulator="fp16")
 >>> dp.gates
-1166
+1152
 """
 
 from .builders import accumulator, dot, mac

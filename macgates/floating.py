@@ -280,6 +280,18 @@ def _exponent_difference(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format)
     _wire(dp, reg["exp"], "acc_inf", "x", name="feedback")
 
 
+def _sticky_range(n: int, larger: int, s: int) -> dict:
+    """The sticky OR of an n-bit window under a larger operand of ``larger`` bits. The
+    window's top bit leaves only when all of it does; if the larger operand has at most
+    the accumulator's s bits, it has no bits below the round position, so a sticky bit
+    that small cannot change the rounded sum: n - 1 bits are enough. A wider larger
+    operand (a 14-bit int8 product over fp16's 11) can be a tie that the sticky breaks."""
+    k = n - 1 if larger <= s else n
+    note = "OR of the bits shifted out" + ("" if k == n else " (not the window's top bit: it leaves alone only "
+                                                             "with all of them, when no sticky can matter)")
+    return {"k": k, "category": "aligner", "note": note}
+
+
 def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> dict:
     """2b-4 with one swap and one shifter. Returns the taps of the sum and its exponent
     and sign."""
@@ -287,8 +299,9 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
     reg = _acc_fields(acc)
     hidden = Tap("acc_hidden")
     big = max(p, s)  # bits of the larger operand at the top of the window
-    dp.add("exp_equal", "or_reduce", n=wd.diff, category="aligner", note="d == 0 (inverted: d != 0)")
-    _wire(dp, prod["d"], "exp_equal", "x")
+    dp.add("exp_equal", "or_reduce", n=wd.dmag, category="aligner",
+           note=f"d == 0 (inverted: d != 0): |d| < 2^{wd.dmag}, so its low {wd.dmag} bits decide")
+    _wire(dp, prod["d"], "exp_equal", "x", width=wd.dmag)
     dp.add("sig_compare", "comparator_msb", n=p, m=s, category="aligner",
            note="for d == 0: is the product larger? (the result is then never negative)")
     _wire(dp, prod["sig"], "sig_compare", "a")
@@ -322,7 +335,7 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
            note=f"smaller significand >> |d| in a {n}-bit window")
     _wire(dp, smaller, "align", "x", at=n - big)
     _wire(dp, prod["shift"], "align", "s")
-    dp.add("sticky", "sticky", k=n, category="aligner", note="OR of the bits shifted out")
+    dp.add("sticky", "sticky", **_sticky_range(n, p, s))
     _wire(dp, smaller, "sticky", "x", at=n - big)
     _wire(dp, prod["shift"], "sticky", "s")
 
@@ -365,7 +378,8 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Forma
         what = "product" if tag == "prod" else "accumulator"
         dp.add(f"align_{tag}", "shift_right_logical", n=n, k=n, category="aligner",
                note=f"{what} significand >> its shift in a {n}-bit window")
-        dp.add(f"sticky_{tag}", "sticky", k=n, category="aligner", note="OR of the bits shifted out")
+        # the product shifts under the accumulator's s bits; the accumulator under the product's p
+        dp.add(f"sticky_{tag}", "sticky", **_sticky_range(n, s if tag == "prod" else p, s))
         for node in (f"align_{tag}", f"sticky_{tag}"):
             if tag == "prod":
                 _wire(dp, prod["sig"], node, "x", at=n - p)
@@ -407,11 +421,11 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
     reg = _acc_fields(acc)
     lz2 = ceil_log2(w + 1)
     dp.add("norm_lzc", "lzc", n=w + 1, category="normalize", note="leading zeros of the sum (no LZA)")
-    dp.add("norm_shift", "shift_left", n=w + 1, k=w, category="normalize",
-           note="normalize the sum; the carry-out case is lz = 0")
-    for node in ("norm_lzc", "norm_shift"):
-        _wire(dp, mid["sum"], node, "x")
-        _wire(dp, mid["top"], node, "x", at=w)
+    dp.add("norm_shift", "shift_left", n=w, k=w, category="normalize",
+           note="normalize the sum (the carry-out case is lz = 0); the leading one is not kept")
+    _wire(dp, mid["sum"], "norm_lzc", "x")
+    _wire(dp, mid["top"], "norm_lzc", "x", at=w)
+    _wire(dp, mid["sum"], "norm_shift", "x")
     dp.connect("norm_lzc", "norm_shift", lz2, port="s")
     dp.add("norm_exp", "subtractor", n=wd.norm, category="normalize", note="e_max - lz")
     _wire(dp, mid["exp"], "norm_exp", "a")

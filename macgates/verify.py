@@ -9,8 +9,8 @@ returns how many steps were checked and the mismatches.
 Start values of a ``w``-bit fixed-point accumulator (:func:`start_values`): zero, +1, -1,
 the largest and the smallest holdable values (so overflow in either direction shows at
 once), and half the largest of either sign (cancellation). Of a floating-point
-accumulator (:meth:`FloatChecker.starts`): +0, +-1 and +-(1 + ulp), +-the smallest
-normal, +-the largest finite and +-infinity.
+accumulator (:meth:`FloatChecker.starts`): +0 and, of either sign, 1, 1 + ulp, 4/3, 2,
+the smallest normal, the largest finite, the largest product (rounded) and infinity.
 
 Checked today: scalar MACs into fixed-point (Kulisch) and floating-point accumulators, and
 k-term dot-product units whose block sum is exact (exhaustively one lane at a time, the
@@ -26,6 +26,7 @@ import random
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .behaviour import mask
 from .errors import DatapathError
 from .floating import FloatingPoint
 from .kulisch import Kulisch
@@ -118,17 +119,24 @@ class FloatChecker:
     def __init__(self, weights, activations, accumulator: FloatingPoint):
         self.fmt = accumulator.format
         self.width = self.fmt.bits
+        self.largest = weights.max_value * activations.max_value if weights and activations else 0
 
     def starts(self) -> list[int]:
-        """+0; +-1 and +-(1 + ulp) (products near 1 cancel them); +-the smallest normal;
-        +-the largest finite; +-infinity."""
+        """+0 and, of either sign: 1 and 1 + ulp (products near 1 cancel them); 4/3
+        rounded (a fraction of alternating bits: sticky and rounding cases); 2 (an
+        exponent field with only its top bit set); the smallest normal; the largest
+        finite; the largest product, rounded (cancels the products of largest exponent);
+        infinity."""
         f = self.fmt
         one = f.bias << f.man_bits
-        values = [one, one + 1, 1 << f.man_bits, f.encode(f.max_value)]
+        values = [one, one + 1, one + mask(f.man_bits) // 3, (f.bias + 1) << f.man_bits, 1 << f.man_bits,
+                  f.encode(f.max_value)]
+        if self.largest:
+            values.append(f.encode(self.largest))
         if f.specials == "ieee":
             values.append(((1 << f.exp_bits) - 1) << f.man_bits)
         sign = 1 << (f.bits - 1)
-        return [0] + [v | s for v in values for s in (0, sign)]
+        return list(dict.fromkeys([0] + [v | s for v in values for s in (0, sign)]))
 
     def random_start(self, rng) -> int:
         f = self.fmt
@@ -285,12 +293,14 @@ def _check(run, ref, weights, activations, acc, seq, result) -> None:
             return
 
 
-def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 0, seed: int = 0) -> list:
+def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 0, length: int = 16,
+          seed: int = 0) -> list:
     """Width slack: each width parameter of each component narrowed by one, one at a time,
     and the exhaustive check run again. Returns (component, parameter, value, gates saved)
     for every narrowing that still passes: gates a smaller datapath could save, or width
     the check's start values and inputs do not exercise."""
-    as_built = verify(dp, weights, activations, accumulator, starts=starts, vectors=vectors, seed=seed)
+    as_built = verify(dp, weights, activations, accumulator, starts=starts, vectors=vectors, length=length,
+                      seed=seed)
     if as_built.failed:  # (and one that cannot run is refused above, by name)
         raise DatapathError(f"{dp.name}: fails the check as built ({as_built.failed:,} mismatches); "
                             "slack means nothing until it passes")
@@ -307,7 +317,7 @@ def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 
             if narrow.gates >= dp.gates:
                 continue  # (a shifter's range below a whole stage saves nothing)
             result = verify(narrow, weights, activations, accumulator, starts=starts, vectors=vectors,
-                            seed=seed, first=True)
+                            length=length, seed=seed, first=True)
             if result.failed == 0:
                 passing.append((comp.name, param, value, dp.gates - narrow.gates))
     return passing

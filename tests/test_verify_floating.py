@@ -8,6 +8,7 @@ runs every pair from two start values, and the mutations of issue 11 run the che
 defaults."""
 
 import math
+from fractions import Fraction
 
 import pytest
 
@@ -97,10 +98,12 @@ def test_nan_accumulator_stays_nan():
 
 def test_start_values_are_documented_and_holdable():
     f = macgates.format("fp16")
-    starts = FloatChecker(None, None, fp("fp16")).starts()
+    e4m3 = macgates.format("fp8_e4m3")
+    starts = FloatChecker(e4m3, e4m3, fp("fp16")).starts()
     values = [f.decode(c) for c in starts]
-    assert values == [0, 1, -1, 1 + 2 ** -10, -1 - 2 ** -10, 2 ** -14, -2 ** -14, 65504, -65504,
-                      math.inf, -math.inf]
+    third = 1 + Fraction(0b0101010101, 2 ** 10)  # 4/3 rounded down to 10 fraction bits
+    assert values == [0, 1, -1, 1 + 2 ** -10, -1 - 2 ** -10, third, -third, 2, -2, 2 ** -14, -2 ** -14,
+                      65504, -65504, 240 * 240, -240 * 240, math.inf, -math.inf]
 
 
 @pytest.mark.parametrize("weights,acc,dtype", [("fp8_e3m4", "fp16", "int64"), ("int8", "fp32", object)])
