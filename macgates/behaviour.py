@@ -170,9 +170,11 @@ def _booth_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
 
 
 def _cond_negate(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
-    """x, negated (two's complement) when the control bit ``neg`` is 1: n XOR2 + n HA."""
+    """x, negated (two's complement) when the control bit ``neg`` is 1: n XOR2 + n HA,
+    the increment's carry-in being ``neg``, or the port ``cin`` when something drives it."""
     neg = ins["neg"] & 1
-    return (ins["x"] * (1 - 2 * neg)) & mask(params["n"])
+    n = params["n"]
+    return ((ins["x"] ^ (mask(n) * neg)) + (ins.get("cin", neg) & 1)) & mask(n)
 
 
 def _or2(params: Mapping, ins: Mapping, attrs: Mapping) -> int:

@@ -96,14 +96,6 @@ def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
 def combine_float(dp: Datapath, lane: Product, k: int, acc: Format) -> Product:
     """Floating-point combine: align k products to the largest exponent, add them."""
     growth = ceil_log2(k)
-    if not lane.is_float:  # integer products: exact fixed-point sum
-        width = lane.fixed_width + growth
-        dp.add("sum_tree", "adder_tree", n=lane.fixed_width, k=k, category="accumulator",
-               note=f"{k} integer products, a {width}-bit sum")
-        dp.connect(lane.sig, "sum_tree", lane.sig_bits)
-        return replace(lane, sig_bits=width, fixed_width=width,
-                       lead_exp_range=(lane.lead_exp_range[0], lane.lead_exp_range[1] + growth),
-                       sign="sum_tree", sig="sum_tree", tree_bits=growth)
     p = lane.sig_bits
     window = max(p, acc.man_bits + 3) + 1  # sign + the accumulator's significand, guard, round
     guard = window - (p + 1)

@@ -158,8 +158,8 @@ class FloatingPoint:
         ``auto`` is resolved by the builder, which tries both."""
         from .dot import combine_fixed, combine_float
 
-        if self.combine == "exact" or not product.is_float:
-            return combine_fixed(dp, product, k) if product.is_float else combine_float(dp, product, k, self.format)
+        if self.combine == "exact" or not product.is_float:  # (integer products: always exact)
+            return combine_fixed(dp, product, k)
         return combine_float(dp, product, k, self.format)
 
     def attach(self, dp: Datapath, product: Product) -> None:
@@ -180,19 +180,20 @@ class FloatingPoint:
 
 class Tap(NamedTuple):
     """Where a value is read: ``width`` bits of ``node``'s output from bit ``lsb``,
-    two's complement if ``signed``, inverted if ``invert``."""
+    two's complement if ``signed``, inverted if ``invert``, of one lane if ``lane`` >= 0."""
 
     node: str
     lsb: int = 0
     width: int = 1
     signed: bool = False
     invert: bool = False
+    lane: int = -1  # one lane of a k-lane node
 
 
 def _wire(dp: Datapath, tap: Tap, dst: str, port: str, *, at: int = 0, invert: bool = False,
           name: str = "", width: int | None = None) -> None:
     dp.connect(tap.node, dst, tap.width if width is None else width, name, port=port, lsb=tap.lsb,
-               signed=tap.signed, at=at, invert=tap.invert != invert)
+               signed=tap.signed, at=at, invert=tap.invert != invert, lane=tap.lane)
 
 
 def _gate(dp: Datapath, name: str, primitive: str, category: str, note: str, **inputs) -> Tap:
@@ -224,6 +225,12 @@ def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format)
         dp.connect(product.sig, "to_signmag", product.sig_bits, port="x", lsb=product.sig_lsb, signed=True)
         dp.connect(product.sig, "to_signmag", 1, port="neg", lsb=top)
         sig, sign = Tap("to_signmag", 0, p), Tap(product.sig, top)
+        if product.carry_in and product.carry:
+            # a block sum T still owed lane 0's +1 (c): |T + c| = (T xor s) + (s xor c), s the
+            # sign of T, so c rides on the negation's increment
+            _gate(dp, "carry_fix", "xor2", "multiplier", "the increment of |T + c|: sign xor lane 0's +1",
+                  a=sign, b=Tap(product.carry, product.carry_lsb, lane=0))
+            dp.connect("carry_fix", "to_signmag", 1, port="cin")
     lz_bits = ceil_log2(p)
     dp.add("prod_lzc", "lzc", n=p, category="normalize",
            note="leading zeros of the product (subnormal or small inputs)")
