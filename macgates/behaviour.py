@@ -77,7 +77,7 @@ def _adder_tree(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """The sum of k two's-complement operands (the lanes on port x), n + ceil_log2(k) bits."""
     n, k = params["n"], params["k"]
     lanes = ins["x"]
-    total = sum(int(v) for v in lanes) if hasattr(lanes, "__len__") else lanes
+    total = sum(lanes[:k]) if hasattr(lanes, "__len__") else lanes  # (a lane, or an array of steps, each)
     return total & mask(n + (k - 1).bit_length())
 
 
@@ -85,16 +85,19 @@ def _adder_tree_cin(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """An adder tree whose free carry slots take the +1s of lanes 1..k-1 (port cin; lane
     0's goes to the accumulator adder's carry-in)."""
     n, k = params["n"], params["k"]
-    carries = sum(int(c) & 1 for c in list(ins["cin"])[1:])
-    return (sum(int(v) for v in ins["x"]) + carries) & mask(n + (k - 1).bit_length())
+    carries = sum(c & 1 for c in ins["cin"][1:k])
+    return (sum(ins["x"][:k]) + carries) & mask(n + (k - 1).bit_length())
 
 
 def _or_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
-    """OR of n bits: of an n-bit input, or (``attrs['lanes']``) of one flag from each of
-    n lanes."""
+    """OR of n bits: of an n-bit input, or (``attrs['lanes']``) of the n lanes' flags, bit
+    by bit (a component of count c ORs c flags of each lane)."""
     x = ins["x"]
-    if attrs.get("lanes"):  # k lanes, a flag each
-        return int(any(int(v) & 1 for v in x))
+    if attrs.get("lanes"):  # n lanes
+        out = 0
+        for v in x[:params["n"]]:
+            out = out | v
+        return out
     return _nonzero(x & mask(params["n"]))
 
 
@@ -177,8 +180,30 @@ def _cond_negate(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return ((ins["x"] ^ (mask(n) * neg)) + (ins.get("cin", neg) & 1)) & mask(n)
 
 
+def _max_tree(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The largest of the k lanes' n-bit values (port x; a tree of k inputs sees lanes 0
+    to k - 1)."""
+    n = params["n"]
+    out = 0
+    for v in ins["x"][:params["k"]]:
+        v = v & mask(n)
+        out = out + (v - out) * _bool(v > out, v)
+    return out
+
+
+def _shift_right_window(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The n-bit two's-complement x at the top of a w-bit window, shifted right
+    (arithmetic) by s (one bit per stage of a [0, k] shifter); bits below the window are
+    dropped, so a shift past it leaves the sign in every bit."""
+    n, w, k = params["n"], params["w"], params["k"]
+    x = ins["x"] & mask(n)
+    x = x - (((x >> (n - 1)) & 1) << n)
+    return ((x << (w - n)) >> (ins["s"] & mask(_stages(k)))) & mask(w)
+
+
 def _or2(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
-    return (ins.get("a", 0) | ins.get("b", 0)) & 1
+    """a OR b, bit by bit (a component of count c ORs c-bit ports)."""
+    return ins.get("a", 0) | ins.get("b", 0)
 
 
 def _fp_nan_detect(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
@@ -418,6 +443,8 @@ STATE_BITS: dict[str, Callable] = {"kulisch_special": lambda params: params["f"]
 
 BEHAVIOURS: dict[str, Callable] = {
     "or2": _or2,
+    "max_tree": _max_tree,
+    "shift_right_window": _shift_right_window,
     "fp_nan_detect": _fp_nan_detect,
     "fp_special_detect": _fp_special_detect,
     "fp_special_mul": _fp_special_mul,

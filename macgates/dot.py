@@ -83,18 +83,24 @@ def combine_fixed(dp: Datapath, lane: Product, k: int) -> Product:
         dp.connect(lane.sign, "sum_tree", 1, port="cin", lsb=lane.sign_lsb)
     else:  # the k lanes' two's-complement products
         dp.connect(src, "sum_tree", lane.fixed_width, port="x", signed=True)
-    special = _or_flags(dp, lane, k)
+    special, inf_sign = _or_flags(dp, lane, k)
     return replace(lane, encoding="twos", sig_bits=width, exp_bits=0, shift_min=0, shift_max=0,
                    fixed_width=width, lead_exp_range=(lane.lead_exp_range[0], lane.lead_exp_range[1] + growth),
                    ulp_offset=lane.ulp_offset + lane.shift_min,  # the fixed point's LSB weight
-                   sign="sum_tree", sig="sum_tree", exp="", special=special, tree_bits=growth,
+                   sign=inf_sign[0], sig="sum_tree", exp="", special=special, tree_bits=growth,
                    carry_in=lane.is_float, carry=lane.sign if lane.is_float else "",
-                   carry_lsb=lane.sign_lsb, sign_lsb=0, sig_lsb=0, exp_lsb=0,
+                   carry_lsb=lane.sign_lsb, sign_lsb=inf_sign[1], sig_lsb=0, exp_lsb=0,
                    special_lsb=lane.special_lsb if special == lane.special else 0)
 
 
 def combine_float(dp: Datapath, lane: Product, k: int, acc: Format) -> Product:
-    """Floating-point combine: align k products to the largest exponent, add them."""
+    """Floating-point combine: align k products to the largest exponent, add them.
+
+    As arithmetic (what :func:`macgates.reference.aligned_block_sum` computes): with E the
+    largest exponent sum of the non-zero products and u = 2^(E + ulp_offset - guard) the
+    window's LSB weight, each product p becomes floor(p / u) * u (its bits below the window
+    dropped from its two's complement: rounding toward minus infinity), and the block sum
+    is the exact sum of those."""
     growth = ceil_log2(k)
     p = lane.sig_bits
     window = max(p, acc.man_bits + 3) + 1  # sign + the accumulator's significand, guard, round
@@ -104,69 +110,84 @@ def combine_float(dp: Datapath, lane: Product, k: int, acc: Format) -> Product:
     e = lane.exp_bits
     dp.add("to_twos", "cond_negate", n=p, category="aligner", count=k,
            note=f"each product to {p + 1}-bit two's complement")
-    dp.connect(lane.sig, "to_twos", p)
-    dp.connect(lane.sign, "to_twos", 1)
-    dp.add("lane_zero", "or_reduce", n=p, category="aligner", count=k,
-           note="is the product zero? (its exponent must not win the maximum)")
+    dp.connect(lane.sig, "to_twos", p, port="x", lsb=lane.sig_lsb)
+    dp.connect(lane.sign, "to_twos", 1, port="neg", lsb=lane.sign_lsb)
+    # a product of a pw-bit and a pa-bit significand is below 2^(p-1) * 2 and is never
+    # 2^(p-1) itself (2^i * 2^j with i < pw, j < pa is at most 2^(p-2)): its top bit is
+    # never set alone, so the OR of the other p - 1 bits says whether it is zero
+    dp.add("lane_zero", "or_reduce", n=p - 1, category="aligner", count=k,
+           note="is the product non-zero? (its top bit is never set alone; a zero product's exponent "
+                "must not win the maximum)")
+    dp.connect(lane.sig, "lane_zero", p - 1, port="x", lsb=lane.sig_lsb)
+    dp.add("lane_sign", "and2", category="aligner", count=k,
+           note="two's-complement sign bit: product sign and non-zero (a zero of sign 1 is 0, not -2^p)")
+    dp.connect(lane.sign, "lane_sign", 1, port="a", lsb=lane.sign_lsb)
+    dp.connect("lane_zero", "lane_sign", 1, port="b")
     dp.add("lane_exp_gate", "and_gate", n=e, category="aligner", count=k,
            note="a zero product's exponent sum forced to 0")
-    dp.connect(lane.sig, "lane_zero", p)
-    dp.connect("lane_zero", "lane_exp_gate", 1)
-    dp.connect(lane.exp, "lane_exp_gate", e)
+    dp.connect(lane.exp, "lane_exp_gate", e, port="x", lsb=lane.exp_lsb)
+    dp.connect("lane_zero", "lane_exp_gate", 1, port="g")
     dp.add("exp_max_tree", "max_tree", n=e, k=k, category="aligner",
            note=f"largest of the {k} exponent sums")
-    dp.connect("lane_exp_gate", "exp_max_tree", e)
+    dp.connect("lane_exp_gate", "exp_max_tree", e, port="x")
     dp.add("lane_diff", "subtractor", n=e, category="aligner", count=k,
            note="distance of each product to the largest exponent")
-    dp.connect("exp_max_tree", "lane_diff", e)
-    dp.connect("lane_exp_gate", "lane_diff", e)
+    dp.connect("exp_max_tree", "lane_diff", e, port="a")
+    dp.connect("lane_exp_gate", "lane_diff", e, port="b")
     shift_src = "lane_diff"
     if (lane.shift_max - lane.shift_min).bit_length() > stages:
         dp.add("lane_clamp", "shift_clamp", n=e, l=stages, category="aligner", count=k,
                note=f"a product more than {window} bits below the largest one is dropped")
-        dp.connect("lane_diff", "lane_clamp", e)
+        dp.connect("lane_diff", "lane_clamp", e, port="x")
         shift_src = "lane_clamp"
     dp.add("lane_align", "shift_right_window", n=p + 1, w=window, k=reach, category="aligner", count=k,
            note=f"arithmetic >> into a {window}-bit window; bits below it are dropped "
                 "(rounding toward minus infinity)")
-    dp.connect("to_twos", "lane_align", p + 1)
-    dp.connect(shift_src, "lane_align", stages)
+    dp.connect("to_twos", "lane_align", p, port="x")
+    dp.connect("lane_sign", "lane_align", 1, port="x", at=p)
+    dp.connect(shift_src, "lane_align", stages, port="s")
     width = window + growth
     dp.add("sum_tree", "adder_tree", n=window, k=k, category="accumulator",
            note=f"{k} aligned products, a {width}-bit sum")
-    dp.connect("lane_align", "sum_tree", window)
-    special = _or_flags(dp, lane, k)
+    dp.connect("lane_align", "sum_tree", window, port="x", signed=True)
+    special, inf_sign = _or_flags(dp, lane, k)
     return replace(lane, encoding="twos", sig_bits=width, fixed_width=lane.fixed_width + growth,
                    lead_exp_range=(lane.lead_exp_range[0] - guard, lane.lead_exp_range[1] + growth),
-                   ulp_offset=lane.ulp_offset - guard, sign="sum_tree", sig="sum_tree",
-                   exp="exp_max_tree", special=special, tree_bits=growth)
+                   ulp_offset=lane.ulp_offset - guard, sig="sum_tree", exp="exp_max_tree", special=special,
+                   tree_bits=growth, sign=inf_sign[0], sign_lsb=inf_sign[1], sig_lsb=0, exp_lsb=0,
+                   special_lsb=lane.special_lsb if special == lane.special else 0)
 
 
-def _or_flags(dp: Datapath, lane: Product, k: int) -> str:
+def _or_flags(dp: Datapath, lane: Product, k: int) -> tuple:
     """The k lanes' NaN flags ORed together; with infinities, each lane's infinity split
-    by its sign first, so +inf and -inf lanes together make the block NaN."""
+    by its sign first, so +inf and -inf lanes together make the block NaN. Returns the
+    block's special node and (node, bit) of its infinity's sign (a two's-complement block
+    sum's ``sign``: the sum's own sign says nothing when a lane is infinite)."""
     if lane.specials == "none" or k == 1:
-        return lane.special
+        return lane.special, ("sum_tree", 0)
     if lane.specials == "nan":
         dp.add("special_tree", "or_reduce", n=k, category="exception", note="any lane NaN",
                attrs={"lanes": True})
         dp.connect(lane.special, "special_tree", 1, port="x", lsb=lane.special_lsb)  # one flag per lane
-        return "special_tree"
+        return "special_tree", ("sum_tree", 0)
     dp.add("lane_inf_sign", "and_gate", n=2, count=k, category="exception",
            note="a lane's infinity flag split into +inf and -inf by the product sign")
-    dp.connect(lane.special, "lane_inf_sign", 1)
-    dp.connect(lane.sign, "lane_inf_sign", 1)
+    dp.connect(lane.sign, "lane_inf_sign", 1, port="x", lsb=lane.sign_lsb, invert=True)
+    dp.connect(lane.sign, "lane_inf_sign", 1, port="x", lsb=lane.sign_lsb, at=1)
+    dp.connect(lane.special, "lane_inf_sign", 1, port="g", lsb=lane.special_lsb + 1)
     dp.add("special_tree", "or_reduce", n=k, count=3, category="exception",
-           note="any lane NaN / +inf / -inf")
-    dp.connect(lane.special, "special_tree", k)
-    dp.connect("lane_inf_sign", "special_tree", 2 * k)
+           note="any lane NaN / +inf / -inf (bits 0, 1, 2)", attrs={"lanes": True})
+    dp.connect(lane.special, "special_tree", 1, port="x", lsb=lane.special_lsb)
+    dp.connect("lane_inf_sign", "special_tree", 2, port="x", at=1)
     dp.add("inf_clash", "and2", category="exception", note="+inf and -inf: NaN")
-    dp.add("block_special", "or_reduce", n=3, category="exception",
-           note="block NaN (a NaN lane, or both infinities) and block infinity (either)")
-    dp.connect("special_tree", "inf_clash", 2)
-    dp.connect("special_tree", "block_special", 3)
-    dp.connect("inf_clash", "block_special", 1)
-    return "block_special"
+    dp.connect("special_tree", "inf_clash", 1, port="a", lsb=1)
+    dp.connect("special_tree", "inf_clash", 1, port="b", lsb=2)
+    dp.add("block_special", "or2", count=2, category="exception",
+           note="block NaN (a NaN lane, or both infinities; bit 0) and block infinity (either; bit 1)")
+    dp.connect("special_tree", "block_special", 2, port="a")
+    dp.connect("inf_clash", "block_special", 1, port="b")
+    dp.connect("special_tree", "block_special", 1, port="b", lsb=2, at=1)
+    return "block_special", ("special_tree", 2)
 
 
 def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Format) -> Product:

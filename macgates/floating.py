@@ -257,8 +257,10 @@ def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format)
     elif product.exp_bits:
         exp = Tap(exp.node, 0, wd.e_p, signed=wd.e_p_signed)
     special = Tap(product.special, product.special_lsb, 2 if product.specials == "nan_inf" else 1)
+    # an infinite product's sign: a block sum's own sign says nothing when a lane is infinite
+    inf_sign = sign if product.is_float else Tap(product.sign, product.sign_lsb)
     return {"sig": Tap("prod_norm", 0, p), "sign": sign, "exp": exp, "zero": Tap("prod_lzc", lz_bits),
-            "special": special, "specials": product.specials}
+            "special": special, "specials": product.specials, "inf_sign": inf_sign}
 
 
 def _exponent_difference(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> None:
@@ -470,7 +472,7 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
         dp.connect("acc_inf", "special_acc", 1, port="inf")
         _wire(dp, reg["frac"], "special_acc", "frac", name="feedback")
         if prod["specials"] == "nan_inf":
-            _wire(dp, prod["sign"], "special_acc", "sign")
+            _wire(dp, prod["inf_sign"], "special_acc", "sign")
             _wire(dp, reg["sign"], "special_acc", "acc_sign", name="feedback")
     inf = _gate(dp, "inf_or", "or2", "exception", "infinity: overflow, or it already was",
                 a=Tap("overflow"), b=Tap("acc_inf"))
@@ -485,7 +487,7 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
         # keeps its own sign and is never flushed
         inf_p = Tap("special_acc", 1)
         sign = _gate(dp, "inf_sign_sel", "mux2", "exception", "an infinite product's sign",
-                     a=sign, b=prod["sign"], s=inf_p)
+                     a=sign, b=prod["inf_sign"], s=inf_p)
         flush = _gate(dp, "inf_no_flush", "and2", "exception", "never flush an infinite product",
                       a=flush, b=(inf_p, True))
     dp.add("range_limit", "fp_range_limit", e=ea, m=ma + 1, category="exception",

@@ -49,7 +49,9 @@ class Product:
     carry_in: bool = False  # a +1 still to be added (a negative product's correction)
     carry: str = ""  # where that +1 comes from: lane 0 of this node's bit carry_lsb
     carry_lsb: int = 0
-    sign: str = ""  # node names of the outputs in the datapath
+    # node names of the outputs in the datapath; a two's-complement block sum's sign is in
+    # its word, and ``sign`` is then where an infinite block's sign is (dot._or_flags)
+    sign: str = ""
     sig: str = ""
     exp: str = ""
     special: str = ""

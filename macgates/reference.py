@@ -12,7 +12,9 @@ docs/datapaths.md, never from the datapath code.
   exact zero sum is +0 too), beyond the largest finite infinity, which then stays;
   NaN in anything, or +inf + -inf, is NaN;
 * :func:`block_sum`: a dot-product unit's ``exact`` combine: one exact sum of k
-  products, times the block scales.
+  products, times the block scales;
+* :func:`aligned_block_sum`: its ``align`` combine: each product truncated (toward minus
+  infinity) to a window below the largest product's position, then summed exactly.
 """
 
 from __future__ import annotations
@@ -140,3 +142,44 @@ def block_sum(products, scale=Fraction(1)):
     if infinities:
         return math.inf if infinities.pop() else -math.inf
     return total * scale
+
+
+def _magnitude(fmt) -> tuple:
+    """(significand bits, LSB exponent offset) of an operand: a float's M + 1 bits and
+    2^(-bias - M); an integer's magnitude bits (n - 1 if it leaves out -2^(n-1)) and 2^0."""
+    if fmt.is_float:
+        return fmt.man_bits + 1, -fmt.bias - fmt.man_bits
+    return fmt.bits - (1 if fmt.symmetric else 0), 0
+
+
+def _exponent_field(fmt, code: int) -> int:
+    """A float code's effective exponent field (a subnormal's 0 counts as 1); 0 for an integer."""
+    if not fmt.is_float:
+        return 0
+    return max((code >> fmt.man_bits) & ((1 << fmt.exp_bits) - 1), 1)
+
+
+def aligned_block_sum(w_fmt, w_codes, a_fmt, a_codes, acc_fmt, scale=Fraction(1)):
+    """A dot-product unit's ``align`` combine (docs/datapaths.md), as arithmetic.
+
+    Each product w x a is a p-bit significand (p = both operands' significand bits) times
+    2^(E + offset), E the sum of the operands' effective exponent fields. Let E_max be the
+    largest E among the non-zero products. The window holds W = max(p, S + 3) bits below
+    the position 2^(E_max + offset + p) (S: the accumulator's fraction bits; the product
+    of E_max fills its top p bits), so its LSB weighs u = 2^(E_max + offset + p - W). Each
+    product keeps floor(p_i / u) * u: the bits of its two's complement below u are
+    dropped, which rounds it toward minus infinity (a negative product that loses non-zero
+    bits moves down by one u). The block sum is the exact sum of those, times the scale.
+    NaN and infinities as :func:`block_sum`."""
+    products = [product(w_fmt, w, a_fmt, a) for w, a in zip(w_codes, a_codes)]
+    if any(isinstance(p, float) for p in products) or (isinstance(scale, float) and math.isnan(scale)):
+        return block_sum(products, scale)
+    (pw, ow), (pa, oa) = _magnitude(w_fmt), _magnitude(a_fmt)
+    bits, offset = pw + pa, ow + oa
+    exps = [_exponent_field(w_fmt, w) + _exponent_field(a_fmt, a)
+            for w, a, p in zip(w_codes, a_codes, products) if p != 0]
+    if not exps:
+        return Fraction(0)
+    window = max(bits, acc_fmt.man_bits + 3)
+    u = Fraction(2) ** (max(exps) + offset + bits - window)
+    return sum((math.floor(p / u) * u for p in products), Fraction(0)) * scale

@@ -66,12 +66,12 @@ def _plan(dp):
 
 
 def _dtype(dp, layout):
-    """numpy int64 for the batch form when no value can reach 2^62: every signal's bits,
-    the state, and a shifter's input moved by its largest amount; else Python ints in
-    object arrays."""
+    """numpy int64 for the batch form when every signal and the state fit in 62 bits, else
+    Python ints in object arrays. A behaviour's intermediate values may be wider (a
+    shifter's x << s before its mask) only where the bits they lose are masked off
+    afterwards: numpy's shifts are defined for any amount (x << 64 is 0), and the bits an
+    int64 drops lie above every output."""
     bits = [s.lsb + s.width for s in dp.signals] + [at + width for _, at, width in layout]
-    bits += [c.params.get("n", 0) + (1 << c.params["k"].bit_length()) for c in dp.components.values()
-             if c.primitive.startswith("shift_") and "k" in c.params]
     return "int64" if max(bits, default=0) <= 62 else object
 
 
@@ -120,20 +120,22 @@ class Runner:
 
     def step_batch(self, acc, w, a):
         """Many independent steps at once: ``acc``, ``w`` and ``a`` are equal-length
-        sequences (or numpy arrays) of states and codes; returns a numpy object array of
-        the next states. The same behaviours run element by element on arrays."""
+        sequences (or numpy arrays) of states and codes, for a k-term unit ``w`` and ``a``
+        of k-code vectors (shape (steps, k)); returns a numpy array of the next states.
+        The same behaviours run element by element on arrays (a k-lane component's on
+        arrays of shape (k, steps))."""
         import numpy as np
 
-        def arr(values):
+        def arr(values, lanes=False):
+            if lanes:
+                return np.array([[int(v) for v in vec] for vec in values], dtype=self.dtype).reshape(-1, k).T
             return np.array([int(v) for v in values], dtype=self.dtype)
 
-        if self.dp.macs > 1:
-            raise DatapathError(f"{self.dp.name}: the batch form runs scalar MACs only (a dot-product "
-                                "unit's lanes are its own vector)")
-        acc, w, a = arr(acc), arr(w), arr(a)
-        if not len(acc) == len(w) == len(a):
+        k = self.dp.macs
+        acc, w, a = arr(acc), arr(w, k > 1), arr(a, k > 1)
+        if not len(acc) == w.shape[-1] == a.shape[-1]:
             raise DatapathError(f"{self.dp.name}: step_batch needs equal lengths, got {len(acc)}, "
-                                f"{len(w)}, {len(a)}")
+                                f"{w.shape[-1]}, {a.shape[-1]}")
         return _step(self.dp, self.layout, self.order, self.inputs, acc, {"w": w, "a": a})
 
     def run(self, pairs, acc: int = 0) -> list[int]:

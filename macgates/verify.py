@@ -13,10 +13,11 @@ accumulator (:meth:`FloatChecker.starts`): +0 and, of either sign, 1, 1 + ulp, 4
 the smallest normal, the largest finite, the largest product (rounded) and infinity.
 
 Checked today: scalar MACs into fixed-point (Kulisch) and floating-point accumulators, and
-k-term dot-product units whose block sum is exact (exhaustively one lane at a time, the
-others zero, and by random k-vectors). The reference accumulator comes from the formats
-alone (:func:`kulisch_reference`, :func:`macgates.reference.float_accumulate`); a unit's
-step adds one exact block sum.
+k-term dot-product units (exhaustively every pair in lane 0 with the other lanes zero, and
+in every lane at once; and by random k-vectors). The reference accumulator comes from the
+formats alone (:func:`kulisch_reference`, :func:`macgates.reference.float_accumulate`); a
+unit's step adds one block sum: exact (:func:`macgates.reference.block_sum`) or, for the
+``align`` combine, truncated to its window (:func:`macgates.reference.aligned_block_sum`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .behaviour import mask
 from .errors import DatapathError
 from .floating import FloatingPoint
 from .kulisch import Kulisch
-from .reference import KulischRef, block_sum, float_accumulate, multiply, product, smallest_product
+from .reference import KulischRef, aligned_block_sum, block_sum, float_accumulate, multiply, product, smallest_product
 from .simulate import Runner
 
 MAX_STEPS = 50_000_000  # checks one run may make (vectors x length, or pairs x starts)
@@ -212,7 +213,7 @@ def verify(dp, weights, activations, accumulator, *, exhaustive=True, vectors: i
     ref = checker(weights, activations, accumulator)
     ws, xs = codes(weights), codes(activations)
     starts = ref.starts() if starts is None else list(starts)
-    pairs = len(ws) * len(xs) * len(starts)
+    pairs = len(ws) * len(xs) * len(starts) * (2 if dp.macs > 1 else 1)  # (a unit: lane 0, every lane)
     if exhaustive == "auto":
         exhaustive = pairs <= MAX_STEPS
     steps = (pairs if exhaustive else 0) + vectors * length
@@ -220,13 +221,8 @@ def verify(dp, weights, activations, accumulator, *, exhaustive=True, vectors: i
         raise DatapathError(f"{dp.name}: {steps:,} checks is more than {MAX_STEPS:,}; ask for fewer vectors")
     result = Result(stop=first, exhaustive=bool(exhaustive))
     k = dp.macs
-    if exhaustive and k == 1:
+    if exhaustive:  # (a k-term unit: every pair in lane 0, the other lanes zero)
         _exhaustive(run, ref, weights, activations, ws, xs, starts, result)
-    elif exhaustive:  # a k-term unit: every pair in one lane, the others zero
-        for acc, w, x in ((acc, w, x) for acc in starts for w in ws for x in xs):
-            _check(run, ref, weights, activations, acc, [([w] + [0] * (k - 1), [x] + [0] * (k - 1))], result)
-            if result.done:
-                return result
     rng = random.Random(seed)
     for _ in range(vectors):
         if result.done:
@@ -242,7 +238,9 @@ def verify(dp, weights, activations, accumulator, *, exhaustive=True, vectors: i
 
 def _exhaustive(run, ref, weights, activations, ws, xs, starts, result) -> None:
     """Every pair from every start value, the datapath in its batch form; the reference
-    state is computed once per (start, distinct product value)."""
+    state is computed once per (start, distinct product value). A k-term unit runs each
+    pair twice: in lane 0 with the other lanes zero, and in every lane at once (the block
+    sum's largest magnitudes, all lanes at one exponent)."""
     import numpy as np
 
     wv = [weights.decode(c) for c in ws]
@@ -259,16 +257,26 @@ def _exhaustive(run, ref, weights, activations, ws, xs, starts, result) -> None:
             pid.append(ids[key])
             pairs.append((w, x))
     pid = np.array(pid)
-    for acc in starts:
-        if result.done:
-            return
-        got = run.step_batch([acc] * len(pairs), [w for w, _ in pairs], [x for _, x in pairs])
-        want = np.array([ref.step(acc, p) for p in values], dtype=object)[pid]
-        result.checked += len(pairs)
-        for i in np.nonzero(got != want)[0]:
-            g, e = int(got[i]), int(want[i])
-            if ref.meaning(g) != ref.meaning(e):
-                result.add(_case(ref, acc, [pairs[i]], e, g))
+    k = run.dp.macs
+    ws_in, xs_in = [w for w, _ in pairs], [x for _, x in pairs]
+    runs = [(ws_in, xs_in, values, lambda w, x: (w, x))]
+    if k > 1:
+        lane0_w, lane0_x = np.zeros((len(pairs), k), dtype=np.int64), np.zeros((len(pairs), k), dtype=np.int64)
+        lane0_w[:, 0], lane0_x[:, 0] = ws_in, xs_in
+        every_w, every_x = np.repeat([ws_in], k, axis=0).T, np.repeat([xs_in], k, axis=0).T
+        runs = [(lane0_w, lane0_x, values, lambda w, x: ([w] + [0] * (k - 1), [x] + [0] * (k - 1))),
+                (every_w, every_x, [block_sum([v] * k) for v in values], lambda w, x: ([w] * k, [x] * k))]
+    for w_in, x_in, sums, shown in runs:
+        for acc in starts:
+            if result.done:
+                return
+            got = run.step_batch([acc] * len(pairs), w_in, x_in)
+            want = np.array([ref.step(acc, v) for v in sums], dtype=object)[pid]
+            result.checked += len(pairs)
+            for i in np.nonzero(got != want)[0]:
+                g, e = int(got[i]), int(want[i])
+                if ref.meaning(g) != ref.meaning(e):
+                    result.add(_case(ref, acc, [shown(*pairs[i])], e, g))
 
 
 def _case(ref, start: int, inputs, want: int, got: int) -> dict:
@@ -280,9 +288,12 @@ def _case(ref, start: int, inputs, want: int, got: int) -> dict:
 
 def _check(run, ref, weights, activations, acc, seq, result) -> None:
     got, want = acc, acc
+    align = run.dp.info.get("combine") == "align"
     for w, x in seq:
         got = run.step(got, {"w": w, "a": x})
-        if isinstance(w, list):  # a k-term unit: one exact block sum
+        if isinstance(w, list) and align:  # a k-term unit: products truncated to a window
+            value = aligned_block_sum(weights, w, activations, x, ref.fmt)
+        elif isinstance(w, list):  # one exact block sum
             value = block_sum([product(weights, a, activations, b) for a, b in zip(w, x)])
         else:
             value = product(weights, w, activations, x)

@@ -98,7 +98,6 @@ def test_a_narrower_multiplier_is_caught():
 
 @pytest.mark.parametrize("spec,component,primitive", [
     (("nvfp4", "kulisch"), "scale_nan", None),
-    (("fp8_e4m3", "fp32", 4), "exp_max_tree", "max_tree"),
 ])
 def test_what_cannot_run_yet_says_so(spec, component, primitive):
     dp = macgates.dot(spec[0], accumulator=spec[1], k=spec[2] if len(spec) > 2 else 1)
@@ -114,11 +113,11 @@ def test_a_custom_datapath_without_behaviours():
     dp = macgates.Datapath()
     dp.add("acc", "adder", n=8, category="accumulator")
     dp.add("reg", "register", n=8, category="register")
-    dp.add("odd", "max_tree", n=8, k=2, category="normalize")
+    dp.add("odd", "comparator", n=8, category="normalize")
     dp.connect("acc", "reg", 8, port="d")
     dp.connect("reg", "acc", 8, name="feedback", port="a")
     dp.connect("reg", "odd", 8, port="x")
-    with pytest.raises(macgates.DatapathError, match="not executable: component odd uses primitive max_tree"):
+    with pytest.raises(macgates.DatapathError, match="not executable: component odd uses primitive comparator"):
         dp.step(0, 0, 0)
 
 
@@ -214,9 +213,8 @@ def test_verify_command(monkeypatch, capsys):
 def test_verify_command_errors(capsys):
     from macgates.cli import main
 
-    assert main(["verify", "fp8_e4m3-fp32-k4"]) == 2
-    assert ("config fp8_e4m3-fp32-k4: not executable: component exp_max_tree uses primitive max_tree"
-            in capsys.readouterr().err)
+    assert main(["verify", "custom_datapath", "--config", "hand-built"]) == 2
+    assert "config hand-built: a custom datapath has no reference to check it against" in capsys.readouterr().err
     assert main(["verify", "modern-formats", "--vectors", "2", "--length", "2"]) == 0
     out = capsys.readouterr().out
     assert "int8-k1: 4 checked, 0 mismatches" in out and "mxfp4-k32: not checked: not executable" in out
@@ -356,11 +354,11 @@ def test_integer_dot_product_units_into_kulisch(weights, activations, k):
     w, a = macgates.format(weights), macgates.format(activations)
     dp = macgates.dot(weights, activations, k=k, accumulator="kulisch")
     assert dp.components["pp_bits"].count == k  # k lanes, each run on its own codes
-    # 1,000 random k-vectors x 4 steps; for small formats also every pair in one lane
-    # (the others zero) from zero
+    # 1,000 random k-vectors x 4 steps; for small formats also every pair from zero, twice:
+    # in lane 0 (the others zero) and in every lane
     exhaustive = w.bits * a.bits <= 32
     result = verify(dp, w, a, macgates.Kulisch(), starts=[0], exhaustive=exhaustive, vectors=1000, length=4)
-    pairs = len(codes(w)) * len(codes(a)) if exhaustive else 0
+    pairs = 2 * len(codes(w)) * len(codes(a)) if exhaustive else 0
     assert result.failed == 0 and result.checked == pairs + 1000 * 4
 
 
@@ -422,5 +420,5 @@ def test_ocp_e4m3_dot_product_unit_nan_lanes():
 def test_slack_of_what_cannot_run_is_an_error(capsys):
     from macgates.cli import main
 
-    assert main(["verify", "fp8_e4m3-fp32-k4", "--slack"]) == 2
-    assert "config fp8_e4m3-fp32-k4: not executable: component exp_max_tree" in capsys.readouterr().err
+    assert main(["verify", "custom_datapath", "--config", "hand-built", "--slack"]) == 2
+    assert "config hand-built: a custom datapath has no reference" in capsys.readouterr().err
