@@ -93,6 +93,8 @@ def _or_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """OR of n bits: of an n-bit input, or (``attrs['lanes']``) of the n lanes' flags, bit
     by bit (a component of count c ORs c flags of each lane)."""
     x = ins["x"]
+    if "above" in ins:  # a flag that passes by, above the OR (a wire)
+        return _or_reduce(params, {"x": x}, attrs) | ((ins["above"] & 1) << 1)
     if attrs.get("lanes"):  # n lanes
         out = 0
         for v in x[:params["n"]]:
@@ -112,11 +114,15 @@ def _xor2(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
 
 def _fp_decode(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """An exponent field's effective exponent (e bits: the field, or 1 for a subnormal's 0)
-    and, above it, the hidden bit (1 unless the field is 0)."""
+    and, above it, the hidden bit (1 unless the field is 0); with ``attrs['fields']`` = f,
+    of each of f fields (output field j at bit j * (e + 1))."""
     e = params["e"]
-    field = ins["e"] & mask(e)
-    hidden = _nonzero(field)
-    return (hidden << e) | field | (hidden ^ 1)  # a zero field's effective exponent is 1
+    out = 0
+    for j in range(attrs.get("fields", 1)):  # (f exponent fields side by side: f outputs)
+        field = (ins["e"] >> (j * e)) & mask(e)
+        hidden = _nonzero(field)
+        out = out | (((hidden << e) | field | (hidden ^ 1)) << (j * (e + 1)))  # a zero field's effective exponent is 1
+    return out
 
 
 def _shift_left_widening(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
@@ -268,6 +274,12 @@ def _adder_msb(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return (a + (ins["b"] & mask(n)) + (ins.get("cin", 0) & 1)) & mask(n + 1)
 
 
+def _adder_lsb(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
+    """The n-bit a plus the m-bit b, aligned at their LSBs: n + 1 bits."""
+    n, m = params["n"], params["m"]
+    return ((ins["a"] & mask(n)) + (ins["b"] & mask(m))) & mask(n + 1)
+
+
 def _lzc(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """Leading zeros of the n-bit x: L = ceil(log2(n)) count bits and, above them
     (bit L), the all-zero flag (the tree's root OR, inverted). For x = 0 the tree's count
@@ -308,7 +320,13 @@ def _shift_clamp(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
 
 
 def _and_reduce(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
-    return _nonzero((ins["x"] & mask(params["n"])) ^ mask(params["n"])) ^ 1
+    """AND of n bits; with ``attrs['fields']`` = f, of each of f n-bit fields side by
+    side (bit j of the output: field j)."""
+    n = params["n"]
+    out = 0
+    for j in range(attrs.get("fields", 1)):
+        out = out | ((_nonzero(((ins["x"] >> (j * n)) & mask(n)) ^ mask(n)) ^ 1) << j)
+    return out
 
 
 def _comparator_msb(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
@@ -468,6 +486,7 @@ BEHAVIOURS: dict[str, Callable] = {
     "register": _register,
     "subtractor": _subtractor,
     "adder_msb": _adder_msb,
+    "adder_lsb": _adder_lsb,
     "lzc": _lzc,
     "shift_left": _shift_left,
     "shift_right_logical": _shift_right_logical,

@@ -522,13 +522,30 @@ class _Failed(Exception):
     """A check found mismatches: print the report, exit 1."""
 
 
+def _codes_text(fmt, codes) -> str:
+    """A code (or a k-term unit's lane codes, the first 4) with its value."""
+    from .verify import decimal
+
+    if isinstance(codes, (list, tuple)):
+        shown = ", ".join(f"{c:#x} ({decimal(fmt.decode(c))})" for c in codes[:4])
+        return f"{fmt.name} [{shown}{', ...' if len(codes) > 4 else ''}] ({len(codes)} lanes)"
+    return f"{fmt.name} {codes:#x} ({decimal(fmt.decode(codes))})"
+
+
+def _step_text(w, a, x, y, scales=None) -> str:
+    text = f"{_codes_text(w, x)} x {_codes_text(a, y)}"
+    for port, code in (scales or {}).items():
+        fmt = (w if port == "w_scale" else a).scale
+        text += f", {port} {_codes_text(fmt, code)}"
+    return text
+
+
 def _verify_text(cfg, w, a, result) -> str:
     lines = [f"{cfg.name}: {result.checked:,} checked, {result.failed:,} mismatch"
              f"{'' if result.failed == 1 else 'es'}" + ("" if result.exhaustive else
                                                          " (random sequences only)")]
     for case in result.mismatches:
-        steps = ", ".join(f"{w.name} {x:#x} ({w.decode(x)}) x {a.name} {y:#x} ({a.decode(y)})"
-                          for x, y in case["inputs"][:4])
+        steps = ", ".join(_step_text(w, a, *inp) for inp in case["inputs"][:4])
         more = f" and {len(case['inputs']) - 4} more steps" if len(case["inputs"]) > 4 else ""
         lines.append(f"  from accumulator {case['start']:#x} ({case['start_value']}): {steps}{more}: "
                      f"expected {case['expected']:#x} ({case['expected_value']}), "

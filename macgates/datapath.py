@@ -209,14 +209,19 @@ class Datapath:
         return width
 
     # -- running (macgates/simulate.py) ------------------------------------------------
-    def step(self, acc: int, a, b) -> int:
+    def step(self, acc: int, a, b, *, scale_a: int | None = None, scale_b: int | None = None) -> int:
         """The accumulator's bits after one multiply-accumulate of codes ``a`` (weights)
         and ``b`` (activations) from accumulator bits ``acc``, computed bit by bit from
         this graph and its parameters as they are now. A k-term dot-product unit takes
-        ``a`` and ``b`` as sequences of k codes."""
+        ``a`` and ``b`` as sequences of k codes; block formats take their shared scale
+        codes as ``scale_a`` (weights) and ``scale_b`` (activations)."""
         from .simulate import Runner
 
-        return Runner(self).step(acc, {"w": a, "a": b})
+        operands = {"w": a, "a": b}
+        for port, code in (("w_scale", scale_a), ("a_scale", scale_b)):
+            if code is not None:
+                operands[port] = code
+        return Runner(self).step(acc, operands)
 
     def run(self, pairs, acc: int = 0) -> list[int]:
         """The accumulator's bits after each (weight code, activation code) pair."""

@@ -191,7 +191,13 @@ def _or_flags(dp: Datapath, lane: Product, k: int) -> tuple:
 
 
 def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Format) -> Product:
-    """One block-scale application: the block sum times the operands' shared scales."""
+    """One block-scale application: the block sum times the operands' shared scales.
+
+    The scale codes come in on ports ``w_scale`` / ``a_scale``. A scale code with a NaN
+    meaning (E8M0's 0xFF, UE4M3's 0x7F: all ones either way) makes the block NaN. Power-
+    of-two scales (E8M0) only add to the block's exponent; NVFP4's UE4M3 scales also
+    multiply its significand: the two scale significands are multiplied, the block sum is
+    turned into sign + magnitude and multiplied by that product."""
     scales = [f.scale for f in (weights, activations) if f.is_block]
     if not scales:
         return block
@@ -200,73 +206,104 @@ def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Form
                             f"{scales[1].name} differ")
     scale = scales[0]
     n = len(scales)
-    if scale.specials == "ieee" and not scale.man_bits:
-        # E8M0's all-ones code is NaN: the whole block is NaN
-        dp.add("scale_nan", "and_reduce", n=scale.exp_bits, count=n, category="exception",
-               note="E8M0 scale is NaN (0xFF)")
-        dp.connect("w" if weights.is_block else "a", "scale_nan", scale.exp_bits)
-        if block.specials == "none":
-            if n == 2:
-                dp.add("scale_nan_or", "or2", category="exception", note="either scale NaN")
-                dp.connect("scale_nan", "scale_nan_or", 2)
-            block = replace(block, specials="nan", special="scale_nan_or" if n == 2 else "scale_nan")
+    ports = [p for p, f in (("w_scale", weights), ("a_scale", activations)) if f.is_block]
+    for port in ports:
+        dp.port(port, "in", scale.bits)
+    if scale.specials != "none":
+        # E8M0's 0xFF and UE4M3's 0x7F are NaN: every bit of the code set
+        dp.add("scale_nan", "and_reduce", n=scale.bits, count=n, category="exception",
+               note=f"block scale is NaN ({scale.name}: all ones)", attrs={"fields": n})
+        for i, port in enumerate(ports):
+            dp.connect(port, "scale_nan", scale.bits, port="x", at=i * scale.bits)
+        if block.specials == "none" and n == 1:
+            block = replace(block, specials="nan", special="scale_nan", special_lsb=0)
         else:
-            dp.add("scale_nan_or", "or_reduce", n=n + 1, category="exception",
-                   note="block NaN: a lane's, or a NaN scale")
-            dp.connect("scale_nan", "scale_nan_or", n)
-            dp.connect(block.special, "scale_nan_or", 1)
-            block = replace(block, special="scale_nan_or")
+            flags = n + (block.specials != "none")
+            dp.add("scale_nan_or", "or_reduce", n=flags, category="exception",
+                   note="block NaN: " + ("a lane's, or " if block.specials != "none" else "") + "a NaN scale")
+            dp.connect("scale_nan", "scale_nan_or", n, port="x")
+            if block.specials != "none":
+                dp.connect(block.special, "scale_nan_or", 1, port="x", lsb=block.special_lsb, at=n)
+            if block.specials == "nan_inf":  # the block's infinity flag passes by (bit 1, a wire)
+                dp.connect(block.special, "scale_nan_or", 1, port="above", lsb=block.special_lsb + 1)
+            block = replace(block, specials=block.specials if block.specials != "none" else "nan",
+                            special="scale_nan_or", special_lsb=0)
     lo, hi = n * scale.min_exp_field, n * scale.max_exp_field
     offset = -n * (scale.bias + scale.man_bits)
-    sig, sig_bits, exp_src = block.sig, block.sig_bits, ""
-    if scale.man_bits and not block.is_float:
-        # an unsigned multiply needs the block sum as sign + magnitude
+    sig, sig_bits = block.sig, block.sig_bits
+    sbits = max(scale.max_exp_field.bit_length(), 1)  # one scale's (effective) exponent
+    exps = [(port, 0) for port in ports]  # where each scale's exponent is: (node, lsb)
+    if scale.man_bits and block.encoding == "twos":
+        # an unsigned multiply needs the block sum as sign + magnitude; a float-lane block
+        # sum T still owes lane 0's +1 (c): |T + c| = (T xor s) + (s xor c)
+        top = block.sig_lsb + sig_bits - 1
         dp.add("scale_signmag", "cond_negate", n=sig_bits - 1, category="multiplier",
                note="block sum to sign + magnitude for the scale multiply")
-        dp.connect(sig, "scale_signmag", sig_bits)
-        block = replace(block, encoding="signmag", sig_bits=sig_bits - 1, sign="scale_signmag",
-                        sig="scale_signmag")
+        dp.connect(sig, "scale_signmag", sig_bits - 1, port="x", lsb=block.sig_lsb)
+        dp.connect(sig, "scale_signmag", 1, port="neg", lsb=top)
+        if block.carry_in and block.carry:
+            dp.add("scale_carry_fix", "xor2", category="multiplier",
+                   note="the increment of |T + c|: sign xor lane 0's +1")
+            dp.connect(sig, "scale_carry_fix", 1, port="a", lsb=top)
+            dp.connect(block.carry, "scale_carry_fix", 1, port="b", lsb=block.carry_lsb, lane=0)
+            dp.connect("scale_carry_fix", "scale_signmag", 1, port="cin")
+        block = replace(block, encoding="signmag", sig_bits=sig_bits - 1, sign=sig, sign_lsb=top,
+                        sig="scale_signmag", sig_lsb=0, carry_in=False, carry="")
         sig, sig_bits = "scale_signmag", sig_bits - 1
-    if scale.man_bits:  # NVFP4: E4M3 scales have significands to multiply
-        dp.add("scale_decode", "fp_decode", e=scale.exp_bits, count=n, category="multiplier",
-               note="hidden bit and subnormal exponent of each block scale")
+    if scale.man_bits:  # NVFP4: UE4M3 scales have significands to multiply
+        e, m = scale.exp_bits, scale.man_bits
+        dp.add("scale_decode", "fp_decode", e=e, count=n, category="multiplier",
+               note="hidden bit and subnormal exponent of each block scale", attrs={"fields": n})
+        for i, port in enumerate(ports):
+            dp.connect(port, "scale_decode", e, port="e", lsb=m, at=i * e)
+        exps = [("scale_decode", i * (e + 1)) for i in range(n)]
         s = scale.sig_bits
+
+        def significand(i, dst, dst_port):
+            dp.connect(ports[i], dst, m, port=dst_port, lsb=0)
+            dp.connect("scale_decode", dst, 1, port=dst_port, lsb=i * (e + 1) + e, at=m)
+
         if n == 2:
             dp.add("scale_pp", "pp_bits", n=s, m=s, category="multiplier", note="scale x scale")
             dp.add("scale_reduce", "pp_reduce", n=s, m=s, category="multiplier")
-            dp.connect("scale_decode", "scale_pp", 2 * s)
-            dp.connect("scale_pp", "scale_reduce", s * s)
-            scale_sig, ssig = "scale_reduce", 2 * s
+            significand(0, "scale_pp", "a")
+            significand(1, "scale_pp", "b")
+            dp.connect("scale_pp", "scale_reduce", s * s, port="pp")
+            ssig = 2 * s
         else:
-            scale_sig, ssig = "scale_decode", s
+            ssig = s
         dp.add("scale_apply_pp", "pp_bits", n=sig_bits, m=ssig, category="multiplier",
                note="block sum x scale significand")
         dp.add("scale_apply", "pp_reduce", n=sig_bits, m=ssig, category="multiplier")
-        dp.connect(sig, "scale_apply_pp", sig_bits)
-        dp.connect(scale_sig, "scale_apply_pp", ssig)
-        dp.connect("scale_apply_pp", "scale_apply", sig_bits * ssig)
+        dp.connect(sig, "scale_apply_pp", sig_bits, port="a", lsb=block.sig_lsb)
+        if n == 2:
+            dp.connect("scale_reduce", "scale_apply_pp", ssig, port="b")
+        else:
+            significand(0, "scale_apply_pp", "b")
+        dp.connect("scale_apply_pp", "scale_apply", sig_bits * ssig, port="pp")
         sig, sig_bits = "scale_apply", sig_bits + ssig
-        exp_src = "scale_decode"
-    sbits = max(hi.bit_length(), 1)
+        block = replace(block, sig_lsb=0)
+    exp_src, exp_lsb, ebits = exps[0][0], exps[0][1], sbits
     if n == 2:
-        dp.add("scale_add", "adder", n=scale.exp_bits, category="multiplier",
+        dp.add("scale_add", "adder", n=sbits, category="multiplier",
                note="sum of the two shared scale exponents")
-        dp.connect(exp_src or "w", "scale_add", scale.exp_bits)
-        dp.connect(exp_src or "a", "scale_add", scale.exp_bits)
-        exp_src = "scale_add"
-    elif not exp_src:
-        exp_src = "w" if weights.is_block else "a"
+        dp.connect(exps[0][0], "scale_add", sbits, port="a", lsb=exps[0][1])
+        dp.connect(exps[1][0], "scale_add", sbits, port="b", lsb=exps[1][1])
+        exp_src, exp_lsb, ebits = "scale_add", 0, sbits + 1
     smin, smax = block.shift_min + lo, block.shift_max + hi
     exp_bits = max(smax.bit_length(), 1)
     if block.exp_bits:
-        dp.add("scale_exp", "adder_lsb", n=max(block.exp_bits, sbits), m=min(block.exp_bits, sbits),
-               category="multiplier", note="block exponent + scale exponent")
-        dp.connect(block.exp, "scale_exp", block.exp_bits)
-        dp.connect(exp_src, "scale_exp", sbits)
-        exp_src = "scale_exp"
+        wide, narrow = (block.exp_bits, ebits) if block.exp_bits >= ebits else (ebits, block.exp_bits)
+        dp.add("scale_exp", "adder_lsb", n=wide, m=narrow, category="multiplier",
+               note="block exponent + scale exponent")
+        ends = [(block.exp, block.exp_lsb, block.exp_bits), (exp_src, exp_lsb, ebits)]
+        if block.exp_bits < ebits:
+            ends.reverse()
+        for (src, lsb, width), port in zip(ends, ("a", "b")):
+            dp.connect(src, "scale_exp", width, port=port, lsb=lsb)
+        exp_src, exp_lsb = "scale_exp", 0
     grow = sig_bits - block.sig_bits
     lead = (block.lead_exp_range[0] + lo + offset, block.lead_exp_range[1] + hi + offset + grow)
     return replace(block, sig_bits=sig_bits, exp_bits=exp_bits, shift_min=smin, shift_max=smax,
                    fixed_width=block.fixed_width + grow + (hi - lo), lead_exp_range=lead,
-                   ulp_offset=block.ulp_offset + offset, sig=sig,
-                   sign=block.sign if block.is_float else sig, exp=exp_src)
+                   ulp_offset=block.ulp_offset + offset, sig=sig, exp=exp_src, exp_lsb=exp_lsb)

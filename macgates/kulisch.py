@@ -83,9 +83,11 @@ class Kulisch:
             src, width = product.sig, product.sig_bits
             if product.exp_bits:  # a block sum with a shared scale exponent
                 dp.add("scale_align", "shift_left_widening", n=product.sig_bits, k=product.shift_max,
-                       category="aligner", note="block sum to fixed point: << scale exponent (sign-filled)")
-                dp.connect(product.sig, "scale_align", product.sig_bits)
-                dp.connect(product.exp, "scale_align", product.exp_bits)
+                       category="aligner", note="block sum to fixed point: << scale exponent (sign-filled)",
+                       attrs={"not_executable": "a sign-filled widening shift is costed as App. B's "
+                                                "zero-filled one; its behaviour is not written yet"})
+                dp.connect(product.sig, "scale_align", product.sig_bits, port="x", lsb=product.sig_lsb)
+                dp.connect(product.exp, "scale_align", product.exp_bits, port="s", lsb=product.exp_lsb)
                 src, width = "scale_align", product.fixed_width
             adder = "adder_cin" if product.carry_in else "adder"
             dp.add("acc_add", adder, n=acc, category="accumulator",

@@ -21,6 +21,9 @@ from .behaviour import BEHAVIOURS, NEXT_STATE, STATE_BITS, mask
 from .errors import DatapathError
 
 
+LANE_PORTS = ("w", "a")  # inputs that take one code per lane (the others: one per unit)
+
+
 def _plan(dp):
     """(accumulator register, components in evaluation order, input signals per component)."""
     state = {s.src for s in dp.signals if s.name == "feedback"}
@@ -32,6 +35,9 @@ def _plan(dp):
         if comp.primitive not in BEHAVIOURS:
             raise DatapathError(f"{dp.name}: not executable: component {comp.name} uses primitive "
                                 f"{comp.primitive}, which has no behaviour")
+        if comp.attrs.get("not_executable"):
+            raise DatapathError(f"{dp.name}: not executable: component {comp.name}: "
+                                f"{comp.attrs['not_executable']}")
         if comp.count != 1 and comp.primitive in NEXT_STATE:
             raise DatapathError(f"{dp.name}: not executable: component {comp.name} holds state in "
                                 f"{comp.count} lanes")
@@ -110,6 +116,9 @@ class Runner:
 
             lanes = {}
             for port, codes in operands.items():
+                if port not in LANE_PORTS:  # a block scale: one code per unit
+                    lanes[port] = codes
+                    continue
                 codes = list(codes) if hasattr(codes, "__iter__") else [codes]
                 if len(codes) != k:
                     raise DatapathError(f"{self.dp.name}: input {port} takes {k} codes (one per lane), "
@@ -118,12 +127,13 @@ class Runner:
             operands = lanes
         return _step(self.dp, self.layout, self.order, self.inputs, acc, operands)
 
-    def step_batch(self, acc, w, a):
+    def step_batch(self, acc, w, a, scales=None):
         """Many independent steps at once: ``acc``, ``w`` and ``a`` are equal-length
         sequences (or numpy arrays) of states and codes, for a k-term unit ``w`` and ``a``
         of k-code vectors (shape (steps, k)); returns a numpy array of the next states.
         The same behaviours run element by element on arrays (a k-lane component's on
-        arrays of shape (k, steps))."""
+        arrays of shape (k, steps)). ``scales``: input port name (``w_scale``,
+        ``a_scale``) -> a scale code per step, for block formats."""
         import numpy as np
 
         def arr(values, lanes=False):
@@ -136,7 +146,8 @@ class Runner:
         if not len(acc) == w.shape[-1] == a.shape[-1]:
             raise DatapathError(f"{self.dp.name}: step_batch needs equal lengths, got {len(acc)}, "
                                 f"{w.shape[-1]}, {a.shape[-1]}")
-        return _step(self.dp, self.layout, self.order, self.inputs, acc, {"w": w, "a": a})
+        operands = {"w": w, "a": a, **{port: arr(codes) for port, codes in (scales or {}).items()}}
+        return _step(self.dp, self.layout, self.order, self.inputs, acc, operands)
 
     def run(self, pairs, acc: int = 0) -> list[int]:
         """The accumulator after each (weight code, activation code) pair, from ``acc``."""

@@ -40,18 +40,29 @@ MAX_STEPS = 50_000_000  # checks one run may make (vectors x length, or pairs x 
 def fixed_width(w, a) -> int:
     """Two's-complement bits that hold every product of ``w`` x ``a`` exactly, from the
     formats: an integer product n + m - 1 bits (n + m if neither is symmetric); a product
-    with a float a sign, both operands' magnitude bits and the span of the float exponents."""
-    if not w.is_float and not a.is_float:
+    with a float a sign, both operands' magnitude bits and the span of the float exponents.
+    A block scale is one more float factor: its significand bits and exponent span."""
+    scales = [f.scale for f in (w, a) if f.is_block]
+    if not w.is_float and not a.is_float and not scales:
         return w.bits + a.bits - (1 if w.symmetric or a.symmetric else 0)
-    # a float's significand has M + 1 bits, an integer's magnitude n - 1 (n unless symmetric)
-    bits = [f.sig_bits if f.is_float else f.bits - (1 if f.symmetric else 0) for f in (w, a)]
-    span = sum(f.max_exp_field - f.min_exp_field for f in (w, a) if f.is_float)
+    # a float's significand has M + 1 bits (none to add for M = 0: a factor of 1, as E8M0's),
+    # an integer's magnitude n - 1 (n unless symmetric)
+    factors = [w, a] + scales
+    bits = [(f.sig_bits if f.man_bits else 0) if f.is_float else f.bits - (1 if f.symmetric else 0)
+            for f in factors]
+    if scales and not w.is_float and not a.is_float:  # the integer product: n + m - 1 magnitude bits
+        bits[:2] = [w.bits + a.bits - (2 if w.symmetric or a.symmetric else 1), 0]
+    span = sum(f.max_exp_field - f.min_exp_field for f in factors if f.is_float)
     return 1 + sum(bits) + span
 
 
 def kulisch_reference(w, a, accumulator: Kulisch) -> KulischRef:
     width = accumulator.width or fixed_width(w, a) + accumulator.headroom
-    return KulischRef(width, smallest_product(w, a))
+    lsb = smallest_product(w, a)
+    for f in (w, a):
+        if f.is_block:
+            lsb *= f.scale.min_positive
+    return KulischRef(width, lsb)
 
 
 def codes(fmt) -> list[int]:
@@ -206,77 +217,165 @@ def verify(dp, weights, activations, accumulator, *, exhaustive=True, vectors: i
     ``exhaustive``: every pair from every start value (``"auto"``: only if that is at
     most MAX_STEPS checks; ``Result.exhaustive`` says whether it ran); ``starts``: the
     accumulator codes the exhaustive check starts from (default: the checker's
-    documented start values); ``first``: stop at the first mismatch."""
-    if weights.is_block or activations.is_block:
-        raise DatapathError(f"{dp.name}: not executable: block-scaled formats cannot be checked yet")
+    documented start values); ``first``: stop at the first mismatch.
+
+    Block formats: the exhaustive check runs every element pair with both scales at 1,
+    then every pair of scale codes with the largest elements; random sequences draw
+    scale codes too (half of them within 2^+-8 of 1, where results stay in range)."""
     run = Runner(dp)  # refuses what has no behaviour, by name
     ref = checker(weights, activations, accumulator)
+    units = Units(weights, activations, dp.macs, dp.info.get("combine") == "align", getattr(ref, "fmt", None))
     ws, xs = codes(weights), codes(activations)
     starts = ref.starts() if starts is None else list(starts)
-    pairs = len(ws) * len(xs) * len(starts) * (2 if dp.macs > 1 else 1)  # (a unit: lane 0, every lane)
+    pairs = units.exhaustive_size(ws, xs) * len(starts)
     if exhaustive == "auto":
         exhaustive = pairs <= MAX_STEPS
     steps = (pairs if exhaustive else 0) + vectors * length
     if steps > MAX_STEPS:
         raise DatapathError(f"{dp.name}: {steps:,} checks is more than {MAX_STEPS:,}; ask for fewer vectors")
     result = Result(stop=first, exhaustive=bool(exhaustive))
-    k = dp.macs
-    if exhaustive:  # (a k-term unit: every pair in lane 0, the other lanes zero)
-        _exhaustive(run, ref, weights, activations, ws, xs, starts, result)
+    if exhaustive:
+        _exhaustive(run, ref, units, _exhaustive_runs(units, ws, xs), starts, result)
     rng = random.Random(seed)
     for _ in range(vectors):
         if result.done:
             break
         acc = ref.random_start(rng)
-        if k == 1:
-            seq = [(rng.choice(ws), rng.choice(xs)) for _ in range(length)]
-        else:
-            seq = [([rng.choice(ws) for _ in range(k)], [rng.choice(xs) for _ in range(k)]) for _ in range(length)]
-        _check(run, ref, weights, activations, acc, seq, result)
+        seq = [units.random_input(rng, ws, xs) for _ in range(length)]
+        _check(run, ref, units, acc, seq, result)
     return result
 
 
-def _exhaustive(run, ref, weights, activations, ws, xs, starts, result) -> None:
-    """Every pair from every start value, the datapath in its batch form; the reference
-    state is computed once per (start, distinct product value). A k-term unit runs each
-    pair twice: in lane 0 with the other lanes zero, and in every lane at once (the block
-    sum's largest magnitudes, all lanes at one exponent)."""
+@dataclass
+class Units:
+    """What one step of the datapath takes and what it adds, from the formats: k codes of
+    each operand (one if k = 1), a scale code per block-scaled operand, and the block
+    sum the reference accumulates (exact, or truncated to the align combine's window)."""
+
+    weights: object
+    activations: object
+    k: int
+    align: bool
+    acc_fmt: object = None
+
+    @property
+    def scale_ports(self) -> list:
+        return [(p, f.scale) for p, f in (("w_scale", self.weights), ("a_scale", self.activations)) if f.is_block]
+
+    def one(self, port) -> int:
+        """The scale code of 1."""
+        scale = dict(self.scale_ports)[port]
+        return scale.bias << scale.man_bits
+
+    def operands(self, inp) -> dict:
+        """An input (w, x, scales) as the datapath's port values."""
+        w, x, scales = inp
+        return {"w": w, "a": x, **scales}
+
+    def value(self, inp):
+        """The block sum the step adds: w x x (k = 1), or the combine of k products,
+        times the scales."""
+        w, x, scales = inp
+        scale = Fraction(1)
+        for port, fmt in self.scale_ports:
+            scale = multiply(scale, fmt.decode(scales[port]))
+        if self.k == 1:
+            return multiply(product(self.weights, w, self.activations, x), scale)
+        if self.align:
+            return aligned_block_sum(self.weights, w, self.activations, x, self.acc_fmt, scale)
+        return block_sum([product(self.weights, a, self.activations, b) for a, b in zip(w, x)], scale)
+
+    def exhaustive_size(self, ws, xs) -> int:
+        """Inputs per start value of :func:`_exhaustive_runs`, without making them."""
+        size = len(ws) * len(xs) * (2 if self.k > 1 else 1)
+        if self.scale_ports:
+            size += math.prod(1 << fmt.bits for _, fmt in self.scale_ports)
+        return size
+
+    def random_input(self, rng, ws, xs):
+        k = self.k
+        w = rng.choice(ws) if k == 1 else [rng.choice(ws) for _ in range(k)]
+        x = rng.choice(xs) if k == 1 else [rng.choice(xs) for _ in range(k)]
+        scales = {}
+        for port, fmt in self.scale_ports:
+            if rng.random() < 0.5:
+                scales[port] = rng.getrandbits(fmt.bits)
+            else:
+                scales[port] = max(0, min((1 << fmt.bits) - 1, self.one(port) + (rng.randint(-8, 8) << fmt.man_bits)
+                                          + rng.getrandbits(fmt.man_bits)))
+        return w, x, scales
+
+
+def _largest(fmt, codes_) -> int:
+    """The code of largest magnitude (positive if there is a tie)."""
+    finite = [c for c in codes_ if not isinstance(fmt.decode(c), float)]
+    return max(finite, key=lambda c: (abs(fmt.decode(c)), fmt.decode(c) > 0))
+
+
+def _exhaustive_runs(units, ws, xs) -> list:
+    """The batches of the exhaustive check: (inputs, how many share a value...), each
+    input (w, x, scales). Every element pair (scales at 1): in lane 0 with the other lanes
+    zero, and (k > 1) in every lane; for block formats every pair of scale codes, every
+    lane holding the largest elements (and, for k > 1, lane 0 the largest product of the
+    other sign)."""
+    k = units.k
+    ones = {port: units.one(port) for port, _ in units.scale_ports}
+
+    def lanes(w, x, every):
+        if k == 1:
+            return w, x
+        return ([w] * k, [x] * k) if every else ([w] + [0] * (k - 1), [x] + [0] * (k - 1))
+
+    runs = [[(*lanes(w, x, False), ones) for w in ws for x in xs]]
+    if k > 1:
+        runs.append([(*lanes(w, x, True), ones) for w in ws for x in xs])
+    if units.scale_ports:
+        import itertools
+
+        w_top, x_top = _largest(units.weights, ws), _largest(units.activations, xs)
+        w, x = lanes(w_top, x_top, True)
+        fmts = [fmt for _, fmt in units.scale_ports]
+        pairs = list(itertools.product(*[range(1 << f.bits) for f in fmts]))
+        ports = [port for port, _ in units.scale_ports]
+        runs.append([(w, x, dict(zip(ports, codes_))) for codes_ in pairs])
+    return runs
+
+
+def _exhaustive(run, ref, units, runs, starts, result) -> None:
+    """Every input of every run from every start value, the datapath in its batch form;
+    the reference state is computed once per (start, distinct block-sum value)."""
     import numpy as np
 
-    wv = [weights.decode(c) for c in ws]
-    xv = [activations.decode(c) for c in xs]
-    ids: dict = {}  # product value -> its index in `values` (all NaNs are one)
-    values, pid, pairs = [], [], []
-    for w, a in zip(ws, wv):
-        for x, b in zip(xs, xv):
-            p = multiply(a, b)
-            key = "nan" if isinstance(p, float) and math.isnan(p) else p
+    for inputs in runs:
+        ids: dict = {}  # block-sum value -> its index in `values` (all NaNs are one)
+        values, pid = [], []
+        for inp in inputs:
+            v = units.value(inp)
+            key = "nan" if isinstance(v, float) and math.isnan(v) else v
             if key not in ids:
                 ids[key] = len(values)
-                values.append(p)
+                values.append(v)
             pid.append(ids[key])
-            pairs.append((w, x))
-    pid = np.array(pid)
-    k = run.dp.macs
-    ws_in, xs_in = [w for w, _ in pairs], [x for _, x in pairs]
-    runs = [(ws_in, xs_in, values, lambda w, x: (w, x))]
-    if k > 1:
-        lane0_w, lane0_x = np.zeros((len(pairs), k), dtype=np.int64), np.zeros((len(pairs), k), dtype=np.int64)
-        lane0_w[:, 0], lane0_x[:, 0] = ws_in, xs_in
-        every_w, every_x = np.repeat([ws_in], k, axis=0).T, np.repeat([xs_in], k, axis=0).T
-        runs = [(lane0_w, lane0_x, values, lambda w, x: ([w] + [0] * (k - 1), [x] + [0] * (k - 1))),
-                (every_w, every_x, [block_sum([v] * k) for v in values], lambda w, x: ([w] * k, [x] * k))]
-    for w_in, x_in, sums, shown in runs:
+        pid = np.array(pid)
+        ws = [w for w, _, _ in inputs]
+        xs = [x for _, x, _ in inputs]
+        scales = {port: [s[port] for _, _, s in inputs] for port, _ in units.scale_ports}
         for acc in starts:
             if result.done:
                 return
-            got = run.step_batch([acc] * len(pairs), w_in, x_in)
-            want = np.array([ref.step(acc, v) for v in sums], dtype=object)[pid]
-            result.checked += len(pairs)
+            got = run.step_batch([acc] * len(inputs), ws, xs, scales)
+            want = np.array([ref.step(acc, v) for v in values], dtype=object)[pid]
+            result.checked += len(inputs)
             for i in np.nonzero(got != want)[0]:
                 g, e = int(got[i]), int(want[i])
                 if ref.meaning(g) != ref.meaning(e):
-                    result.add(_case(ref, acc, [shown(*pairs[i])], e, g))
+                    result.add(_case(ref, acc, [_shown(inputs[i])], e, g))
+
+
+def _shown(inp):
+    """An input as a mismatch lists it: (w, x), with the scale codes if there are any."""
+    w, x, scales = inp
+    return (w, x, scales) if scales else (w, x)
 
 
 def _case(ref, start: int, inputs, want: int, got: int) -> dict:
@@ -286,21 +385,14 @@ def _case(ref, start: int, inputs, want: int, got: int) -> dict:
             "expected_value": ref.describe(want), "got": got, "got_value": ref.describe(got)}
 
 
-def _check(run, ref, weights, activations, acc, seq, result) -> None:
+def _check(run, ref, units, acc, seq, result) -> None:
     got, want = acc, acc
-    align = run.dp.info.get("combine") == "align"
-    for w, x in seq:
-        got = run.step(got, {"w": w, "a": x})
-        if isinstance(w, list) and align:  # a k-term unit: products truncated to a window
-            value = aligned_block_sum(weights, w, activations, x, ref.fmt)
-        elif isinstance(w, list):  # one exact block sum
-            value = block_sum([product(weights, a, activations, b) for a, b in zip(w, x)])
-        else:
-            value = product(weights, w, activations, x)
-        want = ref.step(want, value)
+    for inp in seq:
+        got = run.step(got, units.operands(inp))
+        want = ref.step(want, units.value(inp))
         result.checked += 1
         if got != want and ref.meaning(got) != ref.meaning(want):
-            result.add(_case(ref, acc, seq, want, got))
+            result.add(_case(ref, acc, [_shown(i) for i in seq], want, got))
             return
 
 
