@@ -126,22 +126,26 @@ def round_significant(x: Fraction, bits: int) -> Fraction:
 def block_sum(products, scale=Fraction(1)):
     """A dot-product unit's ``exact`` combine: the exact sum of k products, times the
     block scale (the product of the two scales); specials as :func:`product`'s."""
-    total = Fraction(0)
     infinities = set()
     for p in products:
         if _is_nan(p):
             return math.nan
         if _is_inf(p):
             infinities.add(p > 0)
-        else:
-            total += p
     if _is_nan(scale):
         return math.nan
     if len(infinities) == 2:
         return math.nan
     if infinities:
         return math.inf if infinities.pop() else -math.inf
-    return total * scale
+    return exact_sum(products) * scale
+
+
+def exact_sum(values) -> Fraction:
+    """The exact sum of Fractions, over their common denominator (one integer sum)."""
+    values = [Fraction(v) for v in values]
+    common = math.lcm(*(v.denominator for v in values)) if values else 1
+    return Fraction(sum(v.numerator * (common // v.denominator) for v in values), common)
 
 
 def _magnitude(fmt) -> tuple:
@@ -182,4 +186,4 @@ def aligned_block_sum(w_fmt, w_codes, a_fmt, a_codes, acc_fmt, scale=Fraction(1)
         return Fraction(0)
     window = max(bits, acc_fmt.man_bits + 3)
     u = Fraction(2) ** (max(exps) + offset + bits - window)
-    return sum((math.floor(p / u) * u for p in products), Fraction(0)) * scale
+    return exact_sum(math.floor(p / u) * u for p in products) * scale

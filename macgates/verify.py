@@ -35,6 +35,7 @@ from .reference import KulischRef, aligned_block_sum, block_sum, float_accumulat
 from .simulate import Runner
 
 MAX_STEPS = 50_000_000  # checks one run may make (vectors x length, or pairs x starts)
+VECTOR_BATCH = 4096  # random sequences run side by side in the batch form
 
 
 def fixed_width(w, a) -> int:
@@ -237,12 +238,14 @@ def verify(dp, weights, activations, accumulator, *, exhaustive=True, vectors: i
     if exhaustive:
         _exhaustive(run, ref, units, _exhaustive_runs(units, ws, xs), starts, result)
     rng = random.Random(seed)
-    for _ in range(vectors):
+    for chunk in range(0, vectors, VECTOR_BATCH):
         if result.done:
             break
-        acc = ref.random_start(rng)
-        seq = [units.random_input(rng, ws, xs) for _ in range(length)]
-        _check(run, ref, units, acc, seq, result)
+        drawn = []
+        for _ in range(min(VECTOR_BATCH, vectors - chunk)):
+            acc = ref.random_start(rng)
+            drawn.append((acc, [units.random_input(rng, ws, xs) for _ in range(length)]))
+        _sequences(run, ref, units, drawn, result)
     return result
 
 
@@ -280,10 +283,17 @@ class Units:
         for port, fmt in self.scale_ports:
             scale = multiply(scale, fmt.decode(scales[port]))
         if self.k == 1:
-            return multiply(product(self.weights, w, self.activations, x), scale)
+            return multiply(self.product(w, x), scale)
         if self.align:
             return aligned_block_sum(self.weights, w, self.activations, x, self.acc_fmt, scale)
-        return block_sum([product(self.weights, a, self.activations, b) for a, b in zip(w, x)], scale)
+        return block_sum([self.product(a, b) for a, b in zip(w, x)], scale)
+
+    def product(self, w: int, x: int):
+        """:func:`macgates.reference.product` of two codes, each pair computed once."""
+        known = self.__dict__.setdefault("_products", {})
+        if (w, x) not in known:
+            known[w, x] = product(self.weights, w, self.activations, x)
+        return known[w, x]
 
     def exhaustive_size(self, ws, xs) -> int:
         """Inputs per start value of :func:`_exhaustive_runs`, without making them."""
@@ -294,8 +304,8 @@ class Units:
 
     def random_input(self, rng, ws, xs):
         k = self.k
-        w = rng.choice(ws) if k == 1 else [rng.choice(ws) for _ in range(k)]
-        x = rng.choice(xs) if k == 1 else [rng.choice(xs) for _ in range(k)]
+        w = rng.choice(ws) if k == 1 else rng.choices(ws, k=k)
+        x = rng.choice(xs) if k == 1 else rng.choices(xs, k=k)
         scales = {}
         for port, fmt in self.scale_ports:
             if rng.random() < 0.5:
@@ -385,15 +395,27 @@ def _case(ref, start: int, inputs, want: int, got: int) -> dict:
             "expected_value": ref.describe(want), "got": got, "got_value": ref.describe(got)}
 
 
-def _check(run, ref, units, acc, seq, result) -> None:
-    got, want = acc, acc
-    for inp in seq:
-        got = run.step(got, units.operands(inp))
-        want = ref.step(want, units.value(inp))
-        result.checked += 1
-        if got != want and ref.meaning(got) != ref.meaning(want):
-            result.add(_case(ref, acc, [_shown(i) for i in seq], want, got))
-            return
+def _sequences(run, ref, units, drawn, result) -> None:
+    """Random sequences ``drawn`` ((start, inputs), all of one length) run side by side: the
+    datapath takes step t of every sequence in one batch; a sequence stops counting at its
+    first mismatch, which is reported with the whole sequence."""
+    import numpy as np
+
+    got = np.array([acc for acc, _ in drawn], dtype=object)
+    want = [acc for acc, _ in drawn]
+    live = np.ones(len(drawn), dtype=bool)
+    for t in range(len(drawn[0][1])):
+        inputs = [seq[t] for _, seq in drawn]
+        scales = {port: [s[port] for _, _, s in inputs] for port, _ in units.scale_ports}
+        got = run.step_batch(got, [w for w, _, _ in inputs], [x for _, x, _ in inputs], scales)
+        want = [ref.step(state, units.value(inp)) for state, inp in zip(want, inputs)]
+        result.checked += int(live.sum())
+        for i in np.nonzero(live & (got != np.array(want, dtype=object)))[0]:
+            g = int(got[i])
+            if ref.meaning(g) != ref.meaning(want[i]):
+                acc, seq = drawn[i]
+                result.add(_case(ref, acc, [_shown(inp) for inp in seq], want[i], g))
+                live[i] = False
 
 
 def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 0, length: int = 16,
