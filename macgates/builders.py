@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from .datapath import MAX_WIDTH, CostSheet, Datapath
 from .errors import DatapathError, shown
-from .floating import FloatingPoint
+from .floating import SUBNORMALS, FloatingPoint
 from .formats import format as get_format
 from .kulisch import Kulisch
 from .library import Library
@@ -22,11 +22,13 @@ from .numbers import exact
 from .multiplier import add_product_pipe, build_multiplier, product_of
 
 _KULISCH = re.compile(r"^kulisch(?::([0-9]+))?$")
-ACCUMULATOR_HELP = "kulisch, kulisch:N (N-bit fixed point), or a float format: fp16, bf16, fp32"
+ACCUMULATOR_HELP = ("kulisch, kulisch:N (N-bit fixed point), a float format: fp16, bf16, fp32, "
+                    "or FORMAT:subnormals")
 
 
 def parse_accumulator(spec):
-    """An accumulator object from a spec string (objects pass through)."""
+    """An accumulator object from a spec string (objects pass through): ``kulisch``,
+    ``kulisch:N``, a float format's name, or ``NAME:subnormals`` (IEEE gradual underflow)."""
     if isinstance(spec, (Kulisch, FloatingPoint)):
         return spec
     if not isinstance(spec, str):
@@ -39,14 +41,17 @@ def parse_accumulator(spec):
             raise DatapathError(f"{text[:20]}{'...' if len(text) > 20 else ''}: a Kulisch accumulator is at most "
                                 f"{MAX_WIDTH} bits wide")
         return Kulisch(None if digits is None else int(digits))
+    subnormals = text.endswith(SUBNORMALS)
+    if subnormals:
+        text = text[:-len(SUBNORMALS)]
     try:
         fmt = get_format(text)
     except Exception:
-        raise DatapathError(f"unknown accumulator '{spec}' ({ACCUMULATOR_HELP})") from None
+        raise DatapathError(f"unknown accumulator {shown(spec)} ({ACCUMULATOR_HELP})") from None
     if not fmt.is_float:
-        raise DatapathError(f"accumulator '{spec}' is an integer format; for an integer "
+        raise DatapathError(f"accumulator {shown(spec)} is an integer format; for an integer "
                             f"accumulator write kulisch:{fmt.bits}")
-    return FloatingPoint(fmt)
+    return FloatingPoint(fmt, subnormals=subnormals)
 
 
 def mac(weights, activations=None, accumulator="kulisch", library: Library | None = None, *,

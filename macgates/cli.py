@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--activations", metavar="LIST", help="comma-separated format names "
                                                           "(default: each weight format with itself)")
     p.add_argument("--accumulators", default="fp32", metavar="LIST",
-                   help="comma-separated: kulisch, kulisch:N, fp16, bf16, fp32 (default fp32)")
+                   help="comma-separated: kulisch, kulisch:N, fp16, bf16, fp32, FORMAT:subnormals (default fp32)")
     p.add_argument("--k", default="1", metavar="LIST", help="comma-separated dot-product sizes (default 1)")
     p.add_argument("--multiplier", default="array", choices=("array", "booth"))
     p.add_argument("--formats-file", metavar="DESIGN",

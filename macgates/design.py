@@ -34,7 +34,7 @@ from .builders import dot, parse_accumulator
 from .dot import check_k
 from .datapath import CATEGORIES, Datapath
 from .errors import DesignError, MacgatesError, did_you_mean, shown
-from .floating import ALIGNS, FloatingPoint
+from .floating import ALIGNS, SUBNORMALS, FloatingPoint
 from .formats import RECORD_KEYS, Format, define, is_known, lookup
 from .library import Library, as_library, load_library
 from .multiplier import MULTIPLIERS, product_of
@@ -164,6 +164,21 @@ def _keys(item, valid, where: str, what: str) -> None:
         raise DesignError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(valid)})")
 
 
+def _accumulator_spec(value, where: str) -> str:
+    """An accumulator as its string spelling: a string (``fp16``, ``fp16:subnormals``,
+    ``kulisch:27``), or a mapping ``{format: fp16, subnormals: true}``."""
+    if not isinstance(value, dict):
+        return _string(value, where)
+    _keys(value, ("format", "subnormals"), where, "accumulator")
+    name = _string(value.get("format"), f"{where}.format")
+    subnormals = value.get("subnormals", False)
+    if not isinstance(subnormals, bool):
+        raise DesignError(f"{where}.subnormals: expected true or false, got {_kind(subnormals)} {shown(subnormals)}")
+    if subnormals and name.lower().startswith("kulisch"):
+        raise DesignError(f"{where}.subnormals: applies to floating-point accumulators only, not {shown(name)}")
+    return name + (SUBNORMALS if subnormals else "")
+
+
 def parse_config(item, where: str, datapaths=(), formats=None) -> Config:
     """Validate one config mapping (``where`` prefixes every message). ``formats``: the
     design's own formats by name; a :class:`Format` object given as weights or
@@ -194,7 +209,7 @@ def parse_config(item, where: str, datapaths=(), formats=None) -> Config:
             value = value.name
         names.append(_string(value, f"{where}.{key}"))
     weights, activations = names
-    acc = _string(item.get("accumulator", "kulisch"), f"{where}.accumulator")
+    acc = _accumulator_spec(item.get("accumulator", "kulisch"), f"{where}.accumulator")
     formats_ = []
     for key, value in (("weights", weights), ("activations", activations)):
         try:

@@ -20,6 +20,14 @@ Blocks, in order (the widths are derived in :func:`widths`):
 6. round to nearest even (increment of the fraction, exponent carry);
 7. flush to zero below the smallest normal, infinity on overflow (and it stays);
 8. the accumulator register.
+
+With ``subnormals=True`` (IEEE 754 gradual underflow) the accumulator also holds
+subnormal results: its exponent field 0 counts as 1 (one OR2 more in the hidden-bit
+logic), a zero accumulator adds the product instead of swapping (its own zero flag gates
+the effective subtraction and gives the product's sign), the normalization shift stops
+at the smallest normal's exponent (a mux on the shift amount; the exponent field of
+such a result is 0, or 1 when rounding carries into the hidden bit), and nothing is
+flushed but an exact zero sum.
 """
 
 from __future__ import annotations
@@ -77,9 +85,12 @@ class FloatWidths:
     shift_stages: int  # stages of the alignment shifter
     rebias: int  # constant added to reach the accumulator's bias (mod 2^e_p)
     rebias_cells: int  # constant-adder cells: from the constant's lowest set bit up
+    subnormals: bool = False  # the accumulator keeps subnormal results (exponent field 0 counts as 1)
+    e_max_signed: bool = False  # the larger operand's exponent can be negative
+    result_signed: bool = True  # the result exponent can be negative
 
 
-def widths(product: Product, acc: Format) -> FloatWidths:
+def widths(product: Product, acc: Format, subnormals: bool = False) -> FloatWidths:
     p = product.magnitude_bits
     s = acc.man_bits + 1
     # The window must hold the product (exactly) and the accumulator plus guard and
@@ -88,11 +99,15 @@ def widths(product: Product, acc: Format) -> FloatWidths:
     w = n_align + 1
     lead_lo, lead_hi = product.lead_exp_range
     e_p = (lead_lo + acc.bias, lead_hi + acc.bias)
-    e_acc = (0, (1 << acc.exp_bits) - 1)  # 0 encodes zero, all ones infinity
+    # 0 encodes zero, all ones infinity; with subnormals the field 0 counts as 1
+    e_acc = (1 if subnormals else 0, (1 << acc.exp_bits) - 1)
     diff = (e_acc[0] - e_p[1], e_acc[1] - e_p[0])
-    e_max = (min(e_p[0], e_acc[0]), max(e_p[1], e_acc[1]))
+    # with subnormals the larger operand is never a product below the accumulator's
+    # smallest exponent 1: a zero accumulator does not swap
+    e_max = (e_acc[0] if subnormals else min(e_p[0], e_acc[0]), max(e_p[1], e_acc[1]))
     norm = (e_max[0] - w, e_max[1])
-    result = (norm[0] + 1, norm[1] + 2)
+    # the result exponent: norm + 1 + the rounding carry; a subnormal result's is 0 + carry
+    result = (0 if subnormals else norm[0] + 1, norm[1] + 2)
     # leading one of the normalized product: exp + ulp_offset + (p - 1 - lz), unbiased
     rebias = product.ulp_offset + p - 1 + acc.bias
     if product.exp_bits:
@@ -107,10 +122,12 @@ def widths(product: Product, acc: Format) -> FloatWidths:
     cells = e_p_bits - trailing_zeros(rebias, e_p_bits)
     return FloatWidths(p, e_p[0] < 0, e_p[1], s, n_align, w, prod_exp, e_p_bits, signed_bits(*diff),
                        max(-diff[0], diff[1]).bit_length(), range_bits(*e_max), range_bits(*norm),
-                       range_bits(*result), ceil_log2(n_align + 1), rebias, cells)
+                       range_bits(*result), ceil_log2(n_align + 1), rebias, cells, subnormals,
+                       e_max[0] < 0, result[0] < 0)
 
 
 ALIGNS = ("swap", "two_shifters")
+SUBNORMALS = ":subnormals"  # fp16:subnormals names an accumulator that keeps subnormal results
 COMBINES = ("auto", "exact", "align")
 
 
@@ -126,11 +143,16 @@ class FloatingPoint:
     * ``"two_shifters"``: no swap; each operand has its own right shifter (one of them
       shifts by 0), the adder computes accumulator - product in a fixed order, and a
       negative sum is negated.
+
+    ``subnormals``: keep subnormal results (IEEE 754 gradual underflow) instead of
+    flushing them to +0 (the default); spelled ``fp16:subnormals`` where accumulators are
+    named by strings.
     """
 
     format: Format
     align: str = "swap"
     combine: str = "auto"  # dot-product units: see macgates.dot
+    subnormals: bool = False
 
     def __post_init__(self):
         if self.align not in ALIGNS:
@@ -140,10 +162,10 @@ class FloatingPoint:
 
     @property
     def kind(self) -> str:
-        return self.format.name
+        return self.format.name + (SUBNORMALS if self.subnormals else "")
 
     def __str__(self) -> str:
-        return self.format.name
+        return self.kind
 
     def acc_bits(self, product: Product) -> int:
         return self.format.bits
@@ -164,12 +186,13 @@ class FloatingPoint:
 
     def attach(self, dp: Datapath, product: Product) -> None:
         acc = self.format
-        wd = widths(product, acc)
+        wd = widths(product, acc, self.subnormals)
         dp.info.update(acc_bits=acc.bits, product_bits=product.fixed_width, exp_width=wd.result,
                        adder_width=wd.w, align=self.align)
         # the register first, so that the feedback can be wired as each block is built
         dp.add("acc_reg", "register", n=acc.bits, category="register", note=f"accumulator register ({acc.name})")
         prod = _product_stage(dp, product, wd, acc)
+        _accumulator_decode(dp, wd, acc)
         _exponent_difference(dp, wd, prod, acc)
         if self.align == "swap":
             mid = _swap_align_add(dp, wd, prod, acc)
@@ -192,6 +215,8 @@ class Tap(NamedTuple):
 
 def _wire(dp: Datapath, tap: Tap, dst: str, port: str, *, at: int = 0, invert: bool = False,
           name: str = "", width: int | None = None) -> None:
+    if name == "feedback" and tap.node != "acc_reg":
+        name = ""  # (a decode of the register, not the register itself)
     dp.connect(tap.node, dst, tap.width if width is None else width, name, port=port, lsb=tap.lsb,
                signed=tap.signed, at=at, invert=tap.invert != invert, lane=tap.lane)
 
@@ -210,6 +235,28 @@ def _acc_fields(acc: Format) -> dict:
     """Taps of the accumulator register's fields (the feedback)."""
     ma, ea = acc.man_bits, acc.exp_bits
     return {"frac": Tap("acc_reg", 0, ma), "exp": Tap("acc_reg", ma, ea), "sign": Tap("acc_reg", ma + ea, 1)}
+
+
+def _acc_decoded(wd: FloatWidths, acc: Format) -> tuple:
+    """Taps of the accumulator's hidden bit and its effective exponent (with subnormals,
+    1 for the field 0), made by :func:`_accumulator_decode`."""
+    if wd.subnormals:
+        return Tap("acc_hidden", acc.exp_bits), Tap("acc_hidden", 0, acc.exp_bits)
+    return Tap("acc_hidden"), _acc_fields(acc)["exp"]
+
+
+def _accumulator_decode(dp: Datapath, wd: FloatWidths, acc: Format) -> None:
+    """The accumulator's hidden bit (exponent != 0) and its effective exponent: the field
+    itself (flush to zero: a zero field is a zero), or with subnormals 1 for the field 0."""
+    ea = acc.exp_bits
+    if wd.subnormals:
+        dp.add("acc_hidden", "fp_decode", e=ea, category="aligner",
+               note="hidden bit of the accumulator and its exponent (a subnormal's 0 counts as 1)")
+        _wire(dp, _acc_fields(acc)["exp"], "acc_hidden", "e", name="feedback")
+    else:
+        dp.add("acc_hidden", "or_reduce", n=ea, category="aligner",
+               note="hidden bit of the accumulator (exponent != 0)")
+        _wire(dp, _acc_fields(acc)["exp"], "acc_hidden", "x", name="feedback")
 
 
 def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format) -> dict:
@@ -267,11 +314,8 @@ def _exponent_difference(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format)
     """2a. d = e_acc - e_product, |d| clamped to the shifter's range."""
     ea = acc.exp_bits
     reg = _acc_fields(acc)
-    dp.add("acc_hidden", "or_reduce", n=ea, category="aligner",
-           note="hidden bit of the accumulator (exponent != 0)")
-    _wire(dp, reg["exp"], "acc_hidden", "x", name="feedback")
     dp.add("exp_diff", "subtractor", n=wd.diff, category="aligner", note="d = e_acc - e_product")
-    _wire(dp, reg["exp"], "exp_diff", "a", name="feedback")
+    _wire(dp, _acc_decoded(wd, acc)[1], "exp_diff", "a", name="feedback")
     _wire(dp, prod["exp"], "exp_diff", "b")
     dp.add("exp_abs", "cond_negate", n=wd.dmag, category="aligner", note="|d|")
     d = Tap("exp_diff", 0, wd.diff, signed=True)
@@ -289,13 +333,15 @@ def _exponent_difference(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format)
     _wire(dp, reg["exp"], "acc_inf", "x", name="feedback")
 
 
-def _sticky_range(n: int, larger: int, s: int) -> dict:
+def _sticky_range(n: int, larger: int, s: int, subnormals: bool = False) -> dict:
     """The sticky OR of an n-bit window under a larger operand of ``larger`` bits. The
     window's top bit leaves only when all of it does; if the larger operand has at most
     the accumulator's s bits, it has no bits below the round position, so a sticky bit
     that small cannot change the rounded sum: n - 1 bits are enough. A wider larger
-    operand (a 14-bit int8 product over fp16's 11) can be a tie that the sticky breaks."""
-    k = n - 1 if larger <= s else n
+    operand (a 14-bit int8 product over fp16's 11) can be a tie that the sticky breaks.
+    With subnormals all n: a product shifted wholly out past a zero accumulator must
+    leave a non-zero sum, whose sign the result keeps when it rounds to zero (-0)."""
+    k = n - 1 if larger <= s and not subnormals else n
     note = "OR of the bits shifted out" + ("" if k == n else " (not the window's top bit: it leaves alone only "
                                                              "with all of them, when no sticky can matter)")
     return {"k": k, "category": "aligner", "note": note}
@@ -306,7 +352,7 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
     and sign."""
     p, s, w, n = wd.p, wd.s, wd.w, wd.n_align
     reg = _acc_fields(acc)
-    hidden = Tap("acc_hidden")
+    hidden, e_acc = _acc_decoded(wd, acc)
     big = max(p, s)  # bits of the larger operand at the top of the window
     dp.add("exp_equal", "or_reduce", n=wd.dmag, category="aligner",
            note=f"d == 0 (inverted: d != 0): |d| < 2^{wd.dmag}, so its low {wd.dmag} bits decide")
@@ -318,8 +364,17 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
     _wire(dp, hidden, "sig_compare", "b", at=s - 1)
     ctl = _gate(dp, "swap_ctl", "aoi21", "aligner", "not: d < 0 or (d == 0 and product larger)",
                 a=(Tap("exp_equal"), True), b=Tap("sig_compare"), c=prod["d_neg"])
-    ctl = _gate(dp, "swap_zero_acc", "or2", "aligner", "... or the accumulator is zero",
-                a=(ctl, True), b=(hidden, True))
+    if wd.subnormals:
+        # a zero accumulator (exponent 1) is not swapped: a product below 2^1 then shifts
+        # into the subnormal grid; the zero flag makes it an addition with the product's sign
+        dp.add("acc_nonzero", "or_reduce", n=acc.man_bits + 1, category="aligner",
+               note="the accumulator is not zero: fraction or hidden bit")
+        _wire(dp, reg["frac"], "acc_nonzero", "x", name="feedback")
+        _wire(dp, hidden, "acc_nonzero", "x", at=acc.man_bits)
+        ctl = Tap(ctl.node, invert=True)
+    else:
+        ctl = _gate(dp, "swap_zero_acc", "or2", "aligner", "... or the accumulator is zero",
+                    a=(ctl, True), b=(hidden, True))
     ctl = _gate(dp, "zero_gate", "and2", "aligner", "a zero product never swaps",
                 a=ctl, b=(prod["zero"], True))
     ctl = _gate(dp, "inf_gate", "and2", "exception", "an infinite accumulator never swaps",
@@ -331,20 +386,27 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
     _wire(dp, hidden, "swap", "b", at=s - 1)
     _wire(dp, ctl, "swap", "s")
     dp.add("exp_max", "mux", n=wd.e_max, category="aligner", note="exponent of the larger operand")
-    _wire(dp, reg["exp"], "exp_max", "a", name="feedback")
+    _wire(dp, e_acc, "exp_max", "a", name="feedback")
     _wire(dp, prod["exp"], "exp_max", "b")
     _wire(dp, ctl, "exp_max", "s")
+    pick = ctl
+    if wd.subnormals:
+        pick = _gate(dp, "sign_zero_acc", "or2", "aligner", "the product's sign if it is larger or the "
+                     "accumulator is zero", a=ctl, b=(Tap("acc_nonzero"), True))
     sign = _gate(dp, "sign_sel", "mux2", "aligner", "result sign = sign of the larger operand",
-                 a=reg["sign"], b=prod["sign"], s=ctl)
+                 a=reg["sign"], b=prod["sign"], s=pick)
     eff_sub = _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ",
                     a=prod["sign"], b=reg["sign"])
+    if wd.subnormals:
+        eff_sub = _gate(dp, "eff_sub_zero", "and2", "aligner", "... and the accumulator is not zero",
+                        a=eff_sub, b=Tap("acc_nonzero"))
     larger, smaller = Tap("swap", 0, big), Tap("swap", big, big)
 
     dp.add("align", "shift_right_logical", n=n, k=n, category="aligner",
            note=f"smaller significand >> |d| in a {n}-bit window")
     _wire(dp, smaller, "align", "x", at=n - big)
     _wire(dp, prod["shift"], "align", "s")
-    dp.add("sticky", "sticky", **_sticky_range(n, p, s))
+    dp.add("sticky", "sticky", **_sticky_range(n, p, s, wd.subnormals))
     _wire(dp, smaller, "sticky", "x", at=n - big)
     _wire(dp, prod["shift"], "sticky", "s")
 
@@ -360,8 +422,22 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
     _wire(dp, eff_sub, "sig_add", "cin")
     top = _gate(dp, "carry_mask", "and2", "accumulator", "a subtraction's carry-out is not a result bit",
                 a=Tap("sig_add", w), b=(eff_sub, True))
-    return {"sum": Tap("sig_add", 0, w), "top": top, "exp": Tap("exp_max", 0, wd.e_max, wd.e_p_signed),
-            "sign": sign}
+    total = Tap("sig_add", 0, w)
+    if wd.subnormals:
+        # a subnormal accumulator's exponent 1 does not make it the larger: a product below
+        # 2^1 can outweigh it, and the subtraction then goes negative (no carry-out)
+        neg = _gate(dp, "sum_neg", "and2", "accumulator", "the sum is negative: a subtraction without carry-out "
+                    "(a subnormal accumulator less than the product)", a=eff_sub, b=(Tap("sig_add", w), True))
+        dp.add("sum_abs", "cond_negate", n=w, category="accumulator", note="|sum| when it is negative")
+        _wire(dp, total, "sum_abs", "x")
+        _wire(dp, neg, "sum_abs", "neg")
+        total = Tap("sum_abs", 0, w)
+        if wd.e_p_max >= (1 << acc.exp_bits) - 1:  # a product can outgrow an infinite accumulator
+            neg = _gate(dp, "inf_sign", "and2", "exception", "an infinite accumulator keeps its sign",
+                        a=neg, b=(Tap("acc_inf"), True))
+        sign = _gate(dp, "sign_fix", "xor2", "aligner", "result sign: the larger operand's, flipped if the sum "
+                     "is negative", a=sign, b=neg)
+    return {"sum": total, "top": top, "exp": Tap("exp_max", 0, wd.e_max, wd.e_max_signed), "sign": sign}
 
 
 def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> dict:
@@ -369,6 +445,7 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Forma
     its exponent and sign."""
     p, s, w, n = wd.p, wd.s, wd.w, wd.n_align
     reg = _acc_fields(acc)
+    hidden, e_acc = _acc_decoded(wd, acc)
     gate = _gate(dp, "shift_gate", "and2", "aligner", "d < 0 and a non-zero product: the accumulator shifts",
                  a=prod["d_neg"], b=(prod["zero"], True))
     for tag, invert in (("prod", True), ("acc", False)):
@@ -378,7 +455,7 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Forma
         _wire(dp, prod["shift"], f"route_{tag}", "x")
         _wire(dp, gate, f"route_{tag}", "g", invert=invert)
     dp.add("exp_max", "mux", n=wd.e_max, category="aligner", note="exponent of the larger operand")
-    _wire(dp, reg["exp"], "exp_max", "a", name="feedback")
+    _wire(dp, e_acc, "exp_max", "a", name="feedback")
     _wire(dp, prod["exp"], "exp_max", "b")
     _wire(dp, gate, "exp_max", "s")
     eff_sub = _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ",
@@ -388,13 +465,13 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Forma
         dp.add(f"align_{tag}", "shift_right_logical", n=n, k=n, category="aligner",
                note=f"{what} significand >> its shift in a {n}-bit window")
         # the product shifts under the accumulator's s bits; the accumulator under the product's p
-        dp.add(f"sticky_{tag}", "sticky", **_sticky_range(n, s if tag == "prod" else p, s))
+        dp.add(f"sticky_{tag}", "sticky", **_sticky_range(n, s if tag == "prod" else p, s, wd.subnormals))
         for node in (f"align_{tag}", f"sticky_{tag}"):
             if tag == "prod":
                 _wire(dp, prod["sig"], node, "x", at=n - p)
             else:
                 _wire(dp, reg["frac"], node, "x", at=n - s, name="feedback")
-                _wire(dp, Tap("acc_hidden"), node, "x", at=n - 1)
+                _wire(dp, hidden, node, "x", at=n - 1)
             _wire(dp, Tap(f"route_{tag}", 0, wd.shift_stages), node, "s")
     dp.add("sub_invert", "cond_invert", n=w, category="accumulator",
            note="invert the product for an effective subtraction")
@@ -419,7 +496,7 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Forma
                     a=neg, b=(Tap("acc_inf"), True))
     sign = _gate(dp, "sign_fix", "xor2", "aligner", "result sign = accumulator sign xor (sum < 0)",
                  a=reg["sign"], b=neg)
-    return {"sum": Tap("sum_abs", 0, w), "top": Tap("sum_abs", w), "exp": Tap("exp_max", 0, wd.e_max, wd.e_p_signed),
+    return {"sum": Tap("sum_abs", 0, w), "top": Tap("sum_abs", w), "exp": Tap("exp_max", 0, wd.e_max, wd.e_max_signed),
             "sign": sign}
 
 
@@ -435,10 +512,29 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
     _wire(dp, mid["sum"], "norm_lzc", "x")
     _wire(dp, mid["top"], "norm_lzc", "x", at=w)
     _wire(dp, mid["sum"], "norm_shift", "x")
-    dp.connect("norm_lzc", "norm_shift", lz2, port="s")
     dp.add("norm_exp", "subtractor", n=wd.norm, category="normalize", note="e_max - lz")
     _wire(dp, mid["exp"], "norm_exp", "a")
     dp.connect("norm_lzc", "norm_exp", lz2, port="b")
+    exp = Tap("norm_exp", 0, wd.norm, signed=True)
+    if wd.subnormals:
+        # e_max - lz < 0: the result is subnormal; shift by e_max only (< lz <= w + 1), so
+        # the hidden position holds exponent 1's, and the exponent field is 0 + the carry
+        subnormal = Tap("norm_exp", wd.norm - 1)
+        dp.add("norm_limit", "mux", n=lz2, category="normalize",
+               note="shift by lz, or by e_max for a subnormal result (the smallest normal's exponent)")
+        dp.connect("norm_lzc", "norm_limit", lz2, port="a")
+        _wire(dp, mid["exp"], "norm_limit", "b", width=min(lz2, wd.e_max))
+        _wire(dp, subnormal, "norm_limit", "s")
+        dp.connect("norm_limit", "norm_shift", lz2, port="s")
+        # norm_exp OR subnormal in every bit (an AND of the inverted bits, read inverted):
+        # -1 for a subnormal result, whose exponent field is then -1 + 1 + the rounding carry
+        dp.add("subnormal_exp", "and_gate", n=wd.norm, category="normalize",
+               note="a subnormal result's exponent: all ones (-1), so that the +1 below gives 0")
+        _wire(dp, exp, "subnormal_exp", "x", invert=True)
+        _wire(dp, subnormal, "subnormal_exp", "g", invert=True)
+        exp = Tap("subnormal_exp", 0, wd.norm, signed=True, invert=True)
+    else:
+        dp.connect("norm_lzc", "norm_shift", lz2, port="s")
 
     below = (w + 1) - s - 1  # bits under the round bit after normalization
     dp.add("round_sticky", "or_reduce", n=max(below, 1), category="round",
@@ -452,17 +548,18 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
     dp.connect("round_decide", "round_inc", 1, port="c")
     dp.add("round_exp", "const_adder", n=wd.result, category="round", attrs={"value": 1},
            note="exponent + 1 (the sum's carry position) + rounding carry-out")
-    dp.connect("norm_exp", "round_exp", wd.norm, port="x", signed=True)
+    _wire(dp, exp, "round_exp", "x")
     dp.connect("round_inc", "round_exp", 1, port="cin", lsb=ma)
 
     top = (1 << ea) - 1
-    dp.add("underflow", "const_compare", n=wd.result, category="exception",
-           attrs={"op": "le", "value": 0, "signed": True},
-           note="exponent < 1: below the smallest normal, flush to zero")
+    if not wd.subnormals:
+        dp.add("underflow", "const_compare", n=wd.result, category="exception",
+               attrs={"op": "le", "value": 0, "signed": True},
+               note="exponent < 1: below the smallest normal, flush to zero")
+        dp.connect("round_exp", "underflow", wd.result, port="x")
     dp.add("overflow", "const_compare", n=wd.result, category="exception",
-           attrs={"op": "ge", "value": top, "signed": True}, note=f"exponent >= {top}: infinity")
-    for node in ("underflow", "overflow"):
-        dp.connect("round_exp", node, wd.result, port="x")
+           attrs={"op": "ge", "value": top, "signed": wd.result_signed}, note=f"exponent >= {top}: infinity")
+    dp.connect("round_exp", "overflow", wd.result, port="x")
     if prod["specials"] != "none":
         prim = "fp_naninf_acc" if prod["specials"] == "nan_inf" else "fp_nan_acc"
         dp.add("special_acc", prim, m=ma, category="exception",
@@ -476,8 +573,10 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
             _wire(dp, reg["sign"], "special_acc", "acc_sign", name="feedback")
     inf = _gate(dp, "inf_or", "or2", "exception", "infinity: overflow, or it already was",
                 a=Tap("overflow"), b=Tap("acc_inf"))
-    flush = _gate(dp, "flush_or", "or2", "exception", "flush on underflow or an exact zero sum",
-                  a=Tap("underflow"), b=Tap("norm_lzc", lz2))
+    flush = Tap("norm_lzc", lz2)  # an exact zero sum is +0
+    if not wd.subnormals:
+        flush = _gate(dp, "flush_or", "or2", "exception", "flush on underflow or an exact zero sum",
+                      a=Tap("underflow"), b=flush)
     flush = _gate(dp, "flush_gate", "and2", "exception", "never flush an infinite accumulator",
                   a=flush, b=(Tap("acc_inf"), True))
     sign = mid["sign"]

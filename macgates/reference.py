@@ -10,7 +10,9 @@ docs/datapaths.md, never from the datapath code.
   accumulator's precision with an unbounded exponent; a rounded result below the
   smallest normal is +0 (IEEE 754 tininess "after rounding", then flush to zero; an
   exact zero sum is +0 too), beyond the largest finite infinity, which then stays;
-  NaN in anything, or +inf + -inf, is NaN;
+  NaN in anything, or +inf + -inf, is NaN; with ``subnormals`` (IEEE 754 gradual
+  underflow) a result below the smallest normal is rounded to the subnormal grid
+  instead (a non-zero sum that rounds to zero keeps its sign, IEEE 754 6.3);
 * :func:`block_sum`: a dot-product unit's ``exact`` combine: one exact sum of k
   products, times the block scales;
 * :func:`aligned_block_sum`: its ``align`` combine: each product truncated (toward minus
@@ -87,8 +89,9 @@ class KulischRef:
         return acc, overflowed
 
 
-def float_accumulate(acc_fmt, acc_code: int, value) -> int:
-    """The accumulator code after ``acc + value`` (value exact, or a special), rounded once."""
+def float_accumulate(acc_fmt, acc_code: int, value, subnormals: bool = False) -> int:
+    """The accumulator code after ``acc + value`` (value exact, or a special), rounded once:
+    flushed to +0 below the smallest normal, or (``subnormals``) kept as a subnormal."""
     acc = decode(acc_fmt, acc_code)
     if _is_nan(acc) or _is_nan(value):
         return encode(acc_fmt, math.nan)
@@ -99,6 +102,8 @@ def float_accumulate(acc_fmt, acc_code: int, value) -> int:
     exact = acc + value
     if exact == 0:
         return 0  # an exact zero sum is +0
+    if subnormals:  # rounded once on the format's grid (subnormals included), beyond it infinity
+        return encode(acc_fmt, exact)
     rounded = round_significant(exact, acc_fmt.man_bits + 1)
     if abs(rounded) < Fraction(2) ** (1 - acc_fmt.bias):
         return 0  # tiny after rounding: flushed to +0

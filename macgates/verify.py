@@ -127,10 +127,11 @@ class FloatChecker:
     """The reference side of a floating-point accumulator (:func:`float_accumulate`). Its
     holdable values are +0, the normal numbers, the infinities and (with special inputs)
     NaN: results below the smallest normal are flushed to +0, so a subnormal or -0 code
-    is never held."""
+    is never held; with ``subnormals`` every code but NaN is."""
 
     def __init__(self, weights, activations, accumulator: FloatingPoint):
         self.fmt = accumulator.format
+        self.subnormals = accumulator.subnormals
         self.width = self.fmt.bits
         self.largest = weights.max_value * activations.max_value if weights and activations else 0
 
@@ -144,6 +145,8 @@ class FloatChecker:
         one = f.bias << f.man_bits
         values = [one, one + 1, one + mask(f.man_bits) // 3, (f.bias + 1) << f.man_bits, 1 << f.man_bits,
                   f.encode(f.max_value)]
+        if self.subnormals:  # the smallest and the largest subnormal
+            values += [1, mask(f.man_bits)]
         if self.largest:
             values.append(f.encode(self.largest))
         if f.specials == "ieee":
@@ -156,11 +159,12 @@ class FloatChecker:
         while True:
             code = rng.getrandbits(self.width)
             exp = (code >> f.man_bits) & ((1 << f.exp_bits) - 1)
-            if code == 0 or (exp and not (isinstance(f.decode(code), float) and math.isnan(f.decode(code)))):
+            if code == 0 or ((exp or self.subnormals) and not (isinstance(f.decode(code), float)
+                                                               and math.isnan(f.decode(code)))):
                 return code
 
     def step(self, state: int, value) -> int:
-        return float_accumulate(self.fmt, state, value)
+        return float_accumulate(self.fmt, state, value, self.subnormals)
 
     def meaning(self, state: int):
         value = self.fmt.decode(state)
@@ -179,8 +183,8 @@ def decimal(value) -> str:
     if value.denominator == 1:
         return str(value.numerator)
     digits = value.denominator.bit_length() - 1  # a power of two: that many decimals end it
-    text = f"{value.numerator * 10 ** digits // value.denominator}".rjust(digits + 1, "0")
-    text = f"{'-' if value < 0 else ''}{text[:-digits].lstrip('-') or '0'}.{text[-digits:]}".rstrip("0")
+    text = f"{abs(value.numerator) * 10 ** digits // value.denominator}".rjust(digits + 1, "0")
+    text = f"{'-' if value < 0 else ''}{text[:-digits]}.{text[-digits:]}".rstrip("0")
     return text if len(text) <= 24 else f"~{float(value):.7g}"
 
 

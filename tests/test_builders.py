@@ -111,6 +111,60 @@ def test_fp_accumulator_e4m3_fp16():
     assert dp.gates == sum(by_hand.values())  # = 1152
 
 
+def test_fp_accumulator_e4m3_fp16_subnormals():
+    """fp8_e4m3 into fp16 with IEEE gradual underflow: what changes, derived by hand.
+
+    The accumulator's field 0 counts as exponent 1: its hidden-bit OR becomes fp_decode(5)
+    (one OR2 more, e0 OR not(hidden)), so its range is [1, 31]: e_max in [1, 31] (a zero
+    accumulator no longer swaps, so the larger operand's exponent is never below 1): 5
+    bits; the result exponent (-1 for a subnormal result, else e_max - lz >= 0, + 1 + the
+    carry) in [0, 33]: 6 bits, so round_exp and overflow lose a bit; underflow and the
+    flush OR go (only an exact zero sum is flushed). A zero accumulator adds the product:
+    acc_nonzero ORs the 10 fraction bits and the hidden bit, gates the effective
+    subtraction (AND2) and picks the product's sign (OR2 on the select; swap_zero_acc goes).
+    A subnormal accumulator can be smaller than a product with the smaller exponent, so a
+    subtraction can go negative: sum_neg (AND2), |sum| (cond_negate(14)), sign_fix (XOR2).
+    The sticky sees all 13 window bits (a product shifted wholly out leaves its sign in a
+    result that rounds to -0). The normalization shift stops at e_max (mux(4) on the
+    4-bit shift amount) and a subnormal result's exponent is forced to -1 (and_gate(6))."""
+    flush = macgates.mac("fp8_e4m3", accumulator="fp16")
+    dp = macgates.mac("fp8_e4m3", accumulator="fp16:subnormals")
+    assert dp.info["accumulator"] == "fp16:subnormals"
+    before, after = components(flush), components(dp)
+    changed = {n: (before.get(n), after.get(n)) for n in set(before) | set(after) if before.get(n) != after.get(n)}
+    assert changed == {
+        "acc_hidden": (("or_reduce", {"n": 5}), ("fp_decode", {"e": 5})),
+        "acc_nonzero": (None, ("or_reduce", {"n": 11})),
+        "swap_zero_acc": (("or2", {}), None), "sign_zero_acc": (None, ("or2", {})),
+        "eff_sub_zero": (None, ("and2", {})),
+        "exp_max": (("mux", {"n": 6}), ("mux", {"n": 5})),
+        "sticky": (("sticky", {"k": 12}), ("sticky", {"k": 13})),
+        "sum_neg": (None, ("and2", {})), "sum_abs": (None, ("cond_negate", {"n": 14})),
+        "sign_fix": (None, ("xor2", {})),
+        "norm_limit": (None, ("mux", {"n": 4})), "subnormal_exp": (None, ("and_gate", {"n": 6})),
+        "round_exp": (("const_adder", {"n": 7}), ("const_adder", {"n": 6})),
+        "underflow": (("const_compare", {"n": 7}), None),
+        "overflow": (("const_compare", {"n": 7}), ("const_compare", {"n": 6})),
+        "flush_or": (("or2", {}), None),
+    }
+    extra = (OR2 + 10 * OR2 + AND2 - MUX2 + OR2  # decode, nonzero, eff_sub gate, e_max, sign pick
+             + AND2 + 14 * (XOR2 + HA) + XOR2  # a negative sum
+             + OR2 + 4 * MUX2 + 6 * AND2  # sticky bit 13, shift limit, subnormal exponent
+             - HA - AND2 - 6 * AND2 - OR2 - OR2)  # narrower result exponent, no underflow flush
+    assert dp.gates - flush.gates == extra == 105
+
+
+def test_subnormals_two_shifters_costs_little():
+    """With two shifters the sum is already made non-negative (sum_abs) and a zero
+    accumulator needs nothing: fp_decode's OR2, both stickies' top bits, the shift limit
+    and the subnormal exponent, less the narrower exponents and the underflow flush."""
+    def two(acc):
+        return macgates.mac("fp8_e4m3", accumulator=macgates.FloatingPoint(macgates.format("fp16"), "two_shifters",
+                                                                            subnormals=acc))
+    extra = OR2 - MUX2 + 2 * OR2 + 4 * MUX2 + 6 * AND2 - HA - AND2 - 6 * AND2 - OR2
+    assert two(True).gates - two(False).gates == extra == 7
+
+
 def test_fp32_accumulator_widths():
     # e4m3 products in fp32 bias: [-20 + 127, 15 + 127] = [107, 142], 8 bits unsigned;
     # accumulator [0, 255]; e_max - lz in [0 - 27, 255]: 9 bits signed; + 1 + carry up to
@@ -173,7 +227,7 @@ def test_kulisch_narrower_than_product():
 
 
 @pytest.mark.parametrize("spec,message", [
-    ("kulish", "unknown accumulator 'kulish' (kulisch, kulisch:N (N-bit fixed point), or a float format"),
+    ("kulish", "unknown accumulator 'kulish' (kulisch, kulisch:N (N-bit fixed point), a float format"),
     ("int32", "accumulator 'int32' is an integer format; for an integer accumulator write kulisch:32"),
 ])
 def test_bad_accumulator(spec, message):

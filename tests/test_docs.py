@@ -97,6 +97,20 @@ def test_docs_totals_match_the_code():
         assert f"**{gates}**" in DATAPATHS, (weights, acc, gates)
 
 
+def test_subnormals_table_matches_the_code():
+    """docs/datapaths.md's gradual-underflow table: every gate count and ratio."""
+    base = macgates.mac("int8").gates
+    rows = table_rows(DATAPATHS, "Extra gates per Figure 3 configuration (baseline")
+    assert len(rows) == 10
+    for cells in rows:
+        weights, acc = cells[0].split("-")
+        flush, sub = macgates.mac(weights, accumulator=acc).gates, macgates.mac(weights, accumulator=f"{acc}:subnormals").gates
+        two = [macgates.mac(weights, accumulator=macgates.FloatingPoint(macgates.format(acc), "two_shifters",
+                                                                        subnormals=s)).gates for s in (False, True)]
+        assert cells[1:] == [str(flush), str(sub), f"+{sub - flush}", f"{flush / base:.3f}", f"{sub / base:.3f}",
+                             str(two[0]), f"{two[1]} (+{two[1] - two[0]})"], cells[0]
+
+
 def test_readme_table_is_current():
     from macgates.render import render
     from macgates.table import COLUMNS, table_records

@@ -85,3 +85,23 @@ def test_block_sum():
 def test_kulisch_rejects_off_grid_values():
     with pytest.raises(macgates.DatapathError, match="not a multiple of the accumulator's LSB"):
         KulischRef(8, Fraction(1, 2)).step(0, Fraction(1, 3))
+
+
+TINY = Fraction(1, 2 ** 24)  # fp16's smallest subnormal
+
+
+@pytest.mark.parametrize("acc,value,want", [
+    (TINY, TINY, 2 * TINY),  # subnormal + subnormal: exact on the subnormal grid
+    (0, TINY / 2, 0),  # a tie between 0 and the smallest subnormal: to even, +0
+    (0, -TINY / 2, "-0"),  # ... keeping its sign (IEEE 754 6.3)
+    (0, 3 * TINY / 4, TINY),  # nearer the smallest subnormal
+    (1023 * TINY, TINY, Fraction(1, 2 ** 14)),  # the largest subnormal + 1 ulp: the smallest normal
+    (Fraction(1, 2 ** 14), -Fraction(5, 2 ** 28), Fraction(1, 2 ** 14)),  # 2^-14 - 5/16 ulp: up, not flushed
+    (Fraction(1, 2 ** 14), -Fraction(1, 2 ** 15), Fraction(1, 2 ** 15)),  # flushed by default, kept here
+    (-TINY, TINY, 0),  # an exact zero sum is +0
+    (65504, 16, math.inf),  # overflow as without subnormals
+], ids=["sub-plus-sub", "tie-to-zero", "tie-to-minus-zero", "round-up", "to-smallest-normal",
+        "no-flush-rounding", "kept", "zero-sum", "overflow"])
+def test_float_accumulate_with_subnormals(acc, value, want):
+    got = float_accumulate(FP16, f16(acc), value, subnormals=True)
+    assert got == (0x8000 if want == "-0" else f16(want))

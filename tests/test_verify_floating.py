@@ -153,3 +153,62 @@ def test_mutation_is_caught(mutate):
     mutate(broken)
     assert broken.gates <= dp.gates  # (lzc(7) costs what lzc(8) does: both are 8-input trees)
     assert verify(broken, e4m3, e4m3, fp("fp16"), first=True).failed > 0
+
+
+# -- IEEE gradual underflow (subnormals=True) ------------------------------------------------
+SUBNORMAL_CASES = [("fp8_e4m3", "fp16", "swap"), ("fp8_e4m3", "fp16", "two_shifters"),
+                   ("fp8_e5m2", "fp16", "swap"), ("int8", "bf16", "swap")]
+
+
+def subnormal_starts(acc):
+    """Zero, the smallest and the largest subnormal, the smallest normal, of either sign
+    (-0 is holdable: a negative sum that rounds to zero)."""
+    f = macgates.format(acc)
+    sign = 1 << (f.bits - 1)
+    return [c | s for c in (0, 1, (1 << f.man_bits) - 1, 1 << f.man_bits) for s in (0, sign)]
+
+
+@pytest.mark.parametrize("weights,acc,align", SUBNORMAL_CASES, ids=["-".join(c) for c in SUBNORMAL_CASES])
+def test_subnormals_every_pair(weights, acc, align):
+    w = macgates.format(weights)
+    spec = macgates.FloatingPoint(macgates.format(acc), align, subnormals=True)
+    dp = macgates.mac(weights, accumulator=spec)
+    result = verify(dp, w, w, spec, starts=subnormal_starts(acc), vectors=100, length=8)
+    assert result.failed == 0, result.mismatches[:3]
+
+
+def test_subnormal_results_are_kept_and_rounded_on_their_grid():
+    spec = macgates.FloatingPoint(macgates.format("fp16"), subnormals=True)
+    dp = macgates.mac("fp8_e4m3", accumulator=spec)
+    e4m3 = macgates.format("fp8_e4m3")
+    tiny = e4m3.encode(Fraction(1, 2 ** 9))  # the smallest fp8_e4m3 (subnormal)
+    # 2^-9 x 2^-9 = 2^-18 = 64 subnormal ulps of fp16 (2^-24): code 64, not flushed
+    assert dp.step(0, tiny, tiny) == 64
+    # 2^-18 + -2^-9 x 2^-9 = 0 exactly: +0; -(2^-9 x 2^-9) from +0: -2^-18 (code 0x8040)
+    assert dp.step(64, tiny, tiny | 0x80) == 0
+    assert dp.step(0, tiny, tiny | 0x80) == 0x8040
+
+
+def _half_sum_negation(dp):
+    # a subnormal accumulator smaller than the product makes the sum negative: |sum| needs
+    # every bit of it
+    dp.replace("sum_abs", n=dp.components["sum_abs"].params["n"] // 2)
+
+
+def _one_bit_shift_limit(dp):
+    dp.replace("norm_limit", n=1)  # a subnormal result's shift (e_max) keeps only its LSB
+
+
+def _sticky_without_top(dp):
+    dp.replace("sticky", k=dp.components["sticky"].params["k"] - 1)  # -2^-30 + 0 rounds to +0, not -0
+
+
+@pytest.mark.parametrize("mutate", [_half_sum_negation, _one_bit_shift_limit, _sticky_without_top],
+                         ids=["sum-negation-half-width", "shift-limit-one-bit", "sticky-without-top-bit"])
+def test_subnormal_mutation_is_caught(mutate):
+    e5m2 = macgates.format("fp8_e5m2")
+    spec = macgates.FloatingPoint(macgates.format("fp16"), subnormals=True)
+    dp = macgates.mac("fp8_e5m2", accumulator=spec)
+    broken = dp.copy()
+    mutate(broken)
+    assert verify(broken, e5m2, e5m2, spec, first=True).failed > 0
