@@ -7,10 +7,12 @@
 * sweep throughput (configurations per second) over a grid of >= 50,000 configurations,
   in a fresh process, and that process's peak resident memory;
 * the bit-accurate check of one FP8 x FP8 -> Kulisch MAC: all 65,536 input pairs from
-  one start value, run through the datapath and the reference (steps per second).
+  one start value, run through the datapath and the reference (steps per second);
+* the exhaustive check of one FP8 x FP8 -> FP16 MAC (``macgates verify fp8_e4m3-fp16
+  --exhaustive``: every pair from each of its 17 start values), in a fresh process.
 
 Speed goals live here, never in unit tests: table <= 1.6 x the pandas import, sweep >=
-10,000 configs/s, peak RSS <= 300 MB.
+10,000 configs/s, peak RSS <= 300 MB, the FP8 -> FP16 exhaustive check <= 5 s on one core.
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ print(json.dumps({"checked": result.checked, "failed": result.failed, "seconds":
 """
 
 
+EXHAUSTIVE_FP16 = """
+import json, time
+import macgates
+from macgates.verify import verify
+f = macgates.format("fp8_e4m3")
+t = time.perf_counter()
+result = verify(macgates.mac("fp8_e4m3", accumulator="fp16"), f, f, macgates.accumulator("fp16"))
+print(json.dumps({"checked": result.checked, "failed": result.failed, "seconds": time.perf_counter() - t}))
+"""
+
+
 def wall(cmd: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -71,6 +84,8 @@ def main() -> None:
     sweep = json.loads(run.stdout)
     check = json.loads(subprocess.run([sys.executable, "-c", VERIFY], check=True, capture_output=True,
                                       text=True).stdout)
+    fp16 = json.loads(subprocess.run([sys.executable, "-c", EXHAUSTIVE_FP16], check=True, capture_output=True,
+                                     text=True).stdout)
     t, p = statistics.median(table), statistics.median(pandas)
     print(json.dumps({
         "table_cold_s": round(t, 3),
@@ -86,6 +101,9 @@ def main() -> None:
         "verify_fp8_kulisch_mismatches": check["failed"],
         "verify_fp8_kulisch_seconds": round(check["seconds"], 2),
         "verify_steps_per_s": round(check["checked"] / check["seconds"]),
+        "verify_fp8_fp16_exhaustive_steps": fp16["checked"],
+        "verify_fp8_fp16_exhaustive_mismatches": fp16["failed"],
+        "verify_fp8_fp16_exhaustive_seconds": round(fp16["seconds"], 2),
     }))
 
 

@@ -354,25 +354,28 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
     reg = _acc_fields(acc)
     hidden, e_acc = _acc_decoded(wd, acc)
     big = max(p, s)  # bits of the larger operand at the top of the window
-    dp.add("exp_equal", "or_reduce", n=wd.dmag, category="aligner",
-           note=f"d == 0 (inverted: d != 0): |d| < 2^{wd.dmag}, so its low {wd.dmag} bits decide")
-    _wire(dp, prod["d"], "exp_equal", "x", width=wd.dmag)
-    dp.add("sig_compare", "comparator_msb", n=p, m=s, category="aligner",
-           note="for d == 0: is the product larger? (the result is then never negative)")
-    _wire(dp, prod["sig"], "sig_compare", "a")
-    _wire(dp, reg["frac"], "sig_compare", "b", name="feedback")
-    _wire(dp, hidden, "sig_compare", "b", at=s - 1)
-    ctl = _gate(dp, "swap_ctl", "aoi21", "aligner", "not: d < 0 or (d == 0 and product larger)",
-                a=(Tap("exp_equal"), True), b=Tap("sig_compare"), c=prod["d_neg"])
     if wd.subnormals:
-        # a zero accumulator (exponent 1) is not swapped: a product below 2^1 then shifts
-        # into the subnormal grid; the zero flag makes it an addition with the product's sign
+        # A subnormal accumulator can be smaller than a product of smaller exponent, so the
+        # sum can go negative and is negated below (sum_abs); equal exponents then need no
+        # comparator either: the swap is d < 0. A zero accumulator (exponent 1) is not
+        # swapped: a product below 2^1 shifts into the subnormal grid, and the zero flag
+        # makes it an addition with the product's sign.
         dp.add("acc_nonzero", "or_reduce", n=acc.man_bits + 1, category="aligner",
                note="the accumulator is not zero: fraction or hidden bit")
         _wire(dp, reg["frac"], "acc_nonzero", "x", name="feedback")
         _wire(dp, hidden, "acc_nonzero", "x", at=acc.man_bits)
-        ctl = Tap(ctl.node, invert=True)
+        ctl = prod["d_neg"]
     else:
+        dp.add("exp_equal", "or_reduce", n=wd.dmag, category="aligner",
+               note=f"d == 0 (inverted: d != 0): |d| < 2^{wd.dmag}, so its low {wd.dmag} bits decide")
+        _wire(dp, prod["d"], "exp_equal", "x", width=wd.dmag)
+        dp.add("sig_compare", "comparator_msb", n=p, m=s, category="aligner",
+               note="for d == 0: is the product larger? (the result is then never negative)")
+        _wire(dp, prod["sig"], "sig_compare", "a")
+        _wire(dp, reg["frac"], "sig_compare", "b", name="feedback")
+        _wire(dp, hidden, "sig_compare", "b", at=s - 1)
+        ctl = _gate(dp, "swap_ctl", "aoi21", "aligner", "not: d < 0 or (d == 0 and product larger)",
+                    a=(Tap("exp_equal"), True), b=Tap("sig_compare"), c=prod["d_neg"])
         ctl = _gate(dp, "swap_zero_acc", "or2", "aligner", "... or the accumulator is zero",
                     a=(ctl, True), b=(hidden, True))
     ctl = _gate(dp, "zero_gate", "and2", "aligner", "a zero product never swaps",
@@ -425,9 +428,10 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
     total = Tap("sig_add", 0, w)
     if wd.subnormals:
         # a subnormal accumulator's exponent 1 does not make it the larger: a product below
-        # 2^1 can outweigh it, and the subtraction then goes negative (no carry-out)
+        # 2^1 can outweigh it, as can one of equal exponent; the subtraction then goes
+        # negative (no carry-out)
         neg = _gate(dp, "sum_neg", "and2", "accumulator", "the sum is negative: a subtraction without carry-out "
-                    "(a subnormal accumulator less than the product)", a=eff_sub, b=(Tap("sig_add", w), True))
+                    "(an accumulator less than the product)", a=eff_sub, b=(Tap("sig_add", w), True))
         dp.add("sum_abs", "cond_negate", n=w, category="accumulator", note="|sum| when it is negative")
         _wire(dp, total, "sum_abs", "x")
         _wire(dp, neg, "sum_abs", "neg")

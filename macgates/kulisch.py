@@ -57,44 +57,66 @@ class Kulisch:
 
         return combine_fixed(dp, product, k)
 
+    @staticmethod
+    def _align_signmag(dp: Datapath, product: Product) -> None:
+        """A product with an exponent (a float product, or a block sum with its scale
+        exponent) into fixed point: its magnitude shifted left by the exponent (zero
+        filled, App. B's widening shifter), inverted when negative, the +1 as the
+        accumulator adder's carry-in and the sign in the adder's upper bits (wires).
+
+        A block sum arrives in two's complement: it is made sign + magnitude first
+        (``block_signmag``), with lane 0's +1 still owed riding on that increment
+        (|T + c| = (T xor s) + (s xor c), s the sign of T): a zero-filled shift of a
+        two's-complement word would not sign-extend it."""
+        acc = dp.info["acc_bits"]
+        magnitude = product.fixed_width - 1
+        if product.is_float:
+            name, note = "align", "product"
+            src, lsb, bits = product.sig, product.sig_lsb, product.sig_bits
+            sign, sign_lsb = product.sign, product.sign_lsb
+        else:
+            name, note = "scale_align", "block sum"
+            bits, sign, sign_lsb = product.magnitude_bits, product.sig, product.sig_lsb + product.sig_bits - 1
+            dp.add("block_signmag", "cond_negate", n=bits, category="accumulator",
+                   note="two's-complement block sum to sign + magnitude")
+            dp.connect(product.sig, "block_signmag", product.sig_bits, port="x", lsb=product.sig_lsb, signed=True)
+            dp.connect(sign, "block_signmag", 1, port="neg", lsb=sign_lsb)
+            if product.carry_in and product.carry:
+                dp.add("block_carry_fix", "xor2", category="accumulator",
+                       note="the increment of |T + c|: sign xor lane 0's +1")
+                dp.connect(sign, "block_carry_fix", 1, port="a", lsb=sign_lsb)
+                dp.connect(product.carry, "block_carry_fix", 1, port="b", lsb=product.carry_lsb, lane=0)
+                dp.connect("block_carry_fix", "block_signmag", 1, port="cin")
+            src, lsb = "block_signmag", 0
+        exponent = "exponent sum" if product.is_float else "scale exponent"
+        dp.add(name, "shift_left_widening", n=bits, k=product.shift_max, category="aligner",
+               note=f"{note} to fixed point: << {exponent}; the {product.shift_min} always-zero low bits "
+                    f"are dropped, {magnitude} magnitude bits remain")
+        dp.connect(src, name, bits, port="x", lsb=lsb)
+        dp.connect(product.exp, name, product.exp_bits, port="s", lsb=product.exp_lsb)
+        dp.add("negate", "cond_invert", n=magnitude, category="accumulator",
+               note=f"subtract negative {note}s: invert here, +1 as the adder's carry-in")
+        dp.connect(name, "negate", magnitude, port="x", lsb=product.shift_min)
+        dp.connect(sign, "negate", 1, port="inv", lsb=sign_lsb)
+        dp.add("acc_add", "adder_cin", n=acc, category="accumulator",
+               note=f"accumulator adder; carry-in = {note} sign")
+        dp.connect("negate", "acc_add", magnitude, port="b")
+        # the adder's upper b inputs are the sign (wires): -x = ~x + 1
+        dp.connect(sign, "acc_add", 1, port="b", lsb=sign_lsb, at=magnitude, signed=True)
+        dp.connect(sign, "acc_add", 1, port="cin", lsb=sign_lsb)
+
     def attach(self, dp: Datapath, product: Product) -> None:
         """Add the accumulator's components after the multiplier (and pipe stage)."""
         acc = self.acc_bits(product)
         dp.info.update(acc_bits=acc, product_bits=product.fixed_width)
-        if product.is_float:
-            magnitude = product.fixed_width - 1
-            dp.add("align", "shift_left_widening", n=product.sig_bits, k=product.shift_max,
-                   category="aligner",
-                   note=f"product to fixed point: << exponent sum; the {product.shift_min} "
-                        f"always-zero low bits are dropped, {magnitude} magnitude bits remain")
-            dp.connect(product.sig, "align", product.sig_bits, port="x", lsb=product.sig_lsb)
-            dp.connect(product.exp, "align", product.exp_bits, port="s", lsb=product.exp_lsb)
-            dp.add("negate", "cond_invert", n=magnitude, category="accumulator",
-                   note="subtract negative products: invert here, +1 as the adder's carry-in")
-            dp.connect("align", "negate", magnitude, port="x", lsb=product.shift_min)
-            dp.connect(product.sign, "negate", 1, port="inv", lsb=product.sign_lsb)
-            dp.add("acc_add", "adder_cin", n=acc, category="accumulator",
-                   note="accumulator adder; carry-in = product sign")
-            dp.connect("negate", "acc_add", magnitude, port="b")
-            # the adder's upper b inputs are the product sign (wires): -x = ~x + 1
-            dp.connect(product.sign, "acc_add", 1, port="b", lsb=product.sign_lsb, at=magnitude, signed=True)
-            dp.connect(product.sign, "acc_add", 1, port="cin", lsb=product.sign_lsb)
+        if product.is_float or product.exp_bits:
+            self._align_signmag(dp, product)
         else:
-            src, width = product.sig, product.sig_bits
-            if product.exp_bits:  # a block sum with a shared scale exponent
-                dp.add("scale_align", "shift_left_widening", n=product.sig_bits, k=product.shift_max,
-                       category="aligner", note="block sum to fixed point: << scale exponent (sign-filled)",
-                       attrs={"not_executable": "a sign-filled widening shift is costed as App. B's "
-                                                "zero-filled one; its behaviour is not written yet"})
-                dp.connect(product.sig, "scale_align", product.sig_bits, port="x", lsb=product.sig_lsb)
-                dp.connect(product.exp, "scale_align", product.exp_bits, port="s", lsb=product.exp_lsb)
-                src, width = "scale_align", product.fixed_width
             adder = "adder_cin" if product.carry_in else "adder"
             dp.add("acc_add", adder, n=acc, category="accumulator",
                    note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended"
                         + ("; carry-in = the last +1 correction" if product.carry_in else ""))
-            dp.connect(src, "acc_add", width, port="b", signed=True,
-                       lsb=product.sig_lsb if src == product.sig else 0)
+            dp.connect(product.sig, "acc_add", product.sig_bits, port="b", signed=True, lsb=product.sig_lsb)
             if product.carry_in and product.carry:  # lane 0's +1 (the tree takes the others)
                 dp.connect(product.carry, "acc_add", 1, port="cin", lsb=product.carry_lsb, lane=0)
         if product.specials != "none":

@@ -11,8 +11,10 @@ The state is the accumulator register's bits and, above them, those of any other
 component that holds state (a fixed-point accumulator's sticky NaN / infinity flags),
 in name order: ``step`` takes and returns it as one int.
 
-What can run today: scalar MACs into a fixed-point (Kulisch) accumulator (see
-docs/verification.md). Any other component is reported as not executable, by name.
+What can run: every datapath the builders make (scalar MACs and k-term dot-product units,
+into fixed-point and floating-point accumulators, with block scales; see
+docs/verification.md). A custom datapath whose primitives have no behaviour is reported
+as not executable, by component and primitive.
 """
 
 from __future__ import annotations
@@ -35,9 +37,6 @@ def _plan(dp):
         if comp.primitive not in BEHAVIOURS:
             raise DatapathError(f"{dp.name}: not executable: component {comp.name} uses primitive "
                                 f"{comp.primitive}, which has no behaviour")
-        if comp.attrs.get("not_executable"):
-            raise DatapathError(f"{dp.name}: not executable: component {comp.name}: "
-                                f"{comp.attrs['not_executable']}")
         if comp.count != 1 and comp.primitive in NEXT_STATE:
             raise DatapathError(f"{dp.name}: not executable: component {comp.name} holds state in "
                                 f"{comp.count} lanes")

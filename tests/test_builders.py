@@ -3,7 +3,7 @@
 import pytest
 
 import macgates
-from appendix_b import ADD, AND2, FA, FF, HA, MUX2, OR2, REG, XOR2
+from appendix_b import ADD, AND2, AOI21, FA, FF, HA, MUX2, OR2, REG, XOR2
 from by_hand import E4M3_FP16_BY_CATEGORY, E4M3_KULISCH, INT8_KULISCH
 from macgates import DatapathError
 
@@ -123,9 +123,11 @@ def test_fp_accumulator_e4m3_fp16_subnormals():
     acc_nonzero ORs the 10 fraction bits and the hidden bit, gates the effective
     subtraction (AND2) and picks the product's sign (OR2 on the select; swap_zero_acc goes).
     A subnormal accumulator can be smaller than a product with the smaller exponent, so a
-    subtraction can go negative: sum_neg (AND2), |sum| (cond_negate(14)), sign_fix (XOR2).
-    The sticky sees all 13 window bits (a product shifted wholly out leaves its sign in a
-    result that rounds to -0). The normalization shift stops at e_max (mux(4) on the
+    subtraction can go negative: sum_neg (AND2), |sum| (cond_negate(14)), sign_fix (XOR2);
+    with the negation there, equal exponents need no comparator: the swap is d < 0
+    (exp_equal, sig_compare and swap_ctl go). The sticky sees all 13 window bits (a
+    product shifted wholly out leaves its sign in a result that rounds to -0). The
+    normalization shift stops at e_max (mux(4) on the
     4-bit shift amount) and a subnormal result's exponent is forced to -1 (and_gate(6))."""
     flush = macgates.mac("fp8_e4m3", accumulator="fp16")
     dp = macgates.mac("fp8_e4m3", accumulator="fp16:subnormals")
@@ -136,6 +138,8 @@ def test_fp_accumulator_e4m3_fp16_subnormals():
         "acc_hidden": (("or_reduce", {"n": 5}), ("fp_decode", {"e": 5})),
         "acc_nonzero": (None, ("or_reduce", {"n": 11})),
         "swap_zero_acc": (("or2", {}), None), "sign_zero_acc": (None, ("or2", {})),
+        "exp_equal": (("or_reduce", {"n": 6}), None), "sig_compare": (("comparator_msb", {"n": 8, "m": 11}), None),
+        "swap_ctl": (("aoi21", {}), None),
         "eff_sub_zero": (None, ("and2", {})),
         "exp_max": (("mux", {"n": 6}), ("mux", {"n": 5})),
         "sticky": (("sticky", {"k": 12}), ("sticky", {"k": 13})),
@@ -149,9 +153,10 @@ def test_fp_accumulator_e4m3_fp16_subnormals():
     }
     extra = (OR2 + 10 * OR2 + AND2 - MUX2 + OR2  # decode, nonzero, eff_sub gate, e_max, sign pick
              + AND2 + 14 * (XOR2 + HA) + XOR2  # a negative sum
+             - 5 * OR2 - 8 * (AND2 + OR2 + AOI21) - AOI21  # no d == 0, comparator, swap_ctl
              + OR2 + 4 * MUX2 + 6 * AND2  # sticky bit 13, shift limit, subnormal exponent
              - HA - AND2 - 6 * AND2 - OR2 - OR2)  # narrower result exponent, no underflow flush
-    assert dp.gates - flush.gates == extra == 105
+    assert dp.gates - flush.gates == extra == 66
 
 
 def test_subnormals_two_shifters_costs_little():

@@ -10,7 +10,7 @@ import pytest
 
 import macgates
 from macgates.reference import aligned_block_sum, block_sum, product
-from macgates.verify import verify
+from macgates.verify import kulisch_reference, verify
 
 
 def fp32(combine="auto"):
@@ -120,7 +120,42 @@ def test_scale_mutations_are_caught(weights, component, param):
     assert result.failed > 0
 
 
-def test_a_sign_filled_scale_shift_into_kulisch_says_it_cannot_run():
+@pytest.mark.parametrize("weights,k", [("mxint8", 4), ("mxfp4", 4), ("mxfp8_e4m3", 8)])
+def test_a_scaled_block_sum_into_kulisch_runs(weights, k):
+    """A block sum (two's complement) with a scale exponent: to sign + magnitude, shifted
+    zero-filled, inverted when negative (a zero-filled shift of the two's-complement word
+    would not sign-extend it: -1 x 2^3 would come out as 2^(n+3) - 2^3)."""
+    dp = macgates.dot(weights, k=k, accumulator="kulisch")
+    fmt = macgates.format(weights)
+    result = check(dp, weights, macgates.Kulisch(), exhaustive=fmt.bits <= 4, vectors=300)
+    assert result.failed == 0, result.mismatches[:1]
+
+
+def test_a_negative_scaled_block_sum_by_hand():
+    # mxint8 elements decode as integers (the scale carries the rest): -64 x 64 = -4096 in
+    # lane 0 (lane 1 is zero), times the scales 2^(130 - 127) x 2^(127 - 127) = 8: -32768
+    dp = macgates.dot("mxint8", k=2, accumulator="kulisch")
+    f = macgates.format("mxint8")
+    assert f.decode(0xC0) * f.decode(0x40) == -4096
+    ref = kulisch_reference(f, f, macgates.Kulisch(dp.info["acc_bits"]))
+    got = dp.step(0, [0xC0, 0], [0x40, 0], scale_a=130, scale_b=127)
+    assert ref.value_of(got) * ref.lsb == -32768
+
+
+@pytest.mark.parametrize("component", ["block_signmag", "negate"])
+def test_a_narrower_block_magnitude_is_caught(component):
+    """-128 x -128 in all four lanes is 2^16, the one block sum that needs all 17 magnitude
+    bits (random sequences seldom draw it; the exhaustive every-lane run does); -128 x 127
+    in all four is negative, so every bit of the shifted magnitude is inverted."""
+    f = macgates.format("mxint8")
     dp = macgates.dot("mxint8", k=4, accumulator="kulisch")
-    with pytest.raises(macgates.DatapathError, match="not executable: component scale_align: a sign-filled"):
-        dp.step(0, [1] * 4, [1] * 4, scale_a=127, scale_b=127)
+    ref = kulisch_reference(f, f, macgates.Kulisch(dp.info["acc_bits"]))
+    cases = [([f.encode(-128)] * 4, [f.encode(-128)] * 4, 4 * 128 * 128),
+             ([f.encode(-128)] * 4, [f.encode(127)] * 4, -4 * 128 * 127)]
+
+    def sums(unit):
+        return [ref.value_of(unit.step(0, w, a, scale_a=127, scale_b=127)) * ref.lsb for w, a, _ in cases]
+
+    assert sums(dp) == [want for _, _, want in cases]
+    dp.replace(component, n=dp.components[component].params["n"] - 1)
+    assert sums(dp) != [want for _, _, want in cases]
