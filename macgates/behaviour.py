@@ -228,7 +228,7 @@ def _fp_special_detect(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
 
 def _fp_special_mul(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """The product's NaN (bit 0: NaN in, or infinity x 0) and infinity (bit 1) flags."""
-    w, a = ins["w"], ins["a"]
+    w, a = ins.get("w", 0), ins.get("a", 0)  # (an operand with no flags has none set)
     zero_w = ((ins["hidden_w"] | (w >> 2)) & 1) ^ 1
     zero_a = ((ins["hidden_a"] | (a >> 2)) & 1) ^ 1
     inf_w, inf_a = w & 1, a & 1

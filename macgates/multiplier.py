@@ -238,12 +238,25 @@ def _special_flags(dp: Datapath, weights: Format, activations: Format, prod: Pro
     if prod.specials == "nan_inf":
         dp.add("special_mul", "fp_special_mul", category="exception", count=count,
                note="product NaN (NaN in, inf x 0) and infinity flags")
-        for tag, fmt in tags:  # inf, NaN and mantissa != 0 flags; the hidden bit for the zero test
+        # each operand's flags on its port (bit 0 inf, bit 1 NaN, bit 2 mantissa != 0) and
+        # its hidden bit: infinity x 0 needs every operand's zero test
+        for port, fmt, tag in (("w", weights, "w"), ("a", activations, "a")):
             if fmt.specials == "ieee":
                 dp.connect(f"special_{tag}", "special_mul", 3, port=tag)
                 dp.connect(f"decode_{tag}", "special_mul", 1, port=f"hidden_{tag}", lsb=fmt.exp_bits)
-            else:  # an E4M3 operand's zero test has no mantissa flag here: not executable yet
-                dp.connect(f"special_{tag}", "special_mul", 1)
+            elif fmt.specials == "fn":  # OCP E4M3: a NaN flag, and a mantissa flag for the zero test
+                dp.add(f"mantissa_{tag}", "or_reduce", n=fmt.man_bits, category="exception", count=count,
+                       note="mantissa != 0, for the zero test (infinity x 0 is NaN)")
+                dp.connect(port, f"mantissa_{tag}", fmt.man_bits, port="x")
+                dp.connect(f"special_{tag}", "special_mul", 1, port=tag, at=1)
+                dp.connect(f"mantissa_{tag}", "special_mul", 1, port=tag, at=2)
+                dp.connect(f"decode_{tag}", "special_mul", 1, port=f"hidden_{tag}", lsb=fmt.exp_bits)
+            else:  # an integer: zero when every bit is 0 (its top bit stands in for the mantissa flag)
+                dp.add(f"nonzero_{tag}", "or_reduce", n=fmt.bits - 1, category="exception", count=count,
+                       note="integer != 0 (low bits; the sign bit joins in special_mul), for infinity x 0")
+                dp.connect(port, f"nonzero_{tag}", fmt.bits - 1, port="x")
+                dp.connect(f"nonzero_{tag}", "special_mul", 1, port=f"hidden_{tag}")
+                dp.connect(port, "special_mul", 1, port=tag, lsb=fmt.bits - 1, at=2)
     else:
         dp.add("special_mul", "or2", category="exception", count=count, note="product NaN flag")
         for (tag, fmt), port in zip(tags, ("a", "b")):

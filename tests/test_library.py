@@ -45,7 +45,7 @@ CASES = [
     ("fp_special_mul", (), 6 * OR2 + 3 * AND2),
     ("fp_nan_acc", (23,), 22 * OR2 + AND2 + 3 * OR2),
     ("fp_naninf_acc", (23,), 22 * OR2 + XOR2 + 3 * AND2 + 5 * OR2),
-    ("kulisch_special", (3,), 3 * (FF + OR2) + 2 * (AND2 + OR2)),
+    ("kulisch_special", (3,), 3 * FF + 3 * AND2 + 4 * OR2),  # NaN: OR2; each inf: AND2 + OR2; both: AND2 + OR2
     ("kulisch_special", (1,), FF + OR2),
     # k = 4 operands of 10 bits, a 12-bit sum: 2 rows of 10 + 1 FA reach two operands,
     # a 12-bit adder adds them
