@@ -235,6 +235,9 @@ def verify(dp, weights, activations, accumulator, *, exhaustive=True, vectors: i
     pairs = units.exhaustive_size(ws, xs) * len(starts)
     if exhaustive == "auto":
         exhaustive = pairs <= MAX_STEPS
+    if exhaustive and pairs > MAX_STEPS:
+        raise DatapathError(f"{dp.name}: every input pair from every start value is {pairs:,} checks, more than "
+                            f"{MAX_STEPS:,}; check it with --vectors")
     steps = (pairs if exhaustive else 0) + vectors * length
     if steps > MAX_STEPS:
         raise DatapathError(f"{dp.name}: {steps:,} checks is more than {MAX_STEPS:,}; ask for fewer vectors")
