@@ -79,6 +79,7 @@ class FloatWidths:
     e_p: int  # product exponent in the accumulator's bias
     diff: int  # d = e_acc - e_p (signed)
     dmag: int  # |d|
+    d_equal: int  # low bits of d that tell d == 0 from every d > 0 with a finite accumulator
     e_max: int  # exponent of the larger operand
     norm: int  # e_max - leading zeros of the sum
     result: int  # after the +1 and the rounding carry
@@ -120,8 +121,11 @@ def widths(product: Product, acc: Format, subnormals: bool = False) -> FloatWidt
     e_p_bits = range_bits(*e_p)
     rebias &= (1 << e_p_bits) - 1  # the constant as the adder sees it, e_p_bits wide
     cells = e_p_bits - trailing_zeros(rebias, e_p_bits)
+    # d == 0 decides the swap only for d >= 0 (d < 0 swaps anyway) and a finite accumulator
+    # (an infinite one never swaps): the low bits that hold the largest such d tell it from 0
+    d_equal = max((e_acc[1] - 1) - e_p[0], 1).bit_length()
     return FloatWidths(p, e_p[0] < 0, e_p[1], s, n_align, w, prod_exp, e_p_bits, signed_bits(*diff),
-                       max(-diff[0], diff[1]).bit_length(), range_bits(*e_max), range_bits(*norm),
+                       max(-diff[0], diff[1]).bit_length(), d_equal, range_bits(*e_max), range_bits(*norm),
                        range_bits(*result), ceil_log2(n_align + 1), rebias, cells, subnormals,
                        e_max[0] < 0, result[0] < 0)
 
@@ -366,9 +370,10 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
         _wire(dp, hidden, "acc_nonzero", "x", at=acc.man_bits)
         ctl = prod["d_neg"]
     else:
-        dp.add("exp_equal", "or_reduce", n=wd.dmag, category="aligner",
-               note=f"d == 0 (inverted: d != 0): |d| < 2^{wd.dmag}, so its low {wd.dmag} bits decide")
-        _wire(dp, prod["d"], "exp_equal", "x", width=wd.dmag)
+        dp.add("exp_equal", "or_reduce", n=wd.d_equal, category="aligner",
+               note=f"d == 0 (inverted: d != 0): for d >= 0 and a finite accumulator d < 2^{wd.d_equal}, "
+                    f"so its low {wd.d_equal} bits decide")
+        _wire(dp, prod["d"], "exp_equal", "x", width=wd.d_equal)
         dp.add("sig_compare", "comparator_msb", n=p, m=s, category="aligner",
                note="for d == 0: is the product larger? (the result is then never negative)")
         _wire(dp, prod["sig"], "sig_compare", "a")

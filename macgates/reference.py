@@ -153,7 +153,7 @@ def exact_sum(values) -> Fraction:
     return Fraction(sum(v.numerator * (common // v.denominator) for v in values), common)
 
 
-def _magnitude(fmt) -> tuple:
+def significand(fmt) -> tuple:
     """(significand bits, LSB exponent offset) of an operand: a float's M + 1 bits and
     2^(-bias - M); an integer's magnitude bits (n - 1 if it leaves out -2^(n-1)) and 2^0."""
     if fmt.is_float:
@@ -183,7 +183,7 @@ def aligned_block_sum(w_fmt, w_codes, a_fmt, a_codes, acc_fmt, scale=Fraction(1)
     products = [product(w_fmt, w, a_fmt, a) for w, a in zip(w_codes, a_codes)]
     if any(isinstance(p, float) for p in products) or (isinstance(scale, float) and math.isnan(scale)):
         return block_sum(products, scale)
-    (pw, ow), (pa, oa) = _magnitude(w_fmt), _magnitude(a_fmt)
+    (pw, ow), (pa, oa) = significand(w_fmt), significand(a_fmt)
     bits, offset = pw + pa, ow + oa
     exps = [_exponent_field(w_fmt, w) + _exponent_field(a_fmt, a)
             for w, a, p in zip(w_codes, a_codes, products) if p != 0]

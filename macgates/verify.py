@@ -31,7 +31,8 @@ from .behaviour import mask
 from .errors import DatapathError
 from .floating import FloatingPoint
 from .kulisch import Kulisch
-from .reference import KulischRef, aligned_block_sum, block_sum, float_accumulate, multiply, product, smallest_product
+from .reference import (KulischRef, aligned_block_sum, block_sum, float_accumulate, multiply, product,
+                        significand, smallest_product)
 from .simulate import Runner
 
 MAX_STEPS = 50_000_000  # checks one run may make (vectors x length, or pairs x starts)
@@ -134,17 +135,26 @@ class FloatChecker:
         self.subnormals = accumulator.subnormals
         self.width = self.fmt.bits
         self.largest = weights.max_value * activations.max_value if weights and activations else 0
+        # the alignment window a product meets: its significand bits, or the accumulator's
+        # and a guard and a round bit, whichever is more (docs/datapaths.md)
+        p = sum(significand(f)[0] for f in (weights, activations)) if weights and activations else 0
+        self.window = max(p, self.fmt.man_bits + 3)
 
     def starts(self) -> list[int]:
         """+0 and, of either sign: 1 and 1 + ulp (products near 1 cancel them); 4/3
         rounded (a fraction of alternating bits: sticky and rounding cases); 2 (an
         exponent field with only its top bit set); the smallest normal; the largest
         finite; the largest product, rounded (cancels the products of largest exponent);
-        infinity."""
+        2^(W - 1) and 2^W, W the alignment window (a product of significand 1.1b then has
+        its second bit just past the window's edge); infinity. With subnormals also the
+        smallest and the largest subnormal."""
         f = self.fmt
         one = f.bias << f.man_bits
         values = [one, one + 1, one + mask(f.man_bits) // 3, (f.bias + 1) << f.man_bits, 1 << f.man_bits,
                   f.encode(f.max_value)]
+        # 2^(W - 1) and 2^W: a product of significand 1.1b (1.5, 3) has its second bit just
+        # past the window's edge, where only the sticky sees it
+        values += [f.encode(Fraction(2) ** e) for e in (self.window - 1, self.window) if Fraction(2) ** e <= f.max_value]
         if self.subnormals:  # the smallest and the largest subnormal
             values += [1, mask(f.man_bits)]
         if self.largest:

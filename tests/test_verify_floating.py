@@ -102,8 +102,22 @@ def test_start_values_are_documented_and_holdable():
     starts = FloatChecker(e4m3, e4m3, fp("fp16")).starts()
     values = [f.decode(c) for c in starts]
     third = 1 + Fraction(0b0101010101, 2 ** 10)  # 4/3 rounded down to 10 fraction bits
+    # the window: max(8 product bits, 10 + 3) = 13, so 2^12 and 2^13
     assert values == [0, 1, -1, 1 + 2 ** -10, -1 - 2 ** -10, third, -third, 2, -2, 2 ** -14, -2 ** -14,
-                      65504, -65504, 240 * 240, -240 * 240, math.inf, -math.inf]
+                      65504, -65504, 2 ** 12, -2 ** 12, 2 ** 13, -2 ** 13, 240 * 240, -240 * 240, math.inf, -math.inf]
+
+
+def test_a_sticky_without_the_windows_top_two_bits_is_caught():
+    """2^26 - 3 in fp32 is 67108860 (the nearest, 1 below); a sticky that misses the
+    window's top two bits sees 2^26 - 2, a tie, and rounds to even: 2^26. The start value
+    2^W (W = 26, the window) makes the exhaustive check meet it."""
+    f32, i8 = macgates.format("fp32"), macgates.format("int8")
+    dp = macgates.mac("int8", accumulator="fp32")
+    acc = f32.encode(2 ** 26)
+    assert f32.decode(dp.step(acc, i8.encode(-3), i8.encode(1))) == 2 ** 26 - 4
+    dp.replace("sticky", k=dp.components["sticky"].params["k"] - 1)
+    assert f32.decode(dp.step(acc, i8.encode(-3), i8.encode(1))) == 2 ** 26
+    assert acc in FloatChecker(i8, i8, fp("fp32")).starts()
 
 
 @pytest.mark.parametrize("weights,acc,dtype", [("fp8_e3m4", "fp16", "int64"), ("int8", "fp32", object)])
