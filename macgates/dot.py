@@ -40,7 +40,7 @@ from .datapath import Datapath
 from .errors import DatapathError, whole, shown
 from .formats import Format
 from .formula import ceil_log2
-from .multiplier import Product
+from .multiplier import Product, sign_magnitude
 
 MAX_K = 2048  # every format and accumulator builds at this k (tests/test_dot.py); k = 4096 lane buses pass the widest signal
 
@@ -236,17 +236,8 @@ def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Form
     if scale.man_bits and block.encoding == "twos":
         # an unsigned multiply needs the block sum as sign + magnitude; a float-lane block
         # sum T still owes lane 0's +1 (c): |T + c| = (T xor s) + (s xor c)
-        top = block.sig_lsb + sig_bits - 1
-        dp.add("scale_signmag", "cond_negate", n=sig_bits - 1, category="multiplier",
-               note="block sum to sign + magnitude for the scale multiply")
-        dp.connect(sig, "scale_signmag", sig_bits - 1, port="x", lsb=block.sig_lsb)
-        dp.connect(sig, "scale_signmag", 1, port="neg", lsb=top)
-        if block.carry_in and block.carry:
-            dp.add("scale_carry_fix", "xor2", category="multiplier",
-                   note="the increment of |T + c|: sign xor lane 0's +1")
-            dp.connect(sig, "scale_carry_fix", 1, port="a", lsb=top)
-            dp.connect(block.carry, "scale_carry_fix", 1, port="b", lsb=block.carry_lsb, lane=0)
-            dp.connect("scale_carry_fix", "scale_signmag", 1, port="cin")
+        top = sign_magnitude(dp, block, "scale_signmag", "scale_carry_fix", "multiplier",
+                             "block sum to sign + magnitude for the scale multiply")
         block = replace(block, encoding="signmag", sig_bits=sig_bits - 1, sign=sig, sign_lsb=top,
                         sig="scale_signmag", sig_lsb=0, carry_in=False, carry="")
         sig, sig_bits = "scale_signmag", sig_bits - 1

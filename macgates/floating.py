@@ -39,7 +39,7 @@ from .datapath import Datapath
 from .errors import DatapathError
 from .formats import Format
 from .formula import ceil_log2
-from .multiplier import Product
+from .multiplier import Product, sign_magnitude
 
 
 def signed_bits(lo: int, hi: int) -> int:
@@ -270,18 +270,9 @@ def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format)
     sig = Tap(product.sig, product.sig_lsb, p)
     sign = Tap(product.sign, product.sign_lsb)
     if not product.is_float:
-        top = product.sig_lsb + product.sig_bits - 1
-        dp.add("to_signmag", "cond_negate", n=p, category="multiplier",
-               note="two's-complement product to sign + magnitude")
-        dp.connect(product.sig, "to_signmag", product.sig_bits, port="x", lsb=product.sig_lsb, signed=True)
-        dp.connect(product.sig, "to_signmag", 1, port="neg", lsb=top)
+        top = sign_magnitude(dp, product, "to_signmag", "carry_fix", "multiplier",
+                             "two's-complement product to sign + magnitude")
         sig, sign = Tap("to_signmag", 0, p), Tap(product.sig, top)
-        if product.carry_in and product.carry:
-            # a block sum T still owed lane 0's +1 (c): |T + c| = (T xor s) + (s xor c), s the
-            # sign of T, so c rides on the negation's increment
-            _gate(dp, "carry_fix", "xor2", "multiplier", "the increment of |T + c|: sign xor lane 0's +1",
-                  a=sign, b=Tap(product.carry, product.carry_lsb, lane=0))
-            dp.connect("carry_fix", "to_signmag", 1, port="cin")
     lz_bits = ceil_log2(p)
     dp.add("prod_lzc", "lzc", n=p, category="normalize",
            note="leading zeros of the product (subnormal or small inputs)")

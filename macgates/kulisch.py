@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .datapath import Datapath
 from .errors import DatapathError
-from .multiplier import Product
+from .multiplier import Product, sign_magnitude
 
 DEFAULT_HEADROOM = 12
 
@@ -76,17 +76,9 @@ class Kulisch:
             sign, sign_lsb = product.sign, product.sign_lsb
         else:
             name, note = "scale_align", "block sum"
-            bits, sign, sign_lsb = product.magnitude_bits, product.sig, product.sig_lsb + product.sig_bits - 1
-            dp.add("block_signmag", "cond_negate", n=bits, category="accumulator",
-                   note="two's-complement block sum to sign + magnitude")
-            dp.connect(product.sig, "block_signmag", product.sig_bits, port="x", lsb=product.sig_lsb, signed=True)
-            dp.connect(sign, "block_signmag", 1, port="neg", lsb=sign_lsb)
-            if product.carry_in and product.carry:
-                dp.add("block_carry_fix", "xor2", category="accumulator",
-                       note="the increment of |T + c|: sign xor lane 0's +1")
-                dp.connect(sign, "block_carry_fix", 1, port="a", lsb=sign_lsb)
-                dp.connect(product.carry, "block_carry_fix", 1, port="b", lsb=product.carry_lsb, lane=0)
-                dp.connect("block_carry_fix", "block_signmag", 1, port="cin")
+            bits, sign = product.magnitude_bits, product.sig
+            sign_lsb = sign_magnitude(dp, product, "block_signmag", "block_carry_fix", "accumulator",
+                                      "two's-complement block sum to sign + magnitude")
             src, lsb = "block_signmag", 0
         exponent = "exponent sum" if product.is_float else "scale exponent"
         dp.add(name, "shift_left_widening", n=bits, k=product.shift_max, category="aligner",

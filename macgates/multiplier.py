@@ -264,6 +264,25 @@ def _special_flags(dp: Datapath, weights: Format, activations: Format, prod: Pro
     return replace(prod, special="special_mul")
 
 
+def sign_magnitude(dp: Datapath, product: Product, name: str, fix: str, category: str, note: str) -> int:
+    """A two's-complement product or block sum T to sign + magnitude: ``name`` (a
+    ``cond_negate`` of its magnitude bits) gives |T|. A block sum that still owes lane 0's
+    +1 (c) gets |T + c| = (T xor s) + (s xor c), s the sign of T: c rides on the
+    negation's increment through ``fix`` (one XOR2). Returns the sign's bit in
+    ``product.sig``."""
+    top = product.sig_lsb + product.sig_bits - 1
+    n = product.sig_bits - 1
+    dp.add(name, "cond_negate", n=n, category=category, note=note)
+    dp.connect(product.sig, name, n, port="x", lsb=product.sig_lsb)
+    dp.connect(product.sig, name, 1, port="neg", lsb=top)
+    if product.carry_in and product.carry:
+        dp.add(fix, "xor2", category=category, note="the increment of |T + c|: sign xor lane 0's +1")
+        dp.connect(product.sig, fix, 1, port="a", lsb=top)
+        dp.connect(product.carry, fix, 1, port="b", lsb=product.carry_lsb, lane=0)
+        dp.connect(fix, name, 1, port="cin")
+    return top
+
+
 def add_product_pipe(dp: Datapath, product: Product, count: int = 1) -> Product:
     """Register the product (sign, significand, exponent, special flags) and return it
     re-pointed at the register: the pipe stage of whitepaper Figure 2."""
