@@ -306,7 +306,10 @@ class Units:
         return block_sum([self.product(a, b) for a, b in zip(w, x)], scale)
 
     def product(self, w: int, x: int):
-        """:func:`macgates.reference.product` of two codes, each pair computed once."""
+        """:func:`macgates.reference.product` of two codes, each pair computed once when
+        there are at most 2^16 pairs (bf16 x bf16's 2^32 are computed as they come)."""
+        if self.weights.bits + self.activations.bits > 16:
+            return product(self.weights, w, self.activations, x)
         known = self.__dict__.setdefault("_products", {})
         if (w, x) not in known:
             known[w, x] = product(self.weights, w, self.activations, x)
