@@ -68,6 +68,8 @@ class Signal:
 class Datapath:
     """A costed component graph."""
 
+    wired = True  # connections are kept (a CostSheet keeps none)
+
     library: Library | None = None
     name: str = "datapath"
     components: dict = field(default_factory=dict)
@@ -295,6 +297,8 @@ class CostSheet(Datapath):
     The builders run unchanged on it; sweeps use it to cost thousands of configurations
     a second. Unit costs are cached per (primitive, parameters) for its library.
     """
+
+    wired = False  # connections are not kept: builders may skip working them out
 
     def __init__(self, library: Library | None = None, name: str = "sheet", unit_costs: dict | None = None):
         super().__init__(library, name)

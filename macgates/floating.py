@@ -219,6 +219,8 @@ class Tap(NamedTuple):
 
 def _wire(dp: Datapath, tap: Tap, dst: str, port: str, *, at: int = 0, invert: bool = False,
           name: str = "", width: int | None = None) -> None:
+    if not dp.wired:
+        return
     if name == "feedback" and tap.node != "acc_reg":
         name = ""  # (a decode of the register, not the register itself)
     dp.connect(tap.node, dst, tap.width if width is None else width, name, port=port, lsb=tap.lsb,
@@ -229,7 +231,7 @@ def _gate(dp: Datapath, name: str, primitive: str, category: str, note: str, **i
     """A one-gate control component; ``inputs`` maps its ports to taps, or to (tap,
     True) for an inverted input."""
     dp.add(name, primitive, category=category, note=note)
-    for port, tap in inputs.items():
+    for port, tap in inputs.items() if dp.wired else ():
         tap, invert = tap if isinstance(tap[0], Tap) else (tap, False)
         _wire(dp, tap, name, port, invert=invert)
     return Tap(name)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 from .errors import FormatError, did_you_mean
@@ -128,7 +129,7 @@ class Format:
             return (0, 0)
         return (self.min_exp_field - self.bias - self.man_bits, self.max_exp_field - self.bias - self.man_bits)
 
-    @property
+    @cached_property
     def max_value(self) -> Fraction:
         if not self.is_float:
             return Fraction((1 << (self.bits - 1)) - 1)
@@ -137,7 +138,7 @@ class Format:
             top -= Fraction(1, 1 << self.man_bits)
         return Fraction(2) ** (self.max_exp_field - self.bias) * top
 
-    @property
+    @cached_property
     def min_positive(self) -> Fraction:
         if not self.is_float:
             return Fraction(1)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from .encoding import decode, encode
 from .errors import DatapathError
@@ -37,9 +38,15 @@ def _is_inf(x) -> bool:
     return isinstance(x, float) and math.isinf(x)
 
 
+@lru_cache(maxsize=1 << 17)
+def decoded(fmt, code: int):
+    """:func:`macgates.encoding.decode`, each (format, code) decoded once."""
+    return decode(fmt, code)
+
+
 def product(w_fmt, w_code: int, a_fmt, a_code: int):
     """The exact product of two codes: a Fraction, or math.inf / -math.inf / math.nan."""
-    return multiply(decode(w_fmt, w_code), decode(a_fmt, a_code))
+    return multiply(decoded(w_fmt, w_code), decoded(a_fmt, a_code))
 
 
 def multiply(x, y):
@@ -92,7 +99,7 @@ class KulischRef:
 def float_accumulate(acc_fmt, acc_code: int, value, subnormals: bool = False) -> int:
     """The accumulator code after ``acc + value`` (value exact, or a special), rounded once:
     flushed to +0 below the smallest normal, or (``subnormals``) kept as a subnormal."""
-    acc = decode(acc_fmt, acc_code)
+    acc = decoded(acc_fmt, acc_code)
     if _is_nan(acc) or _is_nan(value):
         return encode(acc_fmt, math.nan)
     if _is_inf(acc) or _is_inf(value):
@@ -105,11 +112,16 @@ def float_accumulate(acc_fmt, acc_code: int, value, subnormals: bool = False) ->
     if subnormals:  # rounded once on the format's grid (subnormals included), beyond it infinity
         return encode(acc_fmt, exact)
     rounded = round_significant(exact, acc_fmt.man_bits + 1)
-    if abs(rounded) < Fraction(2) ** (1 - acc_fmt.bias):
+    if abs(rounded) < pow2(1 - acc_fmt.bias):
         return 0  # tiny after rounding: flushed to +0
     if abs(rounded) > acc_fmt.max_value:
         return encode(acc_fmt, math.inf if rounded > 0 else -math.inf)
     return encode(acc_fmt, rounded)  # representable: encoded exactly
+
+
+def pow2(e: int) -> Fraction:
+    """2^e, exactly."""
+    return Fraction(1 << e) if e >= 0 else Fraction(1, 1 << -e)
 
 
 def round_significant(x: Fraction, bits: int) -> Fraction:
@@ -117,11 +129,11 @@ def round_significant(x: Fraction, bits: int) -> Fraction:
     exponent (IEEE 754's rounding before tininess is detected "after rounding")."""
     sign, x = (-1 if x < 0 else 1), abs(Fraction(x))
     e = x.numerator.bit_length() - x.denominator.bit_length()  # 2^e <= x < 2^(e+2)
-    if x < Fraction(2) ** e:
+    if x < pow2(e):
         e -= 1
-    if x >= Fraction(2) ** (e + 1):
+    if x >= pow2(e + 1):
         e += 1
-    ulp = Fraction(2) ** (e - bits + 1)
+    ulp = pow2(e - bits + 1)
     q, rest = divmod(x, ulp)
     if rest > ulp / 2 or (rest == ulp / 2 and q % 2):
         q += 1
