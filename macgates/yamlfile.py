@@ -84,6 +84,8 @@ def read_bytes(path, error, limit: int, what: str) -> bytes:
         raise error(f"{name}: no such file") from None
     except OSError as exc:
         raise error(f"{name}: cannot read ({exc.strerror})") from None
+    except ValueError:  # os.stat refuses a NUL byte in a path
+        raise error(f"{name}: not a file name (it holds a NUL byte)") from None
     if stat.S_ISDIR(info.st_mode):
         raise error(f"{name}: is a directory, expected {what}")
     if not stat.S_ISREG(info.st_mode):

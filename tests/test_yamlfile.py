@@ -64,3 +64,11 @@ def test_a_newline_in_a_file_name_stays_on_one_line(tmp_path):
     out = cli("table", str(tmp_path / "a\nmacgates: error: forged.yaml"))
     assert out.returncode == 2 and len(out.stderr.splitlines()) == 1
     assert "\\n" in out.stderr
+
+
+def test_a_nul_byte_in_a_file_name_is_a_clear_error():
+    # found by tests/test_fuzz.py: os.stat raises ValueError, not OSError, for it
+    with pytest.raises(LibraryError, match=r"a\\x00b: not a file name \(it holds a NUL byte\)"):
+        load_library("a\x00b")
+    with pytest.raises(DesignError, match="not a file name"):
+        load_design("d\x00.yaml")
