@@ -218,12 +218,25 @@ def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Form
         if block.specials == "none" and n == 1:
             block = replace(block, specials="nan", special="scale_nan", special_lsb=0)
         else:
-            flags = n + (block.specials != "none")
+            # an infinite block times a zero scale (UE4M3 has 0; E8M0 has none) is NaN too
+            zeros = ports if block.specials == "nan_inf" and scale.decode(0) == 0 else []
+            flags = n + (block.specials != "none") + len(zeros)
             dp.add("scale_nan_or", "or_reduce", n=flags, category="exception",
-                   note="block NaN: " + ("a lane's, or " if block.specials != "none" else "") + "a NaN scale")
+                   note="block NaN: " + ("a lane's, or " if block.specials != "none" else "") + "a NaN scale"
+                        + (", or infinity times a zero scale" if zeros else ""))
             dp.connect("scale_nan", "scale_nan_or", n, port="x")
             if block.specials != "none":
                 dp.connect(block.special, "scale_nan_or", 1, port="x", lsb=block.special_lsb, at=n)
+            for i, port in enumerate(zeros):
+                tag = port[0]  # w or a
+                dp.add(f"scale_zero_{tag}", "or_reduce", n=scale.bits, category="exception",
+                       note="block scale is not zero")
+                dp.connect(port, f"scale_zero_{tag}", scale.bits, port="x")
+                dp.add(f"scale_inf_zero_{tag}", "and2", category="exception",
+                       note="infinite block times a zero scale: NaN")
+                dp.connect(block.special, f"scale_inf_zero_{tag}", 1, port="a", lsb=block.special_lsb + 1)
+                dp.connect(f"scale_zero_{tag}", f"scale_inf_zero_{tag}", 1, port="b", invert=True)
+                dp.connect(f"scale_inf_zero_{tag}", "scale_nan_or", 1, port="x", at=n + 1 + i)
             if block.specials == "nan_inf":  # the block's infinity flag passes by (bit 1, a wire)
                 dp.connect(block.special, "scale_nan_or", 1, port="above", lsb=block.special_lsb + 1)
             block = replace(block, specials=block.specials if block.specials != "none" else "nan",
@@ -239,7 +252,8 @@ def apply_scale(dp: Datapath, block: Product, weights: Format, activations: Form
         top = sign_magnitude(dp, block, "scale_signmag", "scale_carry_fix", "multiplier",
                              "block sum to sign + magnitude for the scale multiply")
         block = replace(block, encoding="signmag", sig_bits=sig_bits - 1, sign=sig, sign_lsb=top,
-                        sig="scale_signmag", sig_lsb=0, carry_in=False, carry="")
+                        sig="scale_signmag", sig_lsb=0, carry_in=False, carry="",
+                        inf_sign=block.sign, inf_sign_lsb=block.sign_lsb)
         sig, sig_bits = "scale_signmag", sig_bits - 1
     if scale.man_bits:  # NVFP4: UE4M3 scales have significands to multiply
         e, m = scale.exp_bits, scale.man_bits

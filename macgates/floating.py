@@ -302,7 +302,7 @@ def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format)
         exp = Tap(exp.node, 0, wd.e_p, signed=wd.e_p_signed)
     special = Tap(product.special, product.special_lsb, 2 if product.specials == "nan_inf" else 1)
     # an infinite product's sign: a block sum's own sign says nothing when a lane is infinite
-    inf_sign = sign if product.is_float else Tap(product.sign, product.sign_lsb)
+    inf_sign = Tap(*product.infinity_sign)
     return {"sig": Tap("prod_norm", 0, p), "sign": sign, "exp": exp, "zero": Tap("prod_lzc", lz_bits),
             "special": special, "specials": product.specials, "inf_sign": inf_sign}
 

@@ -119,7 +119,8 @@ class Kulisch:
             dp.connect(product.special, "special_acc", 2 if flags == 3 else 1, port="p",
                        lsb=product.special_lsb)
             if flags == 3:  # an infinity's sign picks its flag
-                dp.connect(product.sign, "special_acc", 1, port="sign", lsb=product.sign_lsb)
+                node, bit = product.infinity_sign
+                dp.connect(node, "special_acc", 1, port="sign", lsb=bit)
         dp.add("acc_reg", "register", n=acc, category="register", note="accumulator register")
         dp.connect("acc_add", "acc_reg", acc, port="d")
         dp.connect("acc_reg", "acc_add", acc, name="feedback", port="a")

@@ -61,10 +61,19 @@ class Product:
     sig_lsb: int = 0
     exp_lsb: int = 0
     special_lsb: int = 0
+    # where an infinite product's sign is when ``sign`` no longer says it (a block sum made
+    # sign + magnitude for a scale multiply: its sign is then the finite sum's)
+    inf_sign: str = ""
+    inf_sign_lsb: int = 0
 
     @property
     def is_float(self) -> bool:
         return self.encoding == "signmag"
+
+    @property
+    def infinity_sign(self) -> tuple:
+        """(node, bit) of an infinite product's sign."""
+        return (self.inf_sign, self.inf_sign_lsb) if self.inf_sign else (self.sign, self.sign_lsb)
 
     @property
     def magnitude_bits(self) -> int:
@@ -244,11 +253,12 @@ def _special_flags(dp: Datapath, weights: Format, activations: Format, prod: Pro
             if fmt.specials == "ieee":
                 dp.connect(f"special_{tag}", "special_mul", 3, port=tag)
                 dp.connect(f"decode_{tag}", "special_mul", 1, port=f"hidden_{tag}", lsb=fmt.exp_bits)
-            elif fmt.specials == "fn":  # OCP E4M3: a NaN flag, and a mantissa flag for the zero test
+            elif fmt.is_float:  # OCP E4M3's NaN flag, or none; a mantissa flag for the zero test
                 dp.add(f"mantissa_{tag}", "or_reduce", n=fmt.man_bits, category="exception", count=count,
-                       note="mantissa != 0, for the zero test (infinity x 0 is NaN)")
+                       note="mantissa != 0, for the zero test (infinity x 0 is NaN; -0 is zero)")
                 dp.connect(port, f"mantissa_{tag}", fmt.man_bits, port="x")
-                dp.connect(f"special_{tag}", "special_mul", 1, port=tag, at=1)
+                if fmt.specials == "fn":
+                    dp.connect(f"special_{tag}", "special_mul", 1, port=tag, at=1)
                 dp.connect(f"mantissa_{tag}", "special_mul", 1, port=tag, at=2)
                 dp.connect(f"decode_{tag}", "special_mul", 1, port=f"hidden_{tag}", lsb=fmt.exp_bits)
             else:  # an integer: zero when every bit is 0 (its top bit stands in for the mantissa flag)

@@ -153,8 +153,8 @@ def block_sum(products, scale=Fraction(1)):
         return math.nan
     if len(infinities) == 2:
         return math.nan
-    if infinities:
-        return math.inf if infinities.pop() else -math.inf
+    if infinities:  # times the scale: a zero scale makes it NaN (infinity x 0)
+        return multiply(math.inf if infinities.pop() else -math.inf, scale)
     return exact_sum(products) * scale
 
 

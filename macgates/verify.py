@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -67,13 +68,30 @@ def kulisch_reference(w, a, accumulator: Kulisch) -> KulischRef:
     return KulischRef(width, lsb)
 
 
-def codes(fmt) -> list[int]:
+class Codes(Sequence):
+    """The codes of a format whose values are in its range, as a lazy sequence (fp32 has
+    2^32): every code, less -2^(n-1) for a symmetric integer format."""
+
+    def __init__(self, fmt):
+        self.size = 1 << fmt.bits
+        self.skip = 1 << (fmt.bits - 1) if fmt.kind == "int" and fmt.symmetric else None
+
+    def __len__(self) -> int:
+        return self.size - (self.skip is not None)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        return i + 1 if self.skip is not None and i >= self.skip else i
+
+
+def codes(fmt) -> Codes:
     """The codes of ``fmt`` whose values are in its range (a symmetric integer format
     never uses -2^(n-1)); every code of a float format."""
-    if fmt.kind == "int":
-        low = -fmt.max_value if fmt.symmetric else -fmt.max_value - 1
-        return [c for c in range(1 << fmt.bits) if fmt.decode(c) >= low]
-    return list(range(1 << fmt.bits))
+    return Codes(fmt)
 
 
 def start_values(width: int) -> list[int]:

@@ -420,3 +420,28 @@ def test_slack_of_what_cannot_run_is_an_error(capsys):
 
     assert main(["verify", "custom_datapath", "--config", "hand-built", "--slack"]) == 2
     assert "config hand-built: a custom datapath has no reference" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("weights", ["fp8_e4m3", "fp4_e2m1"])
+def test_minus_zero_times_infinity_is_nan(weights):
+    """A float without special codes has a -0 (sign bit set, the rest 0): its zero test
+    is the mantissa OR and the hidden bit, not every bit (the integer's test), found by
+    running random sequences over every format pairing."""
+    dp = macgates.mac(weights, "float8_e5m2", "fp16")
+    w, fp16 = macgates.format(weights), macgates.format("fp16")
+    minus_zero = 1 << (w.bits - 1)
+    got = dp.step(0, minus_zero, macgates.format("float8_e5m2").encode(math.inf))
+    assert fp16.decode(got) != fp16.decode(got)  # NaN
+    assert "mantissa_w" in dp.components and "nonzero_w" not in dp.components
+
+
+def test_formats_with_2_to_the_32_codes_are_checked_by_sampling():
+    from macgates.verify import codes
+
+    fp32 = macgates.format("fp32")
+    assert len(codes(fp32)) == 2 ** 32 and codes(fp32)[-1] == 2 ** 32 - 1
+    int8 = macgates.format("int8")
+    assert list(codes(int8)) == [c for c in range(256) if c != 0x80]  # -128 is never used
+    result = verify(macgates.mac("fp32", accumulator="fp32"), fp32, fp32, macgates.accumulator("fp32"),
+                    exhaustive="auto", vectors=20, length=4)
+    assert not result.exhaustive and result.checked == 80 and result.failed == 0

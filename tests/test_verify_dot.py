@@ -159,3 +159,34 @@ def test_a_narrower_block_magnitude_is_caught(component):
     assert sums(dp) == [want for _, _, want in cases]
     dp.replace(component, n=dp.components[component].params["n"] - 1)
     assert sums(dp) != [want for _, _, want in cases]
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_an_infinite_block_times_a_zero_scale_is_nan(k):
+    """UE4M3 has a zero (E8M0 has none): infinity x 0 is NaN. Costed per zero-able scale:
+    its zero test (or_reduce(7), 6 OR2), an AND2 with the block's infinity, and one more
+    input to the NaN OR (found by running random sequences over every format pairing)."""
+    from appendix_b import AND2, OR2
+
+    dp = macgates.dot("nvfp4", "float8_e5m2", k=k, accumulator="fp32")
+    f, e5 = macgates.format("nvfp4"), macgates.format("float8_e5m2")
+    fp32_fmt = macgates.format("fp32")
+    w = [f.encode(1)] + [0] * (k - 1) if k > 1 else f.encode(1)
+    a = [e5.encode(float("inf"))] + [0] * (k - 1) if k > 1 else e5.encode(float("inf"))
+    got = dp.step(0, w, a, scale_a=0)
+    assert fp32_fmt.decode(got) != fp32_fmt.decode(got)  # NaN
+    assert fp32_fmt.decode(dp.step(0, w, a, scale_a=0x38)) == float("inf")  # scale 1
+    extra = [dp.components[c].cost for c in ("scale_zero_w", "scale_inf_zero_w")]
+    assert sum(extra) == 6 * OR2 + AND2
+    assert block_sum([float("inf")], Fraction(0)) != block_sum([float("inf")], Fraction(0))
+
+
+def test_an_infinite_block_keeps_its_lanes_sign_through_a_scale_multiply():
+    # NVFP4's scale multiply makes the block sum sign + magnitude; an infinite block's sign
+    # must still be its infinite lanes' (Product.inf_sign), not the finite sum's: here
+    # 2 x -40960 + ... is negative, the one infinite lane +inf
+    dp = macgates.dot("nvfp4", "float8_e5m2", k=4, accumulator="bf16")
+    f, e5, bf16 = macgates.format("nvfp4"), macgates.format("float8_e5m2"), macgates.format("bf16")
+    w = [f.encode(v) for v in (2, -2, -4, 0.5)]
+    a = [e5.encode(v) for v in (-40960, -0.875, 192, float("inf"))]
+    assert bf16.decode(dp.step(0, w, a, scale_a=f.scale.encode(30))) == float("inf")
