@@ -93,6 +93,9 @@ class Netlist:
             for name, bits in self.inputs.items():
                 if name == clk:
                     continue
+                if name not in cycle or len(cycle[name]) != vectors:
+                    raise DatapathError(f"netlist: input {name} needs {vectors} values a cycle, got "
+                                        f"{len(cycle[name]) if name in cycle else 'none'}")
                 values = [int(v) for v in cycle[name]]
                 for i, bit in enumerate(bits):
                     nets[bit] = _pack([(v >> i) & 1 for v in values], words)

@@ -77,3 +77,8 @@ def test_errors_name_what_is_wrong():
         "b": {"type": "$_NOT_", "connections": {"A": [6], "Y": [5]}}}}}}
     with pytest.raises(DatapathError, match="combinational loop through 2 cells"):
         Netlist.from_json(loop, "m")
+    net, _ = one_cell("$_AND_")
+    with pytest.raises(DatapathError, match="input b needs 3 values a cycle, got none"):
+        net.run([{"a": [0, 1, 1]}], 3)
+    with pytest.raises(DatapathError, match="input a needs 3 values a cycle, got 2"):
+        net.run([{"a": [0, 1], "b": [1, 1, 1]}], 3)
