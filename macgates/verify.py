@@ -32,7 +32,7 @@ from .behaviour import mask
 from .errors import DatapathError
 from .floating import FloatingPoint
 from .kulisch import Kulisch
-from .reference import (KulischRef, aligned_block_sum, block_sum, float_accumulate, multiply, product,
+from .reference import (KulischRef, aligned_block_sum, block_sum, float_accumulate, multiply, pow2, product,
                         significand, smallest_product)
 from .simulate import Runner
 
@@ -172,7 +172,7 @@ class FloatChecker:
                   f.encode(f.max_value)]
         # 2^(W - 1) and 2^W: a product of significand 1.1b (1.5, 3) has its second bit just
         # past the window's edge, where only the sticky sees it
-        values += [f.encode(Fraction(2) ** e) for e in (self.window - 1, self.window) if Fraction(2) ** e <= f.max_value]
+        values += [f.encode(pow2(e)) for e in (self.window - 1, self.window) if pow2(e) <= f.max_value]
         if self.subnormals:  # the smallest and the largest subnormal
             values += [1, mask(f.man_bits)]
         if self.largest:
@@ -295,6 +295,7 @@ class Units:
     k: int
     align: bool
     acc_fmt: object = None
+    _products: dict = field(default_factory=dict, repr=False)  # (w, x) -> product, for small formats
 
     @property
     def scale_ports(self) -> list:
@@ -305,10 +306,11 @@ class Units:
         scale = dict(self.scale_ports)[port]
         return scale.bias << scale.man_bits
 
-    def operands(self, inp) -> dict:
-        """An input (w, x, scales) as the datapath's port values."""
-        w, x, scales = inp
-        return {"w": w, "a": x, **scales}
+    def step_batch(self, run, accs, inputs):
+        """The datapath's next states for states ``accs`` and ``inputs`` ((w, x, scales)
+        each), all at once in the batch form."""
+        scales = {port: [s[port] for _, _, s in inputs] for port, _ in self.scale_ports}
+        return run.step_batch(accs, [w for w, _, _ in inputs], [x for _, x, _ in inputs], scales)
 
     def value(self, inp):
         """The block sum the step adds: w x x (k = 1), or the combine of k products,
@@ -328,10 +330,9 @@ class Units:
         there are at most 2^16 pairs (bf16 x bf16's 2^32 are computed as they come)."""
         if self.weights.bits + self.activations.bits > 16:
             return product(self.weights, w, self.activations, x)
-        known = self.__dict__.setdefault("_products", {})
-        if (w, x) not in known:
-            known[w, x] = product(self.weights, w, self.activations, x)
-        return known[w, x]
+        if (w, x) not in self._products:
+            self._products[w, x] = product(self.weights, w, self.activations, x)
+        return self._products[w, x]
 
     def exhaustive_size(self, ws, xs) -> int:
         """Inputs per start value of :func:`_exhaustive_runs`, without making them."""
@@ -405,13 +406,10 @@ def _exhaustive(run, ref, units, runs, starts, result) -> None:
                 values.append(v)
             pid.append(ids[key])
         pid = np.array(pid)
-        ws = [w for w, _, _ in inputs]
-        xs = [x for _, x, _ in inputs]
-        scales = {port: [s[port] for _, _, s in inputs] for port, _ in units.scale_ports}
         for acc in starts:
             if result.done:
                 return
-            got = run.step_batch([acc] * len(inputs), ws, xs, scales)
+            got = units.step_batch(run, [acc] * len(inputs), inputs)
             want = np.array([ref.step(acc, v) for v in values], dtype=object)[pid]
             result.checked += len(inputs)
             for i in np.nonzero(got != want)[0]:
@@ -444,8 +442,7 @@ def _sequences(run, ref, units, drawn, result) -> None:
     live = np.ones(len(drawn), dtype=bool)
     for t in range(len(drawn[0][1])):
         inputs = [seq[t] for _, seq in drawn]
-        scales = {port: [s[port] for _, _, s in inputs] for port, _ in units.scale_ports}
-        got = run.step_batch(got, [w for w, _, _ in inputs], [x for _, x, _ in inputs], scales)
+        got = units.step_batch(run, got, inputs)
         want = [ref.step(state, units.value(inp)) for state, inp in zip(want, inputs)]
         result.checked += int(live.sum())
         for i in np.nonzero(live & (got != np.array(want, dtype=object)))[0]:
