@@ -23,6 +23,21 @@ def mask(width: int) -> int:
     return (1 << width) - 1
 
 
+def select(s, if0, if1):
+    """``if1`` where the bit ``s`` is 1, else ``if0``: a multiplexer, on ints, arrays, or
+    the traced values :mod:`macgates.rtl` turns into Verilog (where it is a ``?:``)."""
+    if hasattr(s, "select"):
+        return s.select(if0, if1)
+    return if0 + (if1 - if0) * s
+
+
+def combines_lanes(primitive: str, attrs: Mapping) -> bool:
+    """Does this primitive take the k lanes of its input port together (an adder tree, a
+    max tree, an OR of the lanes' flags)? Every other primitive works lane by lane."""
+    return primitive in ("adder_tree", "adder_tree_cin", "max_tree") or (
+        primitive == "or_reduce" and bool(attrs.get("lanes")))
+
+
 def _nonzero(x):
     """1 where x != 0, else 0 (an int, or an object array of them)."""
     out = (x != 0) * 1
@@ -193,7 +208,7 @@ def _max_tree(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     out = 0
     for v in ins["x"][:params["k"]]:
         v = v & mask(n)
-        out = out + (v - out) * _bool(v > out, v)
+        out = select(_bool(v > out, v), out, v)
     return out
 
 
@@ -240,11 +255,13 @@ def _bool(cond, like):
     """1 where the comparison ``cond`` of ``like``'s values holds, else 0: an int, or an
     array of ``like``'s dtype."""
     out = cond * 1
-    return out.astype(like.dtype) if hasattr(like, "dtype") else int(out)
+    return out.astype(like.dtype) if hasattr(like, "dtype") else out
 
 
 def _bit_length(x, n: int):
     """Bits of each value of x (below 2^n)."""
+    if hasattr(x, "bit_length_below"):  # a traced value (macgates.rtl): a priority encoder
+        return x.bit_length_below(n)
     if hasattr(x, "dtype") and x.dtype != object:  # int64: count the powers of two <= x
         return sum((x >> j) != 0 for j in range(n)) * 1
     if hasattr(x, "shape"):
@@ -288,7 +305,7 @@ def _lzc(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     levels = (n - 1).bit_length()
     x = ins["x"] & mask(n)
     zero = _nonzero(x) ^ 1
-    count = (n - _bit_length(x, n)) * (zero ^ 1) + mask(levels) * zero
+    count = select(zero, n - _bit_length(x, n), mask(levels))
     return count | (zero << levels)
 
 
@@ -345,15 +362,14 @@ def _swap(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     a = (ins["a"] & mask(n)) << (big - n)
     b = (ins["b"] & mask(m)) << (big - m)
     s = ins["s"] & 1
-    first = a * s + b * (1 - s)
-    return first | ((a + b - first) << big)
+    return select(s, b, a) | (select(s, a, b) << big)
 
 
 def _mux(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """n bits of a when s = 0, of b when s = 1."""
     n = params.get("n", 1)
     s = ins["s"] & 1
-    return ((ins["a"] & mask(n)) * (1 - s) + (ins["b"] & mask(n)) * s)
+    return select(s, ins["a"] & mask(n), ins["b"] & mask(n))
 
 
 def _and2(params: Mapping, ins: Mapping, attrs: Mapping) -> int:

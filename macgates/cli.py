@@ -149,6 +149,36 @@ def build_parser() -> argparse.ArgumentParser:
                         "still pass the exhaustive check (gates a smaller datapath could save)")
     _format_option(p, ("text", "json"))
     p.set_defaults(run=_verify)
+
+    p = sub.add_parser("rtl", parents=[common, costs], help="write a datapath's Verilog",
+                       description="Write synthesizable Verilog-2005 for each datapath, from the same "
+                                   "component graph that is costed and run: one module per component, "
+                                   "a top module wiring them. NAME is " + NAMES_HELP + ".")
+    p.add_argument("name", metavar="NAME_OR_DESIGN")
+    p.add_argument("--config", metavar="NAME", help="which config of a design")
+    _k_option(p, "every datapath")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for CONFIG.v files (made if missing)")
+    p.set_defaults(run=_rtl)
+
+    p = sub.add_parser("synth", parents=[common, costs], help="synthesize datapaths with Yosys: model vs gates",
+                       description="Synthesize each datapath's Verilog with Yosys (pip install "
+                                   "'macgates[synth]', or a yosys on PATH), map it to a fixed gate set "
+                                   "weighed in NAND2 equivalents by the library's cells table (or to a "
+                                   "liberty file's cells), and check the gates against the datapath on "
+                                   "random and corner-case sequences. NAMES are " + NAMES_HELP + ". "
+                                   "Exit 1 if the gates and the datapath differ.")
+    p.add_argument("names", nargs="+", metavar="NAME_OR_DESIGN")
+    p.add_argument("--config", metavar="NAME", help="which config of a design")
+    _k_option(p, "every datapath")
+    p.add_argument("--liberty", metavar="FILE", help="map to this standard-cell library; adds an area column "
+                                                    "(synth_gates = area / the smallest NAND2's area)")
+    p.add_argument("--vectors", type=_whole("--vectors", 6), default=256, metavar="N",
+                   help="random sequences to check the gates with (default 256; 0: no check)")
+    p.add_argument("--length", type=_whole("--length", 4), default=24, metavar="L",
+                   help="cycles per sequence (default 24)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    _format_option(p, ("text", "csv", "json"))
+    p.set_defaults(run=_synth)
     return parser
 
 
@@ -476,6 +506,55 @@ def _verify(args) -> str:
         text = "".join(_verify_text(cfg, w, a, r) for cfg, w, a, r in results)
         text += "".join(f"{cfg.name}: not checked: {reason}\n" for cfg, reason in cannot)
     if failed:
+        raise _Failed(text)
+    return text
+
+
+def _rtl(args) -> str:
+    from .outputs import write_files
+    from .rtl import emit
+
+    design, configs = _design(args, args.name)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise DesignError(f"--out {out}: exists and is not a folder")
+    files = {}
+    for cfg in configs:
+        try:
+            files[f"{cfg.name}.v"] = emit(design.build(cfg)).verilog
+        except MacgatesError as exc:
+            raise DesignError(f"{design.origin}: config {cfg.name}: {exc}") from None
+    return "".join(f"{p}\n" for p in write_files(out, files))
+
+
+def _synth(args) -> str:
+    from .synth import COLUMNS, LIBERTY_COLUMNS, synth_records
+
+    rows, checks, first = [], [], None
+    for name in args.names:
+        design, configs = _design(args, name)
+        got, checked = synth_records(design, configs, liberty=args.liberty, vectors=args.vectors,
+                                     length=args.length, seed=args.seed)
+        first = first or (design, got)
+        rows += got
+        checks += checked
+    if len(args.names) > 1:  # relatives against the first name given (its design's baseline)
+        from .table import rel3
+
+        design, got = first
+        base = next((r for r in got if r["name"] == design.baseline), got[0])
+        for row in rows:
+            for col, key in (("model_relative", "model_gates"), ("synth_relative", "synth_gates")):
+                row[col] = rel3(Fraction(row[key]) / row["k"], Fraction(base[key]) / base["k"])
+    columns = LIBERTY_COLUMNS if args.liberty else COLUMNS
+    text = render(rows, columns, args.format)
+    bad = [(name, c) for name, c in checks if c.mismatches]
+    if args.format == "text" and checks:
+        steps = sum(c.steps for _, c in checks)
+        text += (f"gates vs datapath: {sum(c.mismatches for _, c in checks)} mismatches in {steps:,} "
+                 f"cycles ({args.vectors} sequences of {args.length} per config)\n")
+        text += "".join(f"  {name}: {c.mismatches} mismatches; first: {c.first}\n" for name, c in bad)
+    if bad:
         raise _Failed(text)
     return text
 

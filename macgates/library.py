@@ -29,7 +29,8 @@ from .resources import library_path
 from .yamlfile import read_yaml
 
 SCHEMA_VERSION = 1
-TOP_KEYS = ("version", "name", "description", "extends", "primitives")
+TOP_KEYS = ("version", "name", "description", "extends", "primitives", "cells")
+CELL_KEYS = ("cost", "source")
 BUNDLED = ("default",)  # library names load_library() takes besides paths
 PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -62,7 +63,7 @@ class Library:
 
     def __init__(self, primitives: Mapping[str, Primitive], origin: str = "<library>", *,
                  name: str = "", version: int = SCHEMA_VERSION, description: str = "",
-                 where: Mapping[str, str] | None = None):
+                 where: Mapping[str, str] | None = None, cells: Mapping | None = None):
         self.primitives = dict(primitives)
         self.origin = origin
         self.name = name
@@ -78,6 +79,16 @@ class Library:
         for prim in self.primitives.values():
             if not prim.params:  # constant costs are checked now, parametric ones when used
                 self.cost(prim.name)
+        # synthesized cells' weights (macgates synth): cell -> (cost, source)
+        self.cells = {}
+        self._cell_formulas = dict(cells or {})
+        for cell, (formula, source) in (cells or {}).items():
+            try:
+                _check_references({"": Primitive("", (), formula, "", "")} | self.primitives,
+                                  {"": f"{origin}: cells.{cell}", **self.where})
+                self.cells[cell] = (exact(formula.evaluate({}, self._resolve)), source)
+            except LibraryError as exc:
+                raise LibraryError(f"{origin}: cells.{cell}: {exc}") from None
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -109,9 +120,11 @@ class Library:
             parsed[str(name)] = _parse_primitive(str(name), spec, key, inherited, origin)
             where[str(name)] = key
         name = data.get("name", base.name + f" extended by {origin}" if base else "")
+        cells = dict(base.cell_formulas) if base else {}
+        cells.update(_parse_cells(data.get("cells", {}), origin))
         return cls(parsed, origin, name=str(name), version=version,
                    description=str(data.get("description", base.description if base else "")),
-                   where=where)
+                   where=where, cells=cells)
 
     def with_overrides(self, overrides: Mapping, origin: str = "library_overrides") -> "Library":
         """A new library in which the named primitives get new cost formulas."""
@@ -132,7 +145,13 @@ class Library:
                                     f"override in {origin}", old.description)
             where[name] = f"{origin}.{name}"
         return Library(prims, f"{self.origin} with {origin}", name=self.name,
-                       version=self.version, description=self.description, where=where)
+                       version=self.version, description=self.description, where=where,
+                       cells=self.cell_formulas)
+
+    @property
+    def cell_formulas(self) -> dict:
+        """cell -> (formula, source), as the file gives them."""
+        return dict(self._cell_formulas)
 
     @property
     def whole_costs(self) -> bool:
@@ -236,6 +255,38 @@ def _base(value, origin: str, path: Path | None) -> "Library":
         return load_library(full)
     except LibraryError as exc:
         raise LibraryError(f"{origin}: extends: {exc}") from None
+
+
+MAX_CELLS = 256  # entries of a library's cells table
+
+
+def _parse_cells(spec, origin: str) -> dict:
+    """The ``cells`` table: a synthesized cell's name -> {cost: a formula without
+    parameters (numbers and primitives, e.g. ``xor2``), source}."""
+    if not isinstance(spec, dict):
+        raise LibraryError(f"{origin}: cells: expected a mapping of cell name -> {{cost, source}}, got {_kind(spec)}")
+    if len(spec) > MAX_CELLS:
+        raise LibraryError(f"{origin}: cells: {len(spec)} entries, at most {MAX_CELLS}")
+    out = {}
+    for cell, entry in spec.items():
+        where = f"{origin}: cells.{str(cell)[:64]}"
+        if not isinstance(cell, str) or not re.match(r"^[A-Za-z0-9_$]{1,64}$", cell):
+            raise LibraryError(f"{where}: a cell name is letters, digits, _ and $ (e.g. AND, DFF_P)")
+        if not isinstance(entry, dict):
+            raise LibraryError(f"{where}: expected a mapping with keys {', '.join(CELL_KEYS)}, got {_kind(entry)}")
+        unknown = sorted(set(map(str, entry)) - set(CELL_KEYS))
+        if unknown:
+            raise LibraryError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(CELL_KEYS)})")
+        for key in CELL_KEYS:
+            if key not in entry:
+                raise LibraryError(f"{where}: missing key '{key}'")
+        if not isinstance(entry["source"], str) or not entry["source"]:
+            raise LibraryError(f"{where}.source: expected a string, got {_kind(entry['source'])}")
+        try:
+            out[cell] = (_formula.parse(entry["cost"], ()), entry["source"])
+        except LibraryError as exc:
+            raise LibraryError(f"{where}.cost: {exc}") from None
+    return out
 
 
 def _parse_primitive(name: str, spec, where: str, inherited: "Primitive | None" = None,

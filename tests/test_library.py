@@ -158,7 +158,7 @@ primitives:
 
 LIBRARY_ERRORS = [
     ("unknown_top_key", "version: 1\nprimitive: {}\n",
-     "lib.yaml: unknown key 'primitive' (valid: description, extends, name, primitives, version)"),
+     "lib.yaml: unknown key 'primitive' (valid: cells, description, extends, name, primitives, version)"),
     ("wrong_version", "version: 2\nprimitives: {a: {cost: '1', source: s}}\n",
      "lib.yaml: version: expected 1, got int 2"),
     ("unknown_primitive_key", GOOD_HEAD + "  or2: {cost: '1', source: s, colour: red}\n",
@@ -203,7 +203,7 @@ LIBRARY_ERRORS = [
      "lib.yaml: primitives.x.params: expected a list of parameter names such as [n, k], got 'n'"),
     ("yaml_syntax", "version: 1\nprimitives:\n  and2: {cost: '1', source: s\n",
      "lib.yaml:4: YAML syntax error:"),
-    ("not_mapping", "- 1\n- 2\n", "lib.yaml: expected a mapping with keys version, name, description, extends, primitives, got list"),
+    ("not_mapping", "- 1\n- 2\n", "lib.yaml: expected a mapping with keys version, name, description, extends, primitives, cells, got list"),
 ]
 
 

