@@ -95,14 +95,15 @@ def cell_name(kind: str) -> str:
     return kind[2:-1] if kind.startswith("$_") and kind.endswith("_") else kind
 
 
-def synthesize(dp, library=None, liberty: str | None = None) -> Synthesis:
+def synthesize(dp, library=None, liberty: str | None = None, rtl=None) -> Synthesis:
     """Synthesize ``dp``'s RTL. Without ``liberty`` the cells are Yosys' gates, weighed by
     ``library``'s ``cells`` table (default: ``dp``'s library); with a liberty file's
-    path, its cells (their area from the file)."""
+    path, its cells (their area from the file). ``rtl``: Verilog to use instead of
+    :func:`macgates.rtl.emit`'s (an :class:`macgates.rtl.Rtl`)."""
     from .netlist import Netlist
     from .rtl import emit
 
-    rtl = emit(dp)
+    rtl = rtl or emit(dp)
     files = {"dp.v": rtl.verilog}
     head = f"read_verilog dp.v\nsynth -flatten -noabc -top {rtl.top}\ndfflegalize -cell $_DFF_P_ 01\n"
     if liberty:
@@ -120,7 +121,8 @@ def synthesize(dp, library=None, liberty: str | None = None) -> Synthesis:
     if liberty:
         stat = json.loads(out["stat.json"])
         area = stat.get("design", {}).get("area")
-        ffs = sum(n for c, n in cells.items() if "DFF" in c.upper() or c.upper().startswith("DF"))
+        flops = {name for name, (_, is_ff, _, _) in liberty_cells(files["cells.lib"]).items() if is_ff}
+        ffs = sum(n for c, n in cells.items() if c in flops)
         return Synthesis(dp.name, cells, None, ffs, area, None, rtl)
     weights = {c: w for c, (w, _) in lib.cells.items()}
     missing = sorted(set(cells) - set(weights))
@@ -234,25 +236,33 @@ COLUMNS = ("name", "model_gates", "synth_gates", "ratio", "ffs", "model_relative
 LIBERTY_COLUMNS = COLUMNS + ("area",)
 
 
+def liberty_cells(text: str) -> dict:
+    """A liberty file's cells: name -> (area or None, is a flip-flop, the output functions)."""
+    import re
+
+    starts = [(m.start(), m.group(1)) for m in re.finditer(r"\bcell\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{", text)]
+    out = {}
+    for i, (at, name) in enumerate(starts):
+        body = text[at:starts[i + 1][0] if i + 1 < len(starts) else len(text)]
+        area = re.search(r"\barea\s*:\s*([0-9.eE+-]+)", body)
+        funcs = [f.replace(" ", "").replace("*", "&") for f in re.findall(r"function\s*:\s*\"([^\"]*)\"", body)]
+        out[name] = (float(area.group(1)) if area else None, bool(re.search(r"\bff\s*\(", body)), funcs,
+                     len(re.findall(r"direction\s*:\s*input", body)))
+    return out
+
+
 def nand2_area(liberty_text: str, origin: str) -> float:
     """The area of the smallest 2-input NAND cell of a liberty file (function !(A&B)):
     gate equivalents are area / this."""
     import re
 
     best = None
-    for match in re.finditer(r"cell\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{", liberty_text):
-        body = liberty_text[match.end():match.end() + 4000]
-        body = body[:re.search(r"\bcell\s*\(", body).start()] if re.search(r"\bcell\s*\(", body) else body
-        area = re.search(r"\barea\s*:\s*([0-9.eE+-]+)", body)
-        funcs = re.findall(r"function\s*:\s*\"([^\"]*)\"", body)
-        ins = re.findall(r"direction\s*:\s*input", body)
-        if area and len(funcs) == 1 and len(ins) == 2:
-            f = funcs[0].replace(" ", "").replace("*", "&")
-            pins = sorted(set(re.findall(r"[A-Za-z_]\w*", f)))
-            if len(pins) == 2 and f in {f"!({pins[0]}&{pins[1]})", f"!({pins[1]}&{pins[0]})",
-                                        f"({pins[0]}&{pins[1]})'", f"({pins[1]}&{pins[0]})'"}:
-                value = float(area.group(1))
-                best = value if best is None else min(best, value)
+    for area, is_ff, funcs, inputs in liberty_cells(liberty_text).values():
+        if area and not is_ff and len(funcs) == 1 and inputs == 2:
+            pins = sorted(set(re.findall(r"[A-Za-z_]\w*", funcs[0])))
+            if len(pins) == 2 and funcs[0] in {f"!({a}&{b})" for a, b in (pins, pins[::-1])} | {
+                    f"({a}&{b})'" for a, b in (pins, pins[::-1])}:
+                best = area if best is None else min(best, area)
     if not best:
         raise SynthesisError(f"{origin}: no 2-input NAND cell (function \"!(A&B)\") with an area: "
                              "gate equivalents are area / NAND2 area")

