@@ -331,7 +331,17 @@ class _Node:
 
     @property
     def bits(self) -> int:
-        return max(signed_bits(self.lo, self.hi), self.needed)
+        return max(port_bits(self.lo, self.hi), self.needed)
+
+    @property
+    def decl(self) -> str:
+        return f"wire {'signed ' if self.lo < 0 else ''}[{self.bits - 1}:0]"
+
+
+def port_bits(lo: int, hi: int) -> int:
+    """Bits of a port or wire between components: unsigned when no value is negative (so
+    a component synthesized on its own knows its inputs' top bits), else two's complement."""
+    return max(1, hi.bit_length()) if lo >= 0 else signed_bits(lo, hi)
 
 
 def emit(dp) -> Rtl:
@@ -382,7 +392,8 @@ def emit(dp) -> Rtl:
             byport.setdefault(sig.port, []).append(sig)
         for port, sigs in byport.items():
             lo, hi = bus(sigs, lane)
-            bits = signed_bits(lo, hi)
+            bits = port_bits(lo, hi)
+            kind = "signed " if lo < 0 else ""
             wire = f"p_{ident(name)}_{ident(port)}" + (f"_{lane}" if lane >= 0 else "")
             sigs = sorted(sigs, key=lambda s: s.at)
             simple = all(not s.signed for s in sigs[:-1])
@@ -399,7 +410,7 @@ def emit(dp) -> Rtl:
                             if top_sig.signed else f"{bits - at}'b0")
                     parts.append(fill)
                 expr = "{" + ", ".join(reversed(parts)) + "}"
-                body.append(f"  wire signed [{bits - 1}:0] {wire} = {expr};")
+                body.append(f"  wire {kind}[{bits - 1}:0] {wire} = {expr};")
             else:  # a signed piece below another: add them, as the simulator does
                 terms = []
                 for i, sig in enumerate(sigs):
@@ -411,7 +422,7 @@ def emit(dp) -> Rtl:
                     else:
                         body.append(f"  wire signed [{bits - 1}:0] {t} = {{{{{bits}{{1'b0}}}}, {p}}} << {sig.at};")
                     terms.append(t)
-                body.append(f"  wire signed [{bits - 1}:0] {wire} = {' + '.join(terms)};")
+                body.append(f"  wire {kind}[{bits - 1}:0] {wire} = {' + '.join(terms)};")
             out[port] = (wire, lo, hi)
         return out
 
@@ -420,14 +431,22 @@ def emit(dp) -> Rtl:
         b = Body()
         ins = {}
         header = []
+
+        def port_in(pname, lo, hi):
+            bits = port_bits(lo, hi)
+            if lo >= 0:  # zero-extended to a signed word inside
+                header.append(f"input [{bits - 1}:0] {pname}")
+                b.lines.append(f"  wire signed [{bits}:0] {pname}_v = {{1'b0, {pname}}};")
+            else:
+                header.append(f"input signed [{bits - 1}:0] {pname}")
+                b.lines.append(f"  wire signed [{bits - 1}:0] {pname}_v = {pname};")
+            return Traced(b, f"{pname}_v", lo, hi)
+
         for port, (lo, hi) in sorted(ports.items()):
             if port in laned_ports:
-                lanes = [Traced(b, f"{ident(port)}_{i}", lo, hi) for i in range(k)]
-                ins[port] = lanes
-                header += [f"input signed [{signed_bits(lo, hi) - 1}:0] {ident(port)}_{i}" for i in range(k)]
+                ins[port] = [port_in(f"{ident(port)}_{i}", lo, hi) for i in range(k)]
             else:
-                ins[port] = Traced(b, ident(port), lo, hi)
-                header.append(f"input signed [{signed_bits(lo, hi) - 1}:0] {ident(port)}")
+                ins[port] = port_in(ident(port), lo, hi)
         prim = comp.primitive
         if prim == "register" or stateful:
             width = comp.params["n"] if prim == "register" else STATE_BITS[prim](comp.params)
@@ -439,15 +458,14 @@ def emit(dp) -> Rtl:
                      f"  always @(posedge clk) q <= rst ? {width}'d0 : {_low(nxt, width)};",
                      "  assign y = q;"]
             lo_out, hi_out = 0, mask(width)
-            out_bits = max(signed_bits(lo_out, hi_out), nodes_needed.get(comp.name, 0))
-            lines[-1] = f"  assign y = {{{out_bits - width}'b0, q}};"
-            header = ["input clk", "input rst", *header, f"output signed [{out_bits - 1}:0] y"]
+            out_bits = max(width, nodes_needed.get(comp.name, 0))
+            header = ["input clk", "input rst", *header, f"output [{out_bits - 1}:0] y"]
         else:
             out = _as_traced(b, BEHAVIOURS[prim](comp.params, ins, comp.attrs))
             lines = [*b.lines]
             lo_out, hi_out = out.lo, out.hi
-            width = max(out.bits, nodes_needed.get(comp.name, 0))
-            header.append(f"output signed [{width - 1}:0] y")
+            width = max(port_bits(out.lo, out.hi), nodes_needed.get(comp.name, 0))
+            header.append(f"output {'signed ' if out.lo < 0 else ''}[{width - 1}:0] y")
             lines.append(f"  assign y = {out.name};")
         text_body = f"({', '.join(header)});\n" + "\n".join(lines) + "\nendmodule\n"
         base = ident("_".join([prim, *(f"{p}{v}" for p, v in comp.params.items())]))
@@ -507,7 +525,7 @@ def emit(dp) -> Rtl:
         instance(name, stateful=i > 0)
     decls = []
     for out, node, _ in instances:
-        decls.append(f"  wire signed [{node.bits - 1}:0] {out};")
+        decls.append(f"  {node.decl} {out};")
     header = ["input clk", "input rst"]
     for port, (direction, width) in rtl.ports.items():
         header.append(f"input [{width - 1}:0] {ident(port)}")

@@ -307,3 +307,43 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
         row["synth_relative"] = rel3(Fraction(row["synth_gates"]) / row["k"],
                                      Fraction(base["synth_gates"]) / base["k"])
     return rows, checks
+
+
+def component_gates(dp, library=None) -> list[dict]:
+    """Each component synthesized on its own (its module, not flattened into the others,
+    at the widths it is costed at): rows of component, primitive, count, model gates and
+    synthesized gates (weighed as :func:`synthesize` does). Their sum differs from the
+    whole datapath's synthesis by what optimizing across components saves."""
+    import re
+
+    from .rtl import emit
+
+    rtl = emit(dp)
+    script = (f"read_verilog dp.v\nsynth -noabc -top {rtl.top}\ndfflegalize -cell $_DFF_P_ 01\n"
+              f"abc -g {GATE_SET} -script {ABC_SCRIPT}\nopt_clean\ndelete t:$scopeinfo\nwrite_json netlist.json\n")
+    data = json.loads(run_yosys(script, {"dp.v": rtl.verilog}, ["netlist.json"])["netlist.json"])
+    lib = library if library is not None else dp.library
+    weights = {c: w for c, (w, _) in lib.cells.items()}
+    per_module = {}
+    for module, body in data["modules"].items():
+        cells = Counter(cell_name(c["type"]) for c in body.get("cells", {}).values())
+        per_module[module] = exact(sum(Fraction(weights.get(c, 0)) * n for c, n in cells.items()
+                                       if not c.startswith("$")))
+    uses: dict = {}
+    for line in rtl.modules[rtl.top].splitlines():
+        m = re.match(r"\s+(\S+) u_(\S+?)(?:_(\d+))? \(", line)
+        if m:
+            uses.setdefault(m.group(2) if m.group(2) in {_ident(n) for n in dp.components} else
+                            m.group(2) + (f"_{m.group(3)}" if m.group(3) else ""), []).append(m.group(1))
+    rows = []
+    for comp in dp.components.values():
+        mods = uses.get(_ident(comp.name), [])
+        rows.append({"component": comp.name, "primitive": comp.primitive, "count": comp.count,
+                     "model": comp.cost, "synth": exact(sum(Fraction(per_module.get(m, 0)) for m in mods))})
+    return rows
+
+
+def _ident(name: str) -> str:
+    from .rtl import ident
+
+    return ident(name)
