@@ -66,6 +66,16 @@ class Body:
         return Traced(self, literal(value), value, value)
 
 
+def _binary(method):
+    """An operator of traced values: the other operand made traced (an int becomes a
+    constant), anything else NotImplemented."""
+    def op(self, other):
+        o = self._other(other)
+        return NotImplemented if o is None else method(self, o)
+    op.__name__ = method.__name__
+    return op
+
+
 class Traced:
     """An integer known only by its range [lo, hi], named by a Verilog expression.
 
@@ -112,31 +122,26 @@ class Traced:
         bits = max(self.bits, other.bits)
         return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 
-    # -- arithmetic ------------------------------------------------------------------------
-    def __add__(self, other):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
+    def _zero_is(self, o, identity: bool):
+        """self op o where 0 is the identity: self when o is the constant 0, o when self
+        is (only if ``identity``: 0 is a left identity of +, | and ^, not of -, << or >>);
+        else None."""
         if o._const() == 0:
             return self
-        if self._const() == 0:
+        if identity and self._const() == 0:
             return o
-        return self._op(o, "+", self.lo + o.lo, self.hi + o.hi)
+        return None
 
-    def __radd__(self, other):
-        return self.__add__(other)
+    # -- arithmetic ------------------------------------------------------------------------
+    @_binary
+    def __add__(self, o):
+        z = self._zero_is(o, True)
+        return z if z is not None else self._op(o, "+", self.lo + o.lo, self.hi + o.hi)
 
-    def __sub__(self, other):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
-        if o._const() == 0:
-            return self
-        return self._op(o, "-", self.lo - o.hi, self.hi - o.lo)
-
-    def __rsub__(self, other):
-        o = self._other(other)
-        return NotImplemented if o is None else o.__sub__(self)
+    @_binary
+    def __sub__(self, o):
+        z = self._zero_is(o, False)
+        return z if z is not None else self._op(o, "-", self.lo - o.hi, self.hi - o.lo)
 
     def __neg__(self):
         return self.body.wire(f"-{self.name}", -self.hi, -self.lo)
@@ -144,24 +149,16 @@ class Traced:
     def __invert__(self):
         return self.body.wire(f"~{self.name}", -self.hi - 1, -self.lo - 1)
 
-    def __mul__(self, other):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
+    @_binary
+    def __mul__(self, o):
         for x, y in ((self, o), (o, self)):
-            c = x._const()
-            if c == 0:
-                return self.body.const(0)
-            if c == 1:
-                return y
+            if x._const() in (0, 1):
+                return self.body.const(0) if x._const() == 0 else y
         for x, y in ((self, o), (o, self)):
             if x._const() is None and 0 <= x.lo and x.hi <= 1:
                 return x.select(0, y)  # a bit times a value: an AND per bit
         corners = [a * b for a in (self.lo, self.hi) for b in (o.lo, o.hi)]
         return self._op(o, "*", min(corners), max(corners))
-
-    def __rmul__(self, other):
-        return self.__mul__(other)
 
     def select(self, if0, if1):
         """``if1`` where this bit is 1, else ``if0`` (a ``?:``)."""
@@ -175,10 +172,8 @@ class Traced:
         return self.body.wire(f"{self.name}[0] ? {b.name} : {a.name}", min(a.lo, b.lo), max(a.hi, b.hi))
 
     # -- bitwise ---------------------------------------------------------------------------
-    def __and__(self, other):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
+    @_binary
+    def __and__(self, o):
         for x, y in ((self, o), (o, self)):
             c = x._const()
             if c == 0:
@@ -189,86 +184,54 @@ class Traced:
         lo, hi = (0, min(his)) if his else self._full(o)
         return self._op(o, "&", lo, hi)
 
-    __rand__ = __and__
-
-    def _or_xor(self, other, op):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
-        if o._const() == 0:
-            return self
-        if self._const() == 0:
-            return o
+    def _or_xor(self, o, op):
         if self.lo >= 0 and o.lo >= 0:
             lo, hi = (max(self.lo, o.lo) if op == "|" else 0), mask(max(self.hi.bit_length(), o.hi.bit_length()))
         else:
             lo, hi = self._full(o)
-        return self._op(o, op, lo, hi)
+        z = self._zero_is(o, True)
+        return z if z is not None else self._op(o, op, lo, hi)
 
-    def __or__(self, other):
-        return self._or_xor(other, "|")
+    @_binary
+    def __or__(self, o):
+        return self._or_xor(o, "|")
 
-    def __xor__(self, other):
-        return self._or_xor(other, "^")
-
-    __ror__ = __or__
-    __rxor__ = __xor__
+    @_binary
+    def __xor__(self, o):
+        return self._or_xor(o, "^")
 
     # -- shifts ----------------------------------------------------------------------------
-    def __lshift__(self, other):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
+    def _shift(self, o, op, shift):
         if o.lo < 0:
             raise DatapathError(f"rtl: a shift by {o.name}, which may be negative")
-        if o._const() == 0:
-            return self
-        ends = [v << s for v in (self.lo, self.hi) for s in (o.lo, o.hi)]
-        return self._op(o, "<<<", min(ends), max(ends))
+        ends = [shift(v, s) for v in (self.lo, self.hi) for s in (o.lo, o.hi)]
+        z = self._zero_is(o, False)
+        return z if z is not None else self._op(o, op, min(ends), max(ends))
 
-    def __rlshift__(self, other):
-        o = self._other(other)
-        return NotImplemented if o is None else o.__lshift__(self)
+    @_binary
+    def __lshift__(self, o):
+        return self._shift(o, "<<<", int.__lshift__)
 
-    def __rshift__(self, other):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
-        if o.lo < 0:
-            raise DatapathError(f"rtl: a shift by {o.name}, which may be negative")
-        if o._const() == 0:
-            return self
-        ends = [v >> s for v in (self.lo, self.hi) for s in (o.lo, o.hi)]
-        return self._op(o, ">>>", min(ends), max(ends))
+    @_binary
+    def __rshift__(self, o):
+        return self._shift(o, ">>>", int.__rshift__)
 
-    def __rrshift__(self, other):
-        o = self._other(other)
-        return NotImplemented if o is None else o.__rshift__(self)
+    # reflected: int op traced
+    __radd__, __rmul__, __rand__, __ror__, __rxor__ = __add__, __mul__, __and__, __or__, __xor__
+    __rsub__ = _binary(lambda self, o: o.__sub__(self))
+    __rlshift__ = _binary(lambda self, o: o.__lshift__(self))
+    __rrshift__ = _binary(lambda self, o: o.__rshift__(self))
 
     # -- comparisons (a one-bit result) ----------------------------------------------------
-    def _compare(self, other, op):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
-        return self.body.wire(f"{{1'b0, {self.name} {op} {o.name}}}", 0, 1)
+    def _compare(op):
+        @_binary
+        def compare(self, o):
+            return self.body.wire(f"{{1'b0, {self.name} {op} {o.name}}}", 0, 1)
+        return compare
 
-    def __lt__(self, other):
-        return self._compare(other, "<")
-
-    def __le__(self, other):
-        return self._compare(other, "<=")
-
-    def __gt__(self, other):
-        return self._compare(other, ">")
-
-    def __ge__(self, other):
-        return self._compare(other, ">=")
-
-    def __eq__(self, other):
-        return self._compare(other, "==")
-
-    def __ne__(self, other):
-        return self._compare(other, "!=")
+    __lt__, __le__, __gt__, __ge__ = _compare("<"), _compare("<="), _compare(">"), _compare(">=")
+    __eq__, __ne__ = _compare("=="), _compare("!=")
+    del _compare
 
     def bit_length_below(self, n: int) -> "Traced":
         """Bits of this value (0 to 2^n - 1): a priority encoder on its low n bits."""
@@ -300,13 +263,12 @@ class Rtl:
     module's name and ports (name -> width), and the pipeline ``latency`` (cycles from an
     operand to the accumulator: 0, or 1 with a product pipe register)."""
 
-    name: str
     top: str
     modules: dict = field(default_factory=dict)
     ports: dict = field(default_factory=dict)  # top module: name -> (direction, width)
     latency: int = 0
-    lanes: int = 1
     state: list = field(default_factory=list)  # (output port, state lsb, width): the simulator's state word
+    instances: dict = field(default_factory=dict)  # component -> (module, instances)
 
     @property
     def verilog(self) -> str:
@@ -350,7 +312,7 @@ def emit(dp) -> Rtl:
     k = dp.macs
     acc = layout[0][0]
     top = ident(f"mac_{dp.name}")
-    rtl = Rtl(dp.name, top, lanes=k)
+    rtl = Rtl(top)
     nodes: dict[str, _Node] = {}
     for port, (direction, width) in dp.ports.items():
         if direction == "in":
@@ -363,24 +325,16 @@ def emit(dp) -> Rtl:
     rtl.latency = 1 if pipes else 0
     body, modules, bodies = [], {}, {}
 
-    def bus(sigs, lane, width_out=None):
-        """The expression of an input port's bus for one lane, and its range."""
-        lo = hi = 0
-        for sig in sigs:
-            plo, phi = ((-(1 << (sig.width - 1)), mask(sig.width - 1)) if sig.signed else (0, mask(sig.width)))
-            lo, hi = lo + (plo << sig.at), hi + (phi << sig.at)
-        return lo, hi
-
-    def piece(sig, lane):
+    def piece(sig, lane, bit=None):
+        """A signal's bits on the lane ``lane`` (its own lane if it names one), or only
+        its bit ``bit``, inverted if the signal is."""
         src = nodes[sig.src]
         use = sig.lane if sig.lane >= 0 else lane
-        if sig.src in dp.ports:
-            width = dp.ports[sig.src][1]
-            base = (use * width if src.laned else 0) + sig.lsb
-            text = f"{src.wire}[{base + sig.width - 1}:{base}]"
+        if sig.src in dp.ports:  # a top port: lanes side by side in one bus
+            wire, base = src.wire, (use * dp.ports[sig.src][1] if src.laned else 0) + sig.lsb
         else:
-            wire = f"{src.wire}_{use}" if src.laned else src.wire
-            text = f"{wire}[{sig.lsb + sig.width - 1}:{sig.lsb}]"
+            wire, base = (f"{src.wire}_{use}" if src.laned else src.wire), sig.lsb
+        text = f"{wire}[{base + bit}]" if bit is not None else f"{wire}[{base + sig.width - 1}:{base}]"
         return f"~{text}" if sig.invert else text
 
     def port_wires(name, comp, lane):
@@ -391,7 +345,7 @@ def emit(dp) -> Rtl:
         for sig in inputs[name]:
             byport.setdefault(sig.port, []).append(sig)
         for port, sigs in byport.items():
-            lo, hi = bus(sigs, lane)
+            lo, hi = _bus_range(sigs)
             bits = port_bits(lo, hi)
             kind = "signed " if lo < 0 else ""
             wire = f"p_{ident(name)}_{ident(port)}" + (f"_{lane}" if lane >= 0 else "")
@@ -406,7 +360,7 @@ def emit(dp) -> Rtl:
                     at = sig.at + sig.width
                 top_sig = sigs[-1]
                 if bits > at:
-                    fill = (f"{{{bits - at}{{{_bit(piece(top_sig, lane), top_sig.width - 1)}}}}}"
+                    fill = (f"{{{bits - at}{{{piece(top_sig, lane, top_sig.width - 1)}}}}}"
                             if top_sig.signed else f"{bits - at}'b0")
                     parts.append(fill)
                 expr = "{" + ", ".join(reversed(parts)) + "}"
@@ -496,6 +450,7 @@ def emit(dp) -> Rtl:
         if per_lane:
             laned_ports = set()
         module, lo, hi = module_for(comp, ranges, laned_ports, stateful)
+        rtl.instances[name] = (module, len(lanes))
         if name in nodes:  # state: its range is known already
             node = nodes[name]
         else:
@@ -548,12 +503,14 @@ def emit(dp) -> Rtl:
     return rtl
 
 
-def _bit(piece_text: str, bit: int) -> str:
-    """Bit ``bit`` of a piece's expression (``x[h:l]`` or ``~x[h:l]``)."""
-    inverted = piece_text.startswith("~")
-    m = re.fullmatch(r"~?(.+)\[(\d+):(\d+)\]", piece_text)
-    name, lsb = m.group(1), int(m.group(3))
-    return f"{'~' if inverted else ''}{name}[{lsb + bit}]"
+def _bus_range(sigs) -> tuple[int, int]:
+    """The values an input port's bus can take: its signals side by side, a signed one
+    from -2^(w-1), as the simulator adds them."""
+    lo = hi = 0
+    for sig in sigs:
+        plo, phi = (-(1 << (sig.width - 1)), mask(sig.width - 1)) if sig.signed else (0, mask(sig.width))
+        lo, hi = lo + (plo << sig.at), hi + (phi << sig.at)
+    return lo, hi
 
 
 def _low(value: Traced, width: int) -> str:
