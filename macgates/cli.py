@@ -528,24 +528,19 @@ def _rtl(args) -> str:
 
 
 def _synth(args) -> str:
-    from .synth import COLUMNS, LIBERTY_COLUMNS, synth_records
+    from .synth import COLUMNS, LIBERTY_COLUMNS, relatives, synth_records
 
-    rows, checks, first = [], [], None
+    rows, checks, base = [], [], None
     for name in args.names:
         design, configs = _design(args, name)
         got, checked = synth_records(design, configs, liberty=args.liberty, vectors=args.vectors,
                                      length=args.length, seed=args.seed)
-        first = first or (design, got)
+        if base is None:  # relatives against the first name given (its design's baseline)
+            base = design.baseline if design.baseline in {r["name"] for r in got} else got[0]["name"]
         rows += got
         checks += checked
-    if len(args.names) > 1:  # relatives against the first name given (its design's baseline)
-        from .table import rel3
-
-        design, got = first
-        base = next((r for r in got if r["name"] == design.baseline), got[0])
-        for row in rows:
-            for col, key in (("model_relative", "model_gates"), ("synth_relative", "synth_gates")):
-                row[col] = rel3(Fraction(row[key]) / row["k"], Fraction(base[key]) / base["k"])
+    if len(args.names) > 1:
+        relatives(rows, base)
     columns = LIBERTY_COLUMNS if args.liberty else COLUMNS
     text = render(rows, columns, args.format)
     bad = [(name, c) for name, c in checks if c.mismatches]

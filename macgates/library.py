@@ -82,13 +82,9 @@ class Library:
         # synthesized cells' weights (macgates synth): cell -> (cost, source)
         self.cells = {}
         self._cell_formulas = dict(cells or {})
-        for cell, (formula, source) in (cells or {}).items():
-            try:
-                _check_references({"": Primitive("", (), formula, "", "")} | self.primitives,
-                                  {"": f"{origin}: cells.{cell}", **self.where})
-                self.cells[cell] = (exact(formula.evaluate({}, self._resolve)), source)
-            except LibraryError as exc:
-                raise LibraryError(f"{origin}: cells.{cell}: {exc}") from None
+        for cell, (formula, source) in self._cell_formulas.items():
+            _check_refs(formula, f"{origin}: cells.{cell}.cost", self.primitives)
+            self.cells[cell] = (exact(formula.evaluate({}, self._resolve)), source)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -257,6 +253,15 @@ def _base(value, origin: str, path: Path | None) -> "Library":
         raise LibraryError(f"{origin}: extends: {exc}") from None
 
 
+def _check_keys(spec, keys: tuple, where: str) -> None:
+    """``spec`` is a mapping whose keys are among ``keys``."""
+    if not isinstance(spec, dict):
+        raise LibraryError(f"{where}: expected a mapping with keys {', '.join(keys)}, got {_kind(spec)}")
+    unknown = sorted(set(map(str, spec)) - set(keys))
+    if unknown:
+        raise LibraryError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(keys)})")
+
+
 MAX_CELLS = 256  # entries of a library's cells table
 
 
@@ -272,11 +277,7 @@ def _parse_cells(spec, origin: str) -> dict:
         where = f"{origin}: cells.{str(cell)[:64]}"
         if not isinstance(cell, str) or not re.match(r"^[A-Za-z0-9_$]{1,64}$", cell):
             raise LibraryError(f"{where}: a cell name is letters, digits, _ and $ (e.g. AND, DFF_P)")
-        if not isinstance(entry, dict):
-            raise LibraryError(f"{where}: expected a mapping with keys {', '.join(CELL_KEYS)}, got {_kind(entry)}")
-        unknown = sorted(set(map(str, entry)) - set(CELL_KEYS))
-        if unknown:
-            raise LibraryError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(CELL_KEYS)})")
+        _check_keys(entry, CELL_KEYS, where)
         for key in CELL_KEYS:
             if key not in entry:
                 raise LibraryError(f"{where}: missing key '{key}'")
@@ -295,11 +296,7 @@ def _parse_primitive(name: str, spec, where: str, inherited: "Primitive | None" 
         raise LibraryError(f"{where}: invalid primitive name (use lower-case letters, digits, _)")
     if name in _formula.FUNCTIONS:
         raise LibraryError(f"{where}: '{name}' is a built-in function name")
-    if not isinstance(spec, dict):
-        raise LibraryError(f"{where}: expected a mapping with keys {', '.join(PRIMITIVE_KEYS)}, got {_kind(spec)}")
-    unknown = sorted(set(map(str, spec)) - set(PRIMITIVE_KEYS))
-    if unknown:
-        raise LibraryError(f"{where}: unknown key '{unknown[0]}' ({did_you_mean(PRIMITIVE_KEYS)})")
+    _check_keys(spec, PRIMITIVE_KEYS, where)
     if "cost" not in spec:
         raise LibraryError(f"{where}: missing key 'cost' (a formula such as \"(n-1)*fa + ha\")")
     if inherited is not None:  # extending a library: what is not given is inherited
@@ -328,18 +325,22 @@ def _parse_primitive(name: str, spec, where: str, inherited: "Primitive | None" 
 
 def _check_references(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> None:
     for prim in prims.values():
-        for ref, arities in prim.formula.refs.items():
-            target = prims.get(ref)
-            if target is None:
-                valid = list(prim.params) + [p for p in prims if p != prim.name] + list(_formula.FUNCTIONS)
-                raise LibraryError(f"{_cost_key(where[prim.name])}: unknown name '{ref}' "
-                                   f"in {shown(prim.cost_text)} ({did_you_mean(valid)})")
-            for arity in arities:
-                if arity != len(target.params):
-                    usage = f"{ref}({', '.join(target.params)})" if target.params else ref
-                    raise LibraryError(f"{_cost_key(where[prim.name])}: '{ref}' used with "
-                                       f"{arity} argument(s) in {shown(prim.cost_text)}; it takes "
-                                       f"{len(target.params)}: write {usage}")
+        _check_refs(prim.formula, _cost_key(where[prim.name]), prims, prim.params, prim.name)
+
+
+def _check_refs(formula, key: str, prims: Mapping[str, Primitive], params=(), own: str = "") -> None:
+    """Every name ``formula`` uses is a parameter, a function or another primitive, called
+    with as many arguments as it takes (``key``: the formula's place, for messages)."""
+    for ref, arities in formula.refs.items():
+        target = prims.get(ref)
+        if target is None:
+            valid = list(params) + [p for p in prims if p != own] + list(_formula.FUNCTIONS)
+            raise LibraryError(f"{key}: unknown name '{ref}' in {shown(formula.text)} ({did_you_mean(valid)})")
+        for arity in arities:
+            if arity != len(target.params):
+                usage = f"{ref}({', '.join(target.params)})" if target.params else ref
+                raise LibraryError(f"{key}: '{ref}' used with {arity} argument(s) in {shown(formula.text)}; "
+                                   f"it takes {len(target.params)}: write {usage}")
 
 
 def _cost_key(where: str) -> str:

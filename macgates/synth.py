@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -80,14 +81,12 @@ class Synthesis:
     a liberty file) the library's area; the gate-level netlist when it uses Yosys' own
     gates (it can then be simulated)."""
 
-    name: str
     cells: Counter
-    gates: object  # NAND2 equivalents, exact
+    gates: object  # NAND2 equivalents, exact (None with a liberty file)
     ffs: int
     area: float | None = None
     netlist: object = None
     rtl: object = None
-    weights: dict = field(default_factory=dict)
 
 
 def cell_name(kind: str) -> str:
@@ -105,33 +104,38 @@ def synthesize(dp, library=None, liberty: str | None = None, rtl=None) -> Synthe
 
     rtl = rtl or emit(dp)
     files = {"dp.v": rtl.verilog}
-    head = f"read_verilog dp.v\nsynth -flatten -noabc -top {rtl.top}\ndfflegalize -cell $_DFF_P_ 01\n"
     if liberty:
         files["cells.lib"] = Path(liberty).read_text()
-        script = (head + "dfflibmap -liberty cells.lib\n"
-                  f"abc -liberty cells.lib -script {ABC_SCRIPT}\nopt_clean\ndelete t:$scopeinfo\n"
-                  "tee -q -o stat.json stat -json -liberty cells.lib\nwrite_json netlist.json\n")
-    else:
-        script = (head + f"abc -g {GATE_SET} -script {ABC_SCRIPT}\nopt_clean\n"
-                  "delete t:$scopeinfo\nwrite_json netlist.json\n")
-    out = run_yosys(script, files, ["netlist.json"] + (["stat.json"] if liberty else []))
+    out = run_yosys(_script(rtl.top, flatten=True, liberty=bool(liberty)), files,
+                    ["netlist.json"] + (["stat.json"] if liberty else []))
     data = json.loads(out["netlist.json"])
     cells = Counter(cell_name(c["type"]) for c in data["modules"][rtl.top].get("cells", {}).values())
-    lib = library if library is not None else dp.library
     if liberty:
-        stat = json.loads(out["stat.json"])
-        area = stat.get("design", {}).get("area")
+        area = json.loads(out["stat.json"]).get("design", {}).get("area")
         flops = {name for name, (_, is_ff, _, _) in liberty_cells(files["cells.lib"]).items() if is_ff}
-        ffs = sum(n for c, n in cells.items() if c in flops)
-        return Synthesis(dp.name, cells, None, ffs, area, None, rtl)
-    weights = {c: w for c, (w, _) in lib.cells.items()}
+        return Synthesis(cells, None, sum(n for c, n in cells.items() if c in flops), area, None, rtl)
+    gates = weigh(cells, library if library is not None else dp.library)
+    return Synthesis(cells, gates, cells.get("DFF_P", 0), None, Netlist.from_json(data, rtl.top), rtl)
+
+
+def _script(top: str, flatten: bool = True, liberty: bool = False) -> str:
+    """The Yosys script: synthesize (flattened, or each module on its own), plain
+    flip-flops, ABC to the gate set (or to cells.lib), the netlist as netlist.json."""
+    mapping = ("dfflibmap -liberty cells.lib\n" f"abc -liberty cells.lib -script {ABC_SCRIPT}\n" if liberty
+               else f"abc -g {GATE_SET} -script {ABC_SCRIPT}\n")
+    return (f"read_verilog dp.v\nsynth {'-flatten ' if flatten else ''}-noabc -top {top}\n"
+            "dfflegalize -cell $_DFF_P_ 01\n" + mapping + "opt_clean\ndelete t:$scopeinfo\n"
+            + ("tee -q -o stat.json stat -json -liberty cells.lib\n" if liberty else "") + "write_json netlist.json\n")
+
+
+def weigh(cells: Counter, library):
+    """NAND2 equivalents of Yosys gate cells by the library's ``cells`` table, exact."""
+    weights = {c: w for c, (w, _) in library.cells.items()}
     missing = sorted(set(cells) - set(weights))
     if missing:
-        raise SynthesisError(f"{lib.origin}: cells: no weight for the synthesized cell {missing[0]} "
+        raise SynthesisError(f"{library.origin}: cells: no weight for the synthesized cell {missing[0]} "
                              f"(the table has {', '.join(sorted(weights)) or 'none'})")
-    gates = exact(sum(Fraction(weights[c]) * n for c, n in cells.items()))
-    return Synthesis(dp.name, cells, gates, cells.get("DFF_P", 0), None, Netlist.from_json(data, rtl.top), rtl,
-                     weights)
+    return exact(sum(Fraction(weights[c]) * n for c, n in cells.items()))
 
 
 # -- checking the gates against the executable datapath ---------------------------------
@@ -237,9 +241,8 @@ LIBERTY_COLUMNS = COLUMNS + ("area",)
 
 
 def liberty_cells(text: str) -> dict:
-    """A liberty file's cells: name -> (area or None, is a flip-flop, the output functions)."""
-    import re
-
+    """A liberty file's cells: name -> (area or None, is a flip-flop, the output functions,
+    the number of input pins)."""
     starts = [(m.start(), m.group(1)) for m in re.finditer(r"\bcell\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{", text)]
     out = {}
     for i, (at, name) in enumerate(starts):
@@ -254,8 +257,6 @@ def liberty_cells(text: str) -> dict:
 def nand2_area(liberty_text: str, origin: str) -> float:
     """The area of the smallest 2-input NAND cell of a liberty file (function !(A&B)):
     gate equivalents are area / this."""
-    import re
-
     best = None
     for area, is_ff, funcs, inputs in liberty_cells(liberty_text).values():
         if area and not is_ff and len(funcs) == 1 and inputs == 2:
@@ -298,15 +299,19 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
         if vectors and not liberty:
             checks.append((cfg.name, check(dp, result, vectors, length, seed)))
     names = [r["name"] for r in rows]
-    base_name = baseline if baseline in names else (design.baseline if design.baseline in names else names[0])
-    base = rows[names.index(base_name)]
-    for row in rows:
-        # per MAC, as the table's relative column
-        row["model_relative"] = rel3(Fraction(row["model_gates"]) / row["k"],
-                                     Fraction(base["model_gates"]) / base["k"])
-        row["synth_relative"] = rel3(Fraction(row["synth_gates"]) / row["k"],
-                                     Fraction(base["synth_gates"]) / base["k"])
+    relatives(rows, baseline if baseline in names else (design.baseline if design.baseline in names else names[0]))
     return rows, checks
+
+
+def relatives(rows: list[dict], base_name: str) -> None:
+    """Add model_relative and synth_relative to each row: gates per MAC over the row
+    ``base_name``'s (as the table's relative column), 3 decimals, exact."""
+    from .table import rel3
+
+    base = next(r for r in rows if r["name"] == base_name)
+    for row in rows:
+        for column, key in (("model_relative", "model_gates"), ("synth_relative", "synth_gates")):
+            row[column] = rel3(Fraction(row[key]) / row["k"], Fraction(base[key]) / base["k"])
 
 
 def component_gates(dp, library=None) -> list[dict]:
@@ -314,36 +319,14 @@ def component_gates(dp, library=None) -> list[dict]:
     at the widths it is costed at): rows of component, primitive, count, model gates and
     synthesized gates (weighed as :func:`synthesize` does). Their sum differs from the
     whole datapath's synthesis by what optimizing across components saves."""
-    import re
-
     from .rtl import emit
 
     rtl = emit(dp)
-    script = (f"read_verilog dp.v\nsynth -noabc -top {rtl.top}\ndfflegalize -cell $_DFF_P_ 01\n"
-              f"abc -g {GATE_SET} -script {ABC_SCRIPT}\nopt_clean\ndelete t:$scopeinfo\nwrite_json netlist.json\n")
-    data = json.loads(run_yosys(script, {"dp.v": rtl.verilog}, ["netlist.json"])["netlist.json"])
+    data = json.loads(run_yosys(_script(rtl.top, flatten=False), {"dp.v": rtl.verilog},
+                                ["netlist.json"])["netlist.json"])
     lib = library if library is not None else dp.library
-    weights = {c: w for c, (w, _) in lib.cells.items()}
-    per_module = {}
-    for module, body in data["modules"].items():
-        cells = Counter(cell_name(c["type"]) for c in body.get("cells", {}).values())
-        per_module[module] = exact(sum(Fraction(weights.get(c, 0)) * n for c, n in cells.items()
-                                       if not c.startswith("$")))
-    uses: dict = {}
-    for line in rtl.modules[rtl.top].splitlines():
-        m = re.match(r"\s+(\S+) u_(\S+?)(?:_(\d+))? \(", line)
-        if m:
-            uses.setdefault(m.group(2) if m.group(2) in {_ident(n) for n in dp.components} else
-                            m.group(2) + (f"_{m.group(3)}" if m.group(3) else ""), []).append(m.group(1))
-    rows = []
-    for comp in dp.components.values():
-        mods = uses.get(_ident(comp.name), [])
-        rows.append({"component": comp.name, "primitive": comp.primitive, "count": comp.count,
-                     "model": comp.cost, "synth": exact(sum(Fraction(per_module.get(m, 0)) for m in mods))})
-    return rows
-
-
-def _ident(name: str) -> str:
-    from .rtl import ident
-
-    return ident(name)
+    per_module = {module: weigh(Counter(cell_name(c["type"]) for c in body.get("cells", {}).values()), lib)
+                  for module, body in data["modules"].items() if module != rtl.top}
+    return [{"component": comp.name, "primitive": comp.primitive, "count": comp.count, "model": comp.cost,
+             "synth": per_module[rtl.instances[comp.name][0]] * rtl.instances[comp.name][1]}
+            for comp in dp.components.values()]
