@@ -84,7 +84,10 @@ class Library:
         self._cell_formulas = dict(cells or {})
         for cell, (formula, source) in self._cell_formulas.items():
             _check_refs(formula, f"{origin}: cells.{cell}.cost", self.primitives)
-            self.cells[cell] = (exact(formula.evaluate({}, self._resolve)), source)
+            weight = exact(formula.evaluate({}, self._resolve))
+            if weight < 0:
+                raise LibraryError(f"{origin}: cells.{cell}: cost {weight} is negative; costs must be >= 0")
+            self.cells[cell] = (weight, source)
 
     # -- construction -------------------------------------------------------------------
     @classmethod

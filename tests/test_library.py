@@ -203,6 +203,17 @@ LIBRARY_ERRORS = [
      "lib.yaml: primitives.x.params: expected a list of parameter names such as [n, k], got 'n'"),
     ("yaml_syntax", "version: 1\nprimitives:\n  and2: {cost: '1', source: s\n",
      "lib.yaml:4: YAML syntax error:"),
+    ("cell_unknown_key", GOOD_HEAD + "cells:\n  AND: {cost: and2, sorce: s}\n",
+     "lib.yaml: cells.AND: unknown key 'sorce' (valid: cost, source)"),
+    ("cell_no_source", GOOD_HEAD + "cells:\n  AND: {cost: and2}\n", "lib.yaml: cells.AND: missing key 'source'"),
+    ("cell_unknown_name", GOOD_HEAD + "cells:\n  AND: {cost: nand2, source: s}\n",
+     "lib.yaml: cells.AND.cost: unknown name 'nand2' in 'nand2' (valid: and2, ceil_log2, max, min, pow2)"),
+    ("cell_negative", GOOD_HEAD + "cells:\n  AND: {cost: '1 - 2*and2', source: s}\n",
+     "lib.yaml: cells.AND: cost -1 is negative; costs must be >= 0"),
+    ("cell_name", GOOD_HEAD + "cells:\n  A B: {cost: '1', source: s}\n",
+     "lib.yaml: cells.A B: a cell name is letters, digits, _ and $ (e.g. AND, DFF_P)"),
+    ("cells_not_mapping", GOOD_HEAD + "cells: [AND]\n",
+     "lib.yaml: cells: expected a mapping of cell name -> {cost, source}, got list"),
     ("not_mapping", "- 1\n- 2\n", "lib.yaml: expected a mapping with keys version, name, description, extends, primitives, cells, got list"),
 ]
 

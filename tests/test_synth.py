@@ -135,3 +135,21 @@ def test_without_yosys_the_error_names_the_extra(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "macgates[synth]" in err
 
+
+
+def test_fractional_cell_weights_from_a_library_file(tmp_path, capsys):
+    lib = tmp_path / "frac.yaml"
+    lib.write_text("version: 1\nextends: default\nprimitives:\n  fa: {cost: '6.5'}\n"
+                   "cells:\n  XOR: {cost: '5/2', source: a cheaper XOR}\n  DFF_P: {cost: '4.5', source: a small flop}\n")
+    dp = FIG3.build(FIG3.config("int8-kulisch"))
+    c = synthesize(dp).cells
+    assert main(["synth", "int8-kulisch", "--library", str(lib), "--format", "csv"]) == 0
+    row = dict(zip(*[line.split(",") for line in capsys.readouterr().out.splitlines()]))
+    # the default weights, but XOR 5/2 and DFF 9/2 (inherited: XNOR 3, MUX 3, ...)
+    two = c["AND"] + c["NAND"] + c["OR"] + c["NOR"] + c["ANDNOT"] + c["ORNOT"]
+    expected = two + 2 * (c["AOI3"] + c["OAI3"]) + 3 * (c["AOI4"] + c["OAI4"]) + Fraction(5, 2) * c["XOR"] + \
+        3 * (c["XNOR"] + c["MUX"]) + Fraction(9, 2) * c["DFF_P"]
+    assert Fraction(row["synth_gates"]) == expected
+    # the model with FA = 6.5: App. B's 8x8 array (49 FA + 7 HA), 64 AND2, a 27-bit adder (26 FA + HA), 27 FF
+    model = 64 + 49 * Fraction(13, 2) + 7 * 3 + 26 * Fraction(13, 2) + 3 + 27 * 6
+    assert Fraction(row["model_gates"]) == model
