@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     _k_option(p, "every datapath")
     p.add_argument("--liberty", metavar="FILE", help="map to this standard-cell library; adds an area column "
                                                     "(synth_gates = area / the smallest NAND2's area)")
-    p.add_argument("--vectors", type=_whole("--vectors", 6), default=256, metavar="N",
+    p.add_argument("--vectors", type=_whole("--vectors", 6, least=0), default=256, metavar="N",
                    help="random sequences to check the gates with (default 256; 0: no check)")
     p.add_argument("--length", type=_whole("--length", 4), default=24, metavar="L",
                    help="cycles per sequence (default 24)")
@@ -185,11 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
 MAX_DIGITS = 6
 
 
-def _whole(option: str, digits: int = MAX_DIGITS):
+def _whole(option: str, digits: int = MAX_DIGITS, least: int = 1):
     def parse(text: str) -> int:
         text = text.strip()
-        if not (text.isascii() and text.isdigit() and len(text) <= digits and int(text) >= 1):
-            raise argparse.ArgumentTypeError(f"{shown(text, 24)} is not a whole number from 1 to "
+        if not (text.isascii() and text.isdigit() and len(text) <= digits and int(text) >= least):
+            raise argparse.ArgumentTypeError(f"{shown(text, 24)} is not a whole number from {least} to "
                                              f"{10**digits - 1}")
         return int(text)
     return parse
@@ -263,14 +263,20 @@ def _report(args) -> str:
     costs = _costs(args)
     names = args.designs or list(bundled_designs().values())
     designs = [load_design(p, library).with_costs(costs) for p in names]
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise DesignError(f"--out {out}: exists and is not a folder")
+    out = _out_folder(args.out)
     files = {}  # every chart and page is made first and written after: a bad design writes nothing
     for design in designs:
         files.update(report_files(design))
     files["index.md"] = index_text(designs)
     return "".join(f"{p}\n" for p in write_files(out, files))
+
+
+def _out_folder(path) -> Path:
+    """--out as a folder: it may not exist yet, but it may not be a file."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise DesignError(f"--out {out}: exists and is not a folder")
+    return out
 
 
 def _split(text: str, what: str) -> list[str]:
@@ -515,9 +521,7 @@ def _rtl(args) -> str:
     from .rtl import emit
 
     design, configs = _design(args, args.name)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise DesignError(f"--out {out}: exists and is not a folder")
+    out = _out_folder(args.out)
     files = {}
     for cfg in configs:
         try:

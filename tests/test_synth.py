@@ -153,3 +153,9 @@ def test_fractional_cell_weights_from_a_library_file(tmp_path, capsys):
     # the model with FA = 6.5: App. B's 8x8 array (49 FA + 7 HA), 64 AND2, a 27-bit adder (26 FA + HA), 27 FF
     model = 64 + 49 * Fraction(13, 2) + 7 * 3 + 26 * Fraction(13, 2) + 3 + 27 * 6
     assert Fraction(row["model_gates"]) == model
+
+
+def test_synth_without_a_check(capsys):
+    assert main(["synth", "int8-kulisch", "--vectors", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "int8-kulisch" in out and "gates vs datapath" not in out
