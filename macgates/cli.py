@@ -38,8 +38,8 @@ def _common() -> argparse.ArgumentParser:
 def _costs_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--library", metavar="NAME_OR_PATH",
-                   help="primitive library: 'default' (bundled) or a YAML file (default: the "
-                        "design's, else the bundled one)")
+                   help="primitive library: 'default' (bundled: App. B), 'calibrated' (bundled: fitted "
+                        "to synthesis) or a YAML file (default: the design's, else the bundled one)")
     p.add_argument("--cost", action="append", default=[], metavar="NAME=EXPR",
                    help="replace a primitive's cost formula, e.g. --cost fa=6 --cost ff=4.5 "
                         "(repeatable; applied on top of the library and the design's overrides)")
@@ -179,6 +179,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     _format_option(p, ("text", "csv", "json"))
     p.set_defaults(run=_synth)
+
+    p = sub.add_parser("calibrate", parents=[common, costs], help="fit the library's formulas to synthesis",
+                       description="Synthesize every component of a set of datapaths on its own (Yosys, "
+                                   "as macgates synth) and write a library whose measured primitives' "
+                                   "formulas are fitted to those measurements: a * (App. B formula) + b, "
+                                   "each with its source and worst error. NAMES (default: 16 formats into "
+                                   "four accumulators, scalar and k = 4, and two bundled designs) are "
+                                   + NAMES_HELP + ".")
+    p.add_argument("names", nargs="*", metavar="NAME_OR_DESIGN")
+    p.add_argument("--liberty", metavar="FILE", help="fit to this standard-cell library's area (in NAND2 areas)")
+    p.add_argument("--out", metavar="FILE", help="write the library here and print the fits (default: the "
+                                                 "library to stdout)")
+    p.set_defaults(run=_calibrate)
     return parser
 
 
@@ -556,6 +569,26 @@ def _synth(args) -> str:
     if bad:
         raise _Failed(text)
     return text
+
+
+def _calibrate(args) -> str:
+    from .calibrate import calibrate
+    from .outputs import check, note_input, write_bytes
+
+    if args.cost:
+        raise DesignError("calibrate: --cost does not apply; give the library to start from with --library")
+    if args.out:
+        check(args.out)
+    if args.liberty:
+        note_input(args.liberty)
+    text, fits, samples = calibrate(args.names or None, args.liberty, _library(args))
+    if not args.out:
+        return text
+    write_bytes(args.out, text.encode())
+    rows = [{"primitive": f.primitive, "formula": f.formula, "points": f.points,
+             "worst_error": f"{f.worst:.1%}"} for f in fits]
+    return render(rows, ["primitive", "points", "worst_error", "formula"], "text", max_text=200) + \
+        f"{len(samples)} component instances measured; wrote {args.out}\n"
 
 
 def _checkable(design, cfg) -> tuple:

@@ -31,7 +31,8 @@ from .yamlfile import read_yaml
 SCHEMA_VERSION = 1
 TOP_KEYS = ("version", "name", "description", "extends", "primitives", "cells")
 CELL_KEYS = ("cost", "source")
-BUNDLED = ("default",)  # library names load_library() takes besides paths
+# library names load_library() takes besides paths, and their files
+BUNDLED = {"default": "component_library.yaml", "calibrated": "calibrated_library.yaml"}
 PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _FRACTIONAL = re.compile(r"(?<!/)/(?!/)|\d\.|\.\d")  # a true division, or a decimal literal
@@ -386,7 +387,7 @@ def _check_cycles(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> N
                 todo.append(iter(sorted(prims[ref].formula.refs)))
 
 
-_BUNDLED: Library | None = None
+_BUNDLED: dict = {}  # name -> Library, loaded once
 
 
 def as_library(value) -> "Library | None":
@@ -401,12 +402,12 @@ def as_library(value) -> "Library | None":
 
 def load_library(path=None) -> Library:
     """Load and validate a primitive library from a path; ``None`` or ``"default"`` gives
-    the bundled one (cached)."""
-    global _BUNDLED
-    if path is None or path == "default":
-        if _BUNDLED is None:
-            _BUNDLED = _load(library_path(), "component_library.yaml")
-        return _BUNDLED
+    the bundled one, ``"calibrated"`` the bundled one calibrated to synthesis (cached)."""
+    name = "default" if path is None else path
+    if isinstance(name, str) and name in BUNDLED:
+        if name not in _BUNDLED:
+            _BUNDLED[name] = _load(library_path(BUNDLED[name]), BUNDLED[name])
+        return _BUNDLED[name]
     return _load(Path(path), str(path))
 
 

@@ -1,7 +1,8 @@
 """Where the bundled primitive library and designs live.
 
 In an installed package they are package data under ``macgates/data/`` (the wheel maps
-the repository's top-level ``component_library.yaml`` and ``designs/`` there); in a
+the repository's top-level ``component_library.yaml``, ``calibrated_library.yaml`` and
+``designs/`` there); in a
 source checkout they are read from the repository root.
 """
 
@@ -19,9 +20,9 @@ def _find(name: str) -> Path:
     raise FileNotFoundError(f"bundled {name} not found next to {_PACKAGE}: the installation is broken")
 
 
-def library_path() -> Path:
-    """The bundled ``component_library.yaml``."""
-    return _find("component_library.yaml")
+def library_path(name: str = "component_library.yaml") -> Path:
+    """A bundled library file (``component_library.yaml``, ``calibrated_library.yaml``)."""
+    return _find(name)
 
 
 def designs_dir() -> Path:

@@ -118,12 +118,13 @@ def synthesize(dp, library=None, liberty: str | None = None, rtl=None) -> Synthe
     return Synthesis(cells, gates, cells.get("DFF_P", 0), None, Netlist.from_json(data, rtl.top), rtl)
 
 
-def _script(top: str, flatten: bool = True, liberty: bool = False) -> str:
-    """The Yosys script: synthesize (flattened, or each module on its own), plain
+def _script(top: str | None, flatten: bool = True, liberty: bool = False) -> str:
+    """The Yosys script: synthesize ``top`` (flattened, or each module on its own; no
+    top: every module of the file, each on its own), plain
     flip-flops, ABC to the gate set (or to cells.lib), the netlist as netlist.json."""
     mapping = ("dfflibmap -liberty cells.lib\n" f"abc -liberty cells.lib -script {ABC_SCRIPT}\n" if liberty
                else f"abc -g {GATE_SET} -script {ABC_SCRIPT}\n")
-    return (f"read_verilog dp.v\nsynth {'-flatten ' if flatten else ''}-noabc -top {top}\n"
+    return (f"read_verilog dp.v\nsynth {'-flatten ' if flatten else ''}-noabc{f' -top {top}' if top else ''}\n"
             "dfflegalize -cell $_DFF_P_ 01\n" + mapping + "opt_clean\ndelete t:$scopeinfo\n"
             + ("tee -q -o stat.json stat -json -liberty cells.lib\n" if liberty else "") + "write_json netlist.json\n")
 

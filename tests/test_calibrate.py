@@ -1,0 +1,112 @@
+"""Calibration to synthesis (macgates/calibrate.py): the exact least squares, a formula's
+parts, the rewritten formulas, a small calibration end to end (its library loads, each
+fit's stated worst error is what its formula gives), the bundled calibrated library, and
+the CLI."""
+
+from fractions import Fraction
+
+import pytest
+
+from macgates import load_library
+from macgates.calibrate import (Sample, _least_squares, _parts, _scaled, calibrate, datapaths, fit,
+                                measure)
+from macgates.cli import main
+
+LIB = load_library()
+FA, HA = LIB.cost("fa"), LIB.cost("ha")
+
+
+def test_least_squares_recovers_exact_weights():
+    # targets made from x = (9/7, 2): every residual can be 0, so that is the minimum
+    rows = [(4 * FA, HA), (10 * FA, HA), (26 * FA, HA)]
+    targets = [Fraction(9, 7) * a + 2 * b for a, b in rows]
+    assert _least_squares(rows, targets) == [Fraction(9, 7), 2]
+    assert _least_squares([(1, 2), (2, 4)], [3, 6]) is None  # columns that grow together
+
+
+def test_a_formulas_parts_are_what_each_named_primitive_adds():
+    parts, rest = _parts(LIB, "adder", {"n": 5})  # (n-1)*fa + ha
+    assert parts == {"fa": 4 * FA, "ha": HA} and rest == 0
+    parts, rest = _parts(LIB, "adder_lsb", {"n": 8, "m": 3})  # adder(m) + incrementer(n - m)
+    assert parts == {"adder": 2 * FA + HA, "incrementer": 5 * HA} and rest == 0
+
+
+def test_weights_go_inside_the_formula():
+    assert _scaled("(n-1)*fa + ha", {"fa": Fraction(9, 7), "ha": Fraction(2)}) == "(n - 1) * (9 / 7 * fa) + 2 * ha"
+    assert _scaled("adder(m) + incrementer(n - m)", {"adder": Fraction(5, 4), "incrementer": Fraction(1)}) == \
+        "5 / 4 * adder(m) + incrementer(n - m)"
+
+
+def test_fit_on_made_up_measurements():
+    # an adder whose full adders cost 9 and half adders 4 in "synthesis"
+    samples = [Sample("adder", (("n", n),), LIB.cost("adder", n), (n - 1) * 9 + 4) for n in (3, 8, 20)]
+    lib, fits = fit(samples, LIB)
+    assert [f.formula for f in fits] == ["(n - 1) * (9 / 7 * fa) + 4 / 3 * ha"]
+    assert fits[0].worst == 0 and fits[0].method == "parts"
+    assert lib.cost("adder", 12) == 11 * 9 + 4
+    assert lib.cost("adder_lsb", 8, 3) == (2 * 9 + 4) + 5 * HA  # a composite gets the calibrated adder
+
+
+@pytest.fixture(scope="module")
+def small():
+    return calibrate(["int8-kulisch", "fp8_e4m3-fp16"])
+
+
+def test_a_small_calibration_end_to_end(small, tmp_path):
+    text, fits, samples = small
+    path = tmp_path / "cal.yaml"
+    path.write_text(text)
+    lib = load_library(path)
+    assert {f.primitive for f in fits} == {s.primitive for s in samples}
+    for f in fits:
+        prim = lib.primitive(f.primitive)
+        assert prim.source.startswith("synthesized (macgates calibrate") and f"{f.worst:.1%}" in prim.source
+        assert prim.cost_text == f.formula
+    # each stated worst error is what the written formula gives on the measurements
+    for f in fits:
+        errors = [abs(Fraction(lib.cost(s.primitive, **dict(s.params))) / s.synth - 1)
+                  for s in samples if s.primitive == f.primitive and s.synth]
+        assert max(errors, default=0) == pytest.approx(f.worst, abs=1e-9)
+
+
+def test_measured_instances_add_up_to_the_components_synthesized_alone():
+    from macgates.synth import component_gates
+
+    dp = datapaths(["int8-kulisch"])[0]
+    samples = measure([dp])
+    alone = {r["component"]: r["synth"] for r in component_gates(dp)}
+    assert sorted(s.synth for s in samples) == sorted(Fraction(alone[c.name]) / c.count
+                                                      for c in dp.components.values())
+
+
+def test_the_bundled_calibrated_library():
+    cal = load_library("calibrated")
+    assert cal.name == "macgates-calibrated"
+    changed = cal.differences(LIB)
+    assert "pp_reduce" in changed and "adder" in changed
+    assert all(cal.primitive(p).source.startswith("synthesized") for p in changed)
+    assert cal.cells == LIB.cells  # the synthesized cells' weights are the default's
+
+
+def test_calibrate_cli(tmp_path, capsys):
+    out = tmp_path / "cal.yaml"
+    assert main(["calibrate", "int8-kulisch", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "pp_reduce" in printed and f"wrote {out}" in printed
+    assert load_library(out).primitive("pp_reduce").source.startswith("synthesized")
+    assert main(["table", "--library", str(out)]) == 0
+    assert main(["calibrate", "int8-kulisch", "--cost", "fa=6"]) == 2
+    assert "--cost does not apply" in capsys.readouterr().err
+
+
+def test_calibrate_to_a_liberty_file(tmp_path):
+    from test_synth import LIBERTY
+
+    lib = tmp_path / "tiny.lib"
+    lib.write_text(LIBERTY)
+    text, fits, samples = calibrate(["int8-kulisch"], liberty=str(lib))
+    assert "liberty cells of" in text
+    reg = next(s for s in samples if s.primitive == "register")  # 27 bits
+    assert reg.synth >= 27 * Fraction(24, 4)  # at least its flip-flops: area 24 each, in NAND2s of area 4
+    assert all((s.synth * 4).denominator == 1 for s in samples)  # areas 2, 3, 4, 24 over 4
+
