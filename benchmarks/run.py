@@ -9,7 +9,10 @@
 * the bit-accurate check of one FP8 x FP8 -> Kulisch MAC: all 65,536 input pairs from
   one start value, run through the datapath and the reference (steps per second);
 * the exhaustive check of one FP8 x FP8 -> FP16 MAC (``macgates verify fp8_e4m3-fp16
-  --exhaustive``: every pair from each of its 17 start values), in a fresh process.
+  --exhaustive``: every pair from each of its 17 start values), in a fresh process;
+* the calibration to synthesis over its whole default set (``macgates calibrate``: every
+  component of 140 datapaths synthesized on its own, needs Yosys) and the fitted
+  library's worst error against the synthesized Figure 3 datapaths (goal: <= 10%).
 
 Speed goals live here, never in unit tests: table <= 1.6 x the pandas import, sweep >=
 10,000 configs/s, peak RSS <= 300 MB, the FP8 -> FP16 exhaustive check <= 5 s on one core.
@@ -65,6 +68,27 @@ print(json.dumps({"checked": result.checked, "failed": result.failed, "seconds":
 """
 
 
+CALIBRATION = """
+import json, tempfile, time
+from fractions import Fraction
+import macgates
+from macgates.calibrate import calibrate
+from macgates.design import default_design
+from macgates.names import resolve
+from macgates.synth import synthesize
+t = time.perf_counter()
+text, fits, samples = calibrate()
+seconds = time.perf_counter() - t
+with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+    f.write(text)
+fig3 = default_design()
+calibrated = resolve("paper_fig3", library=macgates.load_library(f.name))[0]
+errors = [abs(Fraction(calibrated.build(c).gates) / synthesize(fig3.build(c)).gates - 1) for c in fig3.configs]
+print(json.dumps({"instances": len(samples), "primitives": len(fits), "seconds": seconds,
+                  "fig3_worst_error": float(max(errors))}))
+"""
+
+
 def wall(cmd: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -86,6 +110,8 @@ def main() -> None:
                                       text=True).stdout)
     fp16 = json.loads(subprocess.run([sys.executable, "-c", EXHAUSTIVE_FP16], check=True, capture_output=True,
                                      text=True).stdout)
+    cal = json.loads(subprocess.run([sys.executable, "-c", CALIBRATION], check=True, capture_output=True,
+                                    text=True).stdout)
     t, p = statistics.median(table), statistics.median(pandas)
     print(json.dumps({
         "table_cold_s": round(t, 3),
@@ -104,6 +130,10 @@ def main() -> None:
         "verify_fp8_fp16_exhaustive_steps": fp16["checked"],
         "verify_fp8_fp16_exhaustive_mismatches": fp16["failed"],
         "verify_fp8_fp16_exhaustive_seconds": round(fp16["seconds"], 2),
+        "calibrate_instances": cal["instances"],
+        "calibrate_primitives": cal["primitives"],
+        "calibrate_seconds": round(cal["seconds"], 1),
+        "calibrated_fig3_worst_error": round(cal["fig3_worst_error"], 3),
     }))
 
 

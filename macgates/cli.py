@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--formats-file", metavar="DESIGN",
                    help="with --sweep: a design whose 'formats:' the sweep used")
     p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
+    p.add_argument("--synth", action="append", default=[], metavar="FILE.csv",
+                   help="'macgates synth --format csv' results: adds a model-against-synthesis chart to "
+                        "the designs they cover (repeatable; a DIR/<design>/synthesis.csv is read too)")
     p.set_defaults(run=_report)
 
     p = sub.add_parser("sweep", parents=[common, costs],
@@ -183,8 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("calibrate", parents=[common, costs], help="fit the library's formulas to synthesis",
                        description="Synthesize every component of a set of datapaths on its own (Yosys, "
                                    "as macgates synth) and write a library whose measured primitives' "
-                                   "formulas are fitted to those measurements: a * (App. B formula) + b, "
-                                   "each with its source and worst error. NAMES (default: 16 formats into "
+                                   "formulas are fitted to those measurements (each primitive a formula "
+                                   "names gets a weight), each with its source and worst error. NAMES (default: 16 formats into "
                                    "four accumulators, scalar and k = 4, and two bundled designs) are "
                                    + NAMES_HELP + ".")
     p.add_argument("names", nargs="*", metavar="NAME_OR_DESIGN")
@@ -263,7 +266,7 @@ def _table(args) -> str:
 def _report(args) -> str:
     from .design import bundled_designs, load_design
     from .outputs import write_files
-    from .reporting import index_text, report_files
+    from .reporting import index_text, read_synthesis, report_files, slug
 
     if args.sweep:
         from .reporting import sweep_report
@@ -278,8 +281,15 @@ def _report(args) -> str:
     designs = [load_design(p, library).with_costs(costs) for p in names]
     out = _out_folder(args.out)
     files = {}  # every chart and page is made first and written after: a bad design writes nothing
+    given = {}
+    for path in args.synth:
+        given.update(read_synthesis(path))
     for design in designs:
-        files.update(report_files(design))
+        synthesis = dict(given)
+        found = out / slug(design) / "synthesis.csv"  # results kept beside the report
+        if found.is_file():
+            synthesis = {**read_synthesis(found), **given}
+        files.update(report_files(design, synthesis=synthesis))
     files["index.md"] = index_text(designs)
     return "".join(f"{p}\n" for p in write_files(out, files))
 

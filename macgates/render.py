@@ -15,7 +15,7 @@ from fractions import Fraction
 from .numbers import as_json, decimals_for, fixed, is_number
 
 FORMATS = ("text", "csv", "markdown", "json")
-FIXED_DECIMALS = {"relative": 3, "ratio": 3, "model_relative": 3, "synth_relative": 3}  # fixed decimals
+FIXED_DECIMALS = {"relative": 3, "ratio": 3, "model_relative": 3, "synth_relative": 3, "calibrated_relative": 3}  # fixed decimals
 _NUMERIC = ("acc_bits", "gates", "relative", "k", "gates_per_mac")
 MAX_TEXT = 60  # widest text cell in the text format
 

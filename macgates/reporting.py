@@ -807,14 +807,16 @@ def _source_lines(design) -> list[str]:
     return lines
 
 
-def report(design=None, out_dir="reports", library=None) -> list[Path]:
+def report(design=None, out_dir="reports", library=None, synthesis=None) -> list[Path]:
     """Write a design's report under ``out_dir``/<design>/; returns the written paths."""
-    return write_files(out_dir, report_files(design, library))
+    return write_files(out_dir, report_files(design, library, synthesis))
 
 
-def report_files(design=None, library=None) -> dict:
+def report_files(design=None, library=None, synthesis=None) -> dict:
     """A design's report as ``{"<design>/relative.png": bytes, ..., "<design>/report.md":
-    text}``, made in memory: nothing is written."""
+    text}``, made in memory: nothing is written. ``synthesis``: config name -> its row
+    of a ``macgates synth`` CSV (:func:`read_synthesis`); with rows for this design's
+    configs and its baseline, the report adds a model-against-synthesis chart."""
     design = as_design(design, library)
     rows = table_records(design)
     baseline = next(r["name"] for r in rows if r["relative"] == 1)
@@ -844,9 +846,124 @@ def report_files(design=None, library=None) -> dict:
               "below shows whole units.", ""] if per_mac else []),
            *(["![Pareto](pareto.svg)", ""] if f"{folder}/pareto.svg" in files else []),
            render(part_rows, _breakdown_columns(part_rows, used), "markdown"),
+           *_synthesis_section(design, rows, baseline, synthesis or {}, files, folder),
            "## Source of the numbers", "", *_source_lines(design), ""]
     files[f"{folder}/report.md"] = "\n".join(md)
     return files
+
+
+# -- model against synthesis ------------------------------------------------------------
+SYNTH_COLUMNS = ("name", "model_gates", "synth_gates")
+SHORT = {"model": "model", "calibrated": "calibrated", "synthesis": "synth"}  # series -> column prefix
+MAX_SYNTH_CSV_BYTES = 16 * 1024 * 1024
+
+
+def read_synthesis(path) -> dict:
+    """A ``macgates synth --format csv`` file: config name -> {model_gates, synth_gates}
+    (exact numbers)."""
+    import csv
+    import io
+
+    from .errors import DesignError
+    from .yamlfile import read_bytes
+
+    raw = read_bytes(path, DesignError, MAX_SYNTH_CSV_BYTES, "a 'macgates synth' CSV")
+    try:
+        lines = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DesignError(f"{path}: not a CSV file ({' '.join(str(exc).split())[:80]})") from None
+    header = list(lines[0]) if lines else []
+    missing = [c for c in SYNTH_COLUMNS if c not in header]
+    if missing:
+        raise DesignError(f"{path}: missing column '{missing[0]}' (a 'macgates synth' CSV has "
+                          f"{', '.join(SYNTH_COLUMNS)}, ...)")
+    out = {}
+    for i, line in enumerate(lines):
+        values = {}
+        for column in SYNTH_COLUMNS[1:]:
+            try:
+                values[column] = Fraction(line[column] or "x")
+            except (ValueError, ZeroDivisionError):
+                raise DesignError(f"{path}:{i + 2}: column {column}: {shown(line[column] or '')} is not a "
+                                  "number") from None
+            if values[column] <= 0:
+                raise DesignError(f"{path}:{i + 2}: column {column}: {line[column]} is not a number > 0")
+        out[line["name"]] = values
+    return out
+
+
+def synthesis_chart(rows: list[dict], title: str = "", baseline: str = ""):
+    """Grouped bars per config: each series (``model``, ``calibrated``, ``synthesis``:
+    the keys of ``rows`` besides ``name`` that hold numbers) relative to the baseline,
+    per MAC. Returns a matplotlib Figure."""
+    from matplotlib.figure import Figure
+
+    series = [key for key in ("model", "calibrated", "synthesis") if key in rows[0]]
+    labels = {"model": "App. B model", "calibrated": "calibrated model", "synthesis": "synthesis (Yosys)"}
+    names = [r["name"] for r in rows]
+    width = min(MAX_WIDTH, max(6.0, 0.32 * len(series) * len(rows) + 3.0))
+    fig = Figure(figsize=(width, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    bar = 0.8 / len(series)
+    for j, key in enumerate(series):
+        xs = [i + (j - (len(series) - 1) / 2) * bar for i in range(len(rows))]
+        drawn = ax.bar(xs, [float(r[key]) for r in rows], bar, color=PALETTE[j], edgecolor="white",
+                       linewidth=0.5, label=labels[key])
+        if len(rows) * len(series) <= 48:
+            ax.bar_label(drawn, labels=[f"{float(r[key]):.2f}" for r in rows], padding=2, fontsize=6.5,
+                         rotation=90)
+    ax.axhline(1.0, linestyle="--", color="0.35", linewidth=1, zorder=0)
+    ax.set_xticks(range(len(rows)), names, rotation=45 if len(rows) > 4 else 0,
+                  ha="right" if len(rows) > 4 else "center", fontsize=NAME_SIZE)
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.set_ylim(0, max(float(r[k]) for r in rows for k in series) * 1.18)
+    ax.set_ylabel(f"relative to {baseline} (per MAC)")
+    ax.set_title(title)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def _synthesis_section(design, rows, baseline, synthesis: dict, files: dict, folder: str) -> list[str]:
+    """The report's model-against-synthesis chart and table, when ``synthesis`` has this
+    design's baseline and some of its configs; else nothing."""
+    # a row is this config's when its model gates are today's (else: another model, or
+    # another design's config of that name)
+    mine = [r for r in rows if r["name"] in synthesis and synthesis[r["name"]]["model_gates"] == r["gates"]]
+    stale = [r["name"] for r in rows if r["name"] in synthesis and r not in mine]
+    if baseline not in {r["name"] for r in mine} or len(mine) < 2:
+        return []
+    from .library import load_library
+    from .table import rel3
+
+    calibrated = None
+    if not design.library.differences():  # the bundled App. B library: set the calibrated one beside it
+        calibrated = {r["name"]: r for r in table_records(design, library=load_library("calibrated"))}
+    base = next(r for r in rows if r["name"] == baseline)
+    base_synth = synthesis[baseline]["synth_gates"] / base["k"]
+    table, chart = [], []
+    for r in mine:
+        synth = synthesis[r["name"]]
+        row = {"name": r["name"], "model": r["relative"]}
+        if calibrated:
+            row["calibrated"] = calibrated[r["name"]]["relative"]
+        row["synthesis"] = rel3(synth["synth_gates"] / r["k"], base_synth)
+        chart.append(row)
+        entry = {"name": r["name"], "model_gates": r["gates"]}
+        if calibrated:
+            entry["calibrated_gates"] = round(Fraction(calibrated[r["name"]]["gates"]), 1)
+        entry["synth_gates"] = synth["synth_gates"]
+        entry.update({f"{SHORT[k]}_relative": v for k, v in row.items() if k != "name"})
+        table.append(entry)
+    files.update(figure_files(synthesis_chart(chart, f"{design.name}: model against synthesis", baseline),
+                              f"{folder}/synthesis"))
+    return ["## Model against synthesis", "",
+            "Synthesized gates from `macgates synth` (Yosys, the library's cells table; see "
+            "docs/synthesis.md), relative to the baseline per MAC, beside the App. B model"
+            + (" and the bundled calibrated library" if calibrated else "") + ".", "",
+            "![model against synthesis](synthesis.svg)", "", render(table, list(table[0]), "markdown"),
+            *([f"Left out: {_names(stale)} (the CSV's model_gates differ from today's model: another "
+               "model or another config of that name; synthesize again).", ""] if stale else [])]
 
 
 def index_text(designs) -> str:

@@ -290,7 +290,7 @@ def test_partial_library_extends_the_bundled_one(tmp_path):
      "cells.yaml: primitives.adder.params: ['m'] differ from the extended library's ['n']"),
     ("extends: default\nprimitives:\n  newone: {cost: '1'}\n",
      "cells.yaml: primitives.newone: missing key 'source'"),
-    ("extends: [1]\nprimitives:\n  ff: {cost: '4'}\n", "cells.yaml: extends: expected a library name (default)"),
+    ("extends: [1]\nprimitives:\n  ff: {cost: '4'}\n", "cells.yaml: extends: expected a library name (default, calibrated)"),
 ], ids=["missing-base", "other-params", "new-needs-source", "not-a-name"])
 def test_extends_errors(tmp_path, text, message):
     path = tmp_path / "cells.yaml"

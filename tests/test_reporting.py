@@ -16,8 +16,14 @@ REPORTS = REPO / "reports"
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
-    """All bundled designs' reports, regenerated the way `macgates report` does."""
+    """All bundled designs' reports, regenerated the way `macgates report` does: with the
+    synthesis results kept beside them (reports/<design>/synthesis.csv)."""
+    import shutil
+
     out = tmp_path_factory.mktemp("reports")
+    for csv in REPORTS.glob("*/synthesis.csv"):
+        (out / csv.parent.name).mkdir()
+        shutil.copy(csv, out / csv.parent.name / csv.name)
     run = subprocess.run([sys.executable, "-m", "macgates", "report", "--out", str(out)],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
@@ -29,7 +35,10 @@ def test_report_writes_charts_and_markdown(fresh):
         folder = fresh / stem
         names = sorted(p.name for p in folder.iterdir())
         charts = ["breakdown.png", "breakdown.svg", "relative.png", "relative.svg", "report.md"]
-        assert names in (charts, sorted(charts + ["pareto.png", "pareto.svg"]))
+        if "synthesis.csv" in names:  # results kept beside the report: a chart of them
+            charts += ["synthesis.csv", "synthesis.png", "synthesis.svg"]
+            assert "![model against synthesis](synthesis.svg)" in (folder / "report.md").read_text()
+        assert names in (sorted(charts), sorted(charts + ["pareto.png", "pareto.svg"]))
         if "pareto.svg" in names:
             assert "![Pareto](pareto.svg)" in (folder / "report.md").read_text()
     index = (fresh / "index.md").read_text()
@@ -193,3 +202,50 @@ def test_report_that_fails_half_way_leaves_nothing_new(tmp_path):
     assert run.returncode == 2
     assert run.stderr == f"macgates: error: {out / 'paper_fig3' / 'report.md'}: cannot write (Is a directory)\n"
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["paper_fig3", "paper_fig3/report.md"]
+
+
+def _synth_csv(path, rows):
+    path.write_text("name,model_gates,synth_gates,ratio,ffs,model_relative,synth_relative\n"
+                    + "".join(f"{n},{m},{s},1,1,1,1\n" for n, m, s in rows))
+    return path
+
+
+def test_a_synthesis_csv_adds_a_chart_and_a_table(tmp_path):
+    t = {r["name"]: r["gates"] for r in macgates.table_records()}
+    csv = _synth_csv(tmp_path / "s.csv", [("int8-kulisch", t["int8-kulisch"], 1000),
+                                          ("fp8_e4m3-fp16", t["fp8_e4m3-fp16"], 1250),
+                                          ("fp8_e5m2-fp16", t["fp8_e5m2-fp16"] + 1, 900)])  # another model's
+    run = subprocess.run([sys.executable, "-m", "macgates", "report", "paper_fig3", "--out", str(tmp_path / "r"),
+                          "--synth", str(csv)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    md = (tmp_path / "r" / "paper_fig3" / "report.md").read_text()
+    assert "![model against synthesis](synthesis.svg)" in md and (tmp_path / "r" / "paper_fig3" / "synthesis.png").exists()
+    assert "| fp8_e4m3-fp16 |" in md.split("## Model against synthesis")[1]
+    assert "1.250" in md  # 1250 / 1000: relative to the baseline, per MAC
+    assert "Left out: fp8_e5m2-fp16" in md
+
+
+def test_synthesis_chart_has_a_bar_per_series_and_config():
+    from macgates.reporting import synthesis_chart
+
+    rows = [{"name": "a", "model": 1, "calibrated": 1, "synthesis": 1},
+            {"name": "b", "model": 1.5, "calibrated": 1.4, "synthesis": 1.2}]
+    fig = synthesis_chart(rows, "t", "a")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 6
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["App. B model", "calibrated model",
+                                                                    "synthesis (Yosys)"]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("name,model_gates\nx,1\n", "missing column 'synth_gates'"),
+    ("name,model_gates,synth_gates\nx,1,abc\n", "s.csv:2: column synth_gates: 'abc' is not a number"),
+    ("name,model_gates,synth_gates\nx,1,0\n", "s.csv:2: column synth_gates: 0 is not a number > 0"),
+], ids=["missing_column", "not_a_number", "zero"])
+def test_bad_synthesis_csv(tmp_path, text, message):
+    from macgates.errors import DesignError
+    from macgates.reporting import read_synthesis
+
+    (tmp_path / "s.csv").write_text(text)
+    with pytest.raises(DesignError, match=re.escape(message)):
+        read_synthesis(tmp_path / "s.csv")
