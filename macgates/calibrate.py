@@ -40,12 +40,11 @@ SPAN = 2  # a constant is fitted only where the model's values span this factor 
 
 @dataclass(frozen=True)
 class Sample:
-    """One instance of a primitive: its parameters, and its gates in the model (the base
-    library) and in synthesis, per instance (a component of count c is c instances)."""
+    """One instance of a primitive: its parameters and its gates in synthesis (a
+    component of count c is c instances)."""
 
     primitive: str
     params: tuple  # ((name, value), ...)
-    model: object
     synth: object
 
 
@@ -78,38 +77,29 @@ def measure(dps, liberty: str | None = None) -> list[Sample]:
     from pathlib import Path
 
     from .rtl import emit
-    from .synth import _script, cell_name, liberty_cells, nand2_area, run_yosys, weigh
+    from .synth import _script, cell_name, liberty_weights, run_yosys, weigh, weigh_cells
 
-    modules, uses = {}, []  # module text -> name; (component, dp, module, instances)
+    modules, uses = {}, []  # module text -> name; (component, module, instances)
     for dp in dps:
         rtl = emit(dp)
         for comp_name, (module, instances) in rtl.instances.items():
             body = rtl.modules[module].split("\n", 1)[1][len(f"module {module} "):]  # (after its comment)
             name = modules.setdefault(body, f"m{len(modules)}")
-            uses.append((dp.components[comp_name], dp, name, instances))
+            uses.append((dp.components[comp_name], name, instances))
     verilog = "\n".join(f"module {name} {body}" for body, name in modules.items())
     files = {"dp.v": verilog}
     if liberty:
         files["cells.lib"] = Path(liberty).read_text()
     script = _script(None, flatten=False, liberty=bool(liberty))
     data = json.loads(run_yosys(script, files, ["netlist.json"])["netlist.json"])
-    if liberty:
-        nand2 = Fraction(nand2_area(files["cells.lib"], str(liberty))).limit_denominator(10**6)
-        areas = {c: Fraction(a).limit_denominator(10**6) for c, (a, _, _, _) in liberty_cells(files["cells.lib"]).items()
-                 if a is not None}
-    gates = {}
-    for name, body in data["modules"].items():
+    weights = liberty_weights(files["cells.lib"], str(liberty)) if liberty else None
+
+    def weighed(body):
         cells = Counter(cell_name(c["type"]) for c in body.get("cells", {}).values())
-        if liberty:
-            gates[name] = exact(sum(areas.get(c, 0) * n for c, n in cells.items()) / nand2)
-        else:
-            gates[name] = weigh(cells, dps[0].library if dps else None)
-    samples = []
-    for comp, dp, name, instances in uses:
-        per = Fraction(gates[name] * instances) / comp.count
-        samples.append(Sample(comp.primitive, tuple(comp.params.items()), exact(Fraction(comp.cost) / comp.count),
-                              exact(per)))
-    return samples
+        return weigh_cells(cells, weights, str(liberty)) if liberty else weigh(cells, dps[0].library)
+    gates = {name: weighed(body) for name, body in data["modules"].items()}
+    return [Sample(comp.primitive, tuple(comp.params.items()), exact(Fraction(gates[name] * instances) / comp.count))
+            for comp, name, instances in uses]
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class Synthesis:
     gates (it can then be simulated)."""
 
     cells: Counter
-    gates: object  # NAND2 equivalents, exact (None with a liberty file)
+    gates: object  # NAND2 equivalents, exact (with a liberty file: area / its NAND2's area)
     ffs: int
     area: float | None = None
     netlist: object = None
@@ -113,7 +113,8 @@ def synthesize(dp, library=None, liberty: str | None = None, rtl=None) -> Synthe
     if liberty:
         area = json.loads(out["stat.json"]).get("design", {}).get("area")
         flops = {name for name, (_, is_ff, _, _) in liberty_cells(files["cells.lib"]).items() if is_ff}
-        return Synthesis(cells, None, sum(n for c, n in cells.items() if c in flops), area, None, rtl)
+        gates = weigh_cells(cells, liberty_weights(files["cells.lib"], str(liberty)), str(liberty))
+        return Synthesis(cells, gates, sum(n for c, n in cells.items() if c in flops), area, None, rtl)
     gates = weigh(cells, library if library is not None else dp.library)
     return Synthesis(cells, gates, cells.get("DFF_P", 0), None, Netlist.from_json(data, rtl.top), rtl)
 
@@ -131,12 +132,23 @@ def _script(top: str | None, flatten: bool = True, liberty: bool = False) -> str
 
 def weigh(cells: Counter, library):
     """NAND2 equivalents of Yosys gate cells by the library's ``cells`` table, exact."""
-    weights = {c: w for c, (w, _) in library.cells.items()}
+    return weigh_cells(cells, {c: w for c, (w, _) in library.cells.items()}, f"{library.origin}: cells")
+
+
+def weigh_cells(cells: Counter, weights: dict, where: str):
+    """sum of count x weight over ``cells``, exact; a cell without a weight is an error."""
     missing = sorted(set(cells) - set(weights))
     if missing:
-        raise SynthesisError(f"{library.origin}: cells: no weight for the synthesized cell {missing[0]} "
+        raise SynthesisError(f"{where}: no weight for the synthesized cell {missing[0]} "
                              f"(the table has {', '.join(sorted(weights)) or 'none'})")
     return exact(sum(Fraction(weights[c]) * n for c, n in cells.items()))
+
+
+def liberty_weights(text: str, origin: str) -> dict:
+    """Each cell of a liberty file with an area, weighed as gate equivalents: its area over
+    the smallest 2-input NAND's (exact: areas read as decimals)."""
+    nand2 = Fraction(str(nand2_area(text, origin)))
+    return {c: Fraction(str(a)) / nand2 for c, (a, _, _, _) in liberty_cells(text).items() if a is not None}
 
 
 # -- checking the gates against the executable datapath ---------------------------------
@@ -277,12 +289,11 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
     the checks of the gates against the datapath (``vectors`` = 0: none)."""
     from .table import rel3
 
-    nand2 = None
     if liberty:
         from .outputs import note_input
 
         note_input(liberty)
-        nand2 = nand2_area(Path(liberty).read_text(), str(liberty))
+        nand2_area(Path(liberty).read_text(), str(liberty))  # a file without a NAND2 is refused before Yosys runs
     rows, checks = [], []
     for cfg in configs:
         try:
@@ -290,10 +301,8 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
         except MacgatesError as exc:
             raise SynthesisError(f"{design.origin}: config {cfg.name}: {exc}") from None
         result = synthesize(dp, design.library, liberty)
-        synth = result.gates if not liberty else exact(Fraction(result.area).limit_denominator(10**6)
-                                                       / Fraction(nand2).limit_denominator(10**6))
-        row = {"name": cfg.name, "model_gates": dp.gates, "synth_gates": synth,
-               "ratio": rel3(synth, dp.gates), "ffs": result.ffs, "k": dp.macs}
+        row = {"name": cfg.name, "model_gates": dp.gates, "synth_gates": result.gates,
+               "ratio": rel3(result.gates, dp.gates), "ffs": result.ffs, "k": dp.macs}
         if liberty:
             row["area"] = result.area
         rows.append(row)
