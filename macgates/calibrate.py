@@ -259,7 +259,7 @@ def fit(samples, base=None) -> tuple[object, list[Fit]]:
     return lib, fits
 
 
-def library_yaml(fits, description: str, extends: str = "default") -> str:
+def library_yaml(fits, description: str, extends: str = "default", weighed: str = "the cells table") -> str:
     """The calibrated library as a YAML file extending the default one."""
     import yaml
 
@@ -272,14 +272,14 @@ def library_yaml(fits, description: str, extends: str = "default") -> str:
     for f in fits:
         lines.append(f"  {f.primitive}:")
         lines.append(f"    cost: {json.dumps(f.formula)}")
-        lines.append(f"    source: {json.dumps(_source(f))}")
+        lines.append(f"    source: {json.dumps(_source(f, weighed))}")
     return "\n".join(lines) + "\n"
 
 
-def _source(f: Fit) -> str:
+def _source(f: Fit, weighed: str) -> str:
     at = f" at {f.worst_at}" if f.worst_at else ""
     how = ("each primitive it names weighted" if f.method == "parts" else "the App. B formula scaled (+ a constant)")
-    return (f"synthesized (macgates calibrate: Yosys + ABC, weighed by the cells table): {how} to fit "
+    return (f"synthesized (macgates calibrate: Yosys + ABC, weighed by {weighed}): {how} to fit "
             f"{f.points} parameter value(s); worst error {f.worst:.1%}{at}")
 
 
@@ -293,7 +293,8 @@ def calibrate(names=None, liberty: str | None = None, library=None):
     _, fits = fit(samples, base)
     what = "liberty cells of " + str(liberty) if liberty else "the gate set AND/NAND/.../AOI4/OAI4, MUX, DFF"
     return library_yaml(fits, f"App. B formulas fitted to Yosys synthesis ({what}) of {len(dps)} datapaths' "
-                              f"components", _extends(base)), fits, samples
+                              f"components", _extends(base),
+                        f"the areas of {liberty} over its NAND2's" if liberty else "the cells table"), fits, samples
 
 
 def _extends(base) -> str:

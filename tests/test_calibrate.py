@@ -105,7 +105,7 @@ def test_calibrate_to_a_liberty_file(tmp_path):
     lib = tmp_path / "tiny.lib"
     lib.write_text(LIBERTY)
     text, fits, samples = calibrate(["int8-kulisch"], liberty=str(lib))
-    assert "liberty cells of" in text
+    assert "liberty cells of" in text and f"weighed by the areas of {lib} over its NAND2's" in text
     reg = next(s for s in samples if s.primitive == "register")  # 27 bits
     assert reg.synth >= 27 * Fraction(24, 4)  # at least its flip-flops: area 24 each, in NAND2s of area 4
     assert all((s.synth * 4).denominator == 1 for s in samples)  # areas 2, 3, 4, 24 over 4
