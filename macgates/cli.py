@@ -12,7 +12,7 @@ from . import __version__
 from fractions import Fraction
 
 from .errors import DesignError, MacgatesError, did_you_mean, one_line, shown
-from .numbers import as_json, decimals_for, fixed
+from .numbers import MAX_DECIMALS, as_json, fixed, shared_places
 from .render import FORMATS, render
 
 
@@ -260,7 +260,17 @@ def _table(args) -> str:
     design = replace(design, configs=tuple(configs),
                      baseline=design.baseline if design.baseline in names else None)
     rows = table_records(design, baseline=args.baseline)
-    return render(rows, columns_of(rows), args.format)
+    return render(rows, columns_of(rows), args.format) + _provenance(design.library, args.format)
+
+
+def _provenance(library, fmt: str) -> str:
+    """Under a text table: which library and which overrides made the numbers, when they
+    are not the bundled App. B library's unchanged."""
+    from .library import BUNDLED
+
+    if fmt != "text" or (library.file == BUNDLED["default"] and not library.overrides):
+        return ""
+    return "".join(f"{line}\n" for line in library.provenance())
 
 
 def _report(args) -> str:
@@ -357,15 +367,17 @@ def _sweep(args) -> str:
     rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
                       args.multiplier, stderr_progress, skipped, args.max_configs or MAX_CONFIGS)
     def lines():
-        # one number of decimals per column: from the rows when the sweep fits in the first
-        # SWEEP_BUFFER rows; else decided before the first row (gates per MAC 3 when some
-        # k > 1; gates 3 when the library may cost fractions), so memory stays flat
+        # one number of decimals per column, shared by gates and gates_per_mac when not whole
+        # (numbers.shared_places): from the first SWEEP_BUFFER rows; when there are more, a
+        # column that may turn fractional later (gates: the library costs fractions; gates
+        # per MAC: also k > 1) gets the shared decimals (3 if none yet), so memory stays flat
         head = list(itertools.islice(rows, SWEEP_BUFFER))
-        if len(head) < SWEEP_BUFFER:
-            places = {c: decimals_for([r[c] for r in head]) for c in ("gates", "gates_per_mac")}
-        else:
-            places = {"gates": 3 if library is not None and not library.whole_costs else 0,
-                      "gates_per_mac": 3 if any(kk > 1 for kk in ks) else 0}
+        places = shared_places({c: [r[c] for r in head] for c in ("gates", "gates_per_mac")})
+        if len(head) == SWEEP_BUFFER:
+            fractional = library is not None and not library.whole_costs
+            may = {"gates": fractional, "gates_per_mac": fractional or any(kk > 1 for kk in ks)}
+            shared = max(places.values()) or MAX_DECIMALS
+            places = {c: shared if may[c] else p for c, p in places.items()}
         for row in itertools.chain(head, rows):
             yield [fixed(row[c], places[c]) if c in places else row[c] for c in COLUMNS]
 
@@ -453,7 +465,7 @@ def _list(args) -> str:
         lib = _library(args) or load_library()
         rows = [{"primitive": p.signature, "cost": p.cost_text, "category": p.category,
                  "source": p.source} for p in lib.primitives.values()]
-        columns = list(rows[0])
+        return render(rows, list(rows[0]), args.format) + _provenance(lib, args.format)
     else:
         from .design import bundled_designs, load_design
 
@@ -494,10 +506,13 @@ def _show(args) -> str:
         return json.dumps([_json(cfg, dp) for cfg, dp in built] if len(built) > 1
                           else _json(*built[0]), indent=2) + "\n"
     if args.format == "csv":
+        from .datapath import params_text
+
         columns = ["config", "component", "category", "primitive", "params", "count", "gates", "note"]
-        rows = [{"config": cfg.name, **r} for cfg, dp in built for r in dp.rows()]
+        rows = [{"config": cfg.name, **r, "params": params_text(r["params"])} for cfg, dp in built
+                for r in dp.rows()]
         return render(rows, columns, "csv")
-    return "\n".join(_text(cfg, dp) for cfg, dp in built)
+    return "\n".join(_text(cfg, dp) for cfg, dp in built) + _provenance(design.library, args.format)
 
 
 def _verify(args) -> str:
@@ -557,9 +572,11 @@ def _rtl(args) -> str:
 def _synth(args) -> str:
     from .synth import COLUMNS, LIBERTY_COLUMNS, relatives, synth_records
 
-    rows, checks, base = [], [], None
+    rows, checks, base, libraries = [], [], None, []
     for name in args.names:
         design, configs = _design(args, name)
+        if design.library not in libraries:
+            libraries.append(design.library)
         got, checked = synth_records(design, configs, liberty=args.liberty, vectors=args.vectors,
                                      length=args.length, seed=args.seed)
         if base is None:  # relatives against the first name given (its design's baseline)
@@ -576,6 +593,7 @@ def _synth(args) -> str:
         text += (f"gates vs datapath: {sum(c.mismatches for _, c in checks)} mismatches in {steps:,} "
                  f"cycles ({args.vectors} sequences of {args.length} per config)\n")
         text += "".join(f"  {name}: {c.mismatches} mismatches; first: {c.first}\n" for name, c in bad)
+    text += "".join(_provenance(lib, args.format) for lib in libraries)
     if bad:
         raise _Failed(text)
     return text
@@ -686,9 +704,11 @@ def _describe(cfg, dp) -> str:
 
 
 def _text(cfg, dp) -> str:
+    from .datapath import params_text
+
     rows = [{"component": r["component"], "category": r["category"],
              "primitive": (f"{r['count']} x " if r["count"] != 1 else "")
-             + (f"{r['primitive']}({r['params']})" if r["params"] else r["primitive"]),
+             + (f"{r['primitive']}({params_text(r['params'])})" if r["params"] else r["primitive"]),
              "gates": r["gates"], "note": r["note"]} for r in dp.rows()]
     out = [f"{cfg.name}: {_describe(cfg, dp)}: {dp.gates} gates", ""]
     out.append(render(rows, ["component", "category", "primitive", "gates", "note"], "text"))

@@ -18,11 +18,16 @@ from typing import Mapping
 
 from .errors import DatapathError, did_you_mean, whole, shown
 from .library import Library, as_library, load_library
-from .numbers import exact
+from .numbers import exact, numeric
 
 CATEGORIES = ("multiplier", "aligner", "accumulator", "normalize", "round", "exception", "register")
 PORT = "port"
 MAX_WIDTH = 4096  # widest signal or component parameter a datapath may have
+
+
+def params_text(params: Mapping) -> str:
+    """A component's parameters as text: ``n=4, m=8``."""
+    return ", ".join(f"{k}={v}" for k, v in params.items())
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class Component:
 
     @property
     def label(self) -> str:
-        args = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        args = params_text(self.params)
         text = f"{self.primitive}({args})" if args else self.primitive
         return f"{self.count} x {text}" if self.count != 1 else text
 
@@ -246,17 +251,23 @@ class Datapath:
             c.category == k for c in self.components.values())}
 
     def rows(self) -> list[dict]:
-        """One plain dict per component (what :meth:`breakdown` puts in a DataFrame)."""
+        """One plain dict per component (what :meth:`breakdown` puts in a DataFrame):
+        ``params`` a mapping of the primitive's parameters, ``gates`` exact."""
         return [{"component": c.name, "category": c.category, "primitive": c.primitive,
-                 "params": ", ".join(f"{k}={v}" for k, v in c.params.items()), "count": c.count,
-                 "gates": c.cost, "note": c.note} for c in self.components.values()]
+                 "params": dict(c.params), "count": c.count, "gates": c.cost, "note": c.note}
+                for c in self.components.values()]
 
     def breakdown(self):
-        """A pandas DataFrame, one row per component, with a category column."""
+        """A pandas DataFrame, one row per component, with a category column; ``gates``
+        is numeric (int, or float with fractional cell costs), ``params`` a mapping.
+        :meth:`rows` has the exact values."""
         import pandas as pd
 
-        return pd.DataFrame(self.rows(), columns=["component", "category", "primitive", "params",
-                                                  "count", "gates", "note"])
+        rows = self.rows()
+        frame = pd.DataFrame(rows, columns=["component", "category", "primitive", "params",
+                                            "count", "gates", "note"])
+        frame["gates"] = numeric(r["gates"] for r in rows)
+        return frame
 
     @property
     def graph(self):

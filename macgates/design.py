@@ -26,6 +26,7 @@ Every key is checked; errors name the file and the key path
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -427,12 +428,22 @@ def find_design(name) -> Path:
     bundled = bundled_designs()
     if text in bundled:
         return bundled[text]
+    named = bundled_names()
+    if text in named:
+        return named[text]
     raise DesignError(f"{text[:80]!r}: no such file or bundled design ({did_you_mean(bundled)})")
 
 
 def bundled_designs() -> dict[str, Path]:
     """Bundled design files by stem (``paper_fig3`` ...)."""
     return {p.stem: p for p in sorted(designs_dir().glob("*.yaml"))}
+
+
+@functools.lru_cache(maxsize=1)
+def bundled_names() -> dict[str, Path]:
+    """Bundled design files by the ``name`` they declare (``booth-vs-array`` ...): a
+    bundled design is found by its file's stem or by its name."""
+    return {read_yaml(p, DesignError)["name"]: p for p in bundled_designs().values()}
 
 
 def default_design(library: Library | None = None) -> Design:

@@ -36,6 +36,7 @@ BUNDLED = {"default": "component_library.yaml", "calibrated": "calibrated_librar
 PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _FRACTIONAL = re.compile(r"(?<!/)/(?!/)|\d\.|\.\d")  # a true division, or a decimal literal
+PROVENANCE_NAMES = 8  # a library's provenance line names the primitives it changes, up to this many
 MAX_PARAM = 1 << 20  # no datapath has a component a million bits wide
 
 
@@ -64,10 +65,16 @@ class Library:
 
     def __init__(self, primitives: Mapping[str, Primitive], origin: str = "<library>", *,
                  name: str = "", version: int = SCHEMA_VERSION, description: str = "",
-                 where: Mapping[str, str] | None = None, cells: Mapping | None = None):
+                 where: Mapping[str, str] | None = None, cells: Mapping | None = None,
+                 overrides: tuple = (), file: str | None = None):
         self.primitives = dict(primitives)
         self.origin = origin
         self.name = name
+        # the cost formulas replaced after loading (with_overrides): (primitive, formula,
+        # where from: "--cost", "library_overrides"), in the order given; and the library
+        # they were applied to (its file, or a bundled name's file)
+        self.overrides = tuple(overrides)
+        self.file = origin if file is None else file
         self.version = version
         self.description = description
         # where each primitive was defined, for messages: "lib.yaml: primitives.fa", or
@@ -144,9 +151,33 @@ class Library:
             prims[name] = Primitive(name, old.params, formula, old.category,
                                     f"override in {origin}", old.description)
             where[name] = f"{origin}.{name}"
+        applied = tuple((str(n), prims[str(n)].cost_text, origin) for n in overrides)
         return Library(prims, f"{self.origin} with {origin}", name=self.name,
                        version=self.version, description=self.description, where=where,
-                       cells=self.cell_formulas)
+                       cells=self.cell_formulas, overrides=self.overrides + applied, file=self.file)
+
+    def __repr__(self) -> str:
+        more = f", {len(self.overrides)} override{'s' if len(self.overrides) != 1 else ''}" if self.overrides else ""
+        return f"<Library {self.name or 'unnamed'} ({self.file}): {len(self.primitives)} primitives{more}>"
+
+    def provenance(self) -> list[str]:
+        """Where this library's costs come from, one line each: the library (its name, its
+        file or bundled name, and how many primitives differ from the bundled App. B one,
+        overrides aside), then the overrides applied to it, every one in full."""
+        bundled = [n for n, f in BUNDLED.items() if self.file == f]
+        where = f"bundled '{bundled[0]}'" if bundled else self.file
+        lines = [f"library: {self.name or 'unnamed'} ({where})"]
+        if bundled != ["default"]:
+            overridden = {o[0] for o in self.overrides}
+            own = [n for n in self.differences() if n not in overridden]
+            names = f" ({', '.join(own)})" if len(own) <= PROVENANCE_NAMES else ""
+            lines[0] += (f": {len(own)} primitive{'' if len(own) == 1 else 's'} differ from the bundled "
+                         f"App. B library{names}" if own else ": the same costs as the bundled App. B library")
+        else:
+            lines[0] = lines[0][:-1] + ": whitepaper App. B costs)"
+        if self.overrides:
+            lines.append("overrides: " + "; ".join(f"{n} = {text} ({origin})" for n, text, origin in self.overrides))
+        return lines
 
     @property
     def cell_formulas(self) -> dict:

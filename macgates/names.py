@@ -57,14 +57,25 @@ def _design(name: str, library) -> Design | None:
 
 
 def with_k(design: Design, cfg, k: int):
-    """``cfg`` as a k-term dot-product unit (k checked against its formats)."""
+    """``cfg`` as a k-term dot-product unit (k checked against its formats), named with
+    its ``-kN`` (``nvfp4-fp32`` with k = 16: ``nvfp4-fp32-k16``; ``int8-k16`` with
+    k = 32: ``int8-k32``)."""
     if cfg.datapath:
         raise DesignError(f"config {cfg.name}: --k does not apply to a custom datapath")
     try:
         check_k(k, design.format(cfg.weights), design.format(cfg.activations or cfg.weights))
     except MacgatesError as exc:
         raise DesignError(f"config {cfg.name}: {exc}") from None
-    return replace(cfg, k=k)
+    return replace(cfg, k=k, name=k_name(cfg.name, cfg.k, k))
+
+
+def k_name(name: str, old_k: int, k: int) -> str:
+    """``name`` (of a config with ``old_k`` terms) for ``k`` terms: its ``-kN`` suffix
+    replaced, or ``-kN`` added when k > 1."""
+    match = _K_SUFFIX.match(name)
+    if match and int(match.group(2)) == old_k:
+        return f"{match.group(1)}-k{k}"
+    return f"{name}-k{k}" if k != old_k else name
 
 
 def _spelled_out(name: str, fig3: Design, library) -> Design:

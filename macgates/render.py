@@ -1,7 +1,8 @@
 """Plain-text renderings of table rows: text, csv, markdown, json (no pandas needed).
 
 Numbers are shown as :mod:`macgates.numbers` says: a column of numbers has one number of
-decimals (``relative`` always 3), JSON gets numbers. Long text cells are shortened in
+decimals, shared by a table's columns that are not whole (ratios such as ``relative``
+always 3), JSON gets numbers. Long text cells are shortened in
 the text format only (``max_text``); csv, markdown and json keep the full text.
 """
 
@@ -12,7 +13,7 @@ import io
 import json
 from fractions import Fraction
 
-from .numbers import as_json, decimals_for, fixed, is_number
+from .numbers import as_json, fixed, is_number, shared_places
 
 FORMATS = ("text", "csv", "markdown", "json")
 FIXED_DECIMALS = {"relative": 3, "ratio": 3, "model_relative": 3, "synth_relative": 3, "calibrated_relative": 3}  # fixed decimals
@@ -26,16 +27,21 @@ def fixed3(value) -> str:
 
 
 def _places(rows, columns) -> dict:
-    """Decimals per column, for the columns whose values are all numbers."""
-    out = {}
+    """Decimals per column, for the columns whose values are all numbers (or None: no
+    value, an empty cell)."""
+    numbers = {}
     for c in columns:
-        values = [r[c] for r in rows]
+        values = [r[c] for r in rows if r[c] is not None]
         if values and all(is_number(v) for v in values):
-            out[c] = FIXED_DECIMALS.get(c, decimals_for(values))
+            numbers[c] = values
+    out = shared_places({c: v for c, v in numbers.items() if c not in FIXED_DECIMALS})
+    out.update({c: FIXED_DECIMALS[c] for c in numbers if c in FIXED_DECIMALS})
     return out
 
 
 def _cell(value, places) -> str:
+    if value is None:
+        return ""
     if places is None or not is_number(value):
         return str(value)
     return fixed(Fraction(value), places)

@@ -249,8 +249,11 @@ def check(dp, synthesis: Synthesis, vectors: int = 256, length: int = 24, seed: 
 
 
 # -- a table of model vs synthesis -------------------------------------------------------
-COLUMNS = ("name", "model_gates", "synth_gates", "ratio", "ffs", "model_relative", "synth_relative")
-LIBERTY_COLUMNS = COLUMNS + ("area",)
+BASE_COLUMNS = ("name", "model_gates", "synth_gates", "ratio", "ffs", "model_relative", "synth_relative")
+# after those: per MAC (the relatives are), and the gate-level check (empty: not checked)
+MORE_COLUMNS = ("k", "model_gates_per_mac", "synth_gates_per_mac", "cycles_checked", "mismatches")
+COLUMNS = BASE_COLUMNS + MORE_COLUMNS
+LIBERTY_COLUMNS = BASE_COLUMNS + ("area",) + MORE_COLUMNS
 
 
 def liberty_cells(text: str) -> dict:
@@ -287,7 +290,7 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
                   vectors: int = 256, length: int = 24, seed: int = 0) -> tuple[list[dict], list]:
     """Synthesize each config: rows with COLUMNS (LIBERTY_COLUMNS with a liberty file) and
     the checks of the gates against the datapath (``vectors`` = 0: none)."""
-    from .table import rel3
+    from .table import ratio
 
     if liberty:
         from .outputs import note_input
@@ -302,12 +305,16 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
             raise SynthesisError(f"{design.origin}: config {cfg.name}: {exc}") from None
         result = synthesize(dp, design.library, liberty)
         row = {"name": cfg.name, "model_gates": dp.gates, "synth_gates": result.gates,
-               "ratio": rel3(result.gates, dp.gates), "ffs": result.ffs, "k": dp.macs}
+               "ratio": ratio(result.gates, dp.gates), "ffs": result.ffs, "k": dp.macs,
+               "model_gates_per_mac": dp.gates_per_mac, "synth_gates_per_mac": exact(Fraction(result.gates) / dp.macs),
+               "cycles_checked": None, "mismatches": None}
         if liberty:
             row["area"] = result.area
-        rows.append(row)
         if vectors and not liberty:
-            checks.append((cfg.name, check(dp, result, vectors, length, seed)))
+            found = check(dp, result, vectors, length, seed)
+            checks.append((cfg.name, found))
+            row.update(cycles_checked=found.steps, mismatches=found.mismatches)
+        rows.append(row)
     names = [r["name"] for r in rows]
     relatives(rows, baseline if baseline in names else (design.baseline if design.baseline in names else names[0]))
     return rows, checks
@@ -315,13 +322,13 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
 
 def relatives(rows: list[dict], base_name: str) -> None:
     """Add model_relative and synth_relative to each row: gates per MAC over the row
-    ``base_name``'s (as the table's relative column), 3 decimals, exact."""
-    from .table import rel3
+    ``base_name``'s (as the table's relative column), exact."""
+    from .table import ratio
 
     base = next(r for r in rows if r["name"] == base_name)
     for row in rows:
         for column, key in (("model_relative", "model_gates"), ("synth_relative", "synth_gates")):
-            row[column] = rel3(Fraction(row[key]) / row["k"], Fraction(base[key]) / base["k"])
+            row[column] = ratio(Fraction(row[key]) / row["k"], Fraction(base[key]) / base["k"])
 
 
 def component_gates(dp, library=None) -> list[dict]:

@@ -54,14 +54,19 @@ def _config_dict(cfg) -> dict:
     raise DesignError(f"a config must be a mapping or a Config, got {type(cfg).__name__}")
 
 
+def ratio(gates, base) -> Fraction:
+    """gates / base, exact (rounded only where it is printed)."""
+    return Fraction(gates) / Fraction(base)
+
+
 def rel3(gates, base) -> Fraction:
     """gates / base rounded to 3 decimals, exactly (half to even)."""
-    return round(Fraction(gates) / Fraction(base), 3)
+    return round(ratio(gates, base), 3)
 
 
 def table_records(design=None, baseline: str | None = None,
                   library: Library | None = None) -> list[dict]:
-    """The table as plain dicts (``relative`` is an exact Fraction rounded to 3 decimals)."""
+    """The table as plain dicts (``relative``: the exact ratio, a Fraction)."""
     design = as_design(design, library)
     names = [c.name for c in design.configs]
     base_name = baseline if baseline is not None else design.baseline or names[0]
@@ -81,7 +86,7 @@ def table_records(design=None, baseline: str | None = None,
     if not base:
         raise DesignError(f"{design.origin}: baseline '{base_name}' costs 0 gates; relative areas are undefined")
     for row in rows:
-        row["relative"] = rel3(row["gates_per_mac"], base)
+        row["relative"] = ratio(row["gates_per_mac"], base)
     return rows
 
 

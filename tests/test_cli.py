@@ -249,10 +249,13 @@ def test_fractional_costs_everywhere(cells, name, fmt, tmp_path):
 
 def test_fractional_costs_values(cells):
     rows = list(csv.DictReader(io.StringIO(run("table", str(cells[0]), "--format", "csv").stdout)))
-    assert rows[0]["gates"] == f"{float(INT8_KULISCH_CELLS):.1f}"  # 646.5: one decimal in the column
-    assert all(len(r["gates"].partition(".")[2]) == 1 for r in rows)
+    # gates and gates per MAC share one number of decimals: those the k = 4 unit's per-MAC
+    # figure needs (646.5 has 1)
+    places = len(rows[2]["gates_per_mac"].partition(".")[2])
+    assert places >= 1 and rows[0]["gates"] == f"{float(INT8_KULISCH_CELLS):.{places}f}"
+    assert all(len(r[c].partition(".")[2]) == places for r in rows for c in ("gates", "gates_per_mac"))
     lib_rows = list(csv.DictReader(io.StringIO(run("table", "--library", str(cells[1]), "--format", "csv").stdout)))
-    assert lib_rows[0]["gates"] == rows[0]["gates"]  # extends: default + three costs = the overrides
+    assert Fraction(lib_rows[0]["gates"]) == Fraction(rows[0]["gates"])  # extends: default + three costs = the overrides
     data = json.loads(run("show", str(cells[0]), "--config", "int8-kulisch", "--format", "json").stdout)
     assert data["gates"] == float(INT8_KULISCH_CELLS)
     assert data["by_category"]["register"] == 27 * 4.5
@@ -317,11 +320,11 @@ def test_sweep_to_stdout_and_plurals(tmp_path):
 
 
 @pytest.mark.parametrize("args,first_line", [
-    (["show", "fp8_e4m3-fp16", "--k", "4"], "fp8_e4m3-fp16: fp8_e4m3 -> fp16 (16-bit accumulator, array "
+    (["show", "fp8_e4m3-fp16", "--k", "4"], "fp8_e4m3-fp16-k4: fp8_e4m3 -> fp16 (16-bit accumulator, array "
                                             "multiplier, 4-term dot product, "),
     (["show", "mxfp4-fp32-k32"], "mxfp4-fp32-k32: mxfp4 -> fp32 (32-bit accumulator, array multiplier, "
                                  "32-term dot product, "),
-    (["show", "modern-formats", "--config", "int8-k1", "--k", "8"], "int8-k1: int8 -> fp32 (32-bit "
+    (["show", "modern-formats", "--config", "int8-k1", "--k", "8"], "int8-k8: int8 -> fp32 (32-bit "
                                                                     "accumulator, array multiplier, 8-term"),
 ], ids=["show-k", "name-suffix", "design-config-k"])
 def test_show_takes_k(args, first_line):

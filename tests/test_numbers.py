@@ -15,9 +15,10 @@ HALF_FF = {"ff": "4.5"}  # a flip-flop 1.5 gates cheaper than App. B's 2 MUX2 = 
 
 
 @pytest.mark.parametrize("value,text", [
-    (Fraction(1319, 2), "659.5"), (Fraction(3109, 4), "777.25"), (Fraction(1, 3), "0.333333"),
-    (Fraction(-5, 2), "-2.5"),
-], ids=["half", "quarter", "third", "negative"])
+    (Fraction(1319, 2), "659.5"), (Fraction(3109, 4), "777.25"), (Fraction(-5, 2), "-2.5"),
+    # no short decimal (a fitted figure, as the calibrated library's): 1 decimal
+    (Fraction(1, 3), "0.3"), (Fraction(983696897, 1000000) + Fraction(1, 7 * 10**7), "983.7"),
+], ids=["half", "quarter", "negative", "third", "fitted"])
 def test_gates_print_as_decimals(value, text):
     assert str(exact(value)) == text
     assert exact(value) == value  # still exact
@@ -40,9 +41,9 @@ def test_fixed_rounds_half_to_even():
 
 
 @pytest.mark.parametrize("values,places", [
-    ([1, 2], 0), ([1, Fraction(1, 2)], 1), ([Fraction(1, 4), 3], 2), ([Fraction(1, 3)], 3),
-    ([Fraction(1, 16)], 3),
-], ids=["ints", "half", "quarter", "third", "sixteenth"])
+    ([1, 2], 0), ([1, Fraction(1, 2)], 1), ([Fraction(1, 4), 3], 2), ([Fraction(1, 3)], 1),
+    ([Fraction(1, 16)], 3), ([Fraction(1, 16), Fraction(1, 3)], 1),
+], ids=["ints", "half", "quarter", "third", "sixteenth", "sixteenth-and-third"])
 def test_decimals_per_column(values, places):
     assert decimals_for(values) == places
 
@@ -80,3 +81,51 @@ def test_unit_gates_per_mac_prints_a_number():
     assert unit.gates_per_mac == Fraction(unit.gates, 32)
     assert str(unit.gates_per_mac) == str(unit.gates / 32)  # 611.9375, not 19582/32's 9791/16
     assert "/" not in repr(unit)
+
+
+# -- a user's second hour (issue 18) ---------------------------------------------------------
+def test_gates_repr_reads_as_a_number():
+    assert repr(Gates(243, 2)) == "121.5"  # was Gates(243, 2)
+    assert repr(Gates(1, 3)) == "1/3"  # no decimal: the exact fraction
+    lib = macgates.load_library().with_overrides(HALF_FF)
+    dp = macgates.mac("int8", accumulator="kulisch", library=lib)
+    # 27 flip-flops x 4.5
+    assert repr(dp.by_category()["register"]) == "121.5"
+    assert "Gates(" not in repr(dp.by_category())
+
+
+def test_breakdown_frame_is_numeric_with_fractional_costs():
+    lib = macgates.load_library().with_overrides(HALF_FF)
+    dp = macgates.mac("int8", accumulator="kulisch", library=lib)
+    frame = dp.breakdown()
+    assert frame["gates"].dtype.kind == "f"
+    assert frame["gates"].sum() == INT8_KULISCH - 27 * (FF - Fraction(9, 2))
+    assert frame.set_index("component")["gates"]["acc_reg"] == 27 * 4.5
+    frame.plot.bar(x="component", y="gates")  # "no numeric data to plot" before
+    assert macgates.mac("int8", accumulator="kulisch").breakdown()["gates"].dtype.kind == "i"
+
+
+def test_breakdown_params_are_a_mapping():
+    frame = macgates.mac("int8", accumulator="kulisch").breakdown().set_index("component")
+    assert frame["params"]["pp_bits"] == {"n": 8, "m": 8}  # was the string "n=8, m=8"
+    assert frame["params"]["acc_reg"] == {"n": 27}  # FX+12 = 2*8 - 1 + 12
+
+
+def test_relative_is_the_exact_ratio():
+    rows = macgates.table_records()
+    base = rows[0]["gates"]
+    for row in rows:
+        assert row["relative"] == Fraction(row["gates"], base)  # not rounded to 3 decimals
+    frame = macgates.table()
+    assert frame["relative"][1] == rows[1]["gates"] / base  # int8-fp16: 1682/775 = 2.17032...
+    assert frame["relative"][1] != round(frame["relative"][1], 3)
+
+
+def test_columns_of_one_table_share_decimals():
+    # gates 599.5 and gates per MAC 491 in one row: "599.50,491.000" before
+    rows = [{"name": "a", "gates": Fraction(1199, 2), "gates_per_mac": Fraction(1964, 4), "k": 4},
+            {"name": "b", "gates": 1001, "gates_per_mac": Fraction(1001, 8), "k": 8}]
+    cells = render(rows, ["name", "gates", "gates_per_mac", "k"], "csv").splitlines()[1:]
+    assert cells == ["a,599.500,491.000,4", "b,1001.000,125.125,8"]  # 1001/8 needs 3; k stays whole
+    fitted = [{"name": "a", "gates": Fraction(1, 3), "relative": Fraction(1, 3)}]
+    assert render(fitted, ["name", "gates", "relative"], "csv").splitlines()[1] == "a,0.3,0.333"

@@ -2,6 +2,9 @@
 datapaths synthesized, their gate netlists run against the executable datapaths every
 cycle, the cell weights, a mutated module caught, a user's liberty file, and the CLI."""
 
+import csv
+import io
+import json
 from fractions import Fraction
 
 import pytest
@@ -10,7 +13,7 @@ from macgates import load_library
 from macgates.cli import main
 from macgates.design import default_design
 from macgates.rtl import emit
-from macgates.synth import (COLUMNS, SynthesisError, check, liberty_cells, nand2_area, synthesize,
+from macgates.synth import (BASE_COLUMNS, LIBERTY_COLUMNS, SynthesisError, check, liberty_cells, nand2_area, synthesize,
                             yosys_command)
 
 FIG3 = default_design()
@@ -88,7 +91,8 @@ def test_a_liberty_file_maps_to_its_cells_and_gives_their_area(tmp_path, capsys)
         3 * result.cells["BUF"] + 24 * result.cells["DFF"]
     assert main(["synth", "int8-kulisch", "--liberty", str(lib), "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ",".join(COLUMNS) + ",area"
+    assert lines[0] == ",".join(LIBERTY_COLUMNS)
+    assert LIBERTY_COLUMNS[:8] == BASE_COLUMNS + ("area",)  # the columns it had first, in order
     row = dict(zip(lines[0].split(","), lines[1].split(",")))
     assert Fraction(row["synth_gates"]) == Fraction(int(result.area), 4)
 
@@ -104,7 +108,7 @@ def test_a_liberty_file_without_a_nand2_is_refused(tmp_path, capsys):
 def test_synth_csv_has_the_issue_columns_and_relatives_against_the_first_name(capsys):
     assert main(["synth", "int8-kulisch", "fp8_e4m3-fp16", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "name,model_gates,synth_gates,ratio,ffs,model_relative,synth_relative"
+    assert lines[0].startswith("name,model_gates,synth_gates,ratio,ffs,model_relative,synth_relative,")
     rows = [dict(zip(lines[0].split(","), line.split(","))) for line in lines[1:]]
     assert [r["name"] for r in rows] == ["int8-kulisch", "fp8_e4m3-fp16"]
     assert rows[0]["model_relative"] == rows[0]["synth_relative"] == "1.000"
@@ -113,6 +117,22 @@ def test_synth_csv_has_the_issue_columns_and_relatives_against_the_first_name(ca
     assert rows[1]["model_relative"] == f"{float(round(model[1] / model[0], 3)):.3f}"
     assert rows[1]["synth_relative"] == f"{float(round(synth[1] / synth[0], 3)):.3f}"
     assert rows[1]["ratio"] == f"{float(round(synth[1] / model[1], 3)):.3f}"
+
+
+def test_synth_output_has_k_per_mac_and_the_check(capsys):
+    # issue 18: the gate-level check, k and gates per MAC are in the output; --k names rows -kN
+    assert main(["synth", "int8-kulisch", "--k", "4", "--vectors", "8", "--length", "5", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert list(rows[0])[-5:] == ["k", "model_gates_per_mac", "synth_gates_per_mac", "cycles_checked", "mismatches"]
+    row = rows[0]
+    assert row["name"] == "int8-kulisch-k4" and row["k"] == "4"
+    assert Fraction(row["model_gates_per_mac"]) == Fraction(row["model_gates"]) / 4
+    assert Fraction(row["synth_gates_per_mac"]) == Fraction(row["synth_gates"]) / 4
+    assert row["cycles_checked"] == str(8 * (5 - 1))  # cycle 0 resets: 4 compared per sequence
+    assert row["mismatches"] == "0"
+    assert main(["synth", "int8-kulisch", "--vectors", "0", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data[0]["cycles_checked"] is None and data[0]["mismatches"] is None  # not checked
 
 
 def test_rtl_command_writes_one_file_per_config(tmp_path, capsys):
