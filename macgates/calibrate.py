@@ -35,6 +35,9 @@ FORMATS = ["int4", "int8", "int12", "int16", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3",
 ACCUMULATORS = ["kulisch", "fp16", "bf16", "fp32"]
 DESIGNS = ["booth_vs_array", "fp_accumulator_choices"]
 MAX_DENOMINATOR = 32  # of a fitted slope factor; constants are whole gates
+BUNDLED_NAME = "macgates-calibrated"  # the bundled calibrated library's name; no other calibration's
+NAMED_CONFIGS = 4  # a calibrated library's name lists this many of the configs it was fitted to
+HOLD_EVERY = 4  # the held-out check leaves out every 4th parameter value (in sorted order)
 SPAN = 2  # a constant is fitted only where the model's values span this factor (else a * F alone)
 
 
@@ -113,6 +116,24 @@ class Fit:
     worst: float
     worst_at: str
     method: str = "parts"  # "parts": a weight per primitive it names; "scale": a * formula + b
+    weights: int = 1  # numbers fitted (parts: one per primitive named; scale: a, and b if fitted)
+    held_out: float | None = None  # worst error on parameter values left out of a second fit
+    held_points: int = 0  # how many parameter values that second fit left out
+    constant: bool = False  # a primitive without parameters: its one instance says all
+
+    @property
+    def underdetermined(self) -> bool:
+        """Fitted to no more parameter values than it has weights: it meets them by
+        construction, and its worst error says nothing about other widths."""
+        return not self.constant and self.points <= self.weights
+
+    @property
+    def warning(self) -> str:
+        if not self.underdetermined:
+            return ""
+        return (f"{self.primitive}: fitted to {self.points} parameter value{'s' if self.points != 1 else ''} "
+                f"with {self.weights} weight{'s' if self.weights != 1 else ''}: its worst error "
+                f"{self.worst:.1%} holds by construction; measure more widths (more configs) to test it")
 
 
 def _least_squares(rows, targets) -> list | None:
@@ -231,35 +252,58 @@ def fit(samples, base=None) -> tuple[object, list[Fit]]:
         for s in by_prim[name]:
             parts, rest = _parts(lib, name, dict(s.params))
             points.append((parts, rest, Fraction(s.synth), s.params))
-        refs = sorted(points[0][0])
-        weights = _least_squares([[p[r] for r in refs] for p, _, _, _ in points],
-                                 [s - rest for _, rest, s, _ in points]) if refs else None
-        if weights is not None and all(w >= 0 for w in weights):
-            weights = {r: _rational(w) for r, w in zip(refs, weights)}
-            new, method = _scaled(text, weights), "parts"
-
-            def predict(parts, rest):
-                return sum(weights[r] * parts[r] for r in refs) + rest
-        else:  # one factor a and a constant b for the whole formula
-            a, b = _solve([(sum(p.values()) + rest, s) for p, rest, s, _ in points])
-            a, b = _rational(a), Fraction(round(b))
-            new, method = (text if a == 1 else f"{_text(a)} * ({text})"), "scale"
-            new = new if b == 0 else f"{new} + {_text(b)}"
-
-            def predict(parts, rest):
-                return a * (sum(parts.values()) + rest) + b
-        worst, at = 0.0, ""
-        for parts, rest, synth, params in points:
-            err = abs(float((predict(parts, rest) - synth) / synth)) if synth else 0.0
-            if err >= worst:
-                worst, at = err, ", ".join(f"{k}={v}" for k, v in params)
-        fits.append(Fit(name, new, len({p for *_, p in points}), worst, at, method))
+        new, method, predict, weights = _fit_points(text, points)
+        worst, at = _worst(predict, points)
+        # held out: every HOLD_EVERY-th parameter value left out of a second fit, which
+        # the fit must then predict (where the rest still has more values than weights)
+        values = sorted({p for *_, p in points})
+        held = set(values[HOLD_EVERY - 1::HOLD_EVERY])
+        held_out = None
+        if held and len(values) - len(held) > weights:
+            _, _, predict_rest, _ = _fit_points(text, [p for p in points if p[3] not in held])
+            held_out, _ = _worst(predict_rest, [p for p in points if p[3] in held])
+        fits.append(Fit(name, new, len(values), worst, at, method, weights, held_out,
+                        len(held) if held_out is not None else 0, not base.primitives[name].params))
         fitted[name] = new
         lib = base.with_overrides(fitted, origin="calibrated")
     return lib, fits
 
 
-def library_yaml(fits, description: str, extends: str = "default", weighed: str = "the cells table") -> str:
+def _fit_points(text: str, points: list) -> tuple:
+    """Fit one primitive's formula ``text`` to ``points`` ((parts, rest, synth, params)
+    each): (new formula, method, predict(parts, rest), how many numbers were fitted)."""
+    refs = sorted(points[0][0])
+    weights = _least_squares([[p[r] for r in refs] for p, _, _, _ in points],
+                             [s - rest for _, rest, s, _ in points]) if refs else None
+    if weights is not None and all(w >= 0 for w in weights):
+        weights = {r: _rational(w) for r, w in zip(refs, weights)}
+
+        def predict(parts, rest):
+            return sum(weights[r] * parts[r] for r in refs) + rest
+        return _scaled(text, weights), "parts", predict, len(refs)
+    # one factor a and a constant b for the whole formula
+    a, b = _solve([(sum(p.values()) + rest, s) for p, rest, s, _ in points])
+    a, b = _rational(a), Fraction(round(b))
+    new = text if a == 1 else f"{_text(a)} * ({text})"
+    new = new if b == 0 else f"{new} + {_text(b)}"
+
+    def predict(parts, rest):
+        return a * (sum(parts.values()) + rest) + b
+    return new, "scale", predict, 1 + (b != 0)
+
+
+def _worst(predict, points) -> tuple[float, str]:
+    """The largest relative error of ``predict`` over ``points``, and where."""
+    worst, at = 0.0, ""
+    for parts, rest, synth, params in points:
+        err = abs(float((predict(parts, rest) - synth) / synth)) if synth else 0.0
+        if err >= worst:
+            worst, at = err, ", ".join(f"{k}={v}" for k, v in params)
+    return worst, at
+
+
+def library_yaml(fits, description: str, extends: str = "default", weighed: str = "the cells table",
+                 name: str = BUNDLED_NAME) -> str:
     """The calibrated library as a YAML file extending the default one."""
     import yaml
 
@@ -267,7 +311,7 @@ def library_yaml(fits, description: str, extends: str = "default", weighed: str 
              "# Each measured primitive's App. B formula, with the primitives it names weighted to fit",
              "# its synthesized instances (see docs/synthesis.md); primitives not listed are as in the",
              "# library it extends.",
-             yaml.safe_dump({"version": 1, "name": "macgates-calibrated", "description": description,
+             yaml.safe_dump({"version": 1, "name": name, "description": description,
                              "extends": extends}, sort_keys=False, width=1000).rstrip(), "primitives:"]
     for f in fits:
         lines.append(f"  {f.primitive}:")
@@ -279,8 +323,16 @@ def library_yaml(fits, description: str, extends: str = "default", weighed: str 
 def _source(f: Fit, weighed: str) -> str:
     at = f" at {f.worst_at}" if f.worst_at else ""
     how = ("each primitive it names weighted" if f.method == "parts" else "the App. B formula scaled (+ a constant)")
+    if f.constant:
+        check = ""
+    elif f.underdetermined:
+        check = f"; no more values than the {f.weights} weight(s) fitted: exact on them by construction, untested beyond"
+    elif f.held_out is not None:
+        check = f"; fitted without {f.held_points} of the values, worst error {f.held_out:.1%} on those"
+    else:
+        check = "; too few values for a held-out check"
     return (f"synthesized (macgates calibrate: Yosys + ABC, weighed by {weighed}): {how} to fit "
-            f"{f.points} parameter value(s); worst error {f.worst:.1%}{at}")
+            f"{f.points} parameter value(s); worst error {f.worst:.1%}{at}{check}")
 
 
 def calibrate(names=None, liberty: str | None = None, library=None):
@@ -294,7 +346,26 @@ def calibrate(names=None, liberty: str | None = None, library=None):
     what = "liberty cells of " + str(liberty) if liberty else "the gate set AND/NAND/.../AOI4/OAI4, MUX, DFF"
     return library_yaml(fits, f"App. B formulas fitted to Yosys synthesis ({what}) of {len(dps)} datapaths' "
                               f"components", _extends(base),
-                        f"the areas of {liberty} over its NAND2's" if liberty else "the cells table"), fits, samples
+                        f"the areas of {liberty} over its NAND2's" if liberty else "the cells table",
+                        library_name(names, liberty, base)), fits, samples
+
+
+def library_name(names, liberty, base) -> str:
+    """A calibrated library's name says what it was calibrated to: the bundled one's
+    (the default datapaths, the cells table, from the bundled library) is
+    ``macgates-calibrated``; any other never is."""
+    from pathlib import Path
+
+    parts = []
+    if liberty:
+        parts.append(f"to {Path(liberty).name}")
+    if names:
+        listed = ", ".join(names[:NAMED_CONFIGS]) + (f" and {len(names) - NAMED_CONFIGS} more"
+                                                    if len(names) > NAMED_CONFIGS else "")
+        parts.append(f"on {listed}")
+    if _extends(base) != "default":
+        parts.append(f"from {base.name or base.file}")
+    return f"calibrated {' '.join(parts)}" if parts else BUNDLED_NAME
 
 
 def _extends(base) -> str:

@@ -610,12 +610,16 @@ def _calibrate(args) -> str:
     if args.liberty:
         note_input(args.liberty)
     text, fits, samples = calibrate(args.names or None, args.liberty, _library(args))
+    for fit in fits:
+        if fit.warning:
+            print(f"macgates: warning: {fit.warning}", file=sys.stderr)
     if not args.out:
         return text
     write_bytes(args.out, text.encode())
-    rows = [{"primitive": f.primitive, "formula": f.formula, "points": f.points,
-             "worst_error": f"{f.worst:.1%}"} for f in fits]
-    return render(rows, ["primitive", "points", "worst_error", "formula"], "text", max_text=200) + \
+    rows = [{"primitive": f.primitive, "points": f.points, "weights": f.weights, "worst_error": f"{f.worst:.1%}",
+             "held_out_error": "" if f.held_out is None else f"{f.held_out:.1%}", "formula": f.formula}
+            for f in fits]
+    return render(rows, list(rows[0]), "text", max_text=200) + \
         f"{len(samples)} component instances measured; wrote {args.out}\n"
 
 

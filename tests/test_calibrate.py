@@ -110,3 +110,46 @@ def test_calibrate_to_a_liberty_file(tmp_path):
     assert reg.synth >= 27 * Fraction(24, 4)  # at least its flip-flops: area 24 each, in NAND2s of area 4
     assert all((s.synth * 4).denominator == 1 for s in samples)  # areas 2, 3, 4, 24 over 4
 
+
+
+# -- issue 18: a calibration on a handful of configs says what it cannot tell -------------------
+def test_a_fit_with_no_more_values_than_weights_is_flagged(small, capsys):
+    _, fits, samples = small
+    # int8-kulisch and fp8_e4m3-fp16 have one register width each (27; 16 + flags): the
+    # register's formula n * ff has one weight, fitted to that many widths
+    for f in fits:
+        values = {s.params for s in samples if s.primitive == f.primitive}
+        assert f.points == len(values)
+        constant = values == {()}  # a primitive without parameters: one instance says all
+        assert f.underdetermined == (not constant and len(values) <= f.weights)
+        assert bool(f.warning) == f.underdetermined
+    flagged = [f for f in fits if f.underdetermined]
+    assert flagged, "two configs leave some primitive with one width"
+    assert all(f.held_out is None for f in flagged)
+    one = next(f for f in flagged if f.points == 1)
+    assert f"fitted to 1 parameter value with {one.weights} weight" in one.warning
+
+
+def test_held_out_error_is_the_refit_on_the_other_values():
+    # a primitive measured at 8 widths that one formula cannot follow exactly: its
+    # held-out check leaves out every 4th width (the 4th and the 8th) and fits the rest
+    samples = [Sample("adder", (("n", n),), 7 * n + (n * n) // 4) for n in range(2, 10)]
+    _, fits = fit(samples, LIB)
+    f = fits[0]
+    assert f.points == 8 and f.held_points == 2 and not f.underdetermined
+    rest = [s for s in samples if dict(s.params)["n"] not in (5, 9)]
+    _, (refit,) = fit(rest, LIB)
+    lib = LIB.with_overrides({"adder": refit.formula})
+    errors = [abs(float(Fraction(lib.cost("adder", n)) / (7 * n + (n * n) // 4) - 1)) for n in (5, 9)]
+    assert f.held_out == pytest.approx(max(errors), abs=1e-12)
+
+
+def test_calibrate_cli_warns_and_names_the_library(tmp_path, capsys):
+    out = tmp_path / "cal.yaml"
+    assert main(["calibrate", "int8-kulisch", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if line.startswith("macgates: warning: ")]
+    assert warnings and all("holds by construction" in w for w in warnings)
+    assert "held_out_error" in captured.out.splitlines()[0]
+    lib = load_library(out)
+    assert lib.name == "calibrated on int8-kulisch" != load_library("calibrated").name

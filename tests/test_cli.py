@@ -455,3 +455,39 @@ def test_sweep_grid_limit_and_option(tmp_path):
     assert list(tmp_path.iterdir()) == []
     small = run("sweep", "--weights", "int4,int8", "--max-configs", "1", "--out", "-")
     assert small.returncode == 2 and "2 combinations is more than the limit of 1 " in small.stderr
+
+
+# -- a user's second hour (issue 18) ----------------------------------------------------------
+def test_a_bundled_design_is_found_by_its_declared_name():
+    listed = list(csv.DictReader(io.StringIO(run("list", "designs", "--format", "csv").stdout)))
+    assert any(r["name"] != r["design"] for r in listed)  # booth-vs-array is booth_vs_array.yaml
+    for row in listed:
+        by_name, by_file = run("table", row["name"], "--format", "csv"), run("table", row["design"], "--format", "csv")
+        assert by_name.returncode == 0, by_name.stderr
+        assert by_name.stdout == by_file.stdout
+    assert macgates.load_design("booth-vs-array").path.name == "booth_vs_array.yaml"
+
+
+def test_text_tables_say_which_library_and_overrides_made_them():
+    plain = run("table").stdout
+    assert "library:" not in plain and "overrides:" not in plain  # the bundled App. B library, unchanged
+    out = run("table", "--library", "calibrated", "--cost", "ff=4.5", "--cost", "fa=6").stdout.splitlines()
+    assert out[-2].startswith("library: macgates-calibrated (bundled 'calibrated')")
+    assert out[-1] == "overrides: ff = 4.5 (--cost); fa = 6 (--cost)"  # each in full, on one line
+    shown = run("show", "cheap_fa", "--config", "int8-kulisch").stdout.splitlines()
+    assert shown[-2] == "library: macgates-default (bundled 'default': whitepaper App. B costs)"
+    assert shown[-1] == "overrides: fa = 6 (library_overrides)"
+    names = sorted(default_costs := macgates.load_library().primitives)[:30]  # 30 overrides: none cut off
+    many = [a for n in names for a in ("--cost", f"{n}={default_costs[n].cost_text}")]
+    last = run("table", *many).stdout.splitlines()[-1]
+    assert last.startswith("overrides: ") and all(f"{n} = " in last for n in names)
+    assert "library:" not in run("table", "--library", "calibrated", "--format", "csv").stdout  # text only
+
+
+def test_library_repr_names_it():
+    default = macgates.load_library()
+    assert repr(default) == f"<Library macgates-default (component_library.yaml): {len(default.primitives)} primitives>"
+    lib = macgates.load_library("calibrated").with_overrides({"ff": "4.5"}, origin="--cost")
+    assert repr(lib).startswith("<Library macgates-calibrated (calibrated_library.yaml): ")
+    assert repr(lib).endswith(", 1 override>")
+    assert lib.provenance()[-1] == "overrides: ff = 4.5 (--cost)"
