@@ -82,8 +82,10 @@ def measure(dps, liberty: str | None = None) -> list[Sample]:
     from .rtl import emit
     from .synth import _script, cell_name, liberty_weights, run_yosys, weigh, weigh_cells
 
+    from .progress import steps, waiting
+
     modules, uses = {}, []  # module text -> name; (component, module, instances)
-    for dp in dps:
+    for dp in steps(dps, "calibrate: Verilog", unit="datapath"):
         rtl = emit(dp)
         for comp_name, (module, instances) in rtl.instances.items():
             body = rtl.modules[module].split("\n", 1)[1][len(f"module {module} "):]  # (after its comment)
@@ -94,7 +96,8 @@ def measure(dps, liberty: str | None = None) -> list[Sample]:
     if liberty:
         files["cells.lib"] = Path(liberty).read_text()
     script = _script(None, flatten=False, liberty=bool(liberty))
-    data = json.loads(run_yosys(script, files, ["netlist.json"])["netlist.json"])
+    with waiting(f"calibrate: Yosys synthesizing {len(modules):,} modules"):
+        data = json.loads(run_yosys(script, files, ["netlist.json"])["netlist.json"])
     weights = liberty_weights(files["cells.lib"], str(liberty)) if liberty else None
 
     def weighed(body):

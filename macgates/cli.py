@@ -294,7 +294,9 @@ def _report(args) -> str:
     given = {}
     for path in args.synth:
         given.update(read_synthesis(path))
-    for design in designs:
+    from .progress import steps
+
+    for design in steps(designs, "report", unit="design"):
         synthesis = dict(given)
         found = out / slug(design) / "synthesis.csv"  # results kept beside the report
         if found.is_file():
@@ -321,7 +323,8 @@ def _split(text: str, what: str) -> list[str]:
 
 def _sweep(args) -> str:
     from .builders import parse_accumulator
-    from .sweep import COLUMNS, MAX_CONFIGS, Skipped, stderr_progress, sweep_rows
+    from .progress import counter
+    from .sweep import COLUMNS, MAX_CONFIGS, Skipped, sweep_rows
 
     ks = []
     for item in _split(args.k, "k"):
@@ -364,30 +367,17 @@ def _sweep(args) -> str:
         check(out)  # before the work: not a device, not an input
     library = _library(args)
     skipped = Skipped()
-    rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
-                      args.multiplier, stderr_progress, skipped, args.max_configs or MAX_CONFIGS)
-    def lines():
-        # one number of decimals per column, shared by gates and gates_per_mac when not whole
-        # (numbers.shared_places): from the first SWEEP_BUFFER rows; when there are more, a
-        # column that may turn fractional later (gates: the library costs fractions; gates
-        # per MAC: also k > 1) gets the shared decimals (3 if none yet), so memory stays flat
-        head = list(itertools.islice(rows, SWEEP_BUFFER))
-        places = shared_places({c: [r[c] for r in head] for c in ("gates", "gates_per_mac")})
-        if len(head) == SWEEP_BUFFER:
-            fractional = library is not None and not library.whole_costs
-            may = {"gates": fractional, "gates_per_mac": fractional or any(kk > 1 for kk in ks)}
-            shared = max(places.values()) or MAX_DECIMALS
-            places = {c: shared if may[c] else p for c, p in places.items()}
-        for row in itertools.chain(head, rows):
-            yield [fixed(row[c], places[c]) if c in places else row[c] for c in COLUMNS]
+    with counter("sweep") as bar:
+        rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
+                          args.multiplier, bar.to, skipped, args.max_configs or MAX_CONFIGS)
+        lines = _sweep_lines(rows, library, ks)
+        if to_stdout:
+            count = write_csv(sys.stdout, COLUMNS, lines, lambda: _none_valid(skipped))
+        else:
+            from .outputs import open_text
 
-    if to_stdout:
-        count = write_csv(sys.stdout, COLUMNS, lines(), lambda: _none_valid(skipped))
-    else:
-        from .outputs import open_text
-
-        with open_text(out) as handle:
-            count = write_csv(handle, COLUMNS, lines(), lambda: _none_valid(skipped))
+            with open_text(out) as handle:
+                count = write_csv(handle, COLUMNS, lines, lambda: _none_valid(skipped))
     if not to_stdout:
         total = count + skipped.count
         print(f"macgates: wrote {out}: {_plural(count, 'configuration')}"
@@ -397,6 +387,25 @@ def _sweep(args) -> str:
     if notes:
         print(*notes, sep="\n", file=sys.stderr)
     return ""
+
+
+def _sweep_lines(rows, library, ks):
+    """The CSV lines of a sweep's rows. One number of decimals per column, shared by gates
+    and gates_per_mac when not whole (numbers.shared_places): from the first SWEEP_BUFFER
+    rows; when there are more, a column that may turn fractional later (gates: the library
+    costs fractions; gates per MAC: also k > 1) gets the shared decimals (3 if none yet),
+    so memory stays flat."""
+    from .sweep import COLUMNS
+
+    head = list(itertools.islice(rows, SWEEP_BUFFER))
+    places = shared_places({c: [r[c] for r in head] for c in ("gates", "gates_per_mac")})
+    if len(head) == SWEEP_BUFFER:
+        fractional = library is not None and not library.whole_costs
+        may = {"gates": fractional, "gates_per_mac": fractional or any(kk > 1 for kk in ks)}
+        shared = max(places.values()) or MAX_DECIMALS
+        places = {c: shared if may[c] else p for c, p in places.items()}
+    for row in itertools.chain(head, rows):
+        yield [fixed(row[c], places[c]) if c in places else row[c] for c in COLUMNS]
 
 
 def _none_valid(skipped):
@@ -523,8 +532,10 @@ def _verify(args) -> str:
         return _slack(args, design, configs)
     exhaustive = True if args.exhaustive else ("auto" if args.vectors is None else False)
     vectors = args.vectors if args.vectors is not None else (0 if args.exhaustive else 1000)
+    from .progress import steps
+
     results, cannot = [], []
-    for cfg in configs:
+    for cfg in steps(configs, "verify"):
         try:
             dp, w, a, acc = _checkable(design, cfg)
             result = verify(dp, w, a, acc, exhaustive=exhaustive, vectors=vectors, length=args.length,
@@ -736,9 +747,15 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     parser = build_parser()
+    from . import progress
+
     try:
         args = parser.parse_args(argv)
-        output = args.run(args)
+        progress.enable()
+        try:
+            output = args.run(args)
+        finally:
+            progress.enable(False)
     except _UsageError as exc:
         print(f"macgates: error: {one_line(str(exc))}", file=sys.stderr)
         return 2

@@ -112,31 +112,46 @@ def sweep_records(weights, activations=None, accumulators=("fp32",), k=(1,), lib
     return rows, skipped.reasons
 
 
+def config_name(row: dict) -> str:
+    """A sweep row's config as the command line spells it: WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-kN]."""
+    pair = row["weights"] if row["weights"] == row["activations"] else f"{row['weights']}x{row['activations']}"
+    return f"{pair}-{row['accumulator']}" + (f"-k{row['k']}" if row["k"] > 1 else "")
+
+
 def sweep(weights, activations=None, accumulators=("fp32",), k=(1,), library: Library | None = None,
-          multiplier="array", progress: bool = False, max_configs: int = MAX_CONFIGS):
-    """A pandas DataFrame with one row per valid combination (columns ``COLUMNS``;
-    ``gates_per_mac`` a float). ``frame.attrs['skipped']`` lists what was skipped (the
-    first 1,000 reasons). A grid of more than ``max_configs`` combinations is an error."""
+          multiplier="array", progress: bool = False, max_configs: int = MAX_CONFIGS,
+          baseline: str | None = None):
+    """A pandas DataFrame with one row per valid combination: ``name`` (the config as
+    the command line spells it), the columns ``COLUMNS`` and ``relative`` (gates per MAC
+    over the ``baseline`` row's, default the first; ``frame.attrs['baseline']``), so the
+    table's charts take it (``macgates.relative_chart(frame)``); ``gates_per_mac`` and
+    ``relative`` are floats. ``frame.attrs['skipped']`` lists what was skipped (the first
+    1,000 reasons). A grid of more than ``max_configs`` combinations is an error.
+    ``progress``: a bar on stderr while it runs (when stderr is a terminal)."""
     import pandas as pd
 
-    rows, skipped = sweep_records(weights, activations, accumulators, k, library, multiplier,
-                                  stderr_progress if progress else None, max_configs)
+    from .errors import did_you_mean
+    from .progress import counter
+
+    with counter("sweep", force=progress) as bar:
+        rows, skipped = sweep_records(weights, activations, accumulators, k, library, multiplier,
+                                      bar.to, max_configs)
+    names = [config_name(r) for r in rows]
+    base = baseline if baseline is not None else (names[0] if names else None)
+    if base is not None and base not in names:
+        raise DatapathError(f"sweep: baseline {shown(base)} is not a config of the sweep ({did_you_mean(names)})")
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame.insert(0, "name", names)
     frame["gates"] = numeric(r["gates"] for r in rows)
     frame["gates_per_mac"] = [float(r["gates_per_mac"]) for r in rows]
+    if rows:
+        per_mac = Fraction(rows[names.index(base)]["gates_per_mac"])
+        frame["relative"] = [float(Fraction(r["gates_per_mac"]) / per_mac) if per_mac else float("nan")
+                             for r in rows]
+    else:
+        frame["relative"] = []
+    frame.attrs["baseline"] = base
     frame.attrs["skipped"] = skipped
     given = _names(weights, "weights") + (_names(activations, "activations") if activations is not None else [])
     frame.attrs["formats"] = {f.name: f for f in map(get_format, given) if not is_known(f.name)}
     return frame
-
-
-def stderr_progress(done: int, total: int) -> None:
-    """A one-line progress bar on stderr (a line per update when stderr is not a terminal)."""
-    width = 30
-    filled = width * done // max(total, 1)
-    bar = f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} configs"
-    if sys.stderr.isatty():
-        sys.stderr.write("\r" + bar + ("\n" if done == total else ""))
-    else:
-        sys.stderr.write(bar + "\n")
-    sys.stderr.flush()

