@@ -22,8 +22,8 @@ from .numbers import exact
 from .multiplier import add_product_pipe, build_multiplier, product_of
 
 _KULISCH = re.compile(r"^kulisch(?::([0-9]+))?$")
-ACCUMULATOR_HELP = ("kulisch, kulisch:N (N-bit fixed point), a float format: fp16, bf16, fp32, "
-                    "or FORMAT:subnormals")
+ACCUMULATOR_HELP = ("kulisch, kulisch:N (N-bit fixed point), any float format (fp16, bf16, fp32, tf32, "
+                    "fp8_e4m3, ...: macgates list formats), or FORMAT:subnormals")
 
 
 def parse_accumulator(spec):
@@ -94,7 +94,7 @@ def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = No
     """Build the unit. With ``memo`` (a dict), build it as cost-only stages, each cached by
     its inputs, and return (gates, info) instead of a Datapath: what sweeps use."""
     name = f"{w.name}x{a.name}-{acc}" if a != w else f"{w.name}-{acc}"
-    dp = None if memo is not None else Datapath(library, name=name if k == 1 else f"{name}-k{k}")
+    dp = None if memo is not None else Datapath(name if k == 1 else f"{name}-k{k}", library=library)
     total, info = 0, {}
 
     def stage(key, build, *args):

@@ -35,11 +35,16 @@ def _common() -> argparse.ArgumentParser:
     return p
 
 
-def _costs_parent() -> argparse.ArgumentParser:
+def _library_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--library", metavar="NAME_OR_PATH",
                    help="primitive library: 'default' (bundled: App. B), 'calibrated' (bundled: fitted "
                         "to synthesis) or a YAML file (default: the design's, else the bundled one)")
+    return p
+
+
+def _costs_parent() -> argparse.ArgumentParser:
+    p = _library_parent()
     p.add_argument("--cost", action="append", default=[], metavar="NAME=EXPR",
                    help="replace a primitive's cost formula, e.g. --cost fa=6 --cost ff=4.5 "
                         "(repeatable; applied on top of the library and the design's overrides)")
@@ -105,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--activations", metavar="LIST", help="comma-separated format names "
                                                           "(default: each weight format with itself)")
     p.add_argument("--accumulators", default="fp32", metavar="LIST",
-                   help="comma-separated: kulisch, kulisch:N, fp16, bf16, fp32, FORMAT:subnormals (default fp32)")
+                   help="comma-separated: kulisch, kulisch:N, any float format (fp16, bf16, fp32, tf32, "
+                        "fp8_e4m3, ...), FORMAT:subnormals (default fp32)")
     p.add_argument("--k", default="1", metavar="LIST", help="comma-separated dot-product sizes (default 1)")
     p.add_argument("--multiplier", default="array", choices=("array", "booth"))
     p.add_argument("--formats-file", metavar="DESIGN",
@@ -183,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     _format_option(p, ("text", "csv", "json"))
     p.set_defaults(run=_synth)
 
-    p = sub.add_parser("calibrate", parents=[common, costs], help="fit the library's formulas to synthesis",
+    p = sub.add_parser("calibrate", parents=[common, _library_parent()], help="fit the library's formulas to synthesis",
                        description="Synthesize every component of a set of datapaths on its own (Yosys, "
                                    "as macgates synth) and write a library whose measured primitives' "
                                    "formulas are fitted to those measurements (each primitive a formula "
@@ -283,8 +289,15 @@ def _report(args) -> str:
 
         if args.designs:
             raise DesignError("report: give design files or --sweep, not both")
+        unused = [o for o, given in (("--synth", args.synth), ("--library", args.library), ("--cost", args.cost))
+                  if given]
+        if unused:
+            raise DesignError(f"report --sweep: {unused[0]} does not apply (a sweep report reads the costs "
+                              "from its CSV)")
         formats = load_design(args.formats_file).formats if args.formats_file else None
         return "".join(f"{p}\n" for p in sweep_report(args.sweep, args.out, formats))
+    if args.formats_file:
+        raise DesignError("report: --formats-file applies only with --sweep (a design names its own formats)")
     library = _library(args, with_costs=False)
     costs = _costs(args)
     names = args.designs or list(bundled_designs().values())
@@ -448,10 +461,15 @@ def _skipped_lines(skipped) -> list[str]:
 def _list(args) -> str:
     if args.design is not None and args.what != "formats":
         raise DesignError(f"list {args.what}: takes no design (only 'list formats DESIGN' does)")
+    if args.what != "primitives" and (args.cost or args.library):
+        raise DesignError(f"list {args.what}: {'--cost' if args.cost else '--library'} applies only to "
+                          "'list primitives'")
     if args.what == "formats":
         from .formats import aliases_of, all_formats, source_of, standard_of
 
         formats = all_formats()
+        # JSON and CSV get numbers; text keeps 2^-6
+        number = {"json": as_json, "csv": lambda v: str(as_json(v))}.get(args.format, _num)
         own = {}
         if args.design is not None:
             from .design import load_design
@@ -462,8 +480,8 @@ def _list(args) -> str:
         rows = [{"name": f.name, "also": ", ".join(aliases_of(f)),
                  "standard": standard_of(f) if f.name not in own else "user-defined",
                  "kind": f.kind, "bits": f.bits, "exp_bits": f.exp_bits,
-                 "man_bits": f.man_bits, "bias": f.bias, "max": _num(f.max_value),
-                 "min_positive": _num(f.min_positive),
+                 "man_bits": f.man_bits, "bias": f.bias, "max": number(f.max_value),
+                 "min_positive": number(f.min_positive),
                  "block": f"{f.block_size} x {f.scale.name}" if f.is_block else "",
                  "defined_in": source_of(f) if f.name not in own else f"{design.origin}: formats.{f.name}"}
                 for f in formats]
@@ -529,6 +547,9 @@ def _verify(args) -> str:
 
     design, configs = _design(args, args.name)
     if args.slack:
+        if args.exhaustive or args.vectors is not None:
+            raise DesignError(f"verify --slack: {'--exhaustive' if args.exhaustive else '--vectors'} does not "
+                              "apply (the slack search runs its own exhaustive and random checks)")
         return _slack(args, design, configs)
     exhaustive = True if args.exhaustive else ("auto" if args.vectors is None else False)
     vectors = args.vectors if args.vectors is not None else (0 if args.exhaustive else 1000)
@@ -560,6 +581,7 @@ def _verify(args) -> str:
     else:
         text = "".join(_verify_text(cfg, w, a, r) for cfg, w, a, r in results)
         text += "".join(f"{cfg.name}: not checked: {reason}\n" for cfg, reason in cannot)
+        text += _provenance(design.library, args.format)  # costs choose between structures (k > 1)
     if failed:
         raise _Failed(text)
     return text
@@ -614,13 +636,11 @@ def _calibrate(args) -> str:
     from .calibrate import calibrate
     from .outputs import check, note_input, write_bytes
 
-    if args.cost:
-        raise DesignError("calibrate: --cost does not apply; give the library to start from with --library")
     if args.out:
         check(args.out)
     if args.liberty:
         note_input(args.liberty)
-    text, fits, samples = calibrate(args.names or None, args.liberty, _library(args))
+    text, fits, samples = calibrate(args.names or None, args.liberty, _library(args, with_costs=False))
     for fit in fits:
         if fit.warning:
             print(f"macgates: warning: {fit.warning}", file=sys.stderr)

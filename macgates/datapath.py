@@ -75,8 +75,8 @@ class Datapath:
 
     wired = True  # connections are kept (a CostSheet keeps none)
 
-    library: Library | None = None
     name: str = "datapath"
+    library: Library | None = field(default=None, kw_only=True)  # Datapath("mine"): a name
     components: dict = field(default_factory=dict)
     ports: dict = field(default_factory=dict)  # port name -> (direction, width)
     signals: list = field(default_factory=list)
@@ -155,8 +155,8 @@ class Datapath:
 
     def copy(self, name: str | None = None) -> "Datapath":
         """An independent copy (same library) to modify."""
-        return Datapath(self.library, name or self.name, dict(self.components), dict(self.ports),
-                        list(self.signals), dict(self.info))
+        return Datapath(name or self.name, dict(self.components), dict(self.ports),
+                        list(self.signals), dict(self.info), library=self.library)
 
     def validate(self) -> None:
         """Check the graph is whole: every component is connected to something."""
@@ -312,7 +312,7 @@ class CostSheet(Datapath):
     wired = False  # connections are not kept: builders may skip working them out
 
     def __init__(self, library: Library | None = None, name: str = "sheet", unit_costs: dict | None = None):
-        super().__init__(library, name)
+        super().__init__(name, library=library)
         self.total = 0
         self._units = {} if unit_costs is None else unit_costs
 

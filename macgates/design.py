@@ -90,7 +90,7 @@ class DatapathSpec:
     description: str = ""
 
     def build(self, library: Library | None = None, name: str | None = None) -> Datapath:
-        dp = Datapath(library, name=name or self.name)
+        dp = Datapath(name or self.name, library=library)
         for cname, primitive, category, note, params in self.components:
             dp.add(cname, primitive, category=category, note=note, **params)
         for src, dst, width in self.connections:
@@ -257,7 +257,7 @@ def parse_datapath(name: str, spec, where: str, library: Library) -> DatapathSpe
         raise DesignError(f"{where}.components: expected a non-empty mapping name -> "
                           f"{{primitive, category, params...}}, got {_kind(comps)}")
     parsed = []
-    probe = Datapath(library, name=name)
+    probe = Datapath(name, library=library)
     for cname, cspec in comps.items():
         cwhere = f"{where}.components.{cname}"
         cname = _name(str(cname), cwhere)

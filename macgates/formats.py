@@ -275,8 +275,8 @@ def format(name) -> Format:  # noqa: A001 - the API name the issue asks for
 
 
 def all_formats() -> list[Format]:
-    """One of each kind of format, for listings: int2..int32 in steps, then the named ones."""
-    return [format(f"int{b}") for b in (2, 4, 8, 16, 32)] + list(_NAMED.values())
+    """Every format a name gives, for listings: int2, int3, ..., int32, then the named ones."""
+    return [format(f"int{b}") for b in range(2, 33)] + list(_NAMED.values())
 
 
 def source_of(fmt: Format) -> str:

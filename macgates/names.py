@@ -19,6 +19,7 @@ from dataclasses import replace
 from .design import Design, bundled_designs, default_design, design_from_mapping, find_design, load_design
 from .dot import check_k
 from .errors import DesignError, MacgatesError, did_you_mean, shown
+from .formats import format as get_format
 from .formats import is_known
 from .library import Library
 
@@ -99,7 +100,19 @@ def _spelled_out(name: str, fig3: Design, library) -> Design:
         raise DesignError(
             f"{name!r} is not a design file, a bundled design ({did_you_mean(bundled_designs())}), "
             f"a Figure 3 config (e.g. {fig3.configs[0].name}) or WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-kN]")
+    if is_known(acc) and get_format(acc).kind == "int":
+        bits = get_format(acc).bits
+        fixed = f"for a fixed-point accumulator of {bits} bits write {head}-kulisch:{bits}"
+        raise DesignError(f"{name}: the part after the last '-' is the accumulator, and {acc} is an integer "
+                          f"format: " + (fixed if activations else
+                                         f"for {weights} weights and {acc} activations write {weights}x{acc}-"
+                                         f"ACCUMULATOR (e.g. {weights}x{acc}-kulisch); {fixed}"))
     item = {"name": name, "weights": weights, "accumulator": acc, "k": k}
     if activations:
         item["activations"] = activations
-    return design_from_mapping({"macgates": 1, "name": name, "configs": [item]}, name, library=library)
+    try:
+        return design_from_mapping({"macgates": 1, "name": name, "configs": [item]}, name, library=library)
+    except DesignError as exc:  # the config was typed, not a file's configs[0]: name its part
+        text = str(exc)
+        prefix = f"{name}: configs[0]."
+        raise DesignError(f"{name}: {text[len(prefix):]}" if text.startswith(prefix) else text) from None

@@ -114,8 +114,14 @@ def test_list_formats():
     by_name = {r["name"]: r for r in rows}
     assert {"int8", "fp8_e4m3", "fp16", "bf16", "fp32"} <= set(by_name)
     assert by_name["fp8_e4m3"]["max"] == "240"  # 1.875 * 2^(15-8)
-    assert by_name["fp16"]["min_positive"] == "2^-24"
+    assert float(by_name["fp16"]["min_positive"]) == 2.0 ** -24  # CSV and JSON: numbers
     assert "App. A" in by_name["fp8_e4m3"]["defined_in"]
+    assert [n for n in by_name if n.startswith("int")] == [f"int{b}" for b in range(2, 33)]  # every width works
+    data = {r["name"]: r for r in json.loads(run("list", "formats", "--format", "json").stdout)}
+    assert data["fp16"]["min_positive"] == 2.0 ** -24 and data["fp16"]["max"] == 65504  # (2 - 2^-10) * 2^15
+    assert data["mxfp4"]["max"] == 6  # the element's: 1.5 * 2^2
+    text = run("list", "formats").stdout
+    assert re.search(r"^fp16 .* 65504 +2\^-24 ", text, re.M)  # the text keeps powers of two
 
 
 def test_list_primitives_shows_formula_and_source():
@@ -530,3 +536,37 @@ def test_progress_on_a_terminal_only(args, bar, tmp_path):
     assert bar in _stderr_on_a_terminal(*args)
     piped = run(*args)  # stderr a pipe: no bar
     assert piped.returncode == 0 and bar not in piped.stderr and "\r" not in piped.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["list", "designs", "--cost", "fa=6"], "list designs: --cost applies only to 'list primitives'"),
+    (["list", "formats", "--library", "calibrated"], "list formats: --library applies only to 'list primitives'"),
+    (["report", "--sweep", "s.csv", "--cost", "fa=6"], "report --sweep: --cost does not apply"),
+    (["report", "--sweep", "s.csv", "--synth", "x.csv"], "report --sweep: --synth does not apply"),
+    (["report", "paper_fig3", "--formats-file", "x.yaml"], "report: --formats-file applies only with --sweep"),
+    (["verify", "int8-kulisch", "--slack", "--vectors", "3"], "verify --slack: --vectors does not apply"),
+    (["calibrate", "int8-kulisch", "--cost", "fa=6"], "unrecognized arguments: --cost"),
+], ids=["list-designs-cost", "list-formats-library", "sweep-report-cost", "sweep-report-synth",
+        "formats-file-without-sweep", "slack-vectors", "calibrate-cost"])
+def test_an_option_without_effect_is_refused(args, message, tmp_path):
+    out = run(*args, cwd=tmp_path)
+    assert out.returncode == 2 and message in out.stderr and out.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_typed_config_names_its_part_not_configs0():
+    out = run("table", "int8-fp99")
+    assert out.returncode == 2
+    assert out.stderr.startswith("macgates: error: int8-fp99: accumulator: unknown accumulator 'fp99'")
+    assert "configs[0]" not in out.stderr and "any float format" in out.stderr
+    pair = run("table", "int4-int8")  # int8 taken as the accumulator: say how to write W x A
+    assert pair.returncode == 2 and "write int4xint8-ACCUMULATOR (e.g. int4xint8-kulisch)" in pair.stderr
+    assert "int4-kulisch:8" in pair.stderr
+    assert run("table", "int4xint8-kulisch").returncode == 0
+
+
+@pytest.mark.parametrize("acc", ["fp8_e4m3", "tf32", "fp16:subnormals"])
+def test_any_float_format_accumulates(acc):
+    out = run("table", f"int8-{acc}", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[1].split(",")[3] == acc
