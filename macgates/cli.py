@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME_OR_DESIGN")
     p.add_argument("--config", metavar="NAME", help="which config of a design")
     _k_option(p, "the datapath")
-    _format_option(p, ("text", "csv", "json"))
+    _format_option(p, FORMATS)
     p.add_argument("--graph", metavar="FILE", help="also write the graph: .graphml, .dot or .json")
     p.set_defaults(run=_show)
 
@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--length", type=_whole("--length", 4), default=24, metavar="L",
                    help="cycles per sequence (default 24)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    _format_option(p, ("text", "csv", "json"))
+    _format_option(p, FORMATS)
     p.set_defaults(run=_synth)
 
     p = sub.add_parser("calibrate", parents=[common, _library_parent()], help="fit the library's formulas to synthesis",
@@ -270,13 +270,18 @@ def _table(args) -> str:
 
 
 def _provenance(library, fmt: str) -> str:
-    """Under a text table: which library and which overrides made the numbers, when they
-    are not the bundled App. B library's unchanged."""
+    """Under a table for people (text, markdown, LaTeX): which library and which overrides
+    made the numbers, when they are not the bundled App. B library's unchanged."""
     from .library import BUNDLED
 
-    if fmt != "text" or (library.file == BUNDLED["default"] and not library.overrides):
+    if fmt in ("csv", "json") or (library.file == BUNDLED["default"] and not library.overrides):
         return ""
-    return "".join(f"{line}\n" for line in library.provenance())
+    lines = library.provenance()
+    if fmt == "latex":
+        return "".join(f"% {line}\n" for line in lines)
+    if fmt == "markdown":
+        return "\n" + "".join(f"{line}  \n" for line in lines)
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _report(args) -> str:
@@ -539,7 +544,7 @@ def _show(args) -> str:
         rows = [{"config": cfg.name, **r, "params": params_text(r["params"])} for cfg, dp in built
                 for r in dp.rows()]
         return render(rows, columns, "csv")
-    return "\n".join(_text(cfg, dp) for cfg, dp in built) + _provenance(design.library, args.format)
+    return "\n".join(_text(cfg, dp, args.format) for cfg, dp in built) + _provenance(design.library, args.format)
 
 
 def _verify(args) -> str:
@@ -738,21 +743,28 @@ def _describe(cfg, dp) -> str:
             f"multiplier{unit})")
 
 
-def _text(cfg, dp) -> str:
+def _text(cfg, dp, fmt: str = "text") -> str:
     from .datapath import params_text
 
     rows = [{"component": r["component"], "category": r["category"],
              "primitive": (f"{r['count']} x " if r["count"] != 1 else "")
              + (f"{r['primitive']}({params_text(r['params'])})" if r["params"] else r["primitive"]),
              "gates": r["gates"], "note": r["note"]} for r in dp.rows()]
-    out = [f"{cfg.name}: {_describe(cfg, dp)}: {dp.gates} gates", ""]
-    out.append(render(rows, ["component", "category", "primitive", "gates", "note"], "text"))
+    out = [_heading(f"{cfg.name}: {_describe(cfg, dp)}: {dp.gates} gates", fmt), ""]
+    out.append(render(rows, ["component", "category", "primitive", "gates", "note"], fmt))
     subtotal = [{"category": k, "gates": v,
                  "share": f"{fixed(Fraction(100 * v) / dp.gates, 1) if dp.gates else '0.0'}%"}
                 for k, v in dp.by_category().items()]
     subtotal.append({"category": "total", "gates": dp.gates, "share": "100.0%"})
-    out.append(render(subtotal, ["category", "gates", "share"], "text"))
+    if fmt != "text":
+        out.append("")
+    out.append(render(subtotal, ["category", "gates", "share"], fmt))
     return "\n".join(out)
+
+
+def _heading(text: str, fmt: str) -> str:
+    """A line above a table: as it is in text, a heading in markdown, a comment in LaTeX."""
+    return {"markdown": f"### {text}", "latex": f"% {text}"}.get(fmt, text)
 
 
 def _json(cfg, dp) -> dict:

@@ -1,4 +1,5 @@
-"""Plain-text renderings of table rows: text, csv, markdown, json (no pandas needed).
+"""Plain-text renderings of table rows: text, csv, markdown, LaTeX (booktabs), json (no
+pandas needed).
 
 Numbers are shown as :mod:`macgates.numbers` says: a column of numbers has one number of
 decimals, shared by a table's columns that are not whole (ratios such as ``relative``
@@ -15,7 +16,7 @@ from fractions import Fraction
 
 from .numbers import as_json, fixed, is_number, shared_places
 
-FORMATS = ("text", "csv", "markdown", "json")
+FORMATS = ("text", "csv", "markdown", "latex", "json")
 FIXED_DECIMALS = {"relative": 3, "ratio": 3, "model_relative": 3, "synth_relative": 3, "calibrated_relative": 3}  # fixed decimals
 _NUMERIC = ("acc_bits", "gates", "relative", "k", "gates_per_mac")
 MAX_TEXT = 60  # widest text cell in the text format
@@ -47,6 +48,15 @@ def _cell(value, places) -> str:
     return fixed(Fraction(value), places)
 
 
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+          "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def latex_text(text: str) -> str:
+    """``text`` with LaTeX's special characters escaped (a table cell, a caption)."""
+    return "".join(_LATEX.get(ch, ch) for ch in str(text))
+
+
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
@@ -72,6 +82,13 @@ def render(rows: list[dict], columns, fmt: str, max_text: int = MAX_TEXT) -> str
         cells = [[v if c in numeric else _shorten(v, max_text) for v, c in zip(row, columns)]
                  for row in cells]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    if fmt == "latex":
+        spec = "".join("r" if c in numeric else "l" for c in columns)
+        out = [f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
+               " & ".join(latex_text(c) for c in columns) + " \\\\", "\\midrule"]
+        out += [" & ".join(latex_text(v) for v in row) + " \\\\" for row in cells]
+        out += ["\\bottomrule", "\\end{tabular}"]
+        return "\n".join(out) + "\n"
     if fmt == "markdown":
         def line(values):
             return "| " + " | ".join(values) + " |"

@@ -238,11 +238,9 @@ FRACTIONAL_RUNS = {
 }
 
 
-@pytest.mark.parametrize("fmt", ["text", "csv", "markdown", "json"])
+@pytest.mark.parametrize("fmt", ["text", "csv", "markdown", "latex", "json"])
 @pytest.mark.parametrize("name", list(FRACTIONAL_RUNS))
 def test_fractional_costs_everywhere(cells, name, fmt, tmp_path):
-    if name.startswith("show") and fmt == "markdown":
-        pytest.skip("show has text, csv and json")
     args = [a.format(design=cells[0], lib=cells[1]) for a in FRACTIONAL_RUNS[name]]
     out = run(*args, "--format", fmt)
     assert out.returncode == 0, out.stderr
@@ -570,3 +568,42 @@ def test_any_float_format_accumulates(acc):
     out = run("table", f"int8-{acc}", "--format", "csv")
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[1].split(",")[3] == acc
+
+
+def _latex_rows(text: str) -> list[list[str]]:
+    """The cells of each booktabs tabular row (between \\midrule and \\bottomrule)."""
+    rows, inside = [], False
+    for line in text.splitlines():
+        if line == "\\midrule":
+            inside = True
+        elif line == "\\bottomrule":
+            inside = False
+        elif inside:
+            assert line.endswith(" \\\\")
+            rows.append(line[:-3].split(" & "))
+    return rows
+
+
+def test_latex_tables_for_papers():
+    out = run("table", "--format", "latex").stdout
+    assert out.startswith("\\begin{tabular}{llllrrr}\n\\toprule\n")  # text left, numbers right
+    assert "\\usepackage" not in out and out.rstrip().endswith("\\end{tabular}")
+    rows = _latex_rows(out)
+    assert rows[0] == ["int8-kulisch", "int8", "int8", "kulisch", "27", str(INT8_KULISCH), "1.000"]
+    assert rows[10][0] == "fp8\\_e4m3-fp16" and rows[10][5] == str(E4M3_FP16)  # _ escaped
+    assert rows[10][6] == fixed3(Fraction(E4M3_FP16, INT8_KULISCH))
+    shown = run("show", "fp8_e4m3-fp16", "--format", "latex").stdout
+    assert shown.startswith("% fp8_e4m3-fp16: fp8_e4m3 -> fp16 ")  # a comment: nothing to escape
+    assert shown.count("\\begin{tabular}") == 2  # components, then categories
+    total = _latex_rows(shown.split("\\end{tabular}")[1])[-1]
+    assert total == ["total", str(E4M3_FP16), "100.0\\%"]
+    listed = run("list", "designs", "--format", "latex")
+    assert listed.returncode == 0 and "\\toprule" in listed.stdout
+
+
+def test_show_in_markdown():
+    out = run("show", "int8-kulisch", "--format", "markdown").stdout
+    assert out.startswith(f"### int8-kulisch: int8 -> kulisch (27-bit accumulator, array multiplier): {INT8_KULISCH} gates\n")
+    tables = [block.strip() for block in out.split("\n\n") if block.strip().startswith("|")]
+    assert len(tables) == 2
+    assert [c.strip() for c in tables[1].splitlines()[-1].split("|")[1:4]] == ["total", str(INT8_KULISCH), "100.0%"]
