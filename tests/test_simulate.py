@@ -71,6 +71,94 @@ def test_step_and_run():
     assert [c - (1 << 27) if c >> 26 else c for c in codes] == [-16129, -16123]
 
 
+# -- what step, run and step_batch take: codes, checked where they come in ----------------
+INT8_CODE = "a whole number from 0 to 255 \\(8 bits\\)"  # an 8-bit port's codes: 0 .. 2^8 - 1
+BAD_STEPS = [  # (builder arguments, step arguments, keywords, the message)
+    (("int8",), (0, 1.5, -3), {}, r"a \(the weights, input w\) = 1.5: expected a code, " + INT8_CODE
+     + "; a value's code is fmt.encode"),
+    (("int8",), (0, 300, 1), {}, r"a \(the weights, input w\) = 300: expected a code, " + INT8_CODE),
+    (("int8",), (0, 1, 256), {}, r"b \(the activations, input a\) = 256: expected a code, " + INT8_CODE),
+    (("int8",), (0, 1, -1), {}, r"b \(the activations, input a\) = -1: expected a code, " + INT8_CODE
+     + "; codes are unsigned bit patterns"),
+    (("int8",), (0, True, 1), {}, r"a \(the weights, input w\) = True: expected a code"),
+    (("int8",), (0, [1], 1), {}, r"a \(the weights, input w\) = \[1\]: expected a code"),
+    (("int8",), (0, "7", 1), {}, r"a \(the weights, input w\) = '7': expected a code"),
+    (("int8",), (0, 1, 1), {"scale_a": 3}, r"scale_a \(the weights' scale, input w_scale\): this datapath "
+     "takes no scale code \\(its weights are not block-scaled\\)"),
+    (("int8",), (-1, 1, 1), {}, r"acc = -1: expected the state bits, a whole number >= 0 \(the 27-bit "
+     "accumulator register\\)"),  # int8 x int8: 15 product bits + 12
+    (("int8",), (0.5, 1, 1), {}, r"acc = 0.5: expected the state bits"),
+    # a k-term unit: k codes per operand, each in range (mxfp4: 4-bit elements, E8M0 8-bit scales)
+    (("mxfp4", None, 4, "fp32"), (0, [1, 2, 3, 16], [1] * 4), {"scale_a": 127, "scale_b": 127},
+     r"a \(the weights, input w\), lane 3 = 16: expected a code, a whole number from 0 to 15 \(4 bits\)"),
+    (("mxfp4", None, 4, "fp32"), (0, 5, [1] * 4), {"scale_a": 127, "scale_b": 127},
+     r"a \(the weights, input w\) takes 4 codes \(one per lane\), got 5 \(not a sequence\)"),
+    (("mxfp4", None, 4, "fp32"), (0, [1] * 4, [1] * 4), {"scale_a": 127, "scale_b": 256},
+     r"scale_b \(the activations' scale, input a_scale\) = 256: expected a code, " + INT8_CODE),
+    (("mxfp4", None, 4, "fp32"), (0, [1] * 4, [1] * 4), {"scale_a": 127},
+     r"no value for scale_b \(the activations' scale, input a_scale\)"),
+]
+
+
+@pytest.mark.parametrize("build,args,kwargs,message", BAD_STEPS,
+                         ids=["value-not-code", "9-bit-weight", "9-bit-activation", "negative", "bool", "list",
+                              "text", "scale-on-plain-format", "negative-state", "fraction-state",
+                              "lane-out-of-range", "one-code-for-k-lanes", "scale-out-of-range", "scale-missing"])
+def test_step_refuses_what_is_not_a_code(build, args, kwargs, message):
+    dp = macgates.mac(*build) if len(build) == 1 else macgates.dot(*build[:1], build[1], build[2], build[3])
+    with pytest.raises(macgates.DatapathError, match=f"^{dp.name}: {message}"):
+        dp.step(*args, **kwargs)
+
+
+def test_step_takes_numpy_integers_and_the_top_code():
+    import numpy as np
+
+    int8 = macgates.format("int8")
+    dp = macgates.mac("int8")
+    assert dp.step(0, np.int64(3), np.uint8(5)) == 15
+    # 0xFF is int8's -1 and 0x81 its -127 (the top code is a code): -1 x -127 = 127
+    assert dp.step(0, 0xFF, 0x81) == 127 == int8.decode(0xFF) * int8.decode(0x81)
+
+
+def test_run_refuses_what_is_not_a_pair_of_codes():
+    dp = macgates.mac("int8")
+    with pytest.raises(macgates.DatapathError, match=r"pairs\[1\]: expected a \(weight, activation\) pair"):
+        dp.run([(1, 2), (3,)])
+    with pytest.raises(macgates.DatapathError, match=r"pairs\[1\]\[1\] \(the activations, input a\) = 999: "
+                                                     "expected a code, " + INT8_CODE):
+        dp.run([(1, 2), (3, 999)])
+    with pytest.raises(macgates.DatapathError, match="run takes a sequence of \\(weight, activation\\) code pairs"):
+        dp.run(5)
+
+
+@pytest.mark.parametrize("accs,ws,xs,message", [
+    ([0, 0], [1, 256], [3, 4], r"input w, step 1: 256: expected a code, " + INT8_CODE),
+    ([0, 0], [1, 2], [3, -4], r"input a, step 1: -4: expected a code, " + INT8_CODE),
+    ([0, 0], [1, 2.5], [3, 4], r"input w: 2.5: expected one code per step"),
+    ([0, 0], [1, True], [3, 4], r"input w: True: expected one code per step"),
+    ([0, -1], [1, 2], [3, 4], r"input acc, step 1: -1: expected the state bits, a whole number >= 0"),
+    ([0], [1, 2], [3, 4], r"step_batch needs equal lengths, got 1, 2, 2"),
+], ids=["9-bit-weight", "negative-activation", "value-not-code", "bool", "negative-state", "lengths"])
+def test_step_batch_checks_its_arrays(accs, ws, xs, message):
+    import numpy as np
+
+    run = Runner(macgates.mac("int8"))
+    with pytest.raises(macgates.DatapathError, match=f"^int8-kulisch: (step_batch: )?{message}"):
+        run.step_batch(accs, ws, xs)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in ws + xs + accs) and len(accs) == len(ws):
+        with pytest.raises(macgates.DatapathError, match=message):  # numpy arrays: the same check
+            run.step_batch(np.array(accs), np.array(ws), np.array(xs))
+
+
+def test_step_batch_of_a_k_term_unit_checks_each_lane():
+    run = Runner(macgates.dot("int8", k=4, accumulator="kulisch"))
+    assert list(run.step_batch([0, 0], [[1, 2, 3, 4], [1, 0, 0, 0]], [[1, 2, 3, 4], [5, 0, 0, 0]])) == [30, 5]
+    with pytest.raises(macgates.DatapathError, match=r"input a, step 0, lane 2: 300: expected a code, " + INT8_CODE):
+        run.step_batch([0, 0], [[1] * 4] * 2, [[1, 1, 300, 1], [1] * 4])
+    with pytest.raises(macgates.DatapathError, match=r"input w: \[1, 1\]: expected 4 codes \(one per lane\)"):
+        run.step_batch([0, 0], [[1] * 4, [1, 1]], [[1] * 4] * 2)
+
+
 def test_a_kulisch_accumulator_one_bit_narrower_is_caught():
     dp = macgates.mac("int8")
     narrow = dp.copy()
@@ -365,7 +453,7 @@ def test_a_dot_product_step_takes_k_codes():
     int8 = macgates.format("int8")
     codes = [int8.encode(v) for v in (1, 2, 3, 4)]
     assert dp.step(0, codes, codes) == 1 + 4 + 9 + 16
-    with pytest.raises(macgates.DatapathError, match="input w takes 4 codes \\(one per lane\\), got 3"):
+    with pytest.raises(macgates.DatapathError, match=r"a \(the weights, input w\) takes 4 codes \(one per lane\), got 3"):
         dp.step(0, codes[:3], codes)
 
 
