@@ -79,6 +79,9 @@ class Datapath:
     ports: dict = field(default_factory=dict)  # port name -> (direction, width)
     signals: list = field(default_factory=list)
     info: dict = field(default_factory=dict)  # widths and choices the builder derived
+    # what the builder made it for: weights and activations (Formats) and the accumulator
+    # object; what macgates.verify checks it against when not told ({} if built by hand)
+    built_for: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.library = as_library(self.library) or load_library()
@@ -154,7 +157,7 @@ class Datapath:
     def copy(self, name: str | None = None) -> "Datapath":
         """An independent copy (same library) to modify."""
         return Datapath(self.library, name or self.name, dict(self.components), dict(self.ports),
-                        list(self.signals), dict(self.info))
+                        list(self.signals), dict(self.info), dict(self.built_for))
 
     def validate(self) -> None:
         """Check the graph is whole: every component is connected to something."""

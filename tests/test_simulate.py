@@ -255,6 +255,56 @@ def test_verify_defaults_pass_and_count():
     assert result.checked == 800 and result.failed == 0
 
 
+def test_verify_takes_format_names_and_reads_them_from_the_datapath():
+    """Names or objects, or nothing: a builder's datapath records what it was built for.
+    100 random sequences of 4 steps are 400 checks whichever way the formats are given."""
+    dp = macgates.mac("fp8_e4m3", accumulator="fp16")
+    e4m3 = macgates.format("fp8_e4m3")
+    ways = [("fp8_e4m3", "fp8_e4m3", "fp16"), (e4m3, e4m3, macgates.accumulator("fp16")), (), ("e4m3",),
+            (None, None, "fp16"), (None, "fp8_e4m3")]
+    for formats in ways:
+        result = verify(dp, *formats, exhaustive=False, vectors=100, length=4)
+        assert (result.checked, result.failed) == (400, 0), formats
+    assert dp.built_for == {"weights": e4m3, "activations": e4m3, "accumulator": macgates.accumulator("fp16")}
+    assert dp.copy().built_for == dp.built_for
+
+
+@pytest.mark.parametrize("built,given,message", [
+    (("int8",), ("fp8_e4m3", "fp8_e4m3", "fp16"), "built for weights int8, not fp8_e4m3"),
+    (("int8", "int4"), ("int8", "int8"), "built for activations int4, not int8"),
+    (("int8",), ("int8", "int8", "fp16"), r"built for accumulator kulisch \(27 bits\), not fp16"),
+    # int8 x int8: a 15-bit product + 12 bits of headroom = 27 bits
+    (("int8",), (None, None, "kulisch:30"), r"built for accumulator kulisch \(27 bits\), not kulisch:30 \(30 bits\)"),
+    (("fp8_e4m3", "fp8_e4m3", "fp16"), (None, None, "fp16:subnormals"), "built for accumulator fp16, not fp16:subnormals"),
+    (("fp8_e4m3", "fp8_e4m3", "fp16"), (None, None, "bf16"), "built for accumulator fp16, not bf16"),
+], ids=["int8-as-fp8", "activations", "kulisch-as-float", "kulisch-width", "subnormals", "float-format"])
+def test_verify_refuses_formats_the_datapath_was_not_built_for(built, given, message):
+    dp = macgates.mac(*built)
+    with pytest.raises(macgates.DatapathError, match=f"^{dp.name}: {message}$"):
+        verify(dp, *given, exhaustive=False, vectors=10)
+
+
+def test_verify_accepts_the_same_formats_under_other_spellings():
+    dp = macgates.mac("int8")  # kulisch: 27 bits, so kulisch:27 is the same accumulator
+    assert verify(dp, "int8", "int8", "kulisch:27", exhaustive=False, vectors=10, length=2).checked == 20
+    dp = macgates.mac("fp8_e4m3", accumulator=macgates.FloatingPoint(macgates.format("fp16"), "two_shifters"))
+    assert verify(dp, accumulator="fp16", exhaustive=False, vectors=10, length=2).failed == 0  # align: the datapath's
+
+
+def test_verify_of_a_datapath_without_a_record_needs_its_formats():
+    dp = macgates.mac("int8")
+    dp.built_for.clear()  # as a hand-built datapath: nothing to read the formats from
+    with pytest.raises(macgates.DatapathError, match="int8-kulisch: no record of the formats it was built for "
+                                                     r"\(not made by macgates.mac or dot\): give weights and "
+                                                     "activations and accumulator"):
+        verify(dp)
+    assert verify(dp, "int8", accumulator="kulisch", exhaustive=False, vectors=10, length=2).checked == 20
+    with pytest.raises(macgates.DatapathError, match="its input w is 8 bits wide; weights int4 has 4"):
+        verify(dp, "int4", "int8", "kulisch", exhaustive=False, vectors=10)
+    with pytest.raises(macgates.FormatError, match="int8-kulisch: weights: unknown format 'int99'"):
+        verify(dp, "int99", accumulator="kulisch")
+
+
 def test_verify_catches_a_narrower_accumulator():
 
     int8 = macgates.format("int8")
@@ -357,6 +407,9 @@ def test_width_slack():
     assert slack(dp, fp4, fp4, macgates.Kulisch()) == []  # every width is needed
     dp.replace("exp_add", n=3)  # a needlessly wide exponent adder: 2 + 2 bits need 2 cells
     assert slack(dp, fp4, fp4, macgates.Kulisch()) == [("exp_add", "n", 3, FA)]  # adder(3) - adder(2): one FA
+    assert slack(dp) == slack(dp, "fp4_e2m1", "fp4_e2m1", "kulisch") == [("exp_add", "n", 3, FA)]  # as built
+    with pytest.raises(macgates.DatapathError, match="built for weights fp4_e2m1, not int8"):
+        slack(dp, "int8")
 
 
 def test_slack_command(capsys):
