@@ -160,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME_OR_DESIGN")
     p.add_argument("--config", metavar="NAME", help="which config of a design")
     _k_option(p, "every datapath")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for CONFIG.v files (made if missing)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder (made if missing) for one file per config, named as its top module: mac_CONFIG.v "
+                        "(the CONFIG made a Verilog name: int8-kulisch -> mac_int8_kulisch.v)")
     p.set_defaults(run=_rtl)
 
     p = sub.add_parser("synth", parents=[common, costs], help="synthesize datapaths with Yosys: model vs gates",
@@ -545,12 +547,19 @@ def _rtl(args) -> str:
 
     design, configs = _design(args, args.name)
     out = _out_folder(args.out)
-    files = {}
+    files, modules = {}, {}  # file name -> Verilog; module name -> the config that defines it
     for cfg in configs:
+        # the top module is named after the config (and --k), its file after the top module
+        name = cfg.name if args.k is None or cfg.name.endswith(f"-k{args.k}") else f"{cfg.name}-k{args.k}"
         try:
-            files[f"{cfg.name}.v"] = emit(design.build(cfg)).verilog
+            rtl = emit(design.build(cfg), top=f"mac_{name}")
         except MacgatesError as exc:
             raise DesignError(f"{design.origin}: config {cfg.name}: {exc}") from None
+        for module in [rtl.top, *rtl.modules]:
+            if modules.setdefault(module, cfg.name) != cfg.name:
+                raise DesignError(f"{design.origin}: configs {modules[module]} and {cfg.name} both make a Verilog "
+                                  f"module {module}; rename one")
+        files[f"{rtl.top}.v"] = rtl.verilog
     return "".join(f"{p}\n" for p in write_files(out, files))
 
 
