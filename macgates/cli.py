@@ -297,11 +297,11 @@ def _report(args) -> str:
 
 
 def _out_folder(path) -> Path:
-    """--out as a folder: it may not exist yet, but it may not be a file."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise DesignError(f"--out {out}: exists and is not a folder")
-    return out
+    """--out as a folder: it may not exist yet, but what exists of it must be folders
+    (not a file, a symbolic link to nothing or a loop of them)."""
+    from .outputs import check_folder
+
+    return check_folder(path, "--out")
 
 
 def _split(text: str, what: str) -> list[str]:
@@ -348,12 +348,10 @@ def _sweep(args) -> str:
                 raise DesignError(f"--{option}: {exc}") from None
     to_stdout = args.out == "-"
     out = Path(args.out)
-    if not to_stdout and not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise DesignError(f"--out {out}: folder {out.parent} does not exist")
     if not to_stdout:
         from .outputs import check
 
-        check(out)  # before the work: not a device, not an input
+        check(out)  # before the work: its folder exists, not a device, not an input, no loop of links
     library = _library(args)
     skipped = Skipped()
     rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
