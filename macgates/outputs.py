@@ -6,6 +6,12 @@ the permissions a plain ``open(path, "w")`` would (0666 less the umask) and then
 over the target. On any error the temporary file is removed and the target is untouched;
 the error names the target, never the temporary name. :func:`write_files` writes a set
 of files (a report) all or nothing; :func:`open_text` streams one (a sweep).
+
+Before anything is written, :func:`check` (a file) and :func:`check_folder` (a folder
+files go into) walk the path from its first component: a loop of symbolic links, a
+symbolic link to nothing, or a part that is a file or a device where a folder must be
+is an OutputError naming that part, as is a target that is a folder, a device or one of
+the command's inputs.
 """
 
 from __future__ import annotations
