@@ -123,6 +123,7 @@ def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = No
     if memo is not None:
         return exact(total), info
     dp.info.update(info)
+    dp.built_for.update(weights=w, activations=a, accumulator=acc)
     return dp
 
 

@@ -166,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME_OR_DESIGN")
     p.add_argument("--config", metavar="NAME", help="which config of a design")
     _k_option(p, "every datapath")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for CONFIG.v files (made if missing)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder (made if missing) for one file per config, named as its top module: mac_CONFIG.v "
+                        "(the CONFIG made a Verilog name: int8-kulisch -> mac_int8_kulisch.v)")
     p.set_defaults(run=_rtl)
 
     p = sub.add_parser("synth", parents=[common, costs], help="synthesize datapaths with Yosys: model vs gates",
@@ -325,11 +327,11 @@ def _report(args) -> str:
 
 
 def _out_folder(path) -> Path:
-    """--out as a folder: it may not exist yet, but it may not be a file."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise DesignError(f"--out {out}: exists and is not a folder")
-    return out
+    """--out as a folder: it may not exist yet, but what exists of it must be folders
+    (not a file, a symbolic link to nothing or a loop of them)."""
+    from .outputs import check_folder
+
+    return check_folder(path, "--out")
 
 
 def _split(text: str, what: str) -> list[str]:
@@ -377,12 +379,10 @@ def _sweep(args) -> str:
                 raise DesignError(f"--{option}: {exc}") from None
     to_stdout = args.out == "-"
     out = Path(args.out)
-    if not to_stdout and not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise DesignError(f"--out {out}: folder {out.parent} does not exist")
     if not to_stdout:
         from .outputs import check
 
-        check(out)  # before the work: not a device, not an input
+        check(out)  # before the work: its folder exists, not a device, not an input, no loop of links
     library = _library(args)
     skipped = Skipped()
     with counter("sweep") as bar:
@@ -598,12 +598,18 @@ def _rtl(args) -> str:
 
     design, configs = _design(args, args.name)
     out = _out_folder(args.out)
-    files = {}
+    files, modules = {}, {}  # file name -> Verilog; module name -> the config that defines it
     for cfg in configs:
+        # the top module is named after the config (with --k, its -kN), its file after the top module
         try:
-            files[f"{cfg.name}.v"] = emit(design.build(cfg)).verilog
+            rtl = emit(design.build(cfg), top=f"mac_{cfg.name}")
         except MacgatesError as exc:
             raise DesignError(f"{design.origin}: config {cfg.name}: {exc}") from None
+        for module in [rtl.top, *rtl.modules]:
+            if modules.setdefault(module, cfg.name) != cfg.name:
+                raise DesignError(f"{design.origin}: configs {modules[module]} and {cfg.name} both make a Verilog "
+                                  f"module {module}; rename one")
+        files[f"{rtl.top}.v"] = rtl.verilog
     return "".join(f"{p}\n" for p in write_files(out, files))
 
 

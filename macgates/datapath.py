@@ -23,6 +23,9 @@ from .numbers import exact, numeric
 CATEGORIES = ("multiplier", "aligner", "accumulator", "normalize", "round", "exception", "register")
 PORT = "port"
 MAX_WIDTH = 4096  # widest signal or component parameter a datapath may have
+STEP_NAMES = {"w": "a (the weights, input w)", "a": "b (the activations, input a)",  # Datapath.step's inputs
+              "w_scale": "scale_a (the weights' scale, input w_scale)",
+              "a_scale": "scale_b (the activations' scale, input a_scale)"}
 
 
 def params_text(params: Mapping) -> str:
@@ -81,6 +84,9 @@ class Datapath:
     ports: dict = field(default_factory=dict)  # port name -> (direction, width)
     signals: list = field(default_factory=list)
     info: dict = field(default_factory=dict)  # widths and choices the builder derived
+    # what the builder made it for: weights and activations (Formats) and the accumulator
+    # object; what macgates.verify checks it against when not told ({} if built by hand)
+    built_for: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.library = as_library(self.library) or load_library()
@@ -156,7 +162,7 @@ class Datapath:
     def copy(self, name: str | None = None) -> "Datapath":
         """An independent copy (same library) to modify."""
         return Datapath(name or self.name, dict(self.components), dict(self.ports),
-                        list(self.signals), dict(self.info), library=self.library)
+                        list(self.signals), dict(self.info), dict(self.built_for), library=self.library)
 
     def validate(self) -> None:
         """Check the graph is whole: every component is connected to something."""
@@ -221,14 +227,16 @@ class Datapath:
         and ``b`` (activations) from accumulator bits ``acc``, computed bit by bit from
         this graph and its parameters as they are now. A k-term dot-product unit takes
         ``a`` and ``b`` as sequences of k codes; block formats take their shared scale
-        codes as ``scale_a`` (weights) and ``scale_b`` (activations)."""
+        codes as ``scale_a`` (weights) and ``scale_b`` (activations). A code is an input
+        port's bit pattern, a whole number from 0 to 2^bits - 1 (``fmt.encode(value)``
+        gives a value's); anything else is a DatapathError naming the argument."""
         from .simulate import Runner
 
         operands = {"w": a, "a": b}
         for port, code in (("w_scale", scale_a), ("a_scale", scale_b)):
             if code is not None:
                 operands[port] = code
-        return Runner(self).step(acc, operands)
+        return Runner(self).step(acc, operands, names=STEP_NAMES)
 
     def run(self, pairs, acc: int = 0) -> list[int]:
         """The accumulator's bits after each (weight code, activation code) pair."""

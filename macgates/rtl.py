@@ -8,7 +8,10 @@ value knows the exact range of integers it can hold, and every operation on it w
 parameters, so the module is the behaviour at those parameters, and there is one source
 of truth for every width: what is costed is what runs is what is emitted.
 
-The top module wires the components as the graph does. Each input port's bus is its
+The top module (``mac_`` + the datapath's name unless :func:`emit` is given one) wires
+the components as the graph does; every other module's name starts with the top's and
+``__`` (``mac_int8_kulisch__adder_n27``), so the Verilog of several datapaths can share one
+project. Each input port's bus is its
 signals side by side (``Signal.at``), a sign-extended signal bringing its sign into the
 bits above it, exactly as the simulator (:func:`macgates.simulate._ports`) adds them. A
 k-lane component (one that works lane by lane on a dot-product unit's k lanes) is k
@@ -306,12 +309,15 @@ def port_bits(lo: int, hi: int) -> int:
     return max(1, hi.bit_length()) if lo >= 0 else signed_bits(lo, hi)
 
 
-def emit(dp) -> Rtl:
-    """The Verilog of a datapath (see the module docstring)."""
+def emit(dp, top: str | None = None) -> Rtl:
+    """The Verilog of a datapath (see the module docstring): its top module named ``top``
+    (made an identifier; default ``mac_`` + the datapath's name), every other module
+    ``top__`` + its primitive and parameters, so that the Verilog of several datapaths
+    can be read into one project."""
     layout, order, inputs = _plan(dp)
     k = dp.macs
     acc = layout[0][0]
-    top = ident(f"mac_{dp.name}")
+    top = ident(top if top is not None else f"mac_{dp.name}")
     rtl = Rtl(top)
     nodes: dict[str, _Node] = {}
     for port, (direction, width) in dp.ports.items():
@@ -422,7 +428,7 @@ def emit(dp) -> Rtl:
             header.append(f"output {'signed ' if out.lo < 0 else ''}[{width - 1}:0] y")
             lines.append(f"  assign y = {out.name};")
         text_body = f"({', '.join(header)});\n" + "\n".join(lines) + "\nendmodule\n"
-        base = ident("_".join([prim, *(f"{p}{v}" for p, v in comp.params.items())]))
+        base = f"{top}__" + ident("_".join([prim, *(f"{p}{v}" for p, v in comp.params.items())]))
         name = bodies.get(text_body)
         if name is None:
             name = base

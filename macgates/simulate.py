@@ -19,8 +19,11 @@ as not executable, by component and primitive.
 
 from __future__ import annotations
 
+import operator
+from fractions import Fraction
+
 from .behaviour import BEHAVIOURS, NEXT_STATE, STATE_BITS, mask
-from .errors import DatapathError
+from .errors import DatapathError, did_you_mean, shown
 
 
 LANE_PORTS = ("w", "a")  # inputs that take one code per lane (the others: one per unit)
@@ -93,38 +96,85 @@ def _value(sig, values) -> int:
 
 
 class Runner:
-    """A datapath made ready to run: the evaluation order is worked out once."""
+    """A datapath made ready to run: the evaluation order is worked out once.
+
+    Inputs are checked where they come in (:meth:`step`, :meth:`run`,
+    :meth:`step_batch`), not in the evaluation: a code is a whole number (not a bool)
+    from 0 to 2^bits - 1 of its input port; a k-term unit's ``w`` and ``a`` take k
+    codes (one per lane); a block format's scale inputs one code each. Anything else is a
+    DatapathError naming the input and the range. The state is a whole number >= 0; bits
+    above the state's width are dropped, as a register drops them (a datapath narrowed
+    to test the check runs from the reference's start values)."""
 
     def __init__(self, dp):
         self.dp = dp
         self.layout, self.order, self.inputs = _plan(dp)
         self.dtype = _dtype(dp, self.layout)
+        self.widths = {name: width for name, (direction, width) in dp.ports.items() if direction == "in"}
 
     @property
     def acc_bits(self) -> int:
         """Width of the accumulator register (the low bits of the state)."""
         return self.layout[0][2]
 
-    def step(self, acc: int, operands: dict) -> int:
+    def step(self, acc: int, operands: dict, *, names: dict | None = None) -> int:
         """The state (accumulator register bits, flags above) after one operation with
         ``operands`` (input port name -> code, or for a k-term unit a sequence of k codes:
-        each lane's components then run on its own code) from state ``acc``."""
-        k = self.dp.macs
-        if k > 1:
+        each lane's components then run on its own code) from state ``acc``. ``names``:
+        what the caller calls each input port, for error messages."""
+        acc = self._state(acc, "acc")
+        operands = self._operands(operands, names or {})
+        if self.dp.macs > 1:
             import numpy as np
 
-            lanes = {}
-            for port, codes in operands.items():
-                if port not in LANE_PORTS:  # a block scale: one code per unit
-                    lanes[port] = codes
-                    continue
-                codes = list(codes) if hasattr(codes, "__iter__") else [codes]
-                if len(codes) != k:
-                    raise DatapathError(f"{self.dp.name}: input {port} takes {k} codes (one per lane), "
-                                        f"got {len(codes)}")
-                lanes[port] = np.array([int(c) for c in codes], dtype=object)
-            operands = lanes
+            operands = {port: np.array(codes, dtype=object) if port in LANE_PORTS else codes
+                        for port, codes in operands.items()}
         return _step(self.dp, self.layout, self.order, self.inputs, acc, operands)
+
+    # -- checking inputs ------------------------------------------------------------------
+    def _state(self, acc, label: str) -> int:
+        value = _whole(acc)
+        if value is None or value < 0:
+            flags = sum(width for _, _, width in self.layout[1:])
+            raise DatapathError(f"{self.dp.name}: {label} = {shown(acc)}: expected the state bits, a whole number "
+                                f">= 0 (the {self.acc_bits}-bit accumulator register"
+                                + (f", {flags} flag bits above it)" if flags else ")"))
+        return value
+
+    def _operands(self, operands, names: dict) -> dict:
+        """``operands`` checked: every input port given, each a code (k codes for a lane
+        input of a k-term unit), no other key; returns port -> int (or list of ints)."""
+        from collections.abc import Mapping
+
+        dp = self.dp
+        if not isinstance(operands, Mapping):
+            raise DatapathError(f"{dp.name}: operands must map input ports ({', '.join(self.widths)}) to codes, "
+                                f"got {type(operands).__name__}")
+        for key in operands:
+            if key not in self.widths:
+                what = names.get(key, f"input {key}")
+                if key in ("w_scale", "a_scale"):
+                    fmt = "weights" if key == "w_scale" else "activations"
+                    raise DatapathError(f"{dp.name}: {what}: this datapath takes no scale code (its {fmt} are "
+                                        "not block-scaled)")
+                raise DatapathError(f"{dp.name}: no input port {shown(key)} ({did_you_mean(self.widths)})")
+        out = {}
+        k = dp.macs
+        for port, width in self.widths.items():
+            where = names.get(port, f"input {port}")
+            if port not in operands:
+                raise DatapathError(f"{dp.name}: no value for {where}")
+            value = operands[port]
+            if k > 1 and port in LANE_PORTS:
+                if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+                    raise DatapathError(f"{dp.name}: {where} takes {k} codes (one per lane), got "
+                                        f"{shown(value)} (not a sequence)")
+                if len(value) != k:
+                    raise DatapathError(f"{dp.name}: {where} takes {k} codes (one per lane), got {len(value)}")
+                out[port] = [_code(dp, c, width, f"{where}, lane {i}") for i, c in enumerate(value)]
+            else:
+                out[port] = _code(dp, value, width, where)
+        return out
 
     def step_batch(self, acc, w, a, scales=None):
         """Many independent steps at once: ``acc``, ``w`` and ``a`` are equal-length
@@ -132,29 +182,134 @@ class Runner:
         of k-code vectors (shape (steps, k)); returns a numpy array of the next states.
         The same behaviours run element by element on arrays (a k-lane component's on
         arrays of shape (k, steps)). ``scales``: input port name (``w_scale``,
-        ``a_scale``) -> a scale code per step, for block formats."""
+        ``a_scale``) -> a scale code per step, for block formats. Codes are checked as in
+        :meth:`step`, on the whole arrays at once."""
+        k = self.dp.macs
+        dp = self.dp
+        given = {"w": w, "a": a, **(scales or {})}
+        for port in given:
+            if port not in self.widths:
+                raise DatapathError(f"{dp.name}: step_batch: no input port {shown(port)} "
+                                    f"({did_you_mean(self.widths)})")
+        missing = [p for p in self.widths if p not in given]
+        if missing:
+            raise DatapathError(f"{dp.name}: step_batch: no codes for input {missing[0]}")
+        acc = self._batch(acc, "acc", None)
+        operands = {port: self._batch(codes, port, self.widths[port], k > 1 and port in LANE_PORTS)
+                    for port, codes in given.items()}
+        sizes = [len(acc)] + [v.shape[-1] for v in operands.values()]
+        if len(set(sizes)) != 1:
+            raise DatapathError(f"{dp.name}: step_batch needs equal lengths, got {', '.join(map(str, sizes))}")
+        return _step(dp, self.layout, self.order, self.inputs, acc, operands)
+
+    def _batch(self, values, port: str, width, lanes: bool = False):
+        """One batch input as an array of self.dtype (lanes: shape (k, steps)), its
+        values checked at once: whole numbers, codes of ``width`` bits (``width`` None:
+        a state, >= 0)."""
         import numpy as np
 
-        def arr(values, lanes=False):
-            if lanes:
-                return np.array([[int(v) for v in vec] for vec in values], dtype=self.dtype).reshape(-1, k).T
-            return np.array([int(v) for v in values], dtype=self.dtype)
-
-        k = self.dp.macs
-        acc, w, a = arr(acc), arr(w, k > 1), arr(a, k > 1)
-        if not len(acc) == w.shape[-1] == a.shape[-1]:
-            raise DatapathError(f"{self.dp.name}: step_batch needs equal lengths, got {len(acc)}, "
-                                f"{w.shape[-1]}, {a.shape[-1]}")
-        operands = {"w": w, "a": a, **{port: arr(codes) for port, codes in (scales or {}).items()}}
-        return _step(self.dp, self.layout, self.order, self.inputs, acc, operands)
+        dp, k = self.dp, self.dp.macs
+        shape = f"{k} codes (one per lane) per step" if lanes else "one code per step"
+        arr = _int_array(values, lanes)
+        if arr is None:  # not all machine integers: element by element (Python ints of wide datapaths)
+            try:
+                rows = [[_index(v) for v in _lanes(vec, k)] if lanes else _index(vec) for vec in values]
+            except TypeError as exc:
+                raise DatapathError(f"{dp.name}: step_batch: input {port}: {exc.args[0]}: expected {shape}, "
+                                    f"each a whole number{'' if width is None else f' from 0 to {_top(width)}'}"
+                                    ) from None
+            arr = np.array(rows, dtype=object)
+        if arr.ndim != (2 if lanes else 1) or (lanes and arr.shape[1] != k):
+            raise DatapathError(f"{dp.name}: step_batch: input {port} takes {shape}")
+        out = (arr < 0) if width is None else ((arr < 0) | (arr > mask(width)))
+        if out.any():
+            at = tuple(int(i) for i in np.argwhere(out)[0])
+            where = f"step {at[0]}" + (f", lane {at[1]}" if lanes else "")
+            expected = ("the state bits, a whole number >= 0" if width is None else
+                        f"a code, a whole number from 0 to {_top(width)} ({width} bits)")
+            raise DatapathError(f"{dp.name}: step_batch: input {port}, {where}: {shown(int(arr[at]))}: "
+                                f"expected {expected}")
+        arr = arr.astype(self.dtype)
+        return arr.T if lanes else arr
 
     def run(self, pairs, acc: int = 0) -> list[int]:
         """The accumulator after each (weight code, activation code) pair, from ``acc``."""
         out = []
-        for w, a in pairs:
-            acc = self.step(acc, {"w": w, "a": a})
+        try:
+            items = iter(pairs)
+        except TypeError:
+            raise DatapathError(f"{self.dp.name}: run takes a sequence of (weight, activation) code pairs, got "
+                                f"{type(pairs).__name__}") from None
+        for i, pair in enumerate(items):
+            if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+                raise DatapathError(f"{self.dp.name}: pairs[{i}]: expected a (weight, activation) pair of codes, "
+                                    f"got {shown(pair)}")
+            acc = self.step(acc, {"w": pair[0], "a": pair[1]}, names={"w": f"pairs[{i}][0] (the weights, input w)",
+                                                                      "a": f"pairs[{i}][1] (the activations, input a)"})
             out.append(acc)
         return out
+
+
+def _whole(value):
+    """``value`` as an int if it is a whole number (an int or a numpy integer, not a
+    bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
+def _int_array(values, lanes: bool):
+    """``values`` as a numpy array of machine integers when they are all ints (not bools)
+    or numpy integers, at C speed; else None."""
+    import numpy as np
+
+    if isinstance(values, np.ndarray):
+        return values if values.dtype.kind in "iu" else None
+    try:
+        arr = np.array(values)
+    except (ValueError, TypeError, OverflowError):  # (ragged lanes)
+        return None
+    if arr.dtype.kind not in "iu":
+        return None
+    flat = (v for vec in values for v in vec) if lanes else values
+    return None if any(type(v) is bool for v in flat) else arr  # (numpy makes [1, True] ints)
+
+
+def _index(value) -> int:
+    """``value`` as an int, or TypeError(its short repr) if it is not a whole number."""
+    code = _whole(value)
+    if code is None:
+        raise TypeError(shown(value))
+    return code
+
+
+def _lanes(vec, k: int):
+    """A step's k lane codes, or TypeError naming what it is instead."""
+    if isinstance(vec, (str, bytes)) or not hasattr(vec, "__len__") or len(vec) != k:
+        raise TypeError(shown(vec))
+    return vec
+
+
+def _top(bits: int) -> str:
+    """2^bits - 1, as a number when short."""
+    return f"{mask(bits):,}" if bits <= 32 else f"2^{bits} - 1"
+
+
+def _code(dp, value, width: int, where: str) -> int:
+    """``value`` as a code of a ``width``-bit input, or a DatapathError naming ``where``."""
+    code = _whole(value)
+    if code is None or not 0 <= code <= mask(width):
+        hint = ""
+        if code is None and (isinstance(value, (float, Fraction)) or type(value).__name__ == "Decimal"):
+            hint = "; a value's code is fmt.encode(value)"
+        elif code is not None and code < 0:
+            hint = "; codes are unsigned bit patterns (fmt.encode(value) gives a value's)"
+        raise DatapathError(f"{dp.name}: {where} = {shown(value)}: expected a code, a whole number from 0 to "
+                            f"{_top(width)} ({width} bits){hint}")
+    return code
 
 
 def _step(dp, layout, order, inputs, state, operands) -> int:

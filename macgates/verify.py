@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .behaviour import mask
-from .errors import DatapathError
+from .errors import DatapathError, MacgatesError
 from .floating import FloatingPoint
 from .kulisch import Kulisch
 from .reference import (KulischRef, aligned_block_sum, block_sum, float_accumulate, multiply, pow2, product,
@@ -244,9 +244,86 @@ class Result:
         return self.stop and self.failed > 0
 
 
-def verify(dp, weights, activations, accumulator, *, exhaustive=True, vectors: int = 0,
+def operands(dp, weights=None, activations=None, accumulator=None) -> tuple:
+    """(weights, activations, accumulator) to check ``dp`` against. Each may be given as
+    an object (a Format; a Kulisch or FloatingPoint accumulator) or by name
+    (``"fp8_e4m3"``; ``"kulisch"``, ``"fp16:subnormals"``); one not given is the one the
+    builder made ``dp`` for (``dp.built_for``). A given one that is not what ``dp`` was
+    built for is refused, naming both: checked against other formats a datapath fails
+    for reasons that say nothing about it. A hand-built datapath has no record: give
+    weights and accumulator (activations default to the weights), and their widths must
+    be its input ports'."""
+    from .builders import parse_accumulator
+    from .formats import format as get_format
+
+    built = getattr(dp, "built_for", None) or {}
+    given = {"weights": weights, "activations": activations, "accumulator": accumulator}
+    out = {}
+    for what, value in given.items():
+        if value is None:
+            continue
+        try:
+            out[what] = parse_accumulator(value) if what == "accumulator" else get_format(value)
+        except MacgatesError as exc:
+            raise type(exc)(f"{dp.name}: {what}: {exc}") from None
+    if not built:
+        if "activations" not in out and "weights" in out:
+            out["activations"] = out["weights"]
+        missing = [what for what in given if what not in out]
+        if missing:
+            raise DatapathError(f"{dp.name}: no record of the formats it was built for (not made by "
+                                f"macgates.mac or dot): give {' and '.join(missing)}")
+    w = out.get("weights", built.get("weights"))
+    a = out.get("activations", built.get("activations"))
+    acc = out.get("accumulator", built.get("accumulator"))
+    for what in ("weights", "activations"):
+        if what in out and what in built and not _same_format(out[what], built[what]):
+            mine, theirs = built[what], out[what]
+            text = repr if mine.name == theirs.name else (lambda f: f.name)  # (a design's own of a known name)
+            raise DatapathError(f"{dp.name}: built for {what} {text(mine)}, not {text(theirs)}")
+    if "accumulator" in out and "accumulator" in built and not _same_accumulator(acc, built["accumulator"], w, a):
+        raise DatapathError(f"{dp.name}: built for accumulator {_accumulator_text(built['accumulator'], w, a)}, "
+                            f"not {_accumulator_text(acc, w, a)}")
+    for port, what, fmt in (("w", "weights", w), ("a", "activations", a)):
+        width = dp.ports.get(port, ("in", fmt.bits))[1]
+        if width != fmt.bits:
+            raise DatapathError(f"{dp.name}: its input {port} is {width} bits wide; {what} {fmt.name} has "
+                                f"{fmt.bits}")
+    return w, a, acc
+
+
+def _same_format(x, y) -> bool:
+    """The same format, whatever each is called (a design's own format may be a known one
+    under another name)."""
+    from dataclasses import replace
+
+    def unnamed(f):
+        return replace(f, name="", scale=unnamed(f.scale) if f.scale is not None else None)
+
+    return unnamed(x) == unnamed(y)
+
+
+def _same_accumulator(x, y, w, a) -> bool:
+    """Accumulators a check cannot tell apart: fixed point of one width (from the formats),
+    or one float format with the same subnormal rule (align and combine are the
+    datapath's own: the check reads them from it)."""
+    if isinstance(x, Kulisch) and isinstance(y, Kulisch):
+        return kulisch_reference(w, a, x).width == kulisch_reference(w, a, y).width
+    if isinstance(x, FloatingPoint) and isinstance(y, FloatingPoint):
+        return _same_format(x.format, y.format) and x.subnormals == y.subnormals
+    return False
+
+
+def _accumulator_text(acc, w, a) -> str:
+    if isinstance(acc, Kulisch):
+        return f"{acc} ({kulisch_reference(w, a, acc).width} bits)"
+    return str(acc)
+
+
+def verify(dp, weights=None, activations=None, accumulator=None, *, exhaustive=True, vectors: int = 0,
            length: int = 16, seed: int = 0, starts=None, first: bool = False) -> Result:
-    """Check ``dp`` (built for ``weights`` x ``activations`` into ``accumulator``).
+    """Check ``dp`` (built for ``weights`` x ``activations`` into ``accumulator``: objects
+    or names, by default what it was built for; see :func:`operands`).
     ``exhaustive``: every pair from every start value (``"auto"``: only if that is at
     most MAX_STEPS checks; ``Result.exhaustive`` says whether it ran); ``starts``: the
     accumulator codes the exhaustive check starts from (default: the checker's
@@ -255,6 +332,7 @@ def verify(dp, weights, activations, accumulator, *, exhaustive=True, vectors: i
     Block formats: the exhaustive check runs every element pair with both scales at 1,
     then every pair of scale codes with the largest elements; random sequences draw
     scale codes too (half of them within 2^+-8 of 1, where results stay in range)."""
+    weights, activations, accumulator = operands(dp, weights, activations, accumulator)
     run = Runner(dp)  # refuses what has no behaviour, by name
     ref = checker(weights, activations, accumulator)
     units = Units(weights, activations, dp.macs, dp.info.get("combine") == "align", getattr(ref, "fmt", None))
@@ -453,12 +531,13 @@ def _sequences(run, ref, units, drawn, result) -> None:
                 live[i] = False
 
 
-def slack(dp, weights, activations, accumulator, *, starts=None, vectors: int = 0, length: int = 16,
-          seed: int = 0) -> list:
+def slack(dp, weights=None, activations=None, accumulator=None, *, starts=None, vectors: int = 0,
+          length: int = 16, seed: int = 0) -> list:
     """Width slack: each width parameter of each component narrowed by one, one at a time,
-    and the exhaustive check run again. Returns (component, parameter, value, gates saved)
+    and the exhaustive check run again (the formats as :func:`verify` takes them). Returns (component, parameter, value, gates saved)
     for every narrowing that still passes: gates a smaller datapath could save, or width
     the check's start values and inputs do not exercise."""
+    weights, activations, accumulator = operands(dp, weights, activations, accumulator)
     as_built = verify(dp, weights, activations, accumulator, starts=starts, vectors=vectors, length=length,
                       seed=seed)
     if as_built.failed:  # (and one that cannot run is refused above, by name)

@@ -9,7 +9,12 @@ and memory whatever the file holds.
   are used: a document of more than :data:`MAX_NODES` nodes after alias expansion is
   refused before it is built ("billion laughs").
 * Numbers have at most :data:`MAX_NUMBER_CHARS` characters; a tag other than the plain
-  ones (``!!binary``, ``!!python/...``, custom tags) is an error; timestamps stay text.
+  ones (``!!binary``, ``!!set``, ``!!omap``, ``!!python/...``, custom tags) is an error;
+  timestamps stay text. A plain tag written out must fit its text: ``!!int``,
+  ``!!float``, ``!!bool``, ``!!null`` and ``!!timestamp`` on text that is not one
+  (``!!timestamp not-a-date``, ``!!null no``), or ``!!str`` / ``!!seq`` / ``!!map`` on
+  the wrong kind of node, is an error naming the line. (Untagged text that only looks
+  like a date, ``2024-13-45``, stays text.)
 * A key given twice in one mapping is an error naming both lines. Merge keys (``<<``)
   work as in YAML 1.1: the mapping's own keys win.
 """
@@ -35,8 +40,6 @@ MAX_DEPTH = 64  # nested lists and mappings
 MAX_NUMBER_CHARS = 40
 
 _TAG = "tag:yaml.org,2002:"
-_PLAIN = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map",
-                             "merge", "value")}
 
 
 class _Problem(Exception):
@@ -58,9 +61,9 @@ def read_yaml(path, error: type[Exception]):
     except UnicodeDecodeError as exc:
         raise error(f"{name}: not UTF-8 text (byte {exc.start}), expected a YAML file") from None
     try:
-        _check_depth(text)
+        explicit = _scan(text)
         node = yaml.compose(text, Loader=_Loader)
-        return None if node is None else _build(node)
+        return None if node is None else _build(node, explicit)
     except _Problem as exc:
         where = f"{name}:{exc.mark.line + 1}" if exc.mark is not None else name
         raise error(f"{where}: {exc.message}") from None
@@ -103,8 +106,12 @@ def read_bytes(path, error, limit: int, what: str) -> bytes:
     return raw
 
 
-def _check_depth(text: str) -> None:
+def _scan(text: str) -> set:
+    """Check the nesting depth, event by event, before anything is built; returns where
+    the scalars with a tag written out start ((line, column): a node starts where its
+    event does), so that their text can be held to the tag."""
     depth = 0
+    explicit = set()
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
@@ -112,13 +119,27 @@ def _check_depth(text: str) -> None:
                 raise _Problem(event.start_mark, f"nested more than {MAX_DEPTH} levels deep")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
+        elif isinstance(event, yaml.ScalarEvent) and event.tag not in (None, "!"):
+            explicit.add(_where(event.start_mark))
+    return explicit
+
+
+def _where(mark) -> tuple:
+    return mark.line, mark.column
 
 
 _SCALARS = SafeConstructor()
 
 
-def _scalar(node: ScalarNode):
+# what a tag written out accepts, where building the value does not check it: YAML 1.1's
+# null, value-key and merge-key spellings (as PyYAML resolves them)
+_SPELLED = {_TAG + "null": ("~", "null", "Null", "NULL", ""), _TAG + "value": ("=",), _TAG + "merge": ("<<",)}
+
+
+def _scalar(node: ScalarNode, explicit: set = frozenset()):
     tag = node.tag
+    if _where(node.start_mark) in explicit:
+        _check_explicit(node)
     if tag in (_TAG + "str", _TAG + "timestamp", _TAG + "value"):
         return node.value
     if tag == _TAG + "null":
@@ -132,12 +153,31 @@ def _scalar(node: ScalarNode):
         raise _Problem(node.start_mark, f"a scalar cannot be tagged {shown(tag)}")
     try:
         return build(node)
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, IndexError):  # (!!int "" is an IndexError)
         raise _Problem(node.start_mark, f"YAML error: {shown(node.value)} is not a valid "
                                         f"{tag.removeprefix(_TAG)}") from None
 
 
-def _build(root):
+def _check_explicit(node: ScalarNode) -> None:
+    """A tag written out on a scalar fits its text: a timestamp is a valid date (and time),
+    a null, value or merge one of its spellings (int, float and bool are checked as they
+    are built)."""
+    tag, value = node.tag, node.value
+    if tag == _TAG + "timestamp":
+        try:
+            _SCALARS.construct_yaml_timestamp(node)
+            return
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            pass
+    elif tag not in _SPELLED or value in _SPELLED[tag]:
+        return
+    raise _Problem(node.start_mark, f"YAML error: {shown(value)} is not a valid {tag.removeprefix(_TAG)}")
+
+
+_KINDS = {SequenceNode: _TAG + "seq", MappingNode: _TAG + "map"}
+
+
+def _build(root, explicit: set = frozenset()):
     """Plain data from a composed node graph, iteratively, counting aliased nodes each time."""
     count = 0
     result: list = [None]
@@ -149,30 +189,34 @@ def _build(root):
         if count > MAX_NODES:
             raise _Problem(node.start_mark, f"more than {MAX_NODES:,} values (aliases count each time "
                                             "they are used)")
-        if node.tag not in _PLAIN and not isinstance(node, ScalarNode):
+        if not isinstance(node, ScalarNode) and node.tag != _KINDS[type(node)]:  # (!!str [1], !!set, !!omap)
             raise _Problem(node.start_mark, f"a {type(node).__name__[:-4].lower()} cannot be tagged {shown(node.tag)}")
         if isinstance(node, ScalarNode):
-            container[key] = _scalar(node)
+            container[key] = _scalar(node, explicit)
         elif isinstance(node, SequenceNode):
             items = [None] * len(node.value)
             container[key] = items
             stack.extend((child, items, i) for i, child in reversed(list(enumerate(node.value))))
         elif isinstance(node, MappingNode):
-            container[key] = _mapping(node, stack)
+            container[key] = _mapping(node, stack, explicit)
     return result[0]
 
 
-def _mapping(node: MappingNode, stack: list) -> dict:
+def _mapping(node: MappingNode, stack: list, explicit: set = frozenset()) -> dict:
     out: dict = {}
     lines: dict = {}
     merged = []
     for key_node, value_node in node.value:
         if key_node.tag == _TAG + "merge":
+            if not isinstance(key_node, ScalarNode):
+                raise _Problem(key_node.start_mark, "a key must be a plain value, not a list or mapping")
+            if _where(key_node.start_mark) in explicit:
+                _check_explicit(key_node)
             merged.append(value_node)
             continue
         if not isinstance(key_node, ScalarNode):
             raise _Problem(key_node.start_mark, "a key must be a plain value, not a list or mapping")
-        key = _scalar(key_node)
+        key = _scalar(key_node, explicit)
         try:
             hash(key)
         except TypeError:
@@ -191,7 +235,7 @@ def _mapping(node: MappingNode, stack: list) -> dict:
             for key_node, child in source.value:
                 if not isinstance(key_node, ScalarNode) or key_node.tag == _TAG + "merge":
                     raise _Problem(key_node.start_mark, "nested merges and complex keys are not supported")
-                key = _scalar(key_node)
+                key = _scalar(key_node, explicit)
                 if key not in out:
                     out[key] = None
                     lines[key] = key_node.start_mark.line

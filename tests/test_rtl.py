@@ -2,6 +2,8 @@
 the top module's ports, every builder's datapaths emitted, and (where Icarus Verilog is
 installed) the emitted Verilog simulated against the datapath itself."""
 
+import json
+import re
 import shutil
 import subprocess
 
@@ -105,6 +107,43 @@ def test_one_module_per_distinct_component():
     instances = [line for line in rtl.modules[rtl.top].splitlines() if " u_" in line]
     assert len(instances) == len(dp.components)
     assert len(rtl.modules) - 1 <= len(dp.components)  # identical components share one module
+
+
+def module_names(verilog):
+    return re.findall(r"^module (\w+) ", verilog, re.M)
+
+
+def test_module_names_are_unique_per_design():
+    """Two datapaths with components in common (pp_bits_n8_m8, or_reduce_n8, ...) define
+    no module of the same name: each is prefixed with its top module's name."""
+    rtls = [emit(build(name)) for name in ("int8-kulisch", "int8-fp16")]
+    names = [set(module_names(r.verilog)) for r in rtls]
+    assert names[0].isdisjoint(names[1])
+    for rtl, found in zip(rtls, names):
+        assert found == set(rtl.modules) and module_names(rtl.modules[rtl.top]) == [rtl.top]
+        assert all(n.startswith(rtl.top + "__") for n in found - {rtl.top})
+    assert rtls[0].top == "mac_int8_kulisch" and "mac_int8_kulisch__pp_bits_n8_m8" in names[0]
+    assert "mac_int8_fp16__pp_bits_n8_m8" in names[1]  # the same component, its own module
+
+
+def test_the_top_module_takes_a_given_name():
+    rtl = emit(build("int8-kulisch"), top="my-mac")
+    assert rtl.top == "my_mac" and module_names(rtl.modules["my_mac"]) == ["my_mac"]
+    assert all(n.startswith("my_mac__") for n in rtl.modules if n != "my_mac")
+
+
+def test_two_datapaths_read_into_one_yosys_run():
+    from macgates.synth import SynthesisError, run_yosys, yosys_command
+
+    try:
+        yosys_command()
+    except SynthesisError:
+        pytest.skip("Yosys is not installed (pip install 'macgates[synth]')")
+    rtls = [emit(build(name)) for name in ("int8-kulisch", "int8-fp16", "int4xint8-fp32-k4")]
+    files = {f"{r.top}.v": r.verilog for r in rtls}
+    script = f"read_verilog {' '.join(files)}\nhierarchy -check\nproc\nwrite_json all.json\n"
+    data = json.loads(run_yosys(script, files, ["all.json"])["all.json"])  # (was: Re-definition of module)
+    assert set(data["modules"]) == set().union(*(r.modules for r in rtls))
 
 
 @pytest.mark.parametrize("name", ["int8-kulisch", "fp8_e5m2-fp16:subnormals", "int4xint8-fp32-k4",

@@ -71,6 +71,94 @@ def test_step_and_run():
     assert [c - (1 << 27) if c >> 26 else c for c in codes] == [-16129, -16123]
 
 
+# -- what step, run and step_batch take: codes, checked where they come in ----------------
+INT8_CODE = "a whole number from 0 to 255 \\(8 bits\\)"  # an 8-bit port's codes: 0 .. 2^8 - 1
+BAD_STEPS = [  # (builder arguments, step arguments, keywords, the message)
+    (("int8",), (0, 1.5, -3), {}, r"a \(the weights, input w\) = 1.5: expected a code, " + INT8_CODE
+     + "; a value's code is fmt.encode"),
+    (("int8",), (0, 300, 1), {}, r"a \(the weights, input w\) = 300: expected a code, " + INT8_CODE),
+    (("int8",), (0, 1, 256), {}, r"b \(the activations, input a\) = 256: expected a code, " + INT8_CODE),
+    (("int8",), (0, 1, -1), {}, r"b \(the activations, input a\) = -1: expected a code, " + INT8_CODE
+     + "; codes are unsigned bit patterns"),
+    (("int8",), (0, True, 1), {}, r"a \(the weights, input w\) = True: expected a code"),
+    (("int8",), (0, [1], 1), {}, r"a \(the weights, input w\) = \[1\]: expected a code"),
+    (("int8",), (0, "7", 1), {}, r"a \(the weights, input w\) = '7': expected a code"),
+    (("int8",), (0, 1, 1), {"scale_a": 3}, r"scale_a \(the weights' scale, input w_scale\): this datapath "
+     "takes no scale code \\(its weights are not block-scaled\\)"),
+    (("int8",), (-1, 1, 1), {}, r"acc = -1: expected the state bits, a whole number >= 0 \(the 27-bit "
+     "accumulator register\\)"),  # int8 x int8: 15 product bits + 12
+    (("int8",), (0.5, 1, 1), {}, r"acc = 0.5: expected the state bits"),
+    # a k-term unit: k codes per operand, each in range (mxfp4: 4-bit elements, E8M0 8-bit scales)
+    (("mxfp4", None, 4, "fp32"), (0, [1, 2, 3, 16], [1] * 4), {"scale_a": 127, "scale_b": 127},
+     r"a \(the weights, input w\), lane 3 = 16: expected a code, a whole number from 0 to 15 \(4 bits\)"),
+    (("mxfp4", None, 4, "fp32"), (0, 5, [1] * 4), {"scale_a": 127, "scale_b": 127},
+     r"a \(the weights, input w\) takes 4 codes \(one per lane\), got 5 \(not a sequence\)"),
+    (("mxfp4", None, 4, "fp32"), (0, [1] * 4, [1] * 4), {"scale_a": 127, "scale_b": 256},
+     r"scale_b \(the activations' scale, input a_scale\) = 256: expected a code, " + INT8_CODE),
+    (("mxfp4", None, 4, "fp32"), (0, [1] * 4, [1] * 4), {"scale_a": 127},
+     r"no value for scale_b \(the activations' scale, input a_scale\)"),
+]
+
+
+@pytest.mark.parametrize("build,args,kwargs,message", BAD_STEPS,
+                         ids=["value-not-code", "9-bit-weight", "9-bit-activation", "negative", "bool", "list",
+                              "text", "scale-on-plain-format", "negative-state", "fraction-state",
+                              "lane-out-of-range", "one-code-for-k-lanes", "scale-out-of-range", "scale-missing"])
+def test_step_refuses_what_is_not_a_code(build, args, kwargs, message):
+    dp = macgates.mac(*build) if len(build) == 1 else macgates.dot(*build[:1], build[1], build[2], build[3])
+    with pytest.raises(macgates.DatapathError, match=f"^{dp.name}: {message}"):
+        dp.step(*args, **kwargs)
+
+
+def test_step_takes_numpy_integers_and_the_top_code():
+    import numpy as np
+
+    int8 = macgates.format("int8")
+    dp = macgates.mac("int8")
+    assert dp.step(0, np.int64(3), np.uint8(5)) == 15
+    # 0xFF is int8's -1 and 0x81 its -127 (the top code is a code): -1 x -127 = 127
+    assert dp.step(0, 0xFF, 0x81) == 127 == int8.decode(0xFF) * int8.decode(0x81)
+
+
+def test_run_refuses_what_is_not_a_pair_of_codes():
+    dp = macgates.mac("int8")
+    with pytest.raises(macgates.DatapathError, match=r"pairs\[1\]: expected a \(weight, activation\) pair"):
+        dp.run([(1, 2), (3,)])
+    with pytest.raises(macgates.DatapathError, match=r"pairs\[1\]\[1\] \(the activations, input a\) = 999: "
+                                                     "expected a code, " + INT8_CODE):
+        dp.run([(1, 2), (3, 999)])
+    with pytest.raises(macgates.DatapathError, match="run takes a sequence of \\(weight, activation\\) code pairs"):
+        dp.run(5)
+
+
+@pytest.mark.parametrize("accs,ws,xs,message", [
+    ([0, 0], [1, 256], [3, 4], r"input w, step 1: 256: expected a code, " + INT8_CODE),
+    ([0, 0], [1, 2], [3, -4], r"input a, step 1: -4: expected a code, " + INT8_CODE),
+    ([0, 0], [1, 2.5], [3, 4], r"input w: 2.5: expected one code per step"),
+    ([0, 0], [1, True], [3, 4], r"input w: True: expected one code per step"),
+    ([0, -1], [1, 2], [3, 4], r"input acc, step 1: -1: expected the state bits, a whole number >= 0"),
+    ([0], [1, 2], [3, 4], r"step_batch needs equal lengths, got 1, 2, 2"),
+], ids=["9-bit-weight", "negative-activation", "value-not-code", "bool", "negative-state", "lengths"])
+def test_step_batch_checks_its_arrays(accs, ws, xs, message):
+    import numpy as np
+
+    run = Runner(macgates.mac("int8"))
+    with pytest.raises(macgates.DatapathError, match=f"^int8-kulisch: (step_batch: )?{message}"):
+        run.step_batch(accs, ws, xs)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in ws + xs + accs) and len(accs) == len(ws):
+        with pytest.raises(macgates.DatapathError, match=message):  # numpy arrays: the same check
+            run.step_batch(np.array(accs), np.array(ws), np.array(xs))
+
+
+def test_step_batch_of_a_k_term_unit_checks_each_lane():
+    run = Runner(macgates.dot("int8", k=4, accumulator="kulisch"))
+    assert list(run.step_batch([0, 0], [[1, 2, 3, 4], [1, 0, 0, 0]], [[1, 2, 3, 4], [5, 0, 0, 0]])) == [30, 5]
+    with pytest.raises(macgates.DatapathError, match=r"input a, step 0, lane 2: 300: expected a code, " + INT8_CODE):
+        run.step_batch([0, 0], [[1] * 4] * 2, [[1, 1, 300, 1], [1] * 4])
+    with pytest.raises(macgates.DatapathError, match=r"input w: \[1, 1\]: expected 4 codes \(one per lane\)"):
+        run.step_batch([0, 0], [[1] * 4, [1, 1]], [[1] * 4] * 2)
+
+
 def test_a_kulisch_accumulator_one_bit_narrower_is_caught():
     dp = macgates.mac("int8")
     narrow = dp.copy()
@@ -165,6 +253,56 @@ def test_verify_defaults_pass_and_count():
     assert result.checked == 255 * 255 * len(starts(27)) and result.failed == 0
     result = verify(macgates.mac("int8"), int8, int8, macgates.Kulisch(), exhaustive=False, vectors=100, length=8)
     assert result.checked == 800 and result.failed == 0
+
+
+def test_verify_takes_format_names_and_reads_them_from_the_datapath():
+    """Names or objects, or nothing: a builder's datapath records what it was built for.
+    100 random sequences of 4 steps are 400 checks whichever way the formats are given."""
+    dp = macgates.mac("fp8_e4m3", accumulator="fp16")
+    e4m3 = macgates.format("fp8_e4m3")
+    ways = [("fp8_e4m3", "fp8_e4m3", "fp16"), (e4m3, e4m3, macgates.accumulator("fp16")), (), ("e4m3",),
+            (None, None, "fp16"), (None, "fp8_e4m3")]
+    for formats in ways:
+        result = verify(dp, *formats, exhaustive=False, vectors=100, length=4)
+        assert (result.checked, result.failed) == (400, 0), formats
+    assert dp.built_for == {"weights": e4m3, "activations": e4m3, "accumulator": macgates.accumulator("fp16")}
+    assert dp.copy().built_for == dp.built_for
+
+
+@pytest.mark.parametrize("built,given,message", [
+    (("int8",), ("fp8_e4m3", "fp8_e4m3", "fp16"), "built for weights int8, not fp8_e4m3"),
+    (("int8", "int4"), ("int8", "int8"), "built for activations int4, not int8"),
+    (("int8",), ("int8", "int8", "fp16"), r"built for accumulator kulisch \(27 bits\), not fp16"),
+    # int8 x int8: a 15-bit product + 12 bits of headroom = 27 bits
+    (("int8",), (None, None, "kulisch:30"), r"built for accumulator kulisch \(27 bits\), not kulisch:30 \(30 bits\)"),
+    (("fp8_e4m3", "fp8_e4m3", "fp16"), (None, None, "fp16:subnormals"), "built for accumulator fp16, not fp16:subnormals"),
+    (("fp8_e4m3", "fp8_e4m3", "fp16"), (None, None, "bf16"), "built for accumulator fp16, not bf16"),
+], ids=["int8-as-fp8", "activations", "kulisch-as-float", "kulisch-width", "subnormals", "float-format"])
+def test_verify_refuses_formats_the_datapath_was_not_built_for(built, given, message):
+    dp = macgates.mac(*built)
+    with pytest.raises(macgates.DatapathError, match=f"^{dp.name}: {message}$"):
+        verify(dp, *given, exhaustive=False, vectors=10)
+
+
+def test_verify_accepts_the_same_formats_under_other_spellings():
+    dp = macgates.mac("int8")  # kulisch: 27 bits, so kulisch:27 is the same accumulator
+    assert verify(dp, "int8", "int8", "kulisch:27", exhaustive=False, vectors=10, length=2).checked == 20
+    dp = macgates.mac("fp8_e4m3", accumulator=macgates.FloatingPoint(macgates.format("fp16"), "two_shifters"))
+    assert verify(dp, accumulator="fp16", exhaustive=False, vectors=10, length=2).failed == 0  # align: the datapath's
+
+
+def test_verify_of_a_datapath_without_a_record_needs_its_formats():
+    dp = macgates.mac("int8")
+    dp.built_for.clear()  # as a hand-built datapath: nothing to read the formats from
+    with pytest.raises(macgates.DatapathError, match="int8-kulisch: no record of the formats it was built for "
+                                                     r"\(not made by macgates.mac or dot\): give weights and "
+                                                     "activations and accumulator"):
+        verify(dp)
+    assert verify(dp, "int8", accumulator="kulisch", exhaustive=False, vectors=10, length=2).checked == 20
+    with pytest.raises(macgates.DatapathError, match="its input w is 8 bits wide; weights int4 has 4"):
+        verify(dp, "int4", "int8", "kulisch", exhaustive=False, vectors=10)
+    with pytest.raises(macgates.FormatError, match="int8-kulisch: weights: unknown format 'int99'"):
+        verify(dp, "int99", accumulator="kulisch")
 
 
 def test_verify_catches_a_narrower_accumulator():
@@ -269,6 +407,9 @@ def test_width_slack():
     assert slack(dp, fp4, fp4, macgates.Kulisch()) == []  # every width is needed
     dp.replace("exp_add", n=3)  # a needlessly wide exponent adder: 2 + 2 bits need 2 cells
     assert slack(dp, fp4, fp4, macgates.Kulisch()) == [("exp_add", "n", 3, FA)]  # adder(3) - adder(2): one FA
+    assert slack(dp) == slack(dp, "fp4_e2m1", "fp4_e2m1", "kulisch") == [("exp_add", "n", 3, FA)]  # as built
+    with pytest.raises(macgates.DatapathError, match="built for weights fp4_e2m1, not int8"):
+        slack(dp, "int8")
 
 
 def test_slack_command(capsys):
@@ -365,7 +506,7 @@ def test_a_dot_product_step_takes_k_codes():
     int8 = macgates.format("int8")
     codes = [int8.encode(v) for v in (1, 2, 3, 4)]
     assert dp.step(0, codes, codes) == 1 + 4 + 9 + 16
-    with pytest.raises(macgates.DatapathError, match="input w takes 4 codes \\(one per lane\\), got 3"):
+    with pytest.raises(macgates.DatapathError, match=r"a \(the weights, input w\) takes 4 codes \(one per lane\), got 3"):
         dp.step(0, codes[:3], codes)
 
 

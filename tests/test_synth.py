@@ -13,7 +13,8 @@ from macgates import load_library
 from macgates.cli import main
 from macgates.design import default_design
 from macgates.rtl import emit
-from macgates.synth import (BASE_COLUMNS, LIBERTY_COLUMNS, SynthesisError, check, liberty_cells, nand2_area, synthesize,
+from macgates.synth import (BASE_COLUMNS, LIBERTY_COLUMNS, SynthesisError, check, liberty_cells, nand2_area,
+                            run_yosys, synthesize,
                             yosys_command)
 
 FIG3 = default_design()
@@ -57,7 +58,7 @@ def test_the_cell_weights_come_from_the_library_with_sources():
 def test_a_mutated_module_is_caught():
     dp = FIG3.build(FIG3.config("fp8_e4m3-fp16"))
     rtl = emit(dp)
-    name = next(n for n in rtl.modules if n.startswith("lzc_"))
+    name = next(n for n in rtl.modules if n.startswith(f"{rtl.top}__lzc_"))
     rtl.modules[name] = rtl.modules[name].replace("_i + 1;", "_i + 2;")  # a leading-zero count off by one
     got = check(dp, synthesize(dp, rtl=rtl), vectors=128, length=16)
     assert got.mismatches > 0 and "datapath state" in got.first
@@ -137,10 +138,50 @@ def test_synth_output_has_k_per_mac_and_the_check(capsys):
 
 def test_rtl_command_writes_one_file_per_config(tmp_path, capsys):
     assert main(["rtl", "fp8_e4m3-fp16", "--out", str(tmp_path / "v")]) == 0
-    text = (tmp_path / "v" / "fp8_e4m3-fp16.v").read_text()
+    text = (tmp_path / "v" / "mac_fp8_e4m3_fp16.v").read_text()
     assert "module mac_fp8_e4m3_fp16 (" in text
     assert main(["rtl", "paper_fig3", "--out", str(tmp_path / "all")]) == 0
-    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == sorted(f"{c.name}.v" for c in FIG3.configs)
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == sorted(
+        f"mac_{c.name.replace('-', '_')}.v" for c in FIG3.configs)  # (Figure 3's names: letters, digits, _ and -)
+
+
+def top_module(text):
+    """The module no other module of the file instantiates."""
+    import re
+
+    defined = re.findall(r"^module (\w+) ", text, re.M)
+    used = set(re.findall(r"^  (\w+) u_\w+ \(", text, re.M))
+    tops = [m for m in defined if m not in used]
+    assert len(tops) == 1
+    return tops[0]
+
+
+def test_rtl_files_share_one_yosys_project(tmp_path, capsys):
+    """Every file is named as its top module (--k 16 too), and the files of several runs
+    read into one Yosys run: no module is defined twice."""
+    out = tmp_path / "v"
+    assert main(["rtl", "paper_fig3", "--config", "int8-kulisch", "--out", str(out)]) == 0
+    assert main(["rtl", "paper_fig3", "--config", "int8-fp16", "--out", str(out)]) == 0
+    assert main(["rtl", "fp8_e4m3-fp16", "--k", "16", "--out", str(out)]) == 0
+    assert main(["rtl", "int4xint8-fp32-k4", "--k", "4", "--out", str(out)]) == 0  # (its name says k4 already)
+    files = {p.name: p.read_text() for p in out.iterdir()}
+    assert sorted(files) == ["mac_fp8_e4m3_fp16_k16.v", "mac_int4xint8_fp32_k4.v", "mac_int8_fp16.v",
+                             "mac_int8_kulisch.v"]
+    for name, text in files.items():
+        assert top_module(text) == name[:-2]
+    script = f"read_verilog {' '.join(sorted(files))}\nhierarchy -check\nproc\nwrite_json all.json\n"
+    data = json.loads(run_yosys(script, files, ["all.json"])["all.json"])
+    assert {top_module(t) for t in files.values()} <= set(data["modules"])
+
+
+def test_rtl_refuses_two_configs_of_one_module_name(tmp_path, capsys):
+    design = tmp_path / "d.yaml"
+    design.write_text("macgates: 1\nname: d\nconfigs:\n  - {name: a-b, weights: int8, accumulator: kulisch}\n"
+                      "  - {name: a_b, weights: int8, accumulator: fp16}\n")
+    assert main(["rtl", str(design), "--out", str(tmp_path / "v")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"macgates: error: {design}: configs a-b and a_b both make a Verilog module mac_a_b; rename one\n"
+    assert not (tmp_path / "v").exists()
 
 
 def test_without_yosys_the_error_names_the_extra(monkeypatch, capsys):

@@ -53,6 +53,41 @@ def test_plain_data_only(tmp_path):
                     "g": [1, {"h": "i"}], "base": {"x": 1, "y": 2}, "m": {"x": 1, "y": 3}}
 
 
+@pytest.mark.parametrize("text,message", [
+    ("a: !!timestamp not-a-date\n", "'not-a-date' is not a valid timestamp"),
+    ("a: 1\nb: !!timestamp 2024-13-45\n", "'2024-13-45' is not a valid timestamp"),  # (line 2)
+    ("a: !<tag:yaml.org,2002:timestamp> x\n", "'x' is not a valid timestamp"),
+    ("a: !!null no\n", "'no' is not a valid null"),
+    ("a: !!bool maybe\n", "'maybe' is not a valid bool"),
+    ("a: !!int ''\n", "'' is not a valid int"),
+    ("a: !!float ''\n", "'' is not a valid float"),
+    ("a: !!value x\n", "'x' is not a valid value"),
+    ("a: {!!merge x: {b: 1}}\n", "'x' is not a valid merge"),
+    ("a: !!str [1]\n", "a sequence cannot be tagged 'tag:yaml.org,2002:str'"),
+    ("a: !!seq {b: 1}\n", "a mapping cannot be tagged 'tag:yaml.org,2002:seq'"),
+    ("a: !!map [1]\n", "a sequence cannot be tagged 'tag:yaml.org,2002:map'"),
+    ("a: !!set {b, c}\n", "a mapping cannot be tagged 'tag:yaml.org,2002:set'"),
+    ("a: !!omap [b: 1]\n", "a sequence cannot be tagged 'tag:yaml.org,2002:omap'"),
+    ("a: !!pairs [b: 1]\n", "a sequence cannot be tagged 'tag:yaml.org,2002:pairs'"),
+    ("a: !!binary aGk=\n", "a scalar cannot be tagged 'tag:yaml.org,2002:binary'"),
+], ids=["timestamp", "timestamp-bad-month", "timestamp-verbatim", "null", "bool", "int-empty", "float-empty",
+        "value", "merge-key", "str-on-list", "seq-on-mapping", "map-on-list", "set", "omap", "pairs", "binary"])
+def test_a_tag_written_out_must_fit_its_text(tmp_path, text, message):
+    path = tmp_path / "d.yaml"
+    path.write_text(text)
+    line = text.count("\n", 0, text.index("!")) + 1
+    with pytest.raises(DesignError, match=f"^{path}:{line}: (YAML error: )?{message}$"):
+        read_yaml(path, DesignError)
+
+
+def test_tags_written_out_on_fitting_text_and_untagged_dates(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text("a: !!timestamp 2024-01-02\nb: !!null ~\nc: !!null\nd: !!bool yes\ne: !!float 1\n"
+                    "f: 2024-13-45\ng: !!str 12\nh: {!!merge <<: {x: 1}}\ni: !!int 0x10\n")
+    assert read_yaml(path, DesignError) == {"a": "2024-01-02", "b": None, "c": None, "d": True, "e": 1.0,
+                                            "f": "2024-13-45", "g": "12", "h": {"x": 1}, "i": 16}
+
+
 def test_a_merge_that_is_not_a_mapping(tmp_path):
     path = tmp_path / "d.yaml"
     path.write_text("a: {<<: [1]}\n")
