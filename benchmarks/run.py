@@ -37,7 +37,7 @@ KS = [1, 2, 4, 8, 16, 32]  # 35 x 35 formats x 7 accumulators x 6 = 51,450 confi
 SWEEP = f"""
 import json, resource, time
 import macgates
-from macgates.sweep import sweep_records
+from macgates.sweeps import sweep_records
 t = time.perf_counter()
 rows, skipped = sweep_records({FORMATS!r}, {FORMATS!r}, {ACCUMULATORS!r}, {KS!r})
 dt = time.perf_counter() - t

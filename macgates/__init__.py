@@ -14,8 +14,8 @@ from .floating import FloatingPoint
 from .formats import Format, format
 from .kulisch import Kulisch
 from .library import Library, load_library
-from .sweep import sweep
-from .table import table, table_records
+from .sweeps import sweep
+from .tables import table, table_records
 
 __version__ = "0.1.0"
 

@@ -17,7 +17,7 @@ from .floating import SUBNORMALS, FloatingPoint
 from .formats import format as get_format
 from .kulisch import Kulisch
 from .library import Library
-from .dot import apply_scale, check_k
+from .dotproduct import apply_scale, check_k
 from .numbers import exact
 from .multiplier import add_product_pipe, build_multiplier, product_of
 

@@ -225,7 +225,7 @@ def _plural(n: int, word: str) -> str:
 
 def _costs(args) -> dict:
     out = {}
-    for item in args.cost:
+    for item in getattr(args, "cost", []):
         name, sep, expr = item.partition("=")
         name = name.strip()
         if not sep or not name or not expr.strip():
@@ -259,7 +259,7 @@ def _design(args, name):
 
 
 def _table(args) -> str:
-    from .table import columns_of, table_records
+    from .tables import columns_of, table_records
 
     from dataclasses import replace
 
@@ -344,7 +344,7 @@ def _split(text: str, what: str) -> list[str]:
 def _sweep(args) -> str:
     from .builders import parse_accumulator
     from .progress import counter
-    from .sweep import COLUMNS, MAX_CONFIGS, Skipped, sweep_rows
+    from .sweeps import COLUMNS, MAX_CONFIGS, Skipped, sweep_rows
 
     ks = []
     for item in _split(args.k, "k"):
@@ -413,7 +413,7 @@ def _sweep_lines(rows, library, ks):
     rows; when there are more, a column that may turn fractional later (gates: the library
     costs fractions; gates per MAC: also k > 1) gets the shared decimals (3 if none yet),
     so memory stays flat."""
-    from .sweep import COLUMNS
+    from .sweeps import COLUMNS
 
     head = list(itertools.islice(rows, SWEEP_BUFFER))
     places = shared_places({c: [r[c] for r in head] for c in ("gates", "gates_per_mac")})

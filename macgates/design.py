@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .builders import dot, parse_accumulator
-from .dot import check_k
+from .dotproduct import check_k
 from .datapath import CATEGORIES, Datapath
 from .errors import DesignError, MacgatesError, did_you_mean, shown
 from .floating import ALIGNS, SUBNORMALS, FloatingPoint

@@ -182,7 +182,7 @@ class FloatingPoint:
     def combine_step(self, dp: Datapath, product: Product, k: int) -> Product:
         """k products to one block sum, ``exact`` or ``align`` (see :mod:`macgates.dot`);
         ``auto`` is resolved by the builder, which tries both."""
-        from .dot import combine_fixed, combine_float
+        from .dotproduct import combine_fixed, combine_float
 
         if self.combine == "exact" or not product.is_float:  # (integer products: always exact)
             return combine_fixed(dp, product, k)

@@ -53,7 +53,7 @@ class Kulisch:
 
     def combine_step(self, dp: Datapath, product: Product, k: int) -> Product:
         """k products to one exact block sum (see :mod:`macgates.dot`)."""
-        from .dot import combine_fixed
+        from .dotproduct import combine_fixed
 
         return combine_fixed(dp, product, k)
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 
 from .design import Design, bundled_designs, default_design, design_from_mapping, find_design, load_design
-from .dot import check_k
+from .dotproduct import check_k
 from .errors import DesignError, MacgatesError, did_you_mean, shown
 from .formats import format as get_format
 from .formats import is_known

@@ -2,8 +2,8 @@
 pandas needed).
 
 Numbers are shown as :mod:`macgates.numbers` says: a column of numbers has one number of
-decimals, shared by a table's columns that are not whole (ratios such as ``relative``
-always 3), JSON gets numbers. Long text cells are shortened in
+decimals, shared by a table's columns of gate counts that are not whole (ratios such as
+``relative`` always 3), JSON gets numbers. Long text cells are shortened in
 the text format only (``max_text``); csv, markdown and json keep the full text.
 """
 
@@ -14,7 +14,7 @@ import io
 import json
 from fractions import Fraction
 
-from .numbers import as_json, fixed, is_number, shared_places
+from .numbers import as_json, decimals_for, fixed, is_number, shared_places
 
 FORMATS = ("text", "csv", "markdown", "latex", "json")
 FIXED_DECIMALS = {"relative": 3, "ratio": 3, "model_relative": 3, "synth_relative": 3, "calibrated_relative": 3}  # fixed decimals
@@ -35,9 +35,17 @@ def _places(rows, columns) -> dict:
         values = [r[c] for r in rows if r[c] is not None]
         if values and all(is_number(v) for v in values):
             numbers[c] = values
-    out = shared_places({c: v for c, v in numbers.items() if c not in FIXED_DECIMALS})
-    out.update({c: FIXED_DECIMALS[c] for c in numbers if c in FIXED_DECIMALS})
+    out = shared_places({c: v for c, v in numbers.items() if is_gates(c)})
+    out.update({c: FIXED_DECIMALS.get(c, decimals_for(v)) for c, v in numbers.items() if not is_gates(c)})
     return out
+
+
+def is_gates(column: str) -> bool:
+    """Does the column hold gate counts (``gates``, ``synth_gates_per_mac``, a category of
+    a breakdown, its ``total``)? Those of one table share their decimals."""
+    from .datapath import CATEGORIES
+
+    return "gates" in column or column in CATEGORIES or column == "total"
 
 
 def _cell(value, places) -> str:

@@ -23,7 +23,7 @@ from .numbers import decimals_for, fixed, numeric
 from .outputs import write_files
 from .render import fixed3, render
 from .resources import designs_dir
-from .table import as_design, columns_of, table_records
+from .tables import as_design, columns_of, table_records
 
 PNG_DPI = 200
 # Fixed colours, so a series or category has the same colour in every report.
@@ -934,7 +934,7 @@ def _synthesis_section(design, rows, baseline, synthesis: dict, files: dict, fol
     if baseline not in {r["name"] for r in mine} or len(mine) < 2:
         return []
     from .library import load_library
-    from .table import rel3
+    from .tables import rel3
 
     calibrated = None
     if not design.library.differences():  # the bundled App. B library: set the calibrated one beside it

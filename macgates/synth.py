@@ -317,7 +317,7 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
                   vectors: int = 256, length: int = 24, seed: int = 0) -> tuple[list[dict], list]:
     """Synthesize each config: rows with COLUMNS (LIBERTY_COLUMNS with a liberty file) and
     the checks of the gates against the datapath (``vectors`` = 0: none)."""
-    from .table import ratio
+    from .tables import ratio
 
     if liberty:
         from .outputs import note_input
@@ -352,7 +352,7 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
 def relatives(rows: list[dict], base_name: str) -> None:
     """Add model_relative and synth_relative to each row: gates per MAC over the row
     ``base_name``'s (as the table's relative column), exact."""
-    from .table import ratio
+    from .tables import ratio
 
     base = next(r for r in rows if r["name"] == base_name)
     for row in rows:

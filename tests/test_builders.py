@@ -232,7 +232,7 @@ def test_kulisch_narrower_than_product():
 
 
 @pytest.mark.parametrize("spec,message", [
-    ("kulish", "unknown accumulator 'kulish' (kulisch, kulisch:N (N-bit fixed point), a float format"),
+    ("kulish", "unknown accumulator 'kulish' (kulisch, kulisch:N (N-bit fixed point), any float format"),
     ("int32", "accumulator 'int32' is an integer format; for an integer accumulator write kulisch:32"),
 ])
 def test_bad_accumulator(spec, message):

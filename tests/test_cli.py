@@ -607,3 +607,23 @@ def test_show_in_markdown():
     tables = [block.strip() for block in out.split("\n\n") if block.strip().startswith("|")]
     assert len(tables) == 2
     assert [c.strip() for c in tables[1].splitlines()[-1].split("|")[1:4]] == ["total", str(INT8_KULISCH), "100.0%"]
+
+
+def test_api_modules_are_modules_and_reachable():
+    import importlib
+    import types
+
+    for name in ("verify", "synth", "rtl"):  # reachable from `import macgates`, imported on first use
+        module = getattr(macgates, name)
+        assert isinstance(module, types.ModuleType) and module.__name__ == f"macgates.{name}"
+    assert macgates.verify.verify and macgates.rtl.emit and macgates.synth.synthesize
+    for name in ("dotproduct", "tables", "sweeps"):  # `import macgates.dot as m` gave the function
+        assert isinstance(importlib.import_module(f"macgates.{name}"), types.ModuleType)
+    for name in ("dot", "table", "sweep", "mac"):  # the functions keep their names, and no module shadows them
+        assert callable(getattr(macgates, name)) and not isinstance(getattr(macgates, name), types.ModuleType)
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(f"macgates.{name}")
+    dp = macgates.Datapath("mine")  # a name, not a library
+    assert dp.name == "mine" and dp.library is macgates.load_library()
+    import inspect
+    assert "synthesis" in inspect.signature(macgates.report).parameters

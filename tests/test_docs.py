@@ -113,7 +113,7 @@ def test_subnormals_table_matches_the_code():
 
 def test_readme_table_is_current():
     from macgates.render import render
-    from macgates.table import COLUMNS, table_records
+    from macgates.tables import COLUMNS, table_records
 
     assert render(table_records(), COLUMNS, "markdown") in README
 

@@ -174,7 +174,7 @@ def test_infinities_of_opposite_sign_make_a_nan_block():
 
 
 def test_the_largest_k_builds_for_every_format_and_accumulator():
-    from macgates.dot import MAX_K
+    from macgates.dotproduct import MAX_K
     from macgates.formats import all_formats
 
     for fmt in all_formats():

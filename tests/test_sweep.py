@@ -7,7 +7,7 @@ import pytest
 import macgates
 from macgates import DatapathError
 from macgates.names import resolve
-from macgates.sweep import MAX_CONFIGS, MAX_REASONS, Skipped, sweep_rows
+from macgates.sweeps import MAX_CONFIGS, MAX_REASONS, Skipped, sweep_rows
 
 
 def test_grid_counted_before_anything_is_built():
