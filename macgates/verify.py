@@ -471,29 +471,40 @@ def _exhaustive_runs(units, ws, xs) -> list:
 def _exhaustive(run, ref, units, runs, starts, result) -> None:
     """Every input of every run from every start value, the datapath in its batch form;
     the reference state is computed once per (start, distinct block-sum value)."""
-    import numpy as np
+    from .progress import counter
 
-    for inputs in runs:
-        ids: dict = {}  # block-sum value -> its index in `values` (all NaNs are one)
-        values, pid = [], []
-        for inp in inputs:
-            v = units.value(inp)
-            key = "nan" if isinstance(v, float) and math.isnan(v) else v
-            if key not in ids:
-                ids[key] = len(values)
-                values.append(v)
-            pid.append(ids[key])
-        pid = np.array(pid)
-        for acc in starts:
+    with counter(f"verify {run.dp.name}", sum(len(inputs) for inputs in runs) * len(starts), unit="step") as bar:
+        for inputs in runs:
+            _exhaustive_run(run, ref, units, inputs, starts, result, bar)
             if result.done:
                 return
-            got = units.step_batch(run, [acc] * len(inputs), inputs)
-            want = np.array([ref.step(acc, v) for v in values], dtype=object)[pid]
-            result.checked += len(inputs)
-            for i in np.nonzero(got != want)[0]:
-                g, e = int(got[i]), int(want[i])
-                if ref.meaning(g) != ref.meaning(e):
-                    result.add(_case(ref, acc, [_shown(inputs[i])], e, g))
+
+
+def _exhaustive_run(run, ref, units, inputs, starts, result, bar) -> None:
+    """One run's inputs from every start value (see :func:`_exhaustive`)."""
+    import numpy as np
+
+    ids: dict = {}  # block-sum value -> its index in `values` (all NaNs are one)
+    values, pid = [], []
+    for inp in inputs:
+        v = units.value(inp)
+        key = "nan" if isinstance(v, float) and math.isnan(v) else v
+        if key not in ids:
+            ids[key] = len(values)
+            values.append(v)
+        pid.append(ids[key])
+    pid = np.array(pid)
+    for acc in starts:
+        if result.done:
+            return
+        got = units.step_batch(run, [acc] * len(inputs), inputs)
+        want = np.array([ref.step(acc, v) for v in values], dtype=object)[pid]
+        result.checked += len(inputs)
+        bar.update(len(inputs))
+        for i in np.nonzero(got != want)[0]:
+            g, e = int(got[i]), int(want[i])
+            if ref.meaning(g) != ref.meaning(e):
+                result.add(_case(ref, acc, [_shown(inputs[i])], e, g))
 
 
 def _shown(inp):
@@ -543,20 +554,21 @@ def slack(dp, weights=None, activations=None, accumulator=None, *, starts=None, 
     if as_built.failed:  # (and one that cannot run is refused above, by name)
         raise DatapathError(f"{dp.name}: fails the check as built ({as_built.failed:,} mismatches); "
                             "slack means nothing until it passes")
+    from .progress import steps
+
     passing = []
-    for comp in list(dp.components.values()):
-        for param, value in comp.params.items():
-            if value < 2:
-                continue
-            narrow = dp.copy()
-            try:
-                narrow.replace(comp.name, **{param: value - 1})
-            except DatapathError:
-                continue  # a width the graph itself cannot take
-            if narrow.gates >= dp.gates:
-                continue  # (a shifter's range below a whole stage saves nothing)
-            result = verify(narrow, weights, activations, accumulator, starts=starts, vectors=vectors,
-                            length=length, seed=seed, first=True)
-            if result.failed == 0:
-                passing.append((comp.name, param, value, dp.gates - narrow.gates))
+    candidates = [(comp, param, value) for comp in list(dp.components.values())
+                  for param, value in comp.params.items() if value >= 2]
+    for comp, param, value in steps(candidates, f"verify --slack {dp.name}", unit="width"):
+        narrow = dp.copy()
+        try:
+            narrow.replace(comp.name, **{param: value - 1})
+        except DatapathError:
+            continue  # a width the graph itself cannot take
+        if narrow.gates >= dp.gates:
+            continue  # (a shifter's range below a whole stage saves nothing)
+        result = verify(narrow, weights, activations, accumulator, starts=starts, vectors=vectors,
+                        length=length, seed=seed, first=True)
+        if result.failed == 0:
+            passing.append((comp.name, param, value, dp.gates - narrow.gates))
     return passing
