@@ -289,7 +289,7 @@ def _provenance(library, fmt: str) -> str:
 def _report(args) -> str:
     from .design import bundled_designs, load_design
     from .outputs import write_files
-    from .reporting import index_text, read_synthesis, report_files, slug
+    from .reporting import SynthesisNote, index_text, read_synthesis, report_files, slug, unmatched_synthesis
 
     if args.sweep:
         from .reporting import sweep_report
@@ -311,9 +311,14 @@ def _report(args) -> str:
     designs = [load_design(p, library).with_costs(costs) for p in names]
     out = _out_folder(args.out)
     files = {}  # every chart and page is made first and written after: a bad design writes nothing
-    given = {}
+    given, notes = {}, []
     for path in args.synth:
-        given.update(read_synthesis(path))
+        rows = read_synthesis(path)
+        for source in dict.fromkeys(given[n]["source"] for n in rows if n in given):
+            again = tuple(n for n in rows if given.get(n, {}).get("source") == source)
+            notes.append(SynthesisNote("", (source,), again, f"not used: {path} has results for them too, "
+                                       "given after it"))
+        given.update(rows)
     from .progress import steps
 
     for design in steps(designs, "report", unit="design"):
@@ -321,9 +326,16 @@ def _report(args) -> str:
         found = out / slug(design) / "synthesis.csv"  # results kept beside the report
         if found.is_file():
             synthesis = {**read_synthesis(found), **given}
-        files.update(report_files(design, synthesis=synthesis))
+        files.update(report_files(design, synthesis=synthesis, notes=notes))
     files["index.md"] = index_text(designs)
-    return "".join(f"{p}\n" for p in write_files(out, files))
+    # results given with --synth that are not used, and why (report.md says it too, and
+    # says it for results found beside a report)
+    notes += unmatched_synthesis(given, designs)
+    warnings = [f"macgates: {note}" for note in notes if {str(p) for p in args.synth} & set(note.sources)]
+    written = write_files(out, files)
+    if warnings:
+        print(*warnings, sep="\n", file=sys.stderr)
+    return "".join(f"{p}\n" for p in written)
 
 
 def _out_folder(path) -> Path:

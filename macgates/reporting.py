@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -26,11 +27,62 @@ from .resources import designs_dir
 from .tables import as_design, columns_of, table_records
 
 PNG_DPI = 200
-# Fixed colours, so a series or category has the same colour in every report.
-PALETTE = ["#1f4e79", "#6aa84f", "#e69138", "#8e7cc3", "#c0504d", "#4bacc6", "#7f7f7f",
-           "#bf9000", "#a64d79", "#45818e"]
-CATEGORY_COLOURS = dict(zip(CATEGORIES, ["#1f4e79", "#4bacc6", "#6aa84f", "#e69138", "#c0504d",
-                                         "#8e7cc3", "#7f7f7f"]))
+# -- colours: one meaning each, the same in every chart ------------------------------------
+# An accumulator has one colour in every chart macgates draws (the relative and Pareto
+# charts of every design and sweep). K is never a colour: bars show it by hatching, Pareto
+# points by marker and front line style, each K always the same. Accumulators not listed
+# get a colour of their own from OTHER_ACCUMULATOR_COLOURS (none of the listed ones), picked
+# by a hash of the name. Categories (the breakdown chart) and the synthesis chart's series
+# have pale and grey colours no accumulator has.
+ACCUMULATOR_COLOURS = {"kulisch": "#1f4e79", "fp16": "#6aa84f", "bf16": "#8e7cc3", "fp32": "#e69138",
+                       "tf32": "#c0504d"}
+OTHER_ACCUMULATOR_COLOURS = ("#4bacc6", "#bf9000", "#a64d79", "#45818e", "#7f6000")
+CATEGORY_COLOURS = dict(zip(CATEGORIES, ["#9fc5e8", "#f9cb9c", "#b6d7a8", "#d5a6bd", "#ffe599",
+                                         "#ea9999", "#d9d9d9"]))
+SYNTHESIS_COLOURS = {"model": "#bfbfbf", "calibrated": "#7f7f7f", "synthesis": "#262626"}
+# K -> hatch (bars), marker and line style (Pareto charts); K = 1, 2, 4, ..., 128 fixed,
+# any other K one of the OTHER_K_* by K modulo their number
+K_HATCHES = {1: "", 2: "..", 4: "\\\\", 8: "--", 16: "//", 32: "xx", 64: "++", 128: "oo"}
+K_MARKERS = {1: "o", 2: "v", 4: "s", 8: "P", 16: "^", 32: "D", 64: "X", 128: "*"}
+K_LINESTYLES = {1: "-", 2: (0, (1, 1)), 4: "--", 8: (0, (3, 1, 1, 1, 1, 1)), 16: ":", 32: "-.",
+                64: (0, (5, 1)), 128: (0, (1, 3))}
+OTHER_K_HATCHES = ("||", "**", "OO", "\\\\||")
+OTHER_K_MARKERS = ("<", ">", "h", "p", "d", "H")
+OTHER_K_LINESTYLES = ((0, (3, 3)), (0, (7, 2, 1, 2)), (0, (2, 4)), (0, (9, 3)))
+
+
+def accumulator_colours(names) -> dict:
+    """Accumulator name -> its colour: ACCUMULATOR_COLOURS' for the names it lists; for any
+    other, OTHER_ACCUMULATOR_COLOURS[sha256(name) mod 5], or when another of ``names`` has
+    that colour already, the next free one (taken in name order, so the same names always
+    get the same colours)."""
+    out = {n: ACCUMULATOR_COLOURS[n] for n in names if n in ACCUMULATOR_COLOURS}
+    taken: set = set()
+    for n in sorted(set(names) - set(out)):
+        start = int(hashlib.sha256(n.encode()).hexdigest(), 16) % len(OTHER_ACCUMULATOR_COLOURS)
+        for step in range(len(OTHER_ACCUMULATOR_COLOURS)):
+            colour = OTHER_ACCUMULATOR_COLOURS[(start + step) % len(OTHER_ACCUMULATOR_COLOURS)]
+            if colour not in taken:
+                break
+        else:  # more unlisted accumulators than colours: they repeat
+            colour = OTHER_ACCUMULATOR_COLOURS[start]
+        taken.add(colour)
+        out[n] = colour
+    return out
+
+
+def k_hatch(k: int) -> str:
+    return K_HATCHES.get(k, OTHER_K_HATCHES[k % len(OTHER_K_HATCHES)])
+
+
+def k_marker(k: int) -> str:
+    return K_MARKERS.get(k, OTHER_K_MARKERS[k % len(OTHER_K_MARKERS)])
+
+
+def k_linestyle(k: int):
+    return K_LINESTYLES.get(k, OTHER_K_LINESTYLES[k % len(OTHER_K_LINESTYLES)])
+
+
 WHITEPAPER = {"fp16": "1.53", "fp32": "2.83"}  # Figure 3 headline ratios, for comparison
 
 
@@ -116,15 +168,6 @@ def _spelled_out(row) -> bool:
     return any(head[i] == "x" and names(head[:i], w) and names(head[i + 1:], a) for i in range(len(head)))
 
 
-def _colour_key(frame) -> tuple[list[str], str]:
-    """What colours bars labelled by config name: the accumulator when configs differ in it,
-    else K when they differ in that, else the (one) accumulator."""
-    accs = [str(a) for a in frame["accumulator"]]
-    if len(set(accs)) == 1 and "k" in frame and frame["k"].nunique() > 1:
-        return [f"K={int(k)}" for k in frame["k"]], "K (terms per unit)"
-    return accs, "accumulator"
-
-
 # -- chart layout helpers -----------------------------------------------------------------
 MAX_WIDTH = 16.0   # inches: the widest chart
 COMFORTABLE_WIDTH = 12.0  # inches: wider only to keep labels on fewer lines
@@ -204,6 +247,19 @@ def _legend_inches(labels, title: str, size: float = 10) -> float:
     return (max(_text_width(str(t), size) for t in [*labels, title]) + 45) / 72
 
 
+def _sectioned_legend(target, entries, **options):
+    """A legend on ``target`` (axes or figure) of ``entries`` ((text, handle)); an entry
+    without a handle is a section's bold heading."""
+    from matplotlib.lines import Line2D
+
+    legend = target.legend([h or Line2D([], [], linestyle="none") for _, h in entries], [t for t, _ in entries],
+                           frameon=False, **options)
+    for text, (_, handle) in zip(legend.get_texts(), entries):
+        if handle is None:
+            text.set_fontweight("bold")
+    return legend
+
+
 def _draw(fig):
     """Lay ``fig`` out and draw it on an Agg canvas (attached if need be; never pyplot), so
     that text can be measured; returns the renderer."""
@@ -264,10 +320,12 @@ def relative_chart(frame, title: str = "", baseline: str | None = None):
 
     Bars are laid out only for the configs there are: a group is as wide as its members.
     When the accumulator (or K) tells the bars of a group apart and some group has more
-    than one, the chart is the whitepaper's Figure 3: formats under the groups, a colour
-    per accumulator (or K) in the legend. Otherwise (configs that differ in another
-    option, or one config per format) each bar is labelled with its config name, the
-    formats form a second row below, and colour is the accumulator (or K). Labels are
+    than one, the chart is the whitepaper's Figure 3: formats under the groups, the
+    accumulator and K in the legend. Otherwise (configs that differ in another option, or
+    one config per format) each bar is labelled with its config name and the formats form
+    a second row below. A bar's colour is its accumulator's, the same in every chart
+    (:func:`accumulator_colours`); when the configs differ in K, a bar's hatching is its
+    K's (:data:`K_HATCHES`), and the y axis says gates per MAC when some K > 1. Labels are
     wrapped at '-', '_' and spaces to fit their room, or stand upright where they cannot,
     so that none overlap; the chart is as wide as its bars need, at most 16 inches."""
     from matplotlib.figure import Figure
@@ -280,15 +338,17 @@ def relative_chart(frame, title: str = "", baseline: str | None = None):
     group_of = [_group(r) for r in rows]
     groups = list(dict.fromkeys(group_of))
     members = {g: [i for i, h in enumerate(group_of) if h == g] for g in groups}
-    series, legend_title = _series(frame)
+    series, _ = _series(frame)
     by_format = (series is not None and any(len(m) > 1 for m in members.values())
                  and all(_spelled_out(r) for r in rows))
-    if not by_format:
-        series, legend_title = _colour_key(frame)
-    order = list(dict.fromkeys(series))
-    if by_format:  # series in legend order within each group
+    accs = [str(r["accumulator"]) for r in rows]
+    ks = [int(r["k"]) if "k" in r else 1 for r in rows]
+    acc_order = list(dict.fromkeys(accs))
+    k_order = sorted(set(ks)) if len(set(ks)) > 1 else []  # K shown only where it varies
+    colours = accumulator_colours(acc_order)
+    if by_format:  # accumulator (in legend order), then K, within each group
         for g in groups:
-            members[g].sort(key=lambda i: order.index(series[i]))
+            members[g].sort(key=lambda i: (acc_order.index(accs[i]), ks[i]))
     gap = GROUP_GAP if by_format else NAMED_GAP
     pos, centres, spans, x = {}, [], [], 0.0
     for g in groups:
@@ -306,7 +366,13 @@ def relative_chart(frame, title: str = "", baseline: str | None = None):
         label_rows.insert(0, (names, [1] * len(names), NAME_SIZE, 3))
     values = [f"{r['relative']:.2f}" for r in rows]
     value_pt = max(_text_width(v, 8) for v in values) + 3  # a value label, with room either side
-    fixed = 1.0 + _legend_inches(order, legend_title)
+    legend = [("accumulator (colour)" if k_order else "accumulator", None),
+              *((a, Patch(facecolor=colours[a], edgecolor="white")) for a in acc_order)]
+    if k_order:
+        legend += [("K, terms per unit (hatch)", None),
+                   *((f"K={k}", Patch(facecolor="0.45", edgecolor="white", hatch=k_hatch(k)))
+                     for k in k_order)]
+    fixed = 1.0 + _legend_inches([t for t, _ in legend[1:]], legend[0][0])
     slot = _slot_inches(label_rows, n_slots, fixed, max(0.38, value_pt / 72))
     width = min(MAX_WIDTH, max(5.0, n_slots * slot + fixed))
     upright = (width - fixed) / n_slots * 72 < value_pt  # no room for the values side by side
@@ -314,16 +380,20 @@ def relative_chart(frame, title: str = "", baseline: str | None = None):
     fig = Figure(figsize=(width, 4.8), layout="constrained")
     ax = fig.add_subplot()
     for i, row in enumerate(rows):
-        colour = PALETTE[order.index(series[i]) % len(PALETTE)]
-        drawn = ax.bar([pos[i]], [row["relative"]], BAR_WIDTH, color=colour, edgecolor="white", linewidth=0.5)
+        drawn = ax.bar([pos[i]], [row["relative"]], BAR_WIDTH, color=colours[accs[i]], edgecolor="white",
+                       linewidth=0.5, hatch=k_hatch(ks[i]) if k_order else None)
         ax.bar_label(drawn, labels=[values[i]], padding=2, fontsize=8, rotation=90 if upright else 0)
     ax.axhline(1.0, linestyle="--", color="0.35", linewidth=1, zorder=0)
     ax.set_xlim(-0.5 - gap / 2, n_slots - 0.5 - gap / 2)
-    ax.set_ylabel(f"NAND2-equivalent gates, relative to {baseline}")
+    per_mac = any(k > 1 for k in ks)
+    ax.set_ylabel(f"NAND2-equivalent gates{' per MAC' if per_mac else ''}, relative to {baseline}")
     ax.set_ylim(0, max(frame["relative"]) * (1.2 if upright else 1.1))
     ax.set_title(title)
-    ax.legend([Patch(facecolor=PALETTE[j % len(PALETTE)], edgecolor="white") for j in range(len(order))],
-              order, title=legend_title, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if k_order:
+        _sectioned_legend(ax, legend, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    else:
+        ax.legend([h for _, h in legend[1:]], [t for t, _ in legend[1:]], title=legend[0][0], frameon=False,
+                  loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     if by_format:
         ax.set_xlabel("input format (weights × activations)")
@@ -385,39 +455,80 @@ def breakdown_chart(frame, title: str = ""):
     return fig
 
 
-def _axes_values(frame):
-    """Per row: (label, gates per MAC, dynamic range, precision) of the narrower input.
-    Format names are looked up in ``frame.attrs["formats"]`` (a design's own formats, as
-    :func:`macgates.table` and :func:`macgates.sweep` record them), then the built-in ones."""
-    from .formats import lookup
+def _element_range(fmt) -> float:
+    """log2(largest / smallest positive value) of one element: for a block-scaled format,
+    within one block (what the products and the accumulator see), its scale left out."""
+    from math import log2
 
-    own = frame.attrs.get("formats") or {}
-    out = []
-    for _, r in frame.iterrows():
-        if not r["weights"]:
-            continue  # a custom datapath has no formats to place
-        fmts = [lookup(r["weights"], own), lookup(r["activations"], own)]
-        per_mac = float(r["gates_per_mac"]) if "gates_per_mac" in r else float(r["gates"])
-        label = r["name"] if "name" in r else (
-            f"{r['weights']}" + (f"x{r['activations']}" if r["activations"] != r["weights"] else "")
-            + f"-{r['accumulator']}-k{r['k']}")
-        out.append((label, per_mac, min(f.dynamic_range for f in fmts), min(f.precision_bits for f in fmts)))
-    return out
+    return log2(fmt.max_value / fmt.min_positive)
+
+
+def _scale_range(fmt) -> float:
+    """What a block-scaled format's shared scale adds to the range (log2 of the scale's
+    max / min positive); 0 for other formats."""
+    from math import log2
+
+    return log2(fmt.scale.max_value / fmt.scale.min_positive) if fmt.is_block else 0.0
 
 
 def _pareto_points(frame) -> list[dict]:
-    """The rows :func:`_axes_values` places, as dicts: ``label`` (config name, or for a sweep
-    format-accumulator-k), ``short`` (the format, for a sweep chart, whose colours and
-    markers show accumulator and K), ``cost`` (gates per MAC), ``range``, ``precision``,
-    ``accumulator``, ``k`` and the ``row``."""
-    rows = [r for _, r in frame.iterrows() if r["weights"]]
+    """The rows a Pareto chart places (those with formats: a custom datapath has none), as
+    dicts: ``label`` (config name, or for a sweep format-accumulator-k), ``short`` (the
+    config name, or for a sweep the format, whose colours and markers show accumulator and
+    K), ``cost`` (gates per MAC), ``range`` (per element: :func:`_element_range`),
+    ``precision`` (mantissa bits) of the narrower input, ``scale`` (its block scale: None,
+    or (scale format name, :func:`_scale_range`)), ``formats`` (weights, activations),
+    ``accumulator``, ``k`` and the ``row``. Format names are looked up in
+    ``frame.attrs["formats"]`` (a design's own formats, as :func:`macgates.table` and
+    :func:`macgates.sweep` record them), then the built-in ones."""
+    from .formats import lookup
+
+    own = frame.attrs.get("formats") or {}
+    known: dict = {}
+
+    def get(name):
+        if name not in known:
+            known[name] = lookup(name, own)
+        return known[name]
     out = []
-    for (label, cost, rng, precision), r in zip(_axes_values(frame), rows):
+    for _, r in frame.iterrows():
         w, a = r["weights"], r["activations"]
+        if not w:
+            continue
+        fw, fa = get(w), get(a)
+        narrow = min((fw, fa), key=_element_range)
+        label = r["name"] if "name" in r else (f"{w}" + (f"x{a}" if a != w else "") + f"-{r['accumulator']}-k{r['k']}")
         out.append({"label": label, "short": label if "name" in r else w if a == w else f"{w} × {a}",
-                    "cost": cost, "range": rng, "precision": precision,
-                    "accumulator": str(r["accumulator"]), "k": int(r["k"]) if "k" in r else 1, "row": r})
+                    "cost": float(r["gates_per_mac"]) if "gates_per_mac" in r else float(r["gates"]),
+                    "range": _element_range(narrow), "precision": min(fw.precision_bits, fa.precision_bits),
+                    "scale": (narrow.scale.name, _scale_range(narrow)) if narrow.is_block else None,
+                    "formats": (w, a), "accumulator": str(r["accumulator"]),
+                    "k": int(r["k"]) if "k" in r else 1, "row": r})
     return out
+
+
+PARETO_FORMATS = 3  # a Pareto chart is drawn when some accumulator and K has this many input formats
+
+
+def pareto_worth_drawing(points: list[dict]) -> bool:
+    """Whether some (accumulator, K) group of :func:`_pareto_points` has configs of at
+    least PARETO_FORMATS input formats: fronts are made within such a group, and with two
+    formats a front is one line between two points, which the table says as well."""
+    groups: dict = {}
+    for p in points:
+        groups.setdefault((p["accumulator"], p["k"]), set()).add(p["formats"])
+    return any(len(f) >= PARETO_FORMATS for f in groups.values())
+
+
+def _pareto_missing(points: list[dict]) -> str:
+    """Why :func:`pareto_worth_drawing` is False, in a sentence."""
+    groups: dict = {}
+    for p in points:
+        groups.setdefault((p["accumulator"], p["k"]), set()).add(p["formats"])
+    most = max((len(f) for f in groups.values()), default=0)
+    return (f"No Pareto chart: no accumulator and K here has configs of {PARETO_FORMATS} or more input formats "
+            f"(at most {most}), and fronts are made within one accumulator and K; a front of "
+            f"{'two points' if most == 2 else 'one point' if most == 1 else 'no points'} says no more than the table.")
 
 
 def pareto_front(points: list[tuple]) -> set:
@@ -456,11 +567,6 @@ def _group_fronts(points: list[dict], quality: str) -> dict:
         front = pareto_front([(points[i]["cost"], points[i][quality]) for i in idx])
         fronts[key] = sorted((idx[j] for j in front), key=lambda i: (points[i][quality], points[i]["cost"]))
     return fronts
-
-
-MAX_LABELS = 80  # point labels per panel: the fronts' first
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]  # one per K
-LINESTYLES = ["-", "--", ":", "-."]                            # the fronts, one per K
 
 
 def _marker_path(marker: str):
@@ -509,16 +615,17 @@ def _place_labels(fig, ax, renderer, items, markers_px, lines_px=()) -> int:
     """Annotate ``items`` ((text, x, y, colour), in priority order) next to their points so
     that no two labels overlap. A greedy search: offsets on rings of growing radius around
     the point, each label taking the first, in order of preference, whose box stays inside
-    the axes and meets no label placed before nor a leader line. Preferred, in this order:
+    the axes and meets no label placed before, no leader line and no front line
+    (``lines_px``, pairs of display points). Preferred, in this order:
 
-    0. a near offset whose box covers no marker (``markers_px``, display units) and no
-       front line (``lines_px``, pairs of display points), keeps clear of other points and
-       is nearer its own point than any other;
-    1. the same, across front lines;
-    2. a far offset, with a thin leader line that crosses no other marker, the box clear of
+    0. a near offset whose box covers no marker (``markers_px``, display units), keeps
+       clear of other points and is nearer its own point than any other;
+    1. a far offset, with a thin leader line that crosses no other marker, the box clear of
        other points;
-    3. a far offset whose box covers no marker;
-    4. any free offset.
+    2. a far offset whose box covers no marker;
+    3. any free offset;
+    4. any offset free but for front lines: the label's box is then opaque, so that the
+       line passes behind it rather than through its text.
 
     Returns how many labels fitted nowhere (they are left out)."""
     import numpy as np
@@ -565,25 +672,25 @@ def _place_labels(fig, ax, renderer, items, markers_px, lines_px=()) -> int:
                 return False
             if any(_segment_hits(p, q, box) for p, q in near_leaders):
                 return False
+            if level < 4 and any(_segment_hits(p, q, box) for p, q in segments):
+                return False  # a front line would strike through it
             leader = ((px, py), ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
             if radius >= _NEAR and any(_segment_hits(*leader, other) for other in near_placed):
                 return False
-            if level == 4:
+            if level >= 3:
                 return True
             if any(_meets(box, m) for m in boxes):
                 return False
-            if level == 3:
+            if level == 2:
                 return True
             if len(others) and distance(box, *others.T).min() < clear:
                 return False  # hard by another point's marker
             if radius >= _NEAR:  # the leader shows whose label it is
                 return not any(_segment_hits(*leader, m) for m in other_boxes)
-            if level == 0 and any(_segment_hits(p, q, box) for p, q in segments):
-                return False
             return not len(others) or distance(box, px, py) + 2 * px_per_pt < distance(box, *others.T).min()
 
         choice = None
-        for rings, level in ((_RINGS[:5], 0), (_RINGS[:5], 1), (_RINGS[5:], 2), (_RINGS[2:], 3), (_RINGS, 4)):
+        for rings, level in ((_RINGS[:5], 0), (_RINGS[5:], 1), (_RINGS[2:], 2), (_RINGS, 3), (_RINGS, 4)):
             choice = next(((r, d) for r in rings for d in _directions(r) if free(candidate(r, *d)[0], r, level)),
                           None)
             if choice:
@@ -596,7 +703,8 @@ def _place_labels(fig, ax, renderer, items, markers_px, lines_px=()) -> int:
         arrow = dict(arrowstyle="-", color="0.6", linewidth=0.5, shrinkA=0, shrinkB=2) if radius >= _NEAR else None
         label = ax.annotate(text, (x, y), xytext=(radius * dx, radius * dy), textcoords="offset points",
                             ha=ha, va=va, fontsize=POINT_SIZE, color=colour, arrowprops=arrow,
-                            bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.7))
+                            bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none",
+                                      alpha=1.0 if level == 4 else 0.7), zorder=4 if level == 4 else 3)
         label.set_in_layout(False)
         placed.append(box)
         if arrow:
@@ -604,41 +712,57 @@ def _place_labels(fig, ax, renderer, items, markers_px, lines_px=()) -> int:
     return left_out
 
 
+MAX_LABELS = 40       # point labels per panel
+LABEL_ALL = 40        # a design with at most this many points has every point labelled
+RASTER_POINTS = 400   # more points than this: the cloud is drawn as an image in the SVG
+
+
 def pareto_chart(frame, title: str = ""):
-    """Gates per MAC against dynamic range (log2 max/min positive) and against precision
-    (mantissa bits) of the narrower input. Takes the DataFrame of :func:`macgates.table` or
-    :func:`macgates.sweep`; returns a matplotlib Figure.
+    """Gates per MAC against dynamic range per element (log2 max/min positive) and against
+    precision (mantissa bits) of the narrower input. Takes the DataFrame of
+    :func:`macgates.table` or :func:`macgates.sweep`; returns a matplotlib Figure.
 
-    Colour is the accumulator, the marker K (terms per unit). Pareto fronts are computed
-    within each (accumulator, K) group, since a cheaper accumulator or a larger unit would
-    otherwise make up every front; each front is a line in its accumulator's colour and
-    its K's line style, its points outlined and labelled in that colour. Points are
-    labelled (with the config name, or for a sweep the format: colour and marker tell the
-    rest) when there are at most 40, else the front points only (at most 80). Labels are placed next to
-    their points without overlapping (farther ones with a leader line); one that fits
-    nowhere is left out.
+    Colour is the accumulator (:func:`accumulator_colours`, as in every chart), the
+    marker K (terms per unit; :data:`K_MARKERS`). Pareto fronts are computed within each
+    (accumulator, K) group, since a cheaper accumulator or a larger unit would otherwise
+    make up every front; each front is a line in its accumulator's colour and its K's
+    line style, its points outlined and labelled in that colour. A design's points are
+    labelled with their config names, all of them when there are at most 40, else the
+    fronts' points; a sweep's are labelled with their format (colour and marker tell the
+    rest), only on fronts, each format once per panel, at its cheapest point on a front
+    (points of one format share an x). At most 40 labels a panel. Points that sit on top
+    of each other share one label. Labels are placed next to their points without
+    overlapping each other, markers or front lines (farther ones with a leader line); one
+    that fits nowhere is left out. More than 400 points are drawn as an image in an SVG.
 
-    The dynamic-range axis is logarithmic (base 2, symlog so that a range of 0 can show)
-    when the ranges span more than a factor of 8: the shared E8M0 scale of the MX formats
-    (and BF16's 8-bit exponent) give ranges near 260, which on a linear axis squash every
-    other format into its left tenth; on a log axis the narrow formats spread out and the
-    gap to the wide ones stays visible."""
+    A block-scaled format (MX, NVFP4) is placed at its element's range: the shared scale
+    moves whole blocks, but within a block (one dot product of K <= the block) the
+    products and the accumulator see the element's range. What the scale adds is in the
+    legend. The dynamic-range axis is logarithmic (base 2, symlog so that a range of 0
+    can show) when the ranges span more than a factor of 8 (BF16's 8-bit exponent gives
+    261 beside INT8's 7). The cost axis starts at 0, or is logarithmic when costs span
+    more than a factor of 20."""
     from matplotlib.colors import to_rgba
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     points = _pareto_points(frame)
+    sweep = "name" not in frame.columns
     accs = list(dict.fromkeys(p["accumulator"] for p in points))
     ks = sorted({p["k"] for p in points})
-    colour = {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(accs)}
-    marker = {k: MARKERS[i % len(MARKERS)] for i, k in enumerate(ks)}
-    style = {k: LINESTYLES[i % len(LINESTYLES)] for i, k in enumerate(ks)}
+    colour = accumulator_colours(accs)
     fig = Figure(figsize=(13.0, 6.2), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     ys = [p["cost"] for p in points]
+    scales: dict = {}  # block scale -> (its range, the formats that have it)
+    for p in points:
+        if p["scale"]:
+            scales.setdefault(p["scale"][0], (p["scale"][1], []))[1].append(p["short"] if not sweep else
+                                                                            " × ".join(dict.fromkeys(p["formats"])))
     labelled = []
-    for ax, quality, xlabel in ((axes[0], "range", "dynamic range of the narrower input, log2(max / min positive)"),
+    for ax, quality, xlabel in ((axes[0], "range", "dynamic range per element of the narrower input\n"
+                                 "log2(max / min positive)"),
                                 (axes[1], "precision", "precision of the narrower input, mantissa bits")):
         xs = [p[quality] for p in points]
         fronts = _group_fronts(points, quality)
@@ -647,10 +771,10 @@ def pareto_chart(frame, title: str = ""):
                           c=[to_rgba(colour[p["accumulator"]], 1.0 if i in on_front else 0.45)
                              for i, p in enumerate(points)],
                           edgecolors=["black" if i in on_front else "none" for i in range(len(points))],
-                          linewidths=0.6, zorder=3)
-        dots.set_paths([_marker_path(marker[p["k"]]) for p in points])
+                          linewidths=0.6, zorder=3, rasterized=len(points) > RASTER_POINTS)
+        dots.set_paths([_marker_path(k_marker(p["k"])) for p in points])
         for (acc, k), idx in fronts.items():
-            ax.plot([xs[i] for i in idx], [ys[i] for i in idx], color=colour[acc], linestyle=style[k],
+            ax.plot([xs[i] for i in idx], [ys[i] for i in idx], color=colour[acc], linestyle=k_linestyle(k),
                     linewidth=1.3, zorder=2, label=f"_front: {acc}, K={k}")
         if quality == "precision":
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -660,36 +784,79 @@ def pareto_chart(frame, title: str = ""):
             ax.set_xscale("symlog", base=2, linthresh=1, linscale=0.25)
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if v >= 0 else ""))
             xlabel += ", log scale"
+        if quality == "range" and scales:
+            xlabel += "; block scales left out (legend)"
+        ax.margins(x=0.06, y=0.07)
         if max(ys) > 20 * min(ys):
             ax.set_yscale("log")
-        ax.margins(x=0.06, y=0.07)
+        else:
+            ax.set_ylim(bottom=0)
         ax.set_xlabel(xlabel)
         ax.spines[["top", "right"]].set_visible(False)
-        order = sorted(range(len(points)), key=lambda i: (i not in on_front, i))  # the fronts' first
-        items = [(points[i]["short"], xs[i], ys[i], colour[points[i]["accumulator"]] if i in on_front else "0.4")
-                 for i in order if len(points) <= 40 or i in on_front][:MAX_LABELS]
+        if sweep:  # each format once, at its cheapest front point
+            cheapest: dict = {}
+            for i in sorted(on_front, key=lambda i: (ys[i], i)):
+                cheapest.setdefault(points[i]["short"], i)
+            order = list(cheapest.values())
+        else:
+            order = sorted(range(len(points)) if len(points) <= LABEL_ALL else on_front,
+                           key=lambda i: (i not in on_front, i))  # the fronts' first
+        items = [(i, points[i]["short"], colour[points[i]["accumulator"]] if i in on_front else "0.4")
+                 for i in order[:MAX_LABELS]]
         labelled.append((ax, xs, fronts, items))
     axes[0].set_ylabel("NAND2-equivalent gates per MAC")
     entries = [("accumulator (colour)", None)]
     entries += [(a, Line2D([], [], marker="o", linestyle="none", color=colour[a])) for a in accs]
     if len(ks) > 1:
         entries += [("K, terms per unit (marker)", None)]
-        entries += [(f"K={k}", Line2D([], [], marker=marker[k], linestyle=style[k], color="0.35")) for k in ks]
+        entries += [(f"K={k}", Line2D([], [], marker=k_marker(k), linestyle=k_linestyle(k), color="0.35"))
+                    for k in ks]
     entries += [("Pareto front", None),
                 ("within each accumulator" + (" and K" if len(ks) > 1 else ""),
                  Line2D([], [], marker="o", color="0.35", markeredgecolor="black"))]
-    legend = fig.legend([h or Line2D([], [], linestyle="none") for _, h in entries], [t for t, _ in entries],
-                        loc="outside right upper", frameon=False, fontsize=9)
-    for text, (_, handle) in zip(legend.get_texts(), entries):
-        if handle is None:
-            text.set_fontweight("bold")
+    if scales:
+        entries += [("block scale (not on the x axis)", None)]
+        for name, (extent, formats) in scales.items():
+            entries += [(f"{name} scale: +{extent:.3g}\n{_some(list(dict.fromkeys(formats)), 26)}",
+                         Line2D([], [], linestyle="none"))]
+    _sectioned_legend(fig, entries, loc="outside right upper", fontsize=9)
     fig.suptitle(title)
     renderer = _draw(fig)
+    px_per_pt = fig.dpi / 72
     for ax, xs, fronts, items in labelled:
         at = ax.transData.transform(list(zip(xs, ys))).tolist()  # display units
         segments = [(at[i], at[j]) for idx in fronts.values() for i, j in zip(idx, idx[1:])]
-        _place_labels(fig, ax, renderer, items, at, segments)
+        _place_labels(fig, ax, renderer, _merge_coincident(items, at, xs, ys, 4 * px_per_pt), at, segments)
     return fig
+
+
+def _some(names: list, width: int) -> str:
+    """As many of ``names`` as fit in about ``width`` characters, and how many more."""
+    shown = names[:1]
+    for n in names[1:]:
+        if len(", ".join([*shown, n])) > width:
+            break
+        shown.append(n)
+    return ", ".join(shown) + (f" +{len(names) - len(shown)} more" if len(names) > len(shown) else "")
+
+
+def _merge_coincident(items, at, xs, ys, within: float) -> list:
+    """``items`` ((point, text, colour), in priority order) as (text, x, y, colour), those
+    whose points are within ``within`` display units of an earlier one's folded into its
+    label (one name a line; dark grey when their colours differ): two markers on one spot
+    get one label that names both, not two that each seem to name the visible one."""
+    out = []
+    for i, text, colour in items:
+        for entry in out:
+            j = entry[0]
+            if abs(at[i][0] - at[j][0]) <= within and abs(at[i][1] - at[j][1]) <= within:
+                if text not in entry[1]:
+                    entry[1].append(text)
+                    entry[2] = colour if colour == entry[2] else "0.25"
+                break
+        else:
+            out.append([i, [text], colour])
+    return [("\n".join(texts), xs[i], ys[i], c) for i, texts, c in out]
 
 
 def figure_files(fig, stem: str) -> dict:
@@ -756,8 +923,10 @@ def findings(rows: list[dict], baseline: str, changed=()) -> list[str]:
             out.append(f"FP8-E4M3 costs, relative to {baseline}: {'; '.join(parts)}.")
         elif e4:
             parts = [f"with an {acc.upper()} accumulator {fixed3(r['relative'])}x" for acc, r in sorted(e4.items())]
+            which = _names(changed) if len(changed) <= 8 else (f"{len(changed)} primitives: see Source of "
+                                                               "the numbers")
             out.append(f"FP8-E4M3 costs, relative to {baseline}: {'; '.join(parts)}. These use costs that "
-                       f"differ from the whitepaper's App. B table ({_names(changed)}), so the whitepaper's "
+                       f"differ from the whitepaper's App. B table ({which}), so the whitepaper's "
                        f"{WHITEPAPER['fp16']}x and {WHITEPAPER['fp32']}x (made with its own costs) are not "
                        "compared here.")
     return out
@@ -769,42 +938,96 @@ def _names(changed, limit: int = 8) -> str:
     return shown + (f" and {len(changed) - limit} more" if len(changed) > limit else "")
 
 
-def _changes(lib, changed) -> str:
-    """What differs from the bundled library, with the formulas (shortened)."""
-    parts = []
-    for name in changed[:12]:
-        prim = lib.primitives.get(name)
-        text = "removed" if prim is None else f"`{prim.cost_text if len(prim.cost_text) <= 40 else prim.cost_text[:37] + '...'}`"
-        parts.append(f"{name} = {text}" + (f" ({prim.source})" if prim is not None and prim.source else ""))
-    more = f" and {len(changed) - 12} more" if len(changed) > 12 else ""
-    return f"costs differ from the bundled library (whitepaper App. B) in: {'; '.join(parts)}{more}"
+OVERRIDE_FROM = {"--cost": "`--cost`", "library_overrides": "the design's `library_overrides`"}
+MAX_LISTED = 12  # a library's own differences from App. B listed one by one; more: counted
+
+
+def _overrides(lib) -> dict:
+    """Primitive -> where its override came from (``--cost``, ``library_overrides``), for the
+    primitives :meth:`Library.with_overrides` replaced (it records ``override in ORIGIN``
+    as their source); the last override of a primitive is the one that counts."""
+    return {n: p.source.removeprefix("override in ") for n, p in lib.primitives.items()
+            if p.source.startswith("override in ")}
+
+
+def _base_library(lib, overridden) -> str | None:
+    """Which bundled library (``default``, ``calibrated``) ``lib`` is, but for the
+    ``overridden`` primitives; None if it is none of them."""
+    from .library import BUNDLED, load_library
+
+    for key in BUNDLED:
+        if set(lib.differences(load_library(key))) <= set(overridden):
+            return key
+    return None
+
+
+def _library_lines(lib) -> list[str]:
+    """report.md's lines on the primitive library: which library (a bundled one by name and
+    file; another by name and origin, with its differences from App. B one by one, or
+    counted when there are more than MAX_LISTED), then each override applied on top of
+    it, on its own line, in full."""
+    from .library import BUNDLED
+
+    digest = hashlib.sha256(repr(sorted((p.name, p.params, p.cost_text)
+                                        for p in lib.primitives.values())).encode()).hexdigest()[:12]
+    overrides = _overrides(lib)
+    origin = lib.origin
+    while True:  # the file the library came from: with_overrides appends " with ORIGIN"
+        cut = next((o for o in {*OVERRIDE_FROM, *overrides.values()} if origin.endswith(f" with {o}")), None)
+        if cut is None:
+            break
+        origin = origin[:-len(f" with {cut}")]
+    base = _base_library(lib, overrides)
+    own = [n for n in lib.differences() if n not in overrides]  # the base library's own differences
+    version = f"schema version {lib.version}, formulas{' with the overrides' if overrides else ''} sha256 {digest}"
+    if base == "default":
+        lines = [f"- Primitive library: `{lib.name}`, the bundled library"
+                 + (" (whitepaper App. B costs)" if overrides else ", unchanged (whitepaper App. B costs)")
+                 + f"; {version}."]
+    elif base is not None:
+        lines = [f"- Primitive library: `{lib.name}`, the bundled {base} library (`--library {base}`, file "
+                 f"{BUNDLED[base]}); {version}.",
+                 f"  - {lib.description} (see docs/synthesis.md); {len(own)} of its {len(lib.primitives)} "
+                 f"primitives' formulas differ from the whitepaper's App. B (listed in {BUNDLED[base]})."]
+    else:
+        lines = [f"- Primitive library: `{lib.name or 'unnamed'}` from `{origin}`"
+                 + (f" ({lib.description})" if lib.description else "") + f"; {version}."]
+        if len(own) > MAX_LISTED:
+            lines[0] = lines[0][:-1] + (f"; {len(own)} of its {len(lib.primitives)} primitives differ from the "
+                                        f"whitepaper's App. B (listed in `{origin}`).")
+        elif own:
+            lines[0] = lines[0][:-1] + "; it differs from the whitepaper's App. B in:"
+            for name in own:
+                prim = lib.primitives.get(name)
+                lines.append(f"  - `{name}`: " + ("removed" if prim is None else f"`{prim.cost_text}`"
+                                                   + (f" ({prim.source})" if prim.source else "")))
+        else:
+            lines[0] = lines[0][:-1] + "; its costs are the whitepaper's App. B costs."
+    if overrides:
+        lines.append("- Overrides applied on top of it:")
+        for name, where in overrides.items():
+            lines.append(f"  - `{name}` = `{lib.primitives[name].cost_text}` (from {OVERRIDE_FROM.get(where, where)})")
+    return lines
 
 
 def _source_lines(design) -> list[str]:
     from . import __version__
     import matplotlib
 
-    lib = design.library
-    digest = hashlib.sha256(repr(sorted((p.name, p.params, p.cost_text)
-                                        for p in lib.primitives.values())).encode()).hexdigest()[:12]
-    changed = lib.differences()
     if design.path is None:
         where = "a list of configs"
     elif design.path.resolve().parent == designs_dir().resolve():
         where = f"designs/{design.path.name}"  # bundled: the same text wherever installed
     else:
         where = str(design.path)
-    lines = [
+    return [
         f"- Design: `{where}`" + (f" ({design.description})" if design.description else ""),
         f"- Numbers: macgates {__version__}; each config is a datapath of library components "
         "(see docs/datapaths.md); gates are NAND2 equivalents, C = sum(fan-in - 1) "
         "(whitepaper App. B).",
-        f"- Primitive library: {lib.name or 'unnamed'} (schema version {lib.version}), "
-        f"formulas sha256 {digest}; " + (_changes(lib, changed) if changed else
-                                         "the bundled library, unchanged (whitepaper App. B costs)"),
+        *_library_lines(design.library),
         f"- Charts: matplotlib {matplotlib.__version__}, PNG at {PNG_DPI} dpi and SVG.",
     ]
-    return lines
 
 
 def report(design=None, out_dir="reports", library=None, synthesis=None) -> list[Path]:
@@ -812,11 +1035,17 @@ def report(design=None, out_dir="reports", library=None, synthesis=None) -> list
     return write_files(out_dir, report_files(design, library, synthesis))
 
 
-def report_files(design=None, library=None, synthesis=None) -> dict:
+PER_MAC_NOTE = " per MAC (each unit's gates / K)"
+
+
+def report_files(design=None, library=None, synthesis=None, notes: list | None = None) -> dict:
     """A design's report as ``{"<design>/relative.png": bytes, ..., "<design>/report.md":
     text}``, made in memory: nothing is written. ``synthesis``: config name -> its row
-    of a ``macgates synth`` CSV (:func:`read_synthesis`); with rows for this design's
-    configs and its baseline, the report adds a model-against-synthesis chart."""
+    of a ``macgates synth`` CSV (:func:`read_synthesis`); with current rows for this
+    design's baseline and another config, the report adds a model-against-synthesis
+    chart. ``notes``: a list to which a :class:`SynthesisNote` is appended for each reason
+    some of ``synthesis``'s rows for this design's configs are not in that chart (the
+    report says them too)."""
     design = as_design(design, library)
     rows = table_records(design)
     baseline = next(r["name"] for r in rows if r["relative"] == 1)
@@ -827,26 +1056,45 @@ def report_files(design=None, library=None, synthesis=None) -> dict:
     frame.attrs["formats"] = dict(design.formats)
     part_rows, used = _breakdown_rows(design)
     parts = _breakdown_frame(part_rows, used)
-    per_mac = "k" in parts.columns  # the chart shows gates per MAC; the table whole units
+    per_mac = "k" in parts.columns  # the charts show gates per MAC; the tables whole units
     folder = slug(design)
     files = figure_files(relative_chart(frame, design.name, baseline), f"{folder}/relative")
     files.update(figure_files(breakdown_chart(parts, f"{design.name}: gates {'per MAC ' if per_mac else ''}"
                                                      "by category"), f"{folder}/breakdown"))
-    if len(_axes_values(frame)) >= 2:
+    points = _pareto_points(frame)
+    if pareto_worth_drawing(points):
         files.update(figure_files(pareto_chart(frame, f"{design.name}: cost against range and precision"),
                                   f"{folder}/pareto"))
+        pareto = ["![Pareto](pareto.svg)", "",
+                  "*Figure: gates per MAC of each config against the dynamic range per element (left) and "
+                  "the precision (right) of its narrower input; colour: accumulator"
+                  + (", marker: K" if len({p["k"] for p in points}) > 1 else "") + ". A line joins the Pareto "
+                  "front of each accumulator" + (" and K" if len({p["k"] for p in points}) > 1 else "")
+                  + ": the configs no other of them beats (as cheap or cheaper and as good or better, strictly in "
+                  "one)." + (" A block-scaled format sits at its element's range; what its scale adds is in the "
+                             "legend." if any(p["scale"] for p in points) else "") + "*"]
+    else:
+        pareto = [_pareto_missing(points) if points else
+                  "No Pareto chart: no config here has input formats to place (custom datapaths only)."]
+    accumulator_text = "colour: accumulator" + (", hatching: K" if len({r["k"] for r in rows}) > 1 else "")
     md = [f"# {design.name}", ""]
     if design.description:
         md += [design.description, ""]
     md += ["Generated by `macgates report`; do not edit by hand.", "",
-           "![relative area](relative.svg)", "", render(rows, columns_of(rows), "markdown"),
+           "## Relative area", "", "![relative area](relative.svg)", "",
+           f"*Figure: gates{PER_MAC_NOTE if per_mac else ''} of each config relative to "
+           f"{baseline}, grouped by input format; {accumulator_text}. The table below has the numbers.*", "",
+           render(rows, columns_of(rows), "markdown"),
            "## Findings", "", *[f"- {line}" for line in findings(rows, baseline, design.library.differences())], "",
            "## Gates by category", "", "![gates by category](breakdown.svg)", "",
-           *(["The chart shows gates per MAC (each unit's gates by category / k); the table "
-              "below shows whole units.", ""] if per_mac else []),
-           *(["![Pareto](pareto.svg)", ""] if f"{folder}/pareto.svg" in files else []),
+           "*Figure: gates of each config by category. " + ("The chart shows gates per MAC (each unit's gates "
+                                                             "by category / k); the table below shows whole units."
+                                                             if per_mac else "The table below has the numbers.")
+           + "*", "",
            render(part_rows, _breakdown_columns(part_rows, used), "markdown"),
-           *_synthesis_section(design, rows, baseline, synthesis or {}, files, folder),
+           "## Cost against range and precision", "", *pareto, "",
+           *_synthesis_section(design, rows, baseline, synthesis or {}, files, folder,
+                               notes if notes is not None else []),
            "## Source of the numbers", "", *_source_lines(design), ""]
     files[f"{folder}/report.md"] = "\n".join(md)
     return files
@@ -860,7 +1108,7 @@ MAX_SYNTH_CSV_BYTES = 16 * 1024 * 1024
 
 def read_synthesis(path) -> dict:
     """A ``macgates synth --format csv`` file: config name -> {model_gates, synth_gates}
-    (exact numbers)."""
+    (exact numbers) and ``source`` (``path``, for saying where a result came from)."""
     import csv
     import io
 
@@ -888,82 +1136,196 @@ def read_synthesis(path) -> dict:
                                   "number") from None
             if values[column] <= 0:
                 raise DesignError(f"{path}:{i + 2}: column {column}: {line[column]} is not a number > 0")
-        out[line["name"]] = values
+        out[line["name"]] = {**values, "source": str(path)}
     return out
 
 
-def synthesis_chart(rows: list[dict], title: str = "", baseline: str = ""):
-    """Grouped bars per config: each series (``model``, ``calibrated``, ``synthesis``:
-    the keys of ``rows`` besides ``name`` that hold numbers) relative to the baseline,
-    per MAC. Returns a matplotlib Figure."""
+SYNTHESIS_LABELS = {"model": "App. B model", "calibrated": "calibrated model", "synthesis": "synthesis (Yosys)"}
+
+
+def synthesis_chart(rows: list[dict], title: str = "", baseline: str = "", per_mac: bool = False):
+    """Horizontal grouped bars, a group per config (first at the top), a bar per series
+    (``model``, ``calibrated``, ``synthesis``: the keys of ``rows`` besides ``name`` that
+    hold numbers, each relative to the baseline per MAC). When the rows also have
+    ``<series>_gates`` (gates, per MAC when ``per_mac``), a first panel shows those: the
+    model's and the calibrated model's bars labelled with their error against synthesis
+    ((model - synthesis) / synthesis), so that an absolute gap the relative values cancel
+    shows. Returns a matplotlib Figure."""
     from matplotlib.figure import Figure
 
-    series = [key for key in ("model", "calibrated", "synthesis") if key in rows[0]]
-    labels = {"model": "App. B model", "calibrated": "calibrated model", "synthesis": "synthesis (Yosys)"}
-    names = [r["name"] for r in rows]
-    width = min(MAX_WIDTH, max(6.0, 0.32 * len(series) * len(rows) + 3.0))
-    fig = Figure(figsize=(width, 4.8), layout="constrained")
-    ax = fig.add_subplot()
+    series = [key for key in SYNTHESIS_COLOURS if key in rows[0]]
+    absolute = all(f"{key}_gates" in rows[0] for key in series)
+    names = [str(r["name"]) for r in rows]
     bar = 0.8 / len(series)
-    for j, key in enumerate(series):
-        xs = [i + (j - (len(series) - 1) / 2) * bar for i in range(len(rows))]
-        drawn = ax.bar(xs, [float(r[key]) for r in rows], bar, color=PALETTE[j], edgecolor="white",
-                       linewidth=0.5, label=labels[key])
-        if len(rows) * len(series) <= 48:
-            ax.bar_label(drawn, labels=[f"{float(r[key]):.2f}" for r in rows], padding=2, fontsize=6.5,
-                         rotation=90)
-    ax.axhline(1.0, linestyle="--", color="0.35", linewidth=1, zorder=0)
-    ax.set_xticks(range(len(rows)), names, rotation=45 if len(rows) > 4 else 0,
-                  ha="right" if len(rows) > 4 else "center", fontsize=NAME_SIZE)
-    ax.set_xlim(-0.6, len(rows) - 0.4)
-    ax.set_ylim(0, max(float(r[k]) for r in rows for k in series) * 1.18)
-    ax.set_ylabel(f"relative to {baseline} (per MAC)")
-    ax.set_title(title)
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.spines[["top", "right"]].set_visible(False)
+    height = 1.6 + len(rows) * (0.14 * len(series) + 0.1)
+    name_in = max(_text_width(n, NAME_SIZE) for n in names) / 72
+    fig = Figure(figsize=(min(MAX_WIDTH, name_in + (11.0 if absolute else 6.0)), height), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True) if absolute else [fig.add_subplot()]
+    panels = [(axes[-1], "", f"relative to {baseline}, per MAC")]
+    if absolute:
+        panels.insert(0, (axes[0], "_gates",
+                          "NAND2-equivalent gates" + (" per MAC (unit gates / K)" if per_mac else "")))
+    for ax, suffix, xlabel in panels:
+        values = {key: [float(r[key + suffix]) for r in rows] for key in series}
+        for j, key in enumerate(series):
+            ys = [i + (j - (len(series) - 1) / 2) * bar for i in range(len(rows))]
+            drawn = ax.barh(ys, values[key], bar, color=SYNTHESIS_COLOURS[key], edgecolor="white", linewidth=0.5,
+                            label=SYNTHESIS_LABELS[key])
+            if suffix:
+                synth = [Fraction(r["synthesis_gates"]) for r in rows]
+                texts = [fixed(Fraction(r[key + suffix]), 0) + ("" if key == "synthesis" else
+                         f" ({'+' if Fraction(r[key + suffix]) >= s else '-'}"
+                         f"{fixed(abs(Fraction(r[key + suffix]) - s) / s * 100, 1)}%)") for r, s in zip(rows, synth)]
+            else:
+                texts = [fixed(Fraction(r[key]), 2) for r in rows]
+            ax.bar_label(drawn, labels=texts, padding=2, fontsize=7)
+        if not suffix:
+            ax.axvline(1.0, linestyle="--", color="0.35", linewidth=1, zorder=0)
+        ax.set_xlim(0, max(max(v) for v in values.values()) * (1.32 if suffix else 1.15))
+        ax.set_xlabel(xlabel)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_yticks(range(len(rows)), names, fontsize=NAME_SIZE)
+    axes[0].set_ylim(len(rows) - 0.5, -0.5)  # the first config at the top
+    fig.suptitle(title)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(series), frameon=False)
     return fig
 
 
-def _synthesis_section(design, rows, baseline, synthesis: dict, files: dict, folder: str) -> list[str]:
-    """The report's model-against-synthesis chart and table, when ``synthesis`` has this
-    design's baseline and some of its configs; else nothing."""
-    # a row is this config's when its model gates are today's (else: another model, or
-    # another design's config of that name)
-    mine = [r for r in rows if r["name"] in synthesis and synthesis[r["name"]]["model_gates"] == r["gates"]]
-    stale = [r["name"] for r in rows if r["name"] in synthesis and r not in mine]
-    if baseline not in {r["name"] for r in mine} or len(mine) < 2:
-        return []
+@dataclass(frozen=True)
+class SynthesisNote:
+    """Why synthesis results for a design's configs are not (all) in its report's
+    model-against-synthesis chart: ``names``, rows of ``sources`` (the CSVs they came
+    from), are left out, or the chart is not drawn, for ``reason``."""
+
+    design: str
+    sources: tuple
+    names: tuple
+    reason: str
+
+    def __str__(self) -> str:
+        rows = f"{_plural(len(self.names), 'row')} ({_names(self.names)})" if self.names else ""
+        return (f"{self.design + ': ' if self.design else ''}{', '.join(self.sources)}"
+                f"{': ' + rows if rows else ''}: {self.reason}")
+
+
+def unmatched_synthesis(synthesis: dict, designs) -> list[SynthesisNote]:
+    """A note per CSV of ``synthesis`` (:func:`read_synthesis` rows) with rows that name
+    no config of ``designs``: they are used by none of their reports."""
+    configs = {c.name for d in designs for c in d.configs}
+    out = []
+    for source in dict.fromkeys(str(row.get("source", "the synthesis results")) for row in synthesis.values()):
+        strays = tuple(n for n, row in synthesis.items() if str(row.get("source")) == source and n not in configs)
+        if strays:
+            out.append(SynthesisNote("", (source,), strays, "not used: no config of that name in "
+                                     + _names([d.name for d in designs])))
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _synthesis_use(design, rows, baseline, synthesis: dict) -> tuple[list[dict], list[SynthesisNote]]:
+    """The config rows whose synthesis results the chart shows ([] when it is not drawn)
+    and a note for each reason some of ``synthesis``'s rows for this design's configs are
+    not shown. A result is a config's when its model_gates are today's model gates (else
+    it was made with another library or costs, or is another config of that name); the
+    chart needs the baseline's and one more."""
+    matched = [r for r in rows if r["name"] in synthesis]
+    if not matched:
+        return [], []
+
+    def source(r):
+        return str(synthesis[r["name"]].get("source", "the synthesis results"))
+    current = [r for r in matched if synthesis[r["name"]]["model_gates"] == r["gates"]]
+    stale = [r for r in matched if r not in current]
+    notes = []
+    for src in dict.fromkeys(source(r) for r in stale):
+        theirs = [r for r in stale if source(r) == src]
+        first = theirs[0]
+        notes.append(SynthesisNote(
+            design.name, (src,), tuple(r["name"] for r in theirs),
+            f"left out: model_gates in the CSV are not today's model gates ({first['name']}: "
+            f"{fixed(synthesis[first['name']]['model_gates'], decimals_for([synthesis[first['name']]['model_gates']]))}"
+            f" there, {fixed(first['gates'], decimals_for([first['gates']]))} now): synthesized with another library "
+            "or other costs (--library, --cost, library_overrides), or another config of that name; run "
+            "'macgates synth' again with this report's library and costs"))
+    names = {r["name"] for r in current}
+    if baseline in names and len(current) >= 2:
+        return current, notes
+    if baseline not in names:
+        cause = (f"the baseline {baseline}'s result is left out (above)" if baseline in {r["name"] for r in stale}
+                 else f"there is no result for the baseline {baseline}") + ", and the chart is relative to it"
+    else:
+        cause = f"only the baseline {baseline} has a current result; the chart needs one more config"
+    notes.append(SynthesisNote(design.name, tuple(dict.fromkeys(source(r) for r in matched)),
+                               tuple(r["name"] for r in current),
+                               f"not used: no model-against-synthesis chart: {cause}"))
+    return [], notes
+
+
+def _synthesis_section(design, rows, baseline, synthesis: dict, files: dict, folder: str,
+                       notes: list) -> list[str]:
+    """The report's model-against-synthesis chart and table, when ``synthesis`` has
+    current results for this design's baseline and some other config (:func:`_synthesis_use`);
+    why some or all of its results for this design's configs are not shown, appended to
+    ``notes`` and said in the section; nothing when it has none for them."""
+    mine, found = _synthesis_use(design, rows, baseline, synthesis)
+    notes.extend(found)
+    said = [f"- {_md_note(n)}" for n in found]
+    if not mine:
+        return ["## Model against synthesis", "", "No chart: the synthesis results given for this design's "
+                "configs cannot be set beside today's model:", "", *said, ""] if found else []
     from .library import load_library
-    from .tables import rel3
 
     calibrated = None
     if not design.library.differences():  # the bundled App. B library: set the calibrated one beside it
         calibrated = {r["name"]: r for r in table_records(design, library=load_library("calibrated"))}
     base = next(r for r in rows if r["name"] == baseline)
     base_synth = synthesis[baseline]["synth_gates"] / base["k"]
+    per_mac = any(r["k"] > 1 for r in rows)
     table, chart = [], []
     for r in mine:
-        synth = synthesis[r["name"]]
+        synth = synthesis[r["name"]]["synth_gates"]
         row = {"name": r["name"], "model": r["relative"]}
+        gates = {"model_gates": Fraction(r["gates"]) / r["k"]}
         if calibrated:
             row["calibrated"] = calibrated[r["name"]]["relative"]
-        row["synthesis"] = rel3(synth["synth_gates"] / r["k"], base_synth)
-        chart.append(row)
+            gates["calibrated_gates"] = Fraction(calibrated[r["name"]]["gates"]) / r["k"]
+        row["synthesis"] = Fraction(synth / r["k"]) / base_synth
+        gates["synthesis_gates"] = synth / r["k"]
+        chart.append({**row, **gates})
         entry = {"name": r["name"], "model_gates": r["gates"]}
         if calibrated:
             entry["calibrated_gates"] = round(Fraction(calibrated[r["name"]]["gates"]), 1)
-        entry["synth_gates"] = synth["synth_gates"]
+        entry["synth_gates"] = synth
         entry.update({f"{SHORT[k]}_relative": v for k, v in row.items() if k != "name"})
+        for key in ("model", "calibrated") if calibrated else ("model",):
+            error = (gates[f"{key}_gates"] - gates["synthesis_gates"]) / gates["synthesis_gates"] * 100
+            entry[f"{key}_error"] = f"{'+' if error >= 0 else '-'}{fixed(abs(error), 1)}%"
         table.append(entry)
-    files.update(figure_files(synthesis_chart(chart, f"{design.name}: model against synthesis", baseline),
+    files.update(figure_files(synthesis_chart(chart, f"{design.name}: model against synthesis", baseline, per_mac),
                               f"{folder}/synthesis"))
+    sources = ", ".join(dict.fromkeys(_md_source(synthesis[r["name"]]) for r in mine))
     return ["## Model against synthesis", "",
-            "Synthesized gates from `macgates synth` (Yosys, the library's cells table; see "
-            "docs/synthesis.md), relative to the baseline per MAC, beside the App. B model"
-            + (" and the bundled calibrated library" if calibrated else "") + ".", "",
-            "![model against synthesis](synthesis.svg)", "", render(table, list(table[0]), "markdown"),
-            *([f"Left out: {_names(stale)} (the CSV's model_gates differ from today's model: another "
-               "model or another config of that name; synthesize again).", ""] if stale else [])]
+            "![model against synthesis](synthesis.svg)", "",
+            f"*Figure: synthesized gates from `macgates synth` ({sources}; Yosys, the library's cells table; see "
+            "docs/synthesis.md) beside the App. B model" + (" and the bundled calibrated library" if calibrated else "")
+            + f": left, gates{' per MAC' if per_mac else ''} of each config, the models' bars labelled with their "
+            f"error against synthesis ((model - synthesis) / synthesis); right, the same relative to {baseline}, "
+            "per MAC.*", "",
+            render(table, list(table[0]), "markdown"), *([*said, ""] if said else [])]
+
+
+def _md_source(row) -> str:
+    return f"`{Path(str(row.get('source', 'the synthesis results'))).name}`"
+
+
+def _md_note(note: SynthesisNote) -> str:
+    """A note for report.md: the CSVs by file name (the report is the same wherever it is made)."""
+    names = f"{_plural(len(note.names), 'row')} ({_names(note.names)})" if note.names else ""
+    sources = ", ".join(f"`{Path(s).name}`" for s in note.sources)
+    return f"{sources}{': ' + names if names else ''}: {note.reason}."
 
 
 def index_text(designs) -> str:
@@ -982,14 +1344,18 @@ SWEEP_COLUMNS = ("weights", "activations", "accumulator", "k", "gates", "gates_p
 def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
     """A Pareto report of a ``macgates sweep`` CSV: pareto.png/.svg and report.md listing
     the configurations on the Pareto fronts of each (accumulator, k) group, one table per
-    front (gates per MAC against dynamic range, against precision). ``formats``: your own
-    formats by name (a design's ``formats``), for a sweep that used them."""
+    front (gates per MAC against dynamic range per element, against precision). The chart
+    is drawn when some accumulator and k has configurations of at least three input
+    formats (:func:`pareto_worth_drawing`); the report says why when it is not.
+    ``formats``: your own formats by name (a design's ``formats``), for a sweep that used
+    them."""
+    import io
+    import math
+
     import pandas as pd
 
     from .errors import DesignError
-
-    import io
-
+    from .formats import lookup
     from .yamlfile import read_bytes
 
     path = Path(csv_path)
@@ -1004,40 +1370,67 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
                           f"{', '.join(SWEEP_COLUMNS)})")
     for column in ("k", "gates", "gates_per_mac"):
         values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() | (values < (1 if column == "k" else 0))
+        if column == "k":
+            bad = values.isna() | (values < 1) | (values % 1 != 0)
+        else:
+            bad = values.isna() | (values < 0) | values.isin([math.inf])
         if bad.any():
             row = int(bad.idxmax())
             raise DesignError(f"{path}:{row + 2}: column {column}: {shown(str(frame[column][row]))} is not "
-                              f"a {'whole number >= 1' if column == 'k' else 'number >= 0'}")
+                              f"a {'whole number >= 1' if column == 'k' else 'finite number >= 0'}")
         frame[column] = values
     for column in ("weights", "activations", "accumulator"):
         if frame[column].isna().any():
             raise DesignError(f"{path}:{int(frame[column].isna().idxmax()) + 2}: column {column} is empty")
+    for column in ("weights", "activations"):
+        for index, text in frame.drop_duplicates(subset=[column])[column].items():  # each name's first row
+            try:
+                lookup(text, formats)
+            except MacgatesError as exc:
+                raise DesignError(f"{path}:{index + 2}: column {column}: {exc}") from None
     frame = frame.drop_duplicates(subset=["weights", "activations", "accumulator", "k"], ignore_index=True)
     frame.attrs["formats"] = dict(formats or {})
     if frame.empty:
         raise DesignError(f"{path}: no rows")
     points = _pareto_points(frame)
     folder = path.stem
-    title = f"Design-space sweep {path.name}: cost against range and precision"
-    files = figure_files(pareto_chart(frame, title),
-                         f"{folder}/pareto")
+    files = {}
     md = [f"# Design-space sweep: {path.name}", "",
           "Generated by `macgates report --sweep`; do not edit by hand.", "",
-          f"{len(frame)} configuration{'' if len(frame) == 1 else 's'} from `{path.name}`.", "", "![Pareto](pareto.svg)", "",
-          "A Pareto front holds the configurations of one accumulator and one k that no other of "
-          "the same accumulator and k beats: as cheap or cheaper per MAC and as good or better, "
-          "strictly in one.", ""]
-    for quality, title in (("range", "dynamic range"), ("precision", "precision")):
+          f"{len(frame)} configuration{'' if len(frame) == 1 else 's'} from `{path.name}`.", "",
+          "## Cost against range and precision", ""]
+    if pareto_worth_drawing(points):
+        title = f"Design-space sweep {path.name}: cost against range and precision"
+        files.update(figure_files(pareto_chart(frame, title), f"{folder}/pareto"))
+        md += ["![Pareto](pareto.svg)", "",
+               "*Figure: gates per MAC of each configuration against the dynamic range per element (left) "
+               "and the precision (right) of its narrower input; colour: accumulator, marker: K. A line joins "
+               "the Pareto front of each accumulator and k; each format is named once a panel, at its "
+               "cheapest point on a front (a format's points share an x).*", ""]
+    else:
+        md += [_pareto_missing(points), ""]
+    md += ["A Pareto front holds the configurations of one accumulator and one k that no other of "
+           "the same accumulator and k beats: as cheap or cheaper per MAC and as good or better, "
+           "strictly in one.", ""]
+    scaled = any(p["scale"] for p in points)
+    for quality, title in (("range", "dynamic range per element"), ("precision", "precision")):
         rows = []
         for (acc, k), front in _group_fronts(points, quality).items():
             for i in front:
                 p = points[i]
-                value = p[quality]
-                rows.append({"config": p["label"], "accumulator": acc, "k": k,
-                             "gates_per_mac": Fraction(str(p["row"]["gates"])) / k,
-                             title.replace(" ", "_"): round(Fraction(value), 2) if quality == "range" else value})
+                row = {"config": p["label"], "accumulator": acc, "k": k,
+                       "gates_per_mac": Fraction(str(p["row"]["gates"])) / k}
+                if quality == "range":
+                    row["element_range"] = round(Fraction(p["range"]), 2)
+                    if scaled:
+                        row["scale_range"] = round(Fraction(p["scale"][1]), 2) if p["scale"] else 0
+                else:
+                    row["precision"] = p["precision"]
+                rows.append(row)
         md += [f"## Pareto fronts: gates per MAC against {title}, per accumulator and k", "",
+               *(["element_range: log2(max / min positive) of one element of the narrower input (for a "
+                  "block-scaled format, within a block); scale_range: what its shared block scale adds (0: none).", ""]
+                 if quality == "range" and scaled else []),
                render(rows, list(rows[0]), "markdown")]
     files[f"{folder}/report.md"] = "\n".join(md)
     return write_files(out_dir, files)

@@ -59,11 +59,6 @@ def ratio(gates, base) -> Fraction:
     return Fraction(gates) / Fraction(base)
 
 
-def rel3(gates, base) -> Fraction:
-    """gates / base rounded to 3 decimals, exactly (half to even)."""
-    return round(ratio(gates, base), 3)
-
-
 def table_records(design=None, baseline: str | None = None,
                   library: Library | None = None) -> list[dict]:
     """The table as plain dicts (``relative``: the exact ratio, a Fraction)."""

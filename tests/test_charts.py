@@ -145,8 +145,8 @@ def test_relative_chart_names_configs_the_formats_do_not_tell_apart(which):
 
 def test_relative_chart_of_dot_units_has_k_in_its_legend():
     ax = macgates.relative_chart(macgates.table(design("modern-formats"))).axes[0]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["K=1", "K=16", "K=32"]
-    assert "K" in ax.get_legend().get_title().get_text()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "accumulator (colour)", "fp32", "K, terms per unit (hatch)", "K=1", "K=16", "K=32"]
 
 
 # -- breakdown_table / breakdown_chart ----------------------------------------------------
@@ -264,7 +264,7 @@ def test_pareto_labels_do_not_overlap(which):
 def test_pareto_labels_every_point_of_figure3():
     fig = macgates.pareto_chart(macgates.table())
     for ax in fig.axes:
-        assert sorted(t.get_text() for t in ax.texts) == sorted(macgates.table()["name"])
+        assert sorted(n for t in ax.texts for n in t.get_text().split("\n")) == sorted(macgates.table()["name"])
 
 
 def test_pareto_range_axis_spreads_the_narrow_formats():
@@ -380,7 +380,7 @@ def test_sweep_report_right_aligns_numbers(sweep_markdown):
     for header, rule, _ in found:
         align = dict(zip(header, rule))
         for column in header:
-            numeric = column in ("k", "gates_per_mac", "dynamic_range", "precision")
+            numeric = column in ("k", "gates_per_mac", "element_range", "scale_range", "precision")
             assert align[column].endswith(":") == numeric, column
 
 
@@ -458,3 +458,211 @@ def test_sweep_report_of_repeated_rows(tmp_path):
     paths = sweep_report(csv_path, tmp_path / "rep")
     text = next(p for p in paths if p.name == "report.md").read_text()
     assert "1 configuration from `same.csv`" in text  # 20,000 copies of one configuration
+
+
+# -- issue 18: per-MAC axes, one colour per accumulator, Pareto charts that mean something --
+def test_relative_chart_of_dot_units_says_per_mac():
+    ax = macgates.relative_chart(macgates.table(design("modern-formats"))).axes[0]
+    assert ax.get_ylabel() == "NAND2-equivalent gates per MAC, relative to int8-k1"
+    scalar = macgates.relative_chart(macgates.table()).axes[0]
+    assert scalar.get_ylabel() == "NAND2-equivalent gates, relative to int8-kulisch"
+
+
+def bar_colours(ax, frame):
+    """accumulator -> the set of face colours of its bars (bars are drawn in frame order)."""
+    from matplotlib.colors import to_hex
+
+    out: dict = {}
+    for acc, bar in zip(frame["accumulator"], ax.patches):
+        out.setdefault(acc, set()).add(to_hex(bar.get_facecolor()))
+    return out
+
+
+def point_colours(ax, frame):
+    from matplotlib.colors import to_hex
+
+    out: dict = {}
+    for acc, c in zip(frame["accumulator"], ax.collections[0].get_facecolors()):
+        out.setdefault(acc, set()).add(to_hex(c[:3]))  # alpha tells front from cloud, not the colour
+    return out
+
+
+def test_an_accumulator_has_one_colour_in_every_chart():
+    """paper_fig3 (kulisch, fp16, fp32), a user's design (fp32 first, then kulisch: the order
+    that gave fp32 paper_fig3's kulisch colour), modern-formats (fp32 only, three K) and a
+    sweep (bf16, fp32): the relative and Pareto charts give each accumulator one colour,
+    the same in all of them."""
+    mine = [{"name": "w8-fp32", "weights": "int8", "accumulator": "fp32"},
+            {"name": "w8-kulisch", "weights": "int8", "accumulator": "kulisch"},
+            {"name": "w4-fp32", "weights": "int4", "accumulator": "fp32"},
+            {"name": "e4m3-fp32", "weights": "fp8_e4m3", "accumulator": "fp32"}]
+    seen: dict = {}
+    for which in (design("paper_fig3"), mine, design("modern-formats")):
+        frame = macgates.table(which)
+        for colours in (bar_colours(macgates.relative_chart(frame).axes[0], frame),
+                        point_colours(macgates.pareto_chart(frame).axes[0], frame)):
+            for acc, found in colours.items():
+                assert len(found) == 1, acc
+                seen.setdefault(acc, set()).update(found)
+    frame = sweep_frame()
+    for acc, found in point_colours(macgates.pareto_chart(frame).axes[0], frame).items():
+        seen.setdefault(acc, set()).update(found)
+    assert {acc: len(c) for acc, c in seen.items()} == {"kulisch": 1, "fp16": 1, "fp32": 1, "bf16": 1}
+    assert len({c for found in seen.values() for c in found}) == 4  # four accumulators, four colours
+
+
+def test_k_is_never_a_colour():
+    """modern-formats has one accumulator and three K: its bars all have fp32's colour, K is
+    their hatching (one hatch per K), and no K colour can be taken for an accumulator's."""
+    from matplotlib.colors import to_hex
+
+    from macgates.reporting import ACCUMULATOR_COLOURS, CATEGORY_COLOURS, OTHER_ACCUMULATOR_COLOURS
+
+    frame = macgates.table(design("modern-formats"))
+    ax = macgates.relative_chart(frame).axes[0]
+    assert {to_hex(b.get_facecolor()) for b in ax.patches} == {ACCUMULATOR_COLOURS["fp32"]}
+    hatches: dict = {}
+    for k, bar in zip(frame["k"], ax.patches):
+        hatches.setdefault(int(k), set()).add(bar.get_hatch())
+    assert all(len(h) == 1 for h in hatches.values()) and len({h for s in hatches.values() for h in s}) == 3
+    accumulator_colours = {*ACCUMULATOR_COLOURS.values(), *OTHER_ACCUMULATOR_COLOURS}
+    assert len(accumulator_colours) == len(ACCUMULATOR_COLOURS) + len(OTHER_ACCUMULATOR_COLOURS)
+    assert not accumulator_colours & set(CATEGORY_COLOURS.values())  # nor is a category
+
+
+def test_unlisted_accumulators_get_colours_of_their_own():
+    from macgates.reporting import ACCUMULATOR_COLOURS, OTHER_ACCUMULATOR_COLOURS, accumulator_colours
+
+    import hashlib
+
+    def slot(name):  # the documented pick: sha256 of the name, modulo the spare colours
+        return int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(OTHER_ACCUMULATOR_COLOURS)
+    names = ["kulisch:32", "fp8_e4m3", "custom:mine", "fp32:subnormals", "kulisch:40", "fp8_e5m2"]
+    apart = [n for i, n in enumerate(names) if slot(n) not in {slot(m) for m in names[:i]}]  # no two share one
+    assert len(apart) >= 2
+    alone = {n: accumulator_colours([n, "fp32"])[n] for n in names}
+    together = accumulator_colours(["fp32", *reversed(apart)])
+    assert together["fp32"] == ACCUMULATOR_COLOURS["fp32"]
+    assert all(together[n] == alone[n] == OTHER_ACCUMULATOR_COLOURS[slot(n)] for n in apart)
+    crowd = accumulator_colours(names)  # some share a pick: the later (by name) takes the next free colour
+    assert len({crowd[n] for n in names}) == min(len(names), len(OTHER_ACCUMULATOR_COLOURS))
+    assert {crowd[n] for n in names} <= set(OTHER_ACCUMULATOR_COLOURS)
+
+
+@pytest.mark.parametrize("which, drawn", [("paper_fig3", True), ("modern-formats", True), ("cheap_fa", True),
+                                          ("booth_vs_array", False), ("fp_accumulator_choices", False),
+                                          ("custom_datapath", False)])
+def test_pareto_chart_only_where_three_formats_share_an_accumulator_and_k(which, drawn):
+    """booth_vs_array: two formats per accumulator (int8, int16 | fp8_e2m5, bf16);
+    fp_accumulator_choices: fp8_e4m3 alone under fp16 and fp32; custom_datapath: int8 and
+    a hand-built datapath: a front there is at most two points."""
+    from macgates.reporting import report_files
+
+    files = report_files(design(which))
+    stem = design(which).stem
+    assert (f"{stem}/pareto.svg" in files) == drawn
+    md = files[f"{stem}/report.md"]
+    assert ("![Pareto](pareto.svg)" in md) == drawn
+    assert ("No Pareto chart:" in md) == (not drawn)
+
+
+def label_boxes(fig, renderer):
+    return [(t, Text.get_window_extent(t, renderer)) for ax in fig.axes for t in ax.texts]
+
+
+def segment_meets(p, q, box):
+    """Does segment p-q cross the box (sampled finely: enough for a test)?"""
+    return any(box.contains(p[0] + (q[0] - p[0]) * s / 400, p[1] + (q[1] - p[1]) * s / 400) for s in range(401))
+
+
+@pytest.mark.parametrize("which", ["paper_fig3", "modern-formats", "sweep"])
+def test_pareto_front_lines_do_not_strike_through_labels(which):
+    """A label a front line crosses has an opaque box (the line passes behind it); in
+    Figure 3 and the sweep no line crosses a label at all."""
+    fig = macgates.pareto_chart(pareto_frame(which))
+    renderer = drawn(fig)
+    crossed = []
+    for ax in fig.axes:
+        lines = [ax.transData.transform(line.get_xydata()) for line in ax.lines
+                 if line.get_label().startswith("_front")]
+        for t in ax.texts:
+            box = Text.get_window_extent(t, renderer)
+            if any(segment_meets(p, q, box) for xy in lines for p, q in zip(xy, xy[1:])):
+                crossed.append(t)
+                assert t.get_bbox_patch().get_alpha() == 1.0, t.get_text()
+                assert t.get_zorder() > max(line.get_zorder() for line in ax.lines)
+    if which != "modern-formats":
+        assert crossed == []
+
+
+def test_pareto_points_on_one_spot_share_a_label():
+    """fp8_e4m3-kulisch (1162 gates) and fp8_e4m3-fp16 (1152) have one range (17.9): in the
+    range panel their markers are a pixel apart; one label names both."""
+    ax = macgates.pareto_chart(macgates.table()).axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert any(set(t.split("\n")) == {"fp8_e4m3-kulisch", "fp8_e4m3-fp16"} for t in texts), texts
+    assert "fp8_e4m3-fp16" not in texts
+
+
+def test_pareto_cost_axis_starts_at_zero():
+    for ax in macgates.pareto_chart(macgates.table()).axes:
+        assert ax.get_ylim()[0] == 0
+
+
+def test_pareto_places_block_formats_at_their_element_range():
+    """mxfp4 is fp4_e2m1 (max 6, min positive 2^-1) with an E8M0 scale (2^-127 .. 2^127): it
+    goes at log2(6 / 0.5) = log2(12), and the legend says the scale adds log2(2^254) = 254."""
+    frame = macgates.table(design("modern-formats"))
+    fig = macgates.pareto_chart(frame)
+    left = fig.axes[0]
+    xs = dict(zip(frame["name"], (x for x, _ in left.collections[0].get_offsets())))
+    assert xs["mxfp4-k32"] == pytest.approx(math.log2(12)) == pytest.approx(xs["fp4-k32"])
+    assert xs["nvfp4-k16"] == pytest.approx(math.log2(12))
+    assert xs["mxint8-k32"] == pytest.approx(math.log2(127))  # int8 elements: 127 / 1
+    assert xs["bf16-k1"] == pytest.approx(math.log2(2**128 * (1 - 2**-8)) + 133)  # max (2 - 2^-7) 2^127, min 2^-133
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "e8m0 scale: +254" in [t.split("\n")[0] for t in legend]
+    assert "ue4m3 scale: +17.8" in [t.split("\n")[0] for t in legend]  # log2(448 / 2^-9) = 17.81
+    assert "per element" in left.get_xlabel() and "block scales left out" in left.get_xlabel()
+
+
+def test_pareto_of_a_large_sweep_labels_few_fronts_points_and_rasterizes_the_cloud():
+    formats = ["int4", "int8", "fp4_e2m1", "fp6_e2m3", "fp6_e3m2", "float8_e4m3fn", "float8_e5m2", "fp16", "bf16",
+               "mxfp4", "mxfp8_e4m3"]
+    frame = macgates.sweep(formats, formats, accumulators=["kulisch", "fp16", "bf16", "fp32"], k=[1, 32])
+    assert len(frame) > 400
+    fig = macgates.pareto_chart(frame)
+    renderer = drawn(fig)
+    for ax in fig.axes:
+        assert ax.collections[0].get_rasterized()
+        texts = [t.get_text() for t in ax.texts]
+        assert 0 < len(texts) <= 40
+        names = [n for t in texts for n in t.split("\n")]
+        assert len(names) == len(set(names))  # each format once a panel
+        front_xy = {tuple(xy) for line in ax.lines if line.get_label().startswith("_front")
+                    for xy in line.get_xydata().tolist()}
+        assert all(tuple(t.xy) in front_xy for t in ax.texts)
+    assert overlaps([t for ax in fig.axes for t in ax.texts], renderer, label_extent(renderer)) == []
+
+
+# -- issue 18: the synthesis chart shows absolute gates -------------------------------------
+def test_synthesis_chart_shows_absolute_gates_and_the_models_error():
+    """int8-kulisch: model 775, synthesis 982 ((775 - 982) / 982 = -21.08%); fp8_e4m3-fp16:
+    model 1152, synthesis 1188 (-3.03%): relative to the baseline both models look close
+    (1.486 against 1.210), the absolute gap shows only in gates."""
+    from macgates.reporting import synthesis_chart
+
+    rows = [{"name": "int8-kulisch", "model": 1, "synthesis": 1, "model_gates": 775, "synthesis_gates": 982},
+            {"name": "fp8_e4m3-fp16", "model": Fraction(1152, 775), "synthesis": Fraction(1188, 982),
+             "model_gates": 1152, "synthesis_gates": 1188}]
+    fig = synthesis_chart(rows, "t", "int8-kulisch")
+    gates, relative = fig.axes
+    assert gates.get_xlabel() == "NAND2-equivalent gates"
+    assert relative.get_xlabel() == "relative to int8-kulisch, per MAC"
+    labels = [t.get_text() for t in gates.texts]
+    assert labels == ["775 (-21.1%)", "1152 (-3.0%)", "982", "1188"]
+    assert [t.get_text() for t in relative.texts] == ["1.00", "1.49", "1.00", "1.21"]
+    for t in [*gates.texts, *relative.texts]:
+        assert t.get_rotation() == 0 and t.get_fontsize() >= 7
+    renderer = drawn(fig)
+    assert overlaps([*gates.texts, *relative.texts], renderer) == []

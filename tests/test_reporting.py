@@ -9,6 +9,7 @@ import pytest
 
 import macgates
 from macgates.design import bundled_designs
+from macgates.numbers import fixed
 
 REPO = Path(__file__).resolve().parent.parent
 REPORTS = REPO / "reports"
@@ -130,7 +131,8 @@ def test_pareto_front_and_chart():
     left, right = fig.axes
     assert left.get_ylabel() == "NAND2-equivalent gates per MAC"
     assert "dynamic range" in left.get_xlabel() and "mantissa bits" in right.get_xlabel()
-    assert len(left.texts) == len(frame)  # every point labelled
+    # every point labelled; points on one spot share a label, a name a line
+    assert sorted(n for t in left.texts for n in t.get_text().split("\n")) == sorted(frame["name"])
 
 
 def test_pareto_chart_takes_a_sweep():
@@ -175,7 +177,8 @@ def test_report_with_other_costs_does_not_claim_the_whitepaper(tmp_path, how):
     text = (tmp_path / args[0] / "report.md").read_text()
     assert "(whitepaper 1.53x)" not in text and "(whitepaper 2.83x)" not in text
     assert "differ from the whitepaper's App. B table (fa), so the whitepaper's 1.53x and 2.83x" in text
-    assert "costs differ from the bundled library (whitepaper App. B) in: fa = `6`" in text
+    origin = "the design's `library_overrides`" if how == "design-overrides" else "`--cost`"
+    assert f"\n- Overrides applied on top of it:\n  - `fa` = `6` (from {origin})\n" in text
 
 
 def test_report_with_bundled_costs_compares_to_the_whitepaper(fresh):
@@ -222,7 +225,7 @@ def test_a_synthesis_csv_adds_a_chart_and_a_table(tmp_path):
     assert "![model against synthesis](synthesis.svg)" in md and (tmp_path / "r" / "paper_fig3" / "synthesis.png").exists()
     assert "| fp8_e4m3-fp16 |" in md.split("## Model against synthesis")[1]
     assert "1.250" in md  # 1250 / 1000: relative to the baseline, per MAC
-    assert "Left out: fp8_e5m2-fp16" in md
+    assert "- `s.csv`: 1 row (fp8_e5m2-fp16): left out: model_gates in the CSV are not today's" in md
 
 
 def test_synthesis_chart_has_a_bar_per_series_and_config():
@@ -233,8 +236,8 @@ def test_synthesis_chart_has_a_bar_per_series_and_config():
     fig = synthesis_chart(rows, "t", "a")
     ax = fig.axes[0]
     assert len(ax.patches) == 6
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["App. B model", "calibrated model",
-                                                                    "synthesis (Yosys)"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["App. B model", "calibrated model",
+                                                                   "synthesis (Yosys)"]
 
 
 @pytest.mark.parametrize("text,message", [
@@ -249,3 +252,152 @@ def test_bad_synthesis_csv(tmp_path, text, message):
     (tmp_path / "s.csv").write_text(text)
     with pytest.raises(DesignError, match=re.escape(message)):
         read_synthesis(tmp_path / "s.csv")
+
+
+# -- issue 18: synthesis results that are not used are said to be, and why -------------------
+def _report(tmp_path, *args):
+    return subprocess.run([sys.executable, "-m", "macgates", "report", *args, "--out", str(tmp_path / "r")],
+                          capture_output=True, text=True)
+
+
+def _fig3_synth_csv(path):
+    """paper_fig3's synthesis results (the committed ones: made with the bundled library)."""
+    import shutil
+
+    shutil.copy(REPORTS / "paper_fig3" / "synthesis.csv", path)
+    return path
+
+
+@pytest.mark.parametrize("how", ["cost", "library"])
+def test_report_says_why_given_results_are_not_used(tmp_path, how):
+    """--cost fa=6 or --library calibrated change every config's model gates: the CSV's
+    model_gates (775 for int8-kulisch: App. B) are not today's, so no row is used."""
+    csv = _fig3_synth_csv(tmp_path / "s.csv")
+    option = ["--cost", "fa=6"] if how == "cost" else ["--library", "calibrated"]
+    run = _report(tmp_path, "paper_fig3", *option, "--synth", str(csv))
+    assert run.returncode == 0, run.stderr
+    today = macgates.table_records(REPO / "designs" / "paper_fig3.yaml",
+                                   library=(macgates.load_library().with_overrides({"fa": "6"}) if how == "cost"
+                                            else macgates.load_library("calibrated")))[0]["gates"]
+    lines = run.stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"macgates: paper-fig3: {csv}: 15 rows (int8-kulisch, int8-fp16, ")
+    assert "left out: model_gates in the CSV are not today's model gates (int8-kulisch: 775 there, " in lines[0]
+    assert f" {fixed(today, 0 if how == 'cost' else 3)} now)" in lines[0]
+    assert lines[1] == (f"macgates: paper-fig3: {csv}: not used: no model-against-synthesis chart: the baseline "
+                        "int8-kulisch's result is left out (above), and the chart is relative to it")
+    md = (tmp_path / "r" / "paper_fig3" / "report.md").read_text()
+    section = md.split("## Model against synthesis\n")[1].split("\n## ")[0]
+    assert "No chart:" in section and "- `s.csv`: 15 rows (int8-kulisch" in section
+    assert "the baseline int8-kulisch's result is left out" in section
+    assert not (tmp_path / "r" / "paper_fig3" / "synthesis.svg").exists()
+
+
+def test_report_says_why_one_matching_row_makes_no_chart(tmp_path):
+    csv = _synth_csv(tmp_path / "s.csv", [("int8-kulisch", 775, 982), ("no-such-config", 10, 12)])
+    run = _report(tmp_path, "paper_fig3", "--synth", str(csv))
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines() == [
+        f"macgates: paper-fig3: {csv}: 1 row (int8-kulisch): not used: no model-against-synthesis chart: only "
+        "the baseline int8-kulisch has a current result; the chart needs one more config",
+        f"macgates: {csv}: 1 row (no-such-config): not used: no config of that name in paper-fig3"]
+    md = (tmp_path / "r" / "paper_fig3" / "report.md").read_text()
+    assert "- `s.csv`: 1 row (int8-kulisch): not used: no model-against-synthesis chart: only the baseline" in md
+
+
+def test_report_warns_of_some_given_rows_left_out(tmp_path):
+    t = {r["name"]: r["gates"] for r in macgates.table_records()}
+    csv = _synth_csv(tmp_path / "s.csv", [("int8-kulisch", t["int8-kulisch"], 1000),
+                                          ("int8-fp16", t["int8-fp16"], 2000),
+                                          ("int8-fp32", t["int8-fp32"] - 1, 3000)])
+    run = _report(tmp_path, "paper_fig3", "--synth", str(csv))
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.startswith(f"macgates: paper-fig3: {csv}: 1 row (int8-fp32): left out: model_gates in the "
+                                 f"CSV are not today's model gates (int8-fp32: {t['int8-fp32'] - 1} there, "
+                                 f"{t['int8-fp32']} now)")
+    assert len(run.stderr.splitlines()) == 1
+    assert (tmp_path / "r" / "paper_fig3" / "synthesis.svg").exists()  # the two current rows are drawn
+
+
+def test_results_found_beside_a_report_are_explained_in_it_only(tmp_path):
+    """reports/<design>/synthesis.csv is read without being asked for: a report made with
+    other costs says why it is not used, stderr does not."""
+    (tmp_path / "r" / "paper_fig3").mkdir(parents=True)
+    _fig3_synth_csv(tmp_path / "r" / "paper_fig3" / "synthesis.csv")
+    run = _report(tmp_path, "paper_fig3", "--cost", "fa=6")
+    assert run.returncode == 0 and run.stderr == ""
+    md = (tmp_path / "r" / "paper_fig3" / "report.md").read_text()
+    assert "- `synthesis.csv`: 15 rows (int8-kulisch, " in md and "left out: model_gates in the CSV" in md
+
+
+# -- issue 18: which library, and every override on a line of its own ------------------------
+def _source_section(md):
+    return md.split("## Source of the numbers\n")[1]
+
+
+def test_report_names_a_wholesale_library_and_lists_overrides(tmp_path):
+    run = _report(tmp_path, "paper_fig3", "--library", "calibrated", "--cost", "fa=6", "--cost", "ff=4.5")
+    assert run.returncode == 0, run.stderr
+    source = _source_section((tmp_path / "r" / "paper_fig3" / "report.md").read_text())
+    lines = source.strip().splitlines()
+    assert all(len(line) < 400 for line in lines)
+    library = next(line for line in lines if line.startswith("- Primitive library:"))
+    assert library.startswith("- Primitive library: `macgates-calibrated`, the bundled calibrated library "
+                              "(`--library calibrated`, file calibrated_library.yaml)")
+    assert "adder_cin" not in source  # its 37 differing formulas are in the file, not here
+    assert "- Overrides applied on top of it:" in lines
+    assert "  - `fa` = `6` (from `--cost`)" in lines and "  - `ff` = `4.5` (from `--cost`)" in lines
+
+
+def test_report_lists_a_users_library_changes_and_every_override(tmp_path):
+    lib = tmp_path / "cells.yaml"
+    lib.write_text("version: 1\nname: my-cells\nextends: default\nprimitives:\n"
+                   "  ha: {cost: '4', source: my cell library}\n  nand3: {cost: '2', source: my cell library}\n")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("macgates: 1\nname: mine\nlibrary: cells.yaml\nlibrary_overrides: {fa: '6'}\nconfigs:\n"
+                    + "".join(f"  - {{name: {w}, weights: {w}}}\n" for w in ("int8", "int4", "fp8_e4m3")))
+    run = _report(tmp_path, str(mine), "--cost", "and2=2")
+    assert run.returncode == 0, run.stderr
+    lines = _source_section((tmp_path / "r" / "mine" / "report.md").read_text()).splitlines()
+    assert f"- Primitive library: `my-cells` from `{lib}`" in next(x for x in lines if x.startswith("- Primitive"))
+    assert "  - `ha`: `4` (my cell library)" in lines and "  - `nand3`: `2` (my cell library)" in lines
+    assert "  - `fa` = `6` (from the design's `library_overrides`)" in lines
+    assert "  - `and2` = `2` (from `--cost`)" in lines
+
+
+# -- issue 18: every image under its own heading, with a caption ------------------------------
+def _images_have_headings_and_captions(md):
+    lines = md.splitlines()
+    images = [i for i, line in enumerate(lines) if line.startswith("![")]
+    assert images
+    headings = []
+    for i in images:
+        before = [line for line in lines[:i] if line.strip()]
+        assert before[-1].startswith("## "), lines[i]  # the heading right above it
+        headings.append(before[-1])
+        after = [line for line in lines[i + 1:] if line.strip()]
+        assert after[0].startswith("*Figure: ") and after[0].endswith("*"), lines[i]
+    assert len(set(headings)) == len(headings)  # one image a heading
+
+
+def test_every_report_image_has_a_heading_and_a_caption(fresh, tmp_path):
+    for stem in bundled_designs():
+        _images_have_headings_and_captions((fresh / stem / "report.md").read_text())
+    csv_path = tmp_path / "grid.csv"
+    run = subprocess.run([sys.executable, "-m", "macgates", "sweep", "--weights", "int4,int8,fp4_e2m1",
+                          "--out", str(csv_path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    from macgates.reporting import sweep_report
+
+    sweep_report(csv_path, tmp_path / "rep")
+    _images_have_headings_and_captions((tmp_path / "rep" / "grid" / "report.md").read_text())
+
+
+def test_report_says_which_of_two_given_csvs_it_used(tmp_path):
+    t = {r["name"]: r["gates"] for r in macgates.table_records()}
+    rows = [("int8-kulisch", t["int8-kulisch"], 1000), ("int8-fp16", t["int8-fp16"], 2000)]
+    first = _synth_csv(tmp_path / "first.csv", rows)
+    second = _synth_csv(tmp_path / "second.csv", rows[1:])
+    run = _report(tmp_path, "paper_fig3", "--synth", str(first), "--synth", str(second))
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == f"macgates: {first}: 1 row (int8-fp16): not used: {second} has results for them too, given after it\n"
