@@ -283,7 +283,7 @@ def test_report_says_why_given_results_are_not_used(tmp_path, how):
     assert len(lines) == 2
     assert lines[0].startswith(f"macgates: paper-fig3: {csv}: 15 rows (int8-kulisch, int8-fp16, ")
     assert "left out: model_gates in the CSV are not today's model gates (int8-kulisch: 775 there, " in lines[0]
-    assert f" {fixed(today, 0 if how == 'cost' else 3)} now)" in lines[0]
+    assert f" {fixed(today, 0 if how == 'cost' else 1)} now)" in lines[0]  # a calibrated figure: 1 decimal
     assert lines[1] == (f"macgates: paper-fig3: {csv}: not used: no model-against-synthesis chart: the baseline "
                         "int8-kulisch's result is left out (above), and the chart is relative to it")
     md = (tmp_path / "r" / "paper_fig3" / "report.md").read_text()
