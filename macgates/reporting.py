@@ -944,10 +944,9 @@ MAX_LISTED = 12  # a library's own differences from App. B listed one by one; mo
 
 def _overrides(lib) -> dict:
     """Primitive -> where its override came from (``--cost``, ``library_overrides``), for the
-    primitives :meth:`Library.with_overrides` replaced (it records ``override in ORIGIN``
-    as their source); the last override of a primitive is the one that counts."""
-    return {n: p.source.removeprefix("override in ") for n, p in lib.primitives.items()
-            if p.source.startswith("override in ")}
+    primitives :meth:`Library.with_overrides` replaced (``Library.overrides``); the last
+    override of a primitive is the one that counts."""
+    return {name: origin for name, _, origin in lib.overrides}
 
 
 def _base_library(lib, overridden) -> str | None:
@@ -971,12 +970,7 @@ def _library_lines(lib) -> list[str]:
     digest = hashlib.sha256(repr(sorted((p.name, p.params, p.cost_text)
                                         for p in lib.primitives.values())).encode()).hexdigest()[:12]
     overrides = _overrides(lib)
-    origin = lib.origin
-    while True:  # the file the library came from: with_overrides appends " with ORIGIN"
-        cut = next((o for o in {*OVERRIDE_FROM, *overrides.values()} if origin.endswith(f" with {o}")), None)
-        if cut is None:
-            break
-        origin = origin[:-len(f" with {cut}")]
+    origin = lib.file  # the file the library came from, before any override
     base = _base_library(lib, overrides)
     own = [n for n in lib.differences() if n not in overrides]  # the base library's own differences
     version = f"schema version {lib.version}, formulas{' with the overrides' if overrides else ''} sha256 {digest}"
