@@ -129,3 +129,15 @@ def test_columns_of_one_table_share_decimals():
     assert cells == ["a,599.500,491.000,4", "b,1001.000,125.125,8"]  # 1001/8 needs 3; k stays whole
     fitted = [{"name": "a", "gates": Fraction(1, 3), "relative": Fraction(1, 3)}]
     assert render(fitted, ["name", "gates", "relative"], "csv").splitlines()[1] == "a,0.3,0.333"
+
+
+def test_json_relative_is_not_rounded():
+    from macgates.cli import main
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["table", "--format", "json"]) == 0
+    rows = {r["name"]: r for r in json.loads(out.getvalue())}
+    assert rows["int8-fp16"]["relative"] == 1682 / 775  # 2.17032..., was 2.17
