@@ -7,7 +7,7 @@ import pytest
 
 import macgates
 from appendix_b import FF
-from by_hand import INT8_KULISCH
+from by_hand import E4M3_FP16, INT8_KULISCH
 from macgates.numbers import Gates, as_json, decimals_for, exact, fixed, numeric
 from macgates.render import render
 
@@ -140,4 +140,4 @@ def test_json_relative_is_not_rounded():
     with contextlib.redirect_stdout(out):
         assert main(["table", "--format", "json"]) == 0
     rows = {r["name"]: r for r in json.loads(out.getvalue())}
-    assert rows["int8-fp16"]["relative"] == 1682 / 775  # 2.17032..., was 2.17
+    assert rows["fp8_e4m3-fp16"]["relative"] == E4M3_FP16 / INT8_KULISCH  # 1152/775 = 1.48645..., was 1.486
