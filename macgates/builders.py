@@ -70,7 +70,7 @@ def mac(weights, activations=None, accumulator="kulisch", library: Library | Non
 def dot(weights, activations=None, k: int = 32, accumulator="fp32", library: Library | None = None, *,
         multiplier="array", product_pipe: bool | None = None) -> Datapath:
     """A k-term dot-product unit: k multipliers, an adder tree, block-scale handling for
-    block formats, one accumulation per k products (see :mod:`macgates.dot`).
+    block formats, one accumulation per k products (see :mod:`macgates.dotproduct`).
     ``.gates`` is the whole unit, ``.gates_per_mac`` = gates / k, exactly."""
     w = get_format(weights)
     a = get_format(activations) if activations is not None else w

@@ -35,6 +35,7 @@ FORMATS = ["int4", "int8", "int12", "int16", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3",
 ACCUMULATORS = ["kulisch", "fp16", "bf16", "fp32"]
 DESIGNS = ["booth_vs_array", "fp_accumulator_choices"]
 MAX_DENOMINATOR = 32  # of a fitted slope factor; constants are whole gates
+FITTED_PRECISION = 1  # decimals a calibrated library's figures are shown to (its stated precision)
 BUNDLED_NAME = "macgates-calibrated"  # the bundled calibrated library's name; no other calibration's
 NAMED_CONFIGS = 4  # a calibrated library's name lists this many of the configs it was fitted to
 HOLD_EVERY = 4  # the held-out check leaves out every 4th parameter value (in sorted order)
@@ -315,7 +316,9 @@ def library_yaml(fits, description: str, extends: str = "default", weighed: str 
              "# its synthesized instances (see docs/synthesis.md); primitives not listed are as in the",
              "# library it extends.",
              yaml.safe_dump({"version": 1, "name": name, "description": description,
-                             "extends": extends}, sort_keys=False, width=1000).rstrip(), "primitives:"]
+                             "extends": extends}, sort_keys=False, width=1000).rstrip(),
+             f"precision: {FITTED_PRECISION}  # its figures are fitted to synthesis: shown to 1 decimal",
+             "primitives:"]
     for f in fits:
         lines.append(f"  {f.primitive}:")
         lines.append(f"    cost: {json.dumps(f.formula)}")

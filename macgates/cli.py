@@ -12,7 +12,7 @@ from . import __version__
 from fractions import Fraction
 
 from .errors import DesignError, MacgatesError, did_you_mean, one_line, shown
-from .numbers import MAX_DECIMALS, as_json, fixed, shared_places
+from .numbers import MAX_DECIMALS, STR_DECIMALS, as_json, decimals_for, fixed, plural, shared_places
 from .render import FORMATS, render
 
 
@@ -219,10 +219,6 @@ def _whole(option: str, digits: int = MAX_DIGITS, least: int = 1):
     return parse
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
 def _costs(args) -> dict:
     out = {}
     for item in getattr(args, "cost", []):
@@ -265,18 +261,25 @@ def _table(args) -> str:
 
     design, configs = _design(args, args.design or "paper_fig3")
     names = {c.name for c in configs}
-    design = replace(design, configs=tuple(configs),
-                     baseline=design.baseline if design.baseline in names else None)
-    rows = table_records(design, baseline=args.baseline)
-    return render(rows, columns_of(rows), args.format) + _provenance(design.library, args.format)
+    baseline, chosen = (_k_named(design, b, args.k) for b in (design.baseline, args.baseline))
+    design = replace(design, configs=tuple(configs), baseline=baseline if baseline in names else None)
+    rows = table_records(design, baseline=chosen)
+    return render(rows, columns_of(rows), args.format, precision=design.library.precision) + \
+        _provenance(design.library, args.format)
+
+
+def _k_named(design, name, k):
+    """A config's name once --k made it a k-term unit (``int8-fp16`` -> ``int8-fp16-k4``)."""
+    from .names import k_name
+
+    old = {c.name: c for c in design.configs}
+    return k_name(name, old[name].k, k) if k is not None and name in old else name
 
 
 def _provenance(library, fmt: str) -> str:
     """Under a table for people (text, markdown, LaTeX): which library and which overrides
     made the numbers, when they are not the bundled App. B library's unchanged."""
-    from .library import BUNDLED
-
-    if fmt in ("csv", "json") or (library.file == BUNDLED["default"] and not library.overrides):
+    if fmt in ("csv", "json") or (library.bundled == "default" and not library.overrides):
         return ""
     lines = library.provenance()
     if fmt == "latex":
@@ -410,8 +413,8 @@ def _sweep(args) -> str:
                 count = write_csv(handle, COLUMNS, lines, lambda: _none_valid(skipped))
     if not to_stdout:
         total = count + skipped.count
-        print(f"macgates: wrote {out}: {_plural(count, 'configuration')}"
-              + (f"; {skipped.count:,} of {_plural(total, 'combination')} skipped as invalid"
+        print(f"macgates: wrote {out}: {plural(count, 'configuration')}"
+              + (f"; {skipped.count:,} of {plural(total, 'combination')} skipped as invalid"
                  if skipped.count else ""), file=sys.stderr)
     notes = _skipped_lines(skipped)
     if notes:
@@ -428,11 +431,12 @@ def _sweep_lines(rows, library, ks):
     from .sweeps import COLUMNS
 
     head = list(itertools.islice(rows, SWEEP_BUFFER))
-    places = shared_places({c: [r[c] for r in head] for c in ("gates", "gates_per_mac")})
+    precision = library.precision if library is not None else None
+    places = shared_places({c: [r[c] for r in head] for c in ("gates", "gates_per_mac")}, precision)
     if len(head) == SWEEP_BUFFER:
         fractional = library is not None and not library.whole_costs
         may = {"gates": fractional, "gates_per_mac": fractional or any(kk > 1 for kk in ks)}
-        shared = max(places.values()) or MAX_DECIMALS
+        shared = max(places.values()) or (MAX_DECIMALS if precision is None else min(MAX_DECIMALS, precision))
         places = {c: shared if may[c] else p for c, p in places.items()}
     for row in itertools.chain(head, rows):
         yield [fixed(row[c], places[c]) if c in places else row[c] for c in COLUMNS]
@@ -468,7 +472,7 @@ SWEEP_BUFFER = 20_000  # rows a sweep holds before writing, to choose each colum
 def _skipped_lines(skipped) -> list[str]:
     if not skipped.count:
         return []
-    lines = [f"macgates: skipped {_plural(skipped.count, 'invalid combination')}:"]
+    lines = [f"macgates: skipped {plural(skipped.count, 'invalid combination')}:"]
     lines += [f"  {reason}" for reason in skipped.reasons[:MAX_SKIPPED_SHOWN]]
     if skipped.count > MAX_SKIPPED_SHOWN:
         lines.append(f"  ... and {skipped.count - MAX_SKIPPED_SHOWN:,} more")
@@ -555,7 +559,7 @@ def _show(args) -> str:
         columns = ["config", "component", "category", "primitive", "params", "count", "gates", "note"]
         rows = [{"config": cfg.name, **r, "params": params_text(r["params"])} for cfg, dp in built
                 for r in dp.rows()]
-        return render(rows, columns, "csv")
+        return render(rows, columns, "csv", precision=design.library.precision)
     return "\n".join(_text(cfg, dp, args.format) for cfg, dp in built) + _provenance(design.library, args.format)
 
 
@@ -642,14 +646,14 @@ def _synth(args) -> str:
     if len(args.names) > 1:
         relatives(rows, base)
     columns = LIBERTY_COLUMNS if args.liberty else COLUMNS
-    text = render(rows, columns, args.format)
+    text = render(rows, columns, args.format, precision=libraries[0].precision)
     bad = [(name, c) for name, c in checks if c.mismatches]
     if args.format == "text" and checks:
         steps = sum(c.steps for _, c in checks)
         text += (f"gates vs datapath: {sum(c.mismatches for _, c in checks)} mismatches in {steps:,} "
                  f"cycles ({args.vectors} sequences of {args.length} per config)\n")
         text += "".join(f"  {name}: {c.mismatches} mismatches; first: {c.first}\n" for name, c in bad)
-    text += "".join(_provenance(lib, args.format) for lib in libraries)
+    text += "".join(dict.fromkeys(_provenance(lib, args.format) for lib in libraries))
     if bad:
         raise _Failed(text)
     return text
@@ -768,15 +772,17 @@ def _text(cfg, dp, fmt: str = "text") -> str:
              "primitive": (f"{r['count']} x " if r["count"] != 1 else "")
              + (f"{r['primitive']}({params_text(r['params'])})" if r["params"] else r["primitive"]),
              "gates": r["gates"], "note": r["note"]} for r in dp.rows()]
-    out = [_heading(f"{cfg.name}: {_describe(cfg, dp)}: {dp.gates} gates", fmt), ""]
-    out.append(render(rows, ["component", "category", "primitive", "gates", "note"], fmt))
+    precision = dp.library.precision
+    total = fixed(dp.gates, decimals_for([dp.gates], cap=STR_DECIMALS, precision=precision))
+    out = [_heading(f"{cfg.name}: {_describe(cfg, dp)}: {total} gates", fmt), ""]
+    out.append(render(rows, ["component", "category", "primitive", "gates", "note"], fmt, precision=precision))
     subtotal = [{"category": k, "gates": v,
                  "share": f"{fixed(Fraction(100 * v) / dp.gates, 1) if dp.gates else '0.0'}%"}
                 for k, v in dp.by_category().items()]
     subtotal.append({"category": "total", "gates": dp.gates, "share": "100.0%"})
     if fmt != "text":
         out.append("")
-    out.append(render(subtotal, ["category", "gates", "share"], fmt))
+    out.append(render(subtotal, ["category", "gates", "share"], fmt, precision=precision))
     return "\n".join(out)
 
 

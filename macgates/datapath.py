@@ -89,6 +89,14 @@ class Datapath:
     built_for: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise DatapathError(f"Datapath: the name must be a string, got {type(self.name).__name__} "
+                                "(a library is given as Datapath(name, library=...))")
+        for what, kind in (("components", dict), ("ports", dict), ("signals", list), ("info", dict),
+                           ("built_for", dict)):
+            if not isinstance(getattr(self, what), kind):
+                raise DatapathError(f"Datapath: {what} must be a {kind.__name__}, got "
+                                    f"{type(getattr(self, what)).__name__} (Datapath(name, library=...))")
         self.library = as_library(self.library) or load_library()
 
     # -- building -----------------------------------------------------------------------

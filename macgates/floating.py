@@ -180,7 +180,7 @@ class FloatingPoint:
         return False
 
     def combine_step(self, dp: Datapath, product: Product, k: int) -> Product:
-        """k products to one block sum, ``exact`` or ``align`` (see :mod:`macgates.dot`);
+        """k products to one block sum, ``exact`` or ``align`` (see :mod:`macgates.dotproduct`);
         ``auto`` is resolved by the builder, which tries both."""
         from .dotproduct import combine_fixed, combine_float
 

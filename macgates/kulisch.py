@@ -52,7 +52,7 @@ class Kulisch:
     combine = "exact"
 
     def combine_step(self, dp: Datapath, product: Product, k: int) -> Product:
-        """k products to one exact block sum (see :mod:`macgates.dot`)."""
+        """k products to one exact block sum (see :mod:`macgates.dotproduct`)."""
         from .dotproduct import combine_fixed
 
         return combine_fixed(dp, product, k)

@@ -29,7 +29,8 @@ from .resources import library_path
 from .yamlfile import read_yaml
 
 SCHEMA_VERSION = 1
-TOP_KEYS = ("version", "name", "description", "extends", "primitives", "cells")
+TOP_KEYS = ("version", "name", "description", "extends", "precision", "primitives", "cells")
+MAX_PRECISION = 6  # a library's stated precision: decimals its figures are good to
 CELL_KEYS = ("cost", "source")
 # library names load_library() takes besides paths, and their files
 BUNDLED = {"default": "component_library.yaml", "calibrated": "calibrated_library.yaml"}
@@ -66,8 +67,13 @@ class Library:
     def __init__(self, primitives: Mapping[str, Primitive], origin: str = "<library>", *,
                  name: str = "", version: int = SCHEMA_VERSION, description: str = "",
                  where: Mapping[str, str] | None = None, cells: Mapping | None = None,
-                 overrides: tuple = (), file: str | None = None):
+                 overrides: tuple = (), file: str | None = None, precision: int | None = None,
+                 bundled: str | None = None):
         self.primitives = dict(primitives)
+        self.bundled = bundled  # the bundled library's name (BUNDLED) it was loaded as, if so
+        # decimals its figures are good to (None: exact); the calibrated library's are fitted
+        # to synthesis, good to 1 decimal, and are shown so
+        self.precision = precision
         self.origin = origin
         self.name = name
         # the cost formulas replaced after loading (with_overrides): (primitive, formula,
@@ -127,11 +133,15 @@ class Library:
             parsed[str(name)] = _parse_primitive(str(name), spec, key, inherited, origin)
             where[str(name)] = key
         name = data.get("name", base.name + f" extended by {origin}" if base else "")
+        precision = data.get("precision", base.precision if base else None)
+        if precision is not None and (type(precision) is not int or not 0 <= precision <= MAX_PRECISION):
+            raise LibraryError(f"{origin}: precision: expected a whole number of decimals from 0 to "
+                               f"{MAX_PRECISION} (what its figures are good to), got {shown(precision)}")
         cells = dict(base.cell_formulas) if base else {}
         cells.update(_parse_cells(data.get("cells", {}), origin))
         return cls(parsed, origin, name=str(name), version=version,
                    description=str(data.get("description", base.description if base else "")),
-                   where=where, cells=cells)
+                   where=where, cells=cells, precision=precision)
 
     def with_overrides(self, overrides: Mapping, origin: str = "library_overrides") -> "Library":
         """A new library in which the named primitives get new cost formulas."""
@@ -154,7 +164,8 @@ class Library:
         applied = tuple((str(n), prims[str(n)].cost_text, origin) for n in overrides)
         return Library(prims, f"{self.origin} with {origin}", name=self.name,
                        version=self.version, description=self.description, where=where,
-                       cells=self.cell_formulas, overrides=self.overrides + applied, file=self.file)
+                       cells=self.cell_formulas, overrides=self.overrides + applied, file=self.file,
+                       precision=self.precision, bundled=self.bundled)
 
     def __repr__(self) -> str:
         more = f", {len(self.overrides)} override{'s' if len(self.overrides) != 1 else ''}" if self.overrides else ""
@@ -162,12 +173,11 @@ class Library:
 
     def provenance(self) -> list[str]:
         """Where this library's costs come from, one line each: the library (its name, its
-        file or bundled name, and how many primitives differ from the bundled App. B one,
-        overrides aside), then the overrides applied to it, every one in full."""
-        bundled = [n for n, f in BUNDLED.items() if self.file == f]
-        where = f"bundled '{bundled[0]}'" if bundled else self.file
+        bundled name or file, and how many primitives differ from the bundled App. B one,
+        overrides aside), then each override applied to it, in full, on a line of its own."""
+        where = f"bundled '{self.bundled}'" if self.bundled else self.file
         lines = [f"library: {self.name or 'unnamed'} ({where})"]
-        if bundled != ["default"]:
+        if self.bundled != "default":
             overridden = {o[0] for o in self.overrides}
             own = [n for n in self.differences() if n not in overridden]
             names = f" ({', '.join(own)})" if len(own) <= PROVENANCE_NAMES else ""
@@ -175,8 +185,7 @@ class Library:
                          f"App. B library{names}" if own else ": the same costs as the bundled App. B library")
         else:
             lines[0] = lines[0][:-1] + ": whitepaper App. B costs)"
-        if self.overrides:
-            lines.append("overrides: " + "; ".join(f"{n} = {text} ({origin})" for n, text, origin in self.overrides))
+        lines += [f"override: {n} = {text} ({origin})" for n, text, origin in self.overrides]
         return lines
 
     @property
@@ -438,6 +447,7 @@ def load_library(path=None) -> Library:
     if isinstance(name, str) and name in BUNDLED:
         if name not in _BUNDLED:
             _BUNDLED[name] = _load(library_path(BUNDLED[name]), BUNDLED[name])
+            _BUNDLED[name].bundled = name
         return _BUNDLED[name]
     return _load(Path(path), str(path))
 

@@ -45,8 +45,20 @@ def resolve(name: str, config: str | None = None, k: int | None = None,
     if config is not None:
         configs = [design.config(config)]
     if k is not None:
-        configs = [with_k(design, cfg, k) for cfg in configs]
+        configs = _distinct([with_k(design, cfg, k) for cfg in configs], k)
     return design, configs
+
+
+def _distinct(configs: list, k: int) -> list:
+    """Configs made k-term units: those that became the same config (``int8-k1`` and
+    ``int8-k16`` with k = 16) once; two different ones of one name are an error."""
+    out: dict = {}
+    for cfg in configs:
+        seen = out.setdefault(cfg.name, cfg)
+        if seen != cfg:
+            raise DesignError(f"--k {k}: two different configs would both be named {cfg.name}; pick one "
+                              "with --config")
+    return list(out.values())
 
 
 def _design(name: str, library) -> Design | None:

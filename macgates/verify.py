@@ -269,10 +269,11 @@ def operands(dp, weights=None, activations=None, accumulator=None) -> tuple:
     if not built:
         if "activations" not in out and "weights" in out:
             out["activations"] = out["weights"]
-        missing = [what for what in given if what not in out]
+        missing = [what for what in ("weights", "accumulator") if what not in out]
         if missing:
             raise DatapathError(f"{dp.name}: no record of the formats it was built for (not made by "
-                                f"macgates.mac or dot): give {' and '.join(missing)}")
+                                f"macgates.mac or dot): give {' and '.join(missing)} (activations: the "
+                                "weights' format unless given)")
     w = out.get("weights", built.get("weights"))
     a = out.get("activations", built.get("activations"))
     acc = out.get("accumulator", built.get("accumulator"))

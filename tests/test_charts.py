@@ -391,7 +391,7 @@ def test_sweep_report_lists_a_front_per_accumulator_and_k(sweep_markdown):
     range_rows = {r[0]: r for r in tables(sweep_markdown)[0][2]}
     fp4 = macgates.mac("fp4_e2m1", accumulator="fp32").gates
     # FP32, K = 1 front; FP4's range is log2(6 / 2^-1) = log2(12)
-    assert range_rows["fp4_e2m1-fp32-k1"][1:] == ["fp32", "1", f"{fp4}.000", f"{math.log2(12):.2f}"]
+    assert range_rows["fp4_e2m1-fp32"][1:] == ["fp32", "1", f"{fp4}.000", f"{math.log2(12):.2f}"]
     int4 = macgates.dot("int4", k=32, accumulator="bf16").gates
     assert range_rows["int4-bf16-k32"][3] == fixed(Fraction(int4, 32), 3)  # the column's 3 decimals
 

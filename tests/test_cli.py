@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,8 @@ import macgates
 from appendix_b import FA, FF
 from by_hand import E4M3_FP16, INT8_KULISCH
 from macgates.render import fixed3
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def run(*args, cwd=None):
@@ -253,10 +256,14 @@ def test_fractional_costs_everywhere(cells, name, fmt, tmp_path):
 
 def test_fractional_costs_values(cells):
     rows = list(csv.DictReader(io.StringIO(run("table", str(cells[0]), "--format", "csv").stdout)))
-    # gates and gates per MAC share one number of decimals: those the k = 4 unit's per-MAC
-    # figure needs (646.5 has 1)
-    places = len(rows[2]["gates_per_mac"].partition(".")[2])
-    assert places >= 1 and rows[0]["gates"] == f"{float(INT8_KULISCH_CELLS):.{places}f}"
+    # gates and gates per MAC share one number of decimals: the most any figure needs
+    # (646.5 needs 1; the k = 4 unit's per-MAC figure, a multiple of 1/8 with the 4.5-gate
+    # flip-flops, may need up to 3)
+    lib = macgates.load_library().with_overrides(CELLS)
+    unit = macgates.dot("float8_e4m3fn", k=4, accumulator="fp32", library=lib)
+    places = next(p for p in range(4) if (Fraction(unit.gates_per_mac) * 10 ** p).denominator == 1)
+    assert places >= 1 and Fraction(rows[2]["gates_per_mac"]) == unit.gates_per_mac
+    assert rows[0]["gates"] == f"{float(INT8_KULISCH_CELLS):.{places}f}"
     assert all(len(r[c].partition(".")[2]) == places for r in rows for c in ("gates", "gates_per_mac"))
     lib_rows = list(csv.DictReader(io.StringIO(run("table", "--library", str(cells[1]), "--format", "csv").stdout)))
     assert Fraction(lib_rows[0]["gates"]) == Fraction(rows[0]["gates"])  # extends: default + three costs = the overrides
@@ -477,19 +484,23 @@ def test_a_bundled_design_is_found_by_its_declared_name():
     assert macgates.load_design("booth-vs-array").path.name == "booth_vs_array.yaml"
 
 
-def test_text_tables_say_which_library_and_overrides_made_them():
+def test_text_tables_say_which_library_and_overrides_made_them(tmp_path):
     plain = run("table").stdout
-    assert "library:" not in plain and "overrides:" not in plain  # the bundled App. B library, unchanged
+    assert "library:" not in plain and "override:" not in plain  # the bundled App. B library, unchanged
     out = run("table", "--library", "calibrated", "--cost", "ff=4.5", "--cost", "fa=6").stdout.splitlines()
-    assert out[-2].startswith("library: macgates-calibrated (bundled 'calibrated')")
-    assert out[-1] == "overrides: ff = 4.5 (--cost); fa = 6 (--cost)"  # each in full, on one line
+    assert out[-3].startswith("library: macgates-calibrated (bundled 'calibrated')")
+    assert out[-2:] == ["override: ff = 4.5 (--cost)", "override: fa = 6 (--cost)"]  # each in full, a line each
     shown = run("show", "cheap_fa", "--config", "int8-kulisch").stdout.splitlines()
     assert shown[-2] == "library: macgates-default (bundled 'default': whitepaper App. B costs)"
-    assert shown[-1] == "overrides: fa = 6 (library_overrides)"
+    assert shown[-1] == "override: fa = 6 (library_overrides)"
     names = sorted(default_costs := macgates.load_library().primitives)[:30]  # 30 overrides: none cut off
     many = [a for n in names for a in ("--cost", f"{n}={default_costs[n].cost_text}")]
-    last = run("table", *many).stdout.splitlines()[-1]
-    assert last.startswith("overrides: ") and all(f"{n} = " in last for n in names)
+    lines = run("table", *many).stdout.splitlines()[-len(names):]
+    assert lines == [f"override: {n} = {default_costs[n].cost_text} (--cost)" for n in names]
+    edited = tmp_path / "component_library.yaml"  # a user's file of the bundled file's name: not bundled
+    edited.write_text((REPO / "component_library.yaml").read_text().replace('name: macgates-default', 'name: mine'))
+    below = run("table", "--library", str(edited)).stdout.splitlines()[-1]
+    assert below == f"library: mine ({edited}): the same costs as the bundled App. B library"
     assert "library:" not in run("table", "--library", "calibrated", "--format", "csv").stdout  # text only
 
 
@@ -499,7 +510,7 @@ def test_library_repr_names_it():
     lib = macgates.load_library("calibrated").with_overrides({"ff": "4.5"}, origin="--cost")
     assert repr(lib).startswith("<Library macgates-calibrated (calibrated_library.yaml): ")
     assert repr(lib).endswith(", 1 override>")
-    assert lib.provenance()[-1] == "overrides: ff = 4.5 (--cost)"
+    assert lib.provenance()[-1] == "override: ff = 4.5 (--cost)"
 
 
 def _stderr_on_a_terminal(*args) -> str:

@@ -158,7 +158,7 @@ primitives:
 
 LIBRARY_ERRORS = [
     ("unknown_top_key", "version: 1\nprimitive: {}\n",
-     "lib.yaml: unknown key 'primitive' (valid: cells, description, extends, name, primitives, version)"),
+     "lib.yaml: unknown key 'primitive' (valid: cells, description, extends, name, precision, primitives, version)"),
     ("wrong_version", "version: 2\nprimitives: {a: {cost: '1', source: s}}\n",
      "lib.yaml: version: expected 1, got int 2"),
     ("unknown_primitive_key", GOOD_HEAD + "  or2: {cost: '1', source: s, colour: red}\n",
@@ -214,7 +214,7 @@ LIBRARY_ERRORS = [
      "lib.yaml: cells.A B: a cell name is letters, digits, _ and $ (e.g. AND, DFF_P)"),
     ("cells_not_mapping", GOOD_HEAD + "cells: [AND]\n",
      "lib.yaml: cells: expected a mapping of cell name -> {cost, source}, got list"),
-    ("not_mapping", "- 1\n- 2\n", "lib.yaml: expected a mapping with keys version, name, description, extends, primitives, cells, got list"),
+    ("not_mapping", "- 1\n- 2\n", "lib.yaml: expected a mapping with keys version, name, description, extends, precision, primitives, cells, got list"),
 ]
 
 

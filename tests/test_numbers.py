@@ -16,9 +16,8 @@ HALF_FF = {"ff": "4.5"}  # a flip-flop 1.5 gates cheaper than App. B's 2 MUX2 = 
 
 @pytest.mark.parametrize("value,text", [
     (Fraction(1319, 2), "659.5"), (Fraction(3109, 4), "777.25"), (Fraction(-5, 2), "-2.5"),
-    # no short decimal (a fitted figure, as the calibrated library's): 1 decimal
-    (Fraction(1, 3), "0.3"), (Fraction(983696897, 1000000) + Fraction(1, 7 * 10**7), "983.7"),
-], ids=["half", "quarter", "negative", "third", "fitted"])
+    (Fraction(1, 3), "0.333333"), (Fraction(24673, 32), "771.03125"),  # float8_e4m3fn k=32 per MAC
+], ids=["half", "quarter", "negative", "third", "thirty-second"])
 def test_gates_print_as_decimals(value, text):
     assert str(exact(value)) == text
     assert exact(value) == value  # still exact
@@ -41,11 +40,19 @@ def test_fixed_rounds_half_to_even():
 
 
 @pytest.mark.parametrize("values,places", [
-    ([1, 2], 0), ([1, Fraction(1, 2)], 1), ([Fraction(1, 4), 3], 2), ([Fraction(1, 3)], 1),
-    ([Fraction(1, 16)], 3), ([Fraction(1, 16), Fraction(1, 3)], 1),
+    ([1, 2], 0), ([1, Fraction(1, 2)], 1), ([Fraction(1, 4), 3], 2), ([Fraction(1, 3)], 3),
+    ([Fraction(1, 16)], 3), ([Fraction(1, 16), Fraction(1, 3)], 3),
 ], ids=["ints", "half", "quarter", "third", "sixteenth", "sixteenth-and-third"])
 def test_decimals_per_column(values, places):
     assert decimals_for(values) == places
+
+
+def test_a_stated_precision_caps_the_decimals():
+    assert decimals_for([Fraction(1, 3)], precision=1) == 1
+    assert decimals_for([Fraction(1, 2)], precision=1) == 1
+    assert decimals_for([Fraction(1, 4)], precision=1) == 1  # 0.25 shown as 0.2 (half to even)
+    assert decimals_for([5, 7], precision=1) == 0  # whole numbers stay whole
+    assert decimals_for([Fraction(1, 4)], precision=None) == 2
 
 
 def test_render_one_number_of_decimals_per_column():
@@ -79,7 +86,7 @@ def test_table_frame_is_numeric_with_fractional_costs():
 def test_unit_gates_per_mac_prints_a_number():
     unit = macgates.dot("int8", k=32, accumulator="fp32")
     assert unit.gates_per_mac == Fraction(unit.gates, 32)
-    assert str(unit.gates_per_mac) == str(unit.gates / 32)  # 611.9375, not 19582/32's 9791/16
+    assert str(unit.gates_per_mac) == str(unit.gates / 32)  # 611.375, not 19564/32's 4891/8
     assert "/" not in repr(unit)
 
 
@@ -127,8 +134,37 @@ def test_columns_of_one_table_share_decimals():
             {"name": "b", "gates": 1001, "gates_per_mac": Fraction(1001, 8), "k": 8}]
     cells = render(rows, ["name", "gates", "gates_per_mac", "k"], "csv").splitlines()[1:]
     assert cells == ["a,599.500,491.000,4", "b,1001.000,125.125,8"]  # 1001/8 needs 3; k stays whole
-    fitted = [{"name": "a", "gates": Fraction(1, 3), "relative": Fraction(1, 3)}]
-    assert render(fitted, ["name", "gates", "relative"], "csv").splitlines()[1] == "a,0.3,0.333"
+    third = [{"name": "a", "gates": Fraction(1, 3), "relative": Fraction(1, 3)}]
+    assert render(third, ["name", "gates", "relative"], "csv").splitlines()[1] == "a,0.333,0.333"
+    assert render(third, ["name", "gates", "relative"], "csv", precision=1).splitlines()[1] == "a,0.3,0.333"
+
+
+def test_the_calibrated_library_states_its_precision():
+    cal = macgates.load_library("calibrated")
+    assert cal.precision == 1 and macgates.load_library().precision is None
+    assert cal.with_overrides({"ff": "4.5"}).precision == 1  # overrides keep it
+    dp = macgates.mac("int8", accumulator="kulisch", library=cal)
+    assert (Fraction(dp.gates) * 10).denominator != 1  # a fitted figure with more than 1 decimal
+    from macgates.cli import main
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["show", "int8-kulisch", "--library", "calibrated"]) == 0
+    assert out.getvalue().splitlines()[0].endswith(f": {fixed(dp.gates, 1)} gates")  # was 983.696897
+    with contextlib.redirect_stdout(out := io.StringIO()):
+        assert main(["table", "--library", "calibrated", "--format", "csv"]) == 0
+    gates = [line.split(",")[5] for line in out.getvalue().splitlines()[1:]]
+    assert all(len(g.partition(".")[2]) == 1 for g in gates)  # one decimal, every row
+    # exact fractional costs keep their decimals: 27 flip-flops of 4.5 (a k = 3 unit's
+    # per-MAC figures have no short decimal; the others keep theirs)
+    with contextlib.redirect_stdout(out := io.StringIO()):
+        assert main(["sweep", "--weights", "int8", "--k", "1,3,16", "--cost", "ff=4.5", "--out", "-"]) == 0
+    rows = out.getvalue().splitlines()[1:]
+    k16 = next(r for r in rows if r.split(",")[3] == "16").split(",")
+    unit = macgates.dot("int8", k=16, accumulator="fp32", library=macgates.load_library().with_overrides({"ff": "4.5"}))
+    assert k16[6] == fixed(unit.gates_per_mac, 3)  # 3 decimals, not cut to 1 by the k = 3 row
 
 
 def test_json_relative_is_not_rounded():

@@ -296,9 +296,11 @@ def test_verify_of_a_datapath_without_a_record_needs_its_formats():
     dp.built_for.clear()  # as a hand-built datapath: nothing to read the formats from
     with pytest.raises(macgates.DatapathError, match="int8-kulisch: no record of the formats it was built for "
                                                      r"\(not made by macgates.mac or dot\): give weights and "
-                                                     "activations and accumulator"):
+                                                     r"accumulator \(activations: the weights' format unless given\)"):
         verify(dp)
     assert verify(dp, "int8", accumulator="kulisch", exhaustive=False, vectors=10, length=2).checked == 20
+    with pytest.raises(macgates.DatapathError, match="give accumulator "):
+        verify(dp, "int8")
     with pytest.raises(macgates.DatapathError, match="its input w is 8 bits wide; weights int4 has 4"):
         verify(dp, "int4", "int8", "kulisch", exhaustive=False, vectors=10)
     with pytest.raises(macgates.FormatError, match="int8-kulisch: weights: unknown format 'int99'"):
