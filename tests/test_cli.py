@@ -643,3 +643,23 @@ def test_api_modules_are_modules_and_reachable():
     assert dp.name == "mine" and dp.library is macgates.load_library()
     import inspect
     assert "synthesis" in inspect.signature(macgates.report).parameters
+
+
+def test_k_on_a_design_keeps_one_config_per_name_and_renames_the_baseline():
+    out = run("table", "modern-formats", "--k", "16", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    names = [line.split(",")[0] for line in out.stdout.splitlines()[1:]]
+    assert len(names) == len(set(names)) and "int8-k16" in names  # int8-k1, -k16 and -k32 are one unit now
+    rows = {line.split(",")[0]: line.split(",") for line in out.stdout.splitlines()[1:]}
+    assert rows["int8-k16"][-1] == "1.000"  # the design's baseline int8-k1, as a 16-term unit
+    chosen = run("table", "paper_fig3", "--k", "4", "--baseline", "int8-fp16", "--format", "csv")
+    assert chosen.returncode == 0, chosen.stderr
+    assert "int8-fp16-k4,int8,int8,fp16,4," in chosen.stdout and ",1.000\n" in chosen.stdout
+
+
+def test_old_positional_datapath_calls_are_refused():
+    lib = macgates.load_library()
+    with pytest.raises(macgates.DatapathError, match="the name must be a string, got Library"):
+        macgates.Datapath(lib)
+    with pytest.raises(macgates.DatapathError, match="components must be a dict, got str"):
+        macgates.Datapath(lib.name, "mine")

