@@ -32,3 +32,12 @@ def test_console_script_from_tmp(tmp_path):
     lines = out.stdout.splitlines()
     assert lines[0] == "name,weights,activations,accumulator,acc_bits,gates,relative"
     assert len(lines) == 16
+
+
+def test_installed_modules_are_the_checkout_s():
+    """Tests run against the installed copy: a module edited since `pip install .` would be
+    tested in its old form (conftest.py stops the run at once when it is; this says it
+    again as a test)."""
+    from conftest import stale_modules
+
+    assert stale_modules() == []
