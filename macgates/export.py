@@ -55,7 +55,7 @@ def _quote(text) -> str:
 def to_dot(dp: Datapath) -> str:
     """Graphviz DOT, written here (networkx's DOT writers need pydot or pygraphviz)."""
     lines = [f"digraph {_quote(dp.name)} {{", "  rankdir=LR;", "  node [shape=box];"]
-    for name, (direction, width) in dp.ports.items():
+    for name, (_direction, width) in dp.ports.items():
         lines.append(f"  {_quote(name)} [shape=ellipse, label={_quote(f'{name} ({width}b)')}];")
     for comp in dp.components.values():
         label = "\\n".join(_quote(part)[1:-1] for part in

@@ -462,7 +462,7 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Forma
     _wire(dp, gate, "exp_max", "s")
     eff_sub = _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ",
                     a=prod["sign"], b=reg["sign"])
-    for tag, width in (("prod", p), ("acc", s)):
+    for tag, _width in (("prod", p), ("acc", s)):
         what = "product" if tag == "prod" else "accumulator"
         dp.add(f"align_{tag}", "shift_right_logical", n=n, k=n, category="aligner",
                note=f"{what} significand >> its shift in a {n}-bit window")

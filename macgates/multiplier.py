@@ -269,7 +269,7 @@ def _special_flags(dp: Datapath, weights: Format, activations: Format, prod: Pro
                 dp.connect(port, "special_mul", 1, port=tag, lsb=fmt.bits - 1, at=2)
     else:
         dp.add("special_mul", "or2", category="exception", count=count, note="product NaN flag")
-        for (tag, fmt), port in zip(tags, ("a", "b")):
+        for (tag, _fmt), port in zip(tags, ("a", "b")):
             dp.connect(f"special_{tag}", "special_mul", 1, port=port)
     return replace(prod, special="special_mul")
 

@@ -488,7 +488,7 @@ def emit(dp, top: str | None = None) -> Rtl:
     for out, node, _ in instances:
         decls.append(f"  {node.decl} {out};")
     header = ["input clk", "input rst"]
-    for port, (direction, width) in rtl.ports.items():
+    for port, (_direction, width) in rtl.ports.items():
         header.append(f"input [{width - 1}:0] {ident(port)}")
     acc_bits = layout[0][2]
     rtl.ports["acc"] = ("output", acc_bits)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every corpus case through the CLI in a subprocess
+
 BAD = Path(__file__).parent / "data" / "bad"
 TIME_LIMIT = 10  # seconds
 MEMORY_LIMIT = 500 * 2**20  # bytes of address space

@@ -12,6 +12,8 @@ from macgates.calibrate import (Sample, _least_squares, _parts, _scaled, calibra
                                 measure)
 from macgates.cli import main
 
+pytestmark = pytest.mark.slow  # calibration (Yosys)
+
 LIB = load_library()
 FA, HA = LIB.cost("fa"), LIB.cost("ha")
 

@@ -18,6 +18,8 @@ from macgates.numbers import fixed
 from macgates.formats import format as get_format
 from macgates.reporting import pareto_front, sweep_report
 
+pytestmark = pytest.mark.slow  # charts drawn and laid out (matplotlib)
+
 REPO = Path(__file__).resolve().parent.parent
 DESIGNS = sorted((REPO / "designs").glob("*.yaml"))
 # a user's mixed-precision design: one config per format pair, names in their own words

@@ -16,6 +16,8 @@ from appendix_b import FA, FF
 from by_hand import E4M3_FP16, INT8_KULISCH
 from macgates.render import fixed3
 
+pytestmark = pytest.mark.slow  # the CLI in subprocesses
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -28,6 +28,7 @@ def blocks(path):
 ALL_BLOCKS = [(p, i, lang, code) for p in DOCS for i, (lang, code) in enumerate(blocks(p))]
 
 
+@pytest.mark.slow  # each block through the CLI in a subprocess
 @pytest.mark.parametrize("path,index,lang,code", ALL_BLOCKS,
                          ids=[f"{p.name}-{i}-{lang or 'text'}" for p, i, lang, _ in ALL_BLOCKS])
 def test_code_block_runs(path, index, lang, code, tmp_path):

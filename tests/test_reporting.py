@@ -11,6 +11,8 @@ import macgates
 from macgates.design import bundled_designs
 from macgates.numbers import fixed
 
+pytestmark = pytest.mark.slow  # whole reports (matplotlib)
+
 REPO = Path(__file__).resolve().parent.parent
 REPORTS = REPO / "reports"
 

@@ -50,6 +50,7 @@ def mismatches(dp, weights, activations, starts, pairs):
     return checked, bad
 
 
+@pytest.mark.slow  # exhaustive verification
 @pytest.mark.parametrize("weights,activations", [("int8", "int8"), ("int4", "int8"), ("int8", "int4"),
                                                  ("int4", "int4"), ("int2", "int8")])
 def test_integer_kulisch_exhaustive(weights, activations):
@@ -205,6 +206,7 @@ def fp8_kulisch_reference(name):
     return f, KulischRef(fx + 12, smallest_product(f, f))
 
 
+@pytest.mark.slow  # exhaustive verification
 @pytest.mark.parametrize("pipe", [None, False], ids=["product-pipe", "no-pipe"])
 @pytest.mark.parametrize("name", ["fp8_e2m5", "fp8_e3m4", "fp8_e4m3", "fp8_e5m2"])
 def test_whitepaper_fp8_kulisch_exhaustive(name, pipe):
@@ -347,6 +349,7 @@ def test_verify_command_errors(capsys):
     assert "int8-k1: 4 checked, 0 mismatches" in out and "mxfp4-k32: 4 checked, 0 mismatches" in out
 
 
+@pytest.mark.slow  # exhaustive verification
 @pytest.mark.parametrize("weights,activations", [("int8", "int8"), ("int4", "int8"), ("int8", "int4"),
                                                  ("fp8_e2m5", "fp8_e2m5"), ("fp8_e5m2", "fp8_e5m2")])
 def test_booth_multiplier_exhaustive(weights, activations):

@@ -17,6 +17,8 @@ from macgates.synth import (BASE_COLUMNS, LIBERTY_COLUMNS, SynthesisError, check
                             run_yosys, synthesize,
                             yosys_command)
 
+pytestmark = pytest.mark.slow  # Yosys synthesis
+
 FIG3 = default_design()
 LIB = load_library()
 

@@ -12,6 +12,8 @@ import macgates
 from macgates.reference import aligned_block_sum, block_sum, product
 from macgates.verify import kulisch_reference, verify
 
+pytestmark = pytest.mark.slow  # exhaustive verification of dot-product units and block formats
+
 
 def fp32(combine="auto"):
     return macgates.FloatingPoint(macgates.format("fp32"), combine=combine)

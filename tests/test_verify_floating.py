@@ -16,6 +16,8 @@ import macgates
 from macgates.simulate import Runner
 from macgates.verify import FloatChecker, verify
 
+pytestmark = pytest.mark.slow  # exhaustive verification of float accumulators
+
 FIG3_FLOAT = [(w, acc) for w in ("int8", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3", "fp8_e5m2") for acc in ("fp16", "fp32")]
 
 
