@@ -11,12 +11,15 @@ Every behaviour is written with operations that work the same on Python ints and
 element by element, on numpy object arrays of them (no ``if`` on a value), so the batch
 form (:meth:`macgates.simulate.Runner.step_batch`) runs many steps at once.
 
-Primitives without a behaviour here cannot be run yet; the simulator says so.
+Each behaviour is registered at the end with its kind's ports (:mod:`macgates.kinds`);
+primitives without a behaviour cannot be run; the simulator says so.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Mapping
+
+from .kinds import KINDS, ports, register_kind
 
 
 def mask(width: int) -> int:
@@ -29,13 +32,6 @@ def select(s, if0, if1):
     if hasattr(s, "select"):
         return s.select(if0, if1)
     return if0 + (if1 - if0) * s
-
-
-def combines_lanes(primitive: str, attrs: Mapping) -> bool:
-    """Does this primitive take the k lanes of its input port together (an adder tree, a
-    max tree, an OR of the lanes' flags)? Every other primitive works lane by lane."""
-    return primitive in ("adder_tree", "adder_tree_cin", "max_tree") or (
-        primitive == "or_reduce" and bool(attrs.get("lanes")))
 
 
 def _nonzero(x):
@@ -470,57 +466,75 @@ def _kulisch_special_next(params: Mapping, ins: Mapping, state: int) -> int:
     return nan | pos << 1 | neg << 2
 
 
-# components that hold state besides the accumulator register: their output is the
-# state, and NEXT_STATE gives the state after a step
-NEXT_STATE: dict[str, Callable] = {"kulisch_special": _kulisch_special_next}
-STATE_BITS: dict[str, Callable] = {"kulisch_special": lambda params: params["f"]}
+# -- the bundled primitive kinds: ports (a trailing ? marks an optional input), lanes,
+# state, behaviour (macgates/kinds.py) ---------------------------------------------------
+_BUNDLED = [
+    # name, ports, behaviour
+    ("or2", ("a?", "b?"), _or2),
+    ("xor2", ("a", "b"), _xor2),
+    ("and2", ("a", "b"), _and2),
+    ("aoi21", ("a", "b", "c"), _aoi21),
+    ("mux2", ("a", "b", "s"), _mux),
+    ("mux", ("a", "b", "s"), _mux),
+    ("and_gate", ("x", "g"), _and_gate),
+    ("and_reduce", ("x",), _and_reduce),
+    ("or_reduce", ("x", "above?"), _or_reduce),
+    ("pp_bits", ("a", "b"), _pp_bits),
+    ("pp_reduce", ("pp", "corr?"), _pp_reduce),
+    ("pp_correction", (), _pp_correction),
+    ("booth_encode", ("b",), _booth_encode),
+    ("booth_select", ("a", "d"), _booth_select),
+    ("booth_reduce", ("pp", "d"), _booth_reduce),
+    ("adder", ("a", "b", "cin?"), _adder),
+    ("adder_cin", ("a", "b", "cin?"), _adder),
+    ("adder_msb", ("a", "b", "cin?"), _adder_msb),
+    ("adder_lsb", ("a", "b"), _adder_lsb),
+    ("adder_tree", ("x",), _adder_tree),
+    ("adder_tree_cin", ("x", "cin"), _adder_tree_cin),
+    ("subtractor", ("a", "b"), _subtractor),
+    ("incrementer", ("x", "c?"), _incrementer),
+    ("const_adder", ("x", "cin?"), _const_adder),
+    ("const_compare", ("x",), _const_compare),
+    ("cond_invert", ("x", "inv"), _cond_invert),
+    ("cond_negate", ("x", "neg", "cin?"), _cond_negate),
+    ("comparator_msb", ("a", "b"), _comparator_msb),
+    ("max_tree", ("x",), _max_tree),
+    ("swap", ("a", "b", "s"), _swap),
+    ("lzc", ("x",), _lzc),
+    ("shift_left", ("x", "s"), _shift_left),
+    ("shift_left_widening", ("x", "s"), _shift_left_widening),
+    ("shift_right_logical", ("x", "s"), _shift_right_logical),
+    ("shift_right_window", ("x", "s"), _shift_right_window),
+    ("shift_clamp", ("x",), _shift_clamp),
+    ("sticky", ("x", "s"), _sticky),
+    ("round_rne", ("x", "s"), _round_rne),
+    ("fp_decode", ("e",), _fp_decode),
+    ("fp_nan_detect", ("x",), _fp_nan_detect),
+    ("fp_special_detect", ("x",), _fp_special_detect),
+    ("fp_special_mul", ("hidden_w", "hidden_a", "w?", "a?"), _fp_special_mul),
+    ("fp_nan_acc", ("p", "inf", "frac"), _fp_nan_acc),
+    ("fp_naninf_acc", ("p", "inf", "frac", "sign", "acc_sign"), _fp_naninf_acc),
+    ("fp_range_limit", ("sign", "exp", "frac", "inf", "flush", "special?"), _fp_range_limit),
+    ("register", ("d",), _register),
+]
+_LANES = {"adder_tree": True, "adder_tree_cin": True, "max_tree": True,
+          "or_reduce": lambda attrs: bool(attrs.get("lanes"))}  # the rest work lane by lane
+for _name, _ports, _behaviour in _BUNDLED:
+    register_kind(_name, ports(*_ports), lanes=_LANES.get(_name, False))(_behaviour)
+# its output is its state (macgates/simulate.py): sticky NaN/infinity flags beside a
+# fixed-point accumulator
+register_kind("kulisch_special", ports("p", "sign?"), state_bits=lambda params: params["f"],
+              next_state=_kulisch_special_next)(lambda params, ins, attrs: 0)
+# App. B's cells: the formulas of the others are written in them; a datapath places the
+# composite primitives instead
+for _name, _ports in (("fa", ("a", "b", "cin")), ("ha", ("a", "b")), ("inv", ("x",)), ("ff", ("d",)),
+                      ("comparator", ("a", "b")), ("shift_right", ("x", "s"))):
+    register_kind(_name, ports(*_ports), cost_only="a cell App. B's formulas are written in; datapaths place "
+                  "the primitives built from it (adder, register, comparator_msb, shift_right_logical, ...)")
 
-BEHAVIOURS: dict[str, Callable] = {
-    "or2": _or2,
-    "max_tree": _max_tree,
-    "shift_right_window": _shift_right_window,
-    "fp_nan_detect": _fp_nan_detect,
-    "fp_special_detect": _fp_special_detect,
-    "fp_special_mul": _fp_special_mul,
-    "kulisch_special": lambda params, ins, attrs: 0,  # its output is its state (simulate.py)
-    "cond_negate": _cond_negate,
-    "booth_encode": _booth_encode,
-    "booth_select": _booth_select,
-    "booth_reduce": _booth_reduce,
-    "xor2": _xor2,
-    "fp_decode": _fp_decode,
-    "shift_left_widening": _shift_left_widening,
-    "cond_invert": _cond_invert,
-    "pp_bits": _pp_bits,
-    "pp_reduce": _pp_reduce,
-    "pp_correction": _pp_correction,
-    "adder": _adder,
-    "adder_tree": _adder_tree,
-    "adder_tree_cin": _adder_tree_cin,
-    "or_reduce": _or_reduce,
-    "adder_cin": _adder,
-    "register": _register,
-    "subtractor": _subtractor,
-    "adder_msb": _adder_msb,
-    "adder_lsb": _adder_lsb,
-    "lzc": _lzc,
-    "shift_left": _shift_left,
-    "shift_right_logical": _shift_right_logical,
-    "sticky": _sticky,
-    "shift_clamp": _shift_clamp,
-    "and_reduce": _and_reduce,
-    "comparator_msb": _comparator_msb,
-    "swap": _swap,
-    "mux": _mux,
-    "mux2": _mux,
-    "and2": _and2,
-    "aoi21": _aoi21,
-    "and_gate": _and_gate,
-    "round_rne": _round_rne,
-    "incrementer": _incrementer,
-    "const_adder": _const_adder,
-    "const_compare": _const_compare,
-    "fp_range_limit": _fp_range_limit,
-    "fp_nan_acc": _fp_nan_acc,
-    "fp_naninf_acc": _fp_naninf_acc,
-}
+
+def combines_lanes(primitive: str, attrs: Mapping) -> bool:
+    """Does this primitive take the k lanes of its input port together (an adder tree, a
+    max tree, an OR of the lanes' flags)? Every other primitive works lane by lane."""
+    kind = KINDS.get(primitive)
+    return kind is not None and kind.combines_lanes(attrs)

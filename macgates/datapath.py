@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Mapping
 
 from .errors import DatapathError, did_you_mean, whole, shown
+from .kinds import kind_of
 from .library import Library, as_library, load_library
 from .numbers import exact, numeric
 
@@ -141,6 +142,10 @@ class Datapath:
             if end not in self.components and end not in self.ports:
                 raise DatapathError(f"{self.name}: connection {src} -> {dst}: unknown component '{end}' "
                                     f"({did_you_mean(list(self.components) + list(self.ports))})")
+        if port and dst in self.components:  # (no port: a connection for the graph and the costs only)
+            kind = kind_of(self.components[dst].primitive)
+            if kind is not None:
+                kind.check_port(dst, port, f"{self.name}: connection {src} -> {dst}")
         sig = Signal(src, dst, self._width(width, f"connection {src} -> {dst}"), name, port, lsb, signed, at, lane,
                      invert)
         self.signals.append(sig)

@@ -31,7 +31,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .behaviour import BEHAVIOURS, NEXT_STATE, STATE_BITS, combines_lanes, mask
+from .behaviour import combines_lanes, mask
+from .kinds import KINDS
 from .errors import DatapathError
 from .simulate import LANE_PORTS, _plan
 
@@ -409,10 +410,10 @@ def emit(dp, top: str | None = None) -> Rtl:
                 ins[port] = port_in(ident(port), lo, hi)
         prim = comp.primitive
         if prim == "register" or stateful:
-            width = comp.params["n"] if prim == "register" else STATE_BITS[prim](comp.params)
+            width = comp.params["n"] if prim == "register" else KINDS[prim].state_bits(comp.params)
             state = Traced(b, "q", 0, mask(width))
-            nxt = (BEHAVIOURS["register"](comp.params, ins, comp.attrs) if prim == "register"
-                   else NEXT_STATE[prim](comp.params, ins, state))
+            nxt = (KINDS["register"].behaviour(comp.params, ins, comp.attrs) if prim == "register"
+                   else KINDS[prim].next_state(comp.params, ins, state))
             nxt = _as_traced(b, nxt)
             lines = [*b.lines, f"  reg [{width - 1}:0] q;",
                      f"  always @(posedge clk) q <= rst ? {width}'d0 : {_low(nxt, width)};",
@@ -421,7 +422,7 @@ def emit(dp, top: str | None = None) -> Rtl:
             out_bits = max(width, nodes_needed.get(comp.name, 0))
             header = ["input clk", "input rst", *header, f"output [{out_bits - 1}:0] y"]
         else:
-            out = _as_traced(b, BEHAVIOURS[prim](comp.params, ins, comp.attrs))
+            out = _as_traced(b, KINDS[prim].behaviour(comp.params, ins, comp.attrs))
             lines = [*b.lines]
             lo_out, hi_out = out.lo, out.hi
             width = max(port_bits(out.lo, out.hi), nodes_needed.get(comp.name, 0))

@@ -22,7 +22,8 @@ from __future__ import annotations
 import operator
 from fractions import Fraction
 
-from .behaviour import BEHAVIOURS, NEXT_STATE, STATE_BITS, mask
+from .behaviour import mask
+from .kinds import KINDS
 from .errors import DatapathError, did_you_mean, shown
 
 
@@ -37,10 +38,15 @@ def _plan(dp):
                             f"of a 'feedback' signal), found {len(state)}")
     acc = state.pop()
     for comp in dp.components.values():
-        if comp.primitive not in BEHAVIOURS:
+        kind = KINDS.get(comp.primitive)
+        if kind is None:
             raise DatapathError(f"{dp.name}: not executable: component {comp.name} uses primitive "
-                                f"{comp.primitive}, which has no behaviour")
-        if comp.count != 1 and comp.primitive in NEXT_STATE:
+                                f"{comp.primitive}, which has no behaviour (no kind is registered for it: "
+                                "macgates.kinds.register_kind)")
+        if kind.behaviour is None:
+            raise DatapathError(f"{dp.name}: not executable: component {comp.name} uses primitive "
+                                f"{comp.primitive}, which has no behaviour: it is cost-only ({kind.cost_only})")
+        if comp.count != 1 and kind.next_state is not None:
             raise DatapathError(f"{dp.name}: not executable: component {comp.name} holds state in "
                                 f"{comp.count} lanes")
     inputs: dict = {name: [] for name in dp.components}
@@ -52,8 +58,17 @@ def _plan(dp):
                    for s in inputs[sig.dst]):
                 raise DatapathError(f"{dp.name}: not executable: two signals drive the same bits of port "
                                     f"{sig.port} of {sig.dst}")
+            KINDS[dp.components[sig.dst].primitive].check_port(sig.dst, sig.port, f"{dp.name}: not executable")
             inputs[sig.dst].append(sig)
-    stateful = sorted(n for n, c in dp.components.items() if c.primitive in NEXT_STATE)
+    for name, comp in dp.components.items():
+        kind = KINDS[comp.primitive]
+        driven = {s.port for s in inputs[name]}
+        missing = [p for p in kind.required if p not in driven]
+        if missing:
+            raise DatapathError(f"{dp.name}: not executable: input port {missing[0]!r} of component {name} "
+                                f"({comp.primitive}) is not connected (its inputs: "
+                                f"{', '.join(map(repr, kind.ports))}; ? marks an optional one)")
+    stateful = sorted(n for n, c in dp.components.items() if KINDS[c.primitive].next_state is not None)
     order, done = [], set(dp.ports) | {acc} | set(stateful)
     waiting = [n for n in dp.components if n != acc and n not in stateful]
     while waiting:
@@ -67,7 +82,7 @@ def _plan(dp):
     layout, at = [], 0
     for name in [acc, *stateful]:
         comp = dp.components[name]
-        width = comp.params["n"] if name == acc else STATE_BITS[comp.primitive](comp.params)
+        width = comp.params["n"] if name == acc else KINDS[comp.primitive].state_bits(comp.params)
         layout.append((name, at, width))
         at += width
     return layout, order, inputs
@@ -324,7 +339,7 @@ def _step(dp, layout, order, inputs, state, operands) -> int:
     for name in order:
         comp = dp.components[name]
         try:
-            values[name] = BEHAVIOURS[comp.primitive](comp.params, _ports(inputs[name], values), comp.attrs)
+            values[name] = KINDS[comp.primitive].behaviour(comp.params, _ports(inputs[name], values), comp.attrs)
         except KeyError as exc:  # an input port no signal drives
             raise DatapathError(f"{dp.name}: not executable: component {name} ({comp.primitive}) has "
                                 f"nothing on its input port {exc}") from None
@@ -332,8 +347,8 @@ def _step(dp, layout, order, inputs, state, operands) -> int:
     for i, (name, at, width) in enumerate(layout):
         comp = dp.components[name]
         ins = _ports(inputs[name], values)
-        nxt = (BEHAVIOURS["register"](comp.params, ins, {}) if i == 0 else
-               NEXT_STATE[comp.primitive](comp.params, ins, values[name]))
+        nxt = (KINDS["register"].behaviour(comp.params, ins, {}) if i == 0 else
+               KINDS[comp.primitive].next_state(comp.params, ins, values[name]))
         out |= (nxt & mask(width)) << at
     return out
 

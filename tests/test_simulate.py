@@ -193,8 +193,9 @@ def test_a_custom_datapath_without_behaviours():
     dp.add("odd", "comparator", n=8, category="normalize")
     dp.connect("acc", "reg", 8, port="d")
     dp.connect("reg", "acc", 8, name="feedback", port="a")
-    dp.connect("reg", "odd", 8, port="x")
-    with pytest.raises(macgates.DatapathError, match="not executable: component odd uses primitive comparator"):
+    dp.connect("reg", "odd", 8, port="a")
+    with pytest.raises(macgates.DatapathError, match="not executable: component odd uses primitive comparator, "
+                                                     "which has no behaviour: it is cost-only"):
         dp.step(0, 0, 0)
 
 
@@ -326,8 +327,12 @@ def test_verify_command(monkeypatch, capsys):
     assert main(["verify", "fp8_e4m3-kulisch", "--vectors", "50", "--length", "4"]) == 0
     assert capsys.readouterr().out == "fp8_e4m3-kulisch: 200 checked, 0 mismatches (random sequences only)\n"
     # a behaviour that is off by one must make the command fail with exit 1 and show it
-    monkeypatch.setitem(behaviour.BEHAVIOURS, "adder", lambda p, ins, attrs: (ins["a"] + ins["b"] + 1)
-                        & behaviour.mask(p["n"] + 1))
+    from dataclasses import replace
+
+    from macgates.kinds import KINDS
+
+    monkeypatch.setitem(KINDS, "adder", replace(KINDS["adder"], behaviour=lambda p, ins, attrs: (ins["a"] + ins["b"] + 1)
+                                                & behaviour.mask(p["n"] + 1)))
     assert main(["verify", "int8-kulisch", "--vectors", "3", "--length", "2"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "int8-kulisch: 3 checked, 3 mismatches (random sequences only)"

@@ -25,10 +25,11 @@ LIB = load_library()
 
 def register_bits(dp):
     """Flip-flops the graph asks for: every register's n, and the flag state's bits."""
-    from macgates.behaviour import STATE_BITS
+    from macgates.kinds import KINDS
 
     return sum(c.count * c.params["n"] for c in dp.components.values() if c.primitive == "register") + sum(
-        STATE_BITS[c.primitive](c.params) for c in dp.components.values() if c.primitive in STATE_BITS)
+        KINDS[c.primitive].state_bits(c.params) for c in dp.components.values()
+        if KINDS[c.primitive].state_bits is not None)
 
 
 @pytest.mark.parametrize("cfg", FIG3.configs, ids=lambda c: c.name)
