@@ -15,6 +15,7 @@ drawn, and cannot run. :func:`register_kind` adds a kind from a user's own code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -68,6 +69,12 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+_PORT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+# names a component's Verilog module gives its output, clock, reset, state and wires
+# (macgates/rtl.py), and Verilog's keywords that look like port names
+RESERVED = ("y", "q", "clk", "rst", "input", "output", "wire", "reg", "module", "assign", "always", "begin",
+            "end", "signed", "posedge", "negedge", "or", "and", "not", "xor", "buf", "integer", "parameter")
+_RESERVED = re.compile(r"^t[0-9]+$|_v$|_[0-9]+$")
 
 
 def ports(*names: str) -> tuple:
@@ -89,6 +96,11 @@ def register_kind(name: str, ports_: tuple | list = (), *, lanes=False, state_bi
     names = [p.name for p in declared]
     if len(set(names)) != len(names):
         raise DatapathError(f"kind {name}: a port is declared twice ({', '.join(names)})")
+    for port in names:
+        if not _PORT_NAME.match(port) or port in RESERVED or _RESERVED.match(port):
+            raise DatapathError(f"kind {name}: port {port!r}: expected a lower-case name (letters, digits, _) "
+                                f"that the Verilog of a component does not use itself (not {', '.join(RESERVED)}, "
+                                "t0, t1, ..., nor one ending in _v or _0, _1, ...)")
 
     def add(behaviour):
         if name in KINDS and not replace:

@@ -32,7 +32,10 @@ ALL_BLOCKS = [(p, i, lang, code) for p in DOCS for i, (lang, code) in enumerate(
 @pytest.mark.parametrize("path,index,lang,code", ALL_BLOCKS,
                          ids=[f"{p.name}-{i}-{lang or 'text'}" for p, i, lang, _ in ALL_BLOCKS])
 def test_code_block_runs(path, index, lang, code, tmp_path):
-    if lang == "python":
+    files = doc_files(path)
+    if lang == "python" and files:  # a script beside its files: run as the page shows it
+        run_beside(code, files, tmp_path)
+    elif lang == "python":
         exec(compile(code, f"{path.name} block {index}", "exec"), {})  # our own docs, not user input
     elif lang == "yaml":
         data = yaml.safe_load(code)
@@ -54,6 +57,28 @@ def test_code_block_runs(path, index, lang, code, tmp_path):
             assert out.returncode == 0, (line, out.stderr)
     else:
         pytest.skip(f"{lang or 'plain'} block: nothing to run")
+
+
+def doc_files(path) -> dict:
+    """The files a page shows (a block whose first line is ``# file: NAME``): name -> text."""
+    out = {}
+    for _, code in blocks(path):
+        first = code.split("\n", 1)[0]
+        if first.startswith("# file: "):
+            out[first[len("# file: "):].strip()] = code
+    return out
+
+
+def run_beside(code, files, folder):
+    """Run ``code`` in a fresh Python in ``folder`` holding ``files``, and check each printed
+    line against the ``# value`` comment of the print that made it."""
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=folder, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    wanted = [line.split("#", 1)[1].strip() for line in code.splitlines()
+              if line.startswith("print(") and "#" in line]
+    assert out.stdout.splitlines() == wanted
 
 
 def table_rows(text, header):

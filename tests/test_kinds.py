@@ -68,15 +68,20 @@ def test_an_undeclared_primitive_is_costed_and_not_run(tmp_path):
 
 def test_register_kind():
     try:
-        @register_kind("test_kind_xor3", ports("x", "y", "z?"))
+        @register_kind("test_kind_xor3", ports("a", "b", "c?"))
         def xor3(params, ins, attrs):
-            return ins["x"] ^ ins["y"] ^ ins.get("z", 0)
+            return ins["a"] ^ ins["b"] ^ ins.get("c", 0)
         kind = KINDS["test_kind_xor3"]
-        assert kind.ports == (Port("x"), Port("y"), Port("z", required=False)) and kind.required == ("x", "y")
-        assert kind.behaviour(None, {"x": 6, "y": 3}, {}) == 5
+        assert kind.ports == (Port("a"), Port("b"), Port("c", required=False)) and kind.required == ("a", "b")
+        assert kind.behaviour(None, {"a": 6, "b": 3}, {}) == 5  # 110 ^ 011
         with pytest.raises(macgates.DatapathError, match="already registered"):
             register_kind("test_kind_xor3", ports("x"))(xor3)
         with pytest.raises(macgates.DatapathError, match="a port is declared twice"):
             register_kind("test_kind_twice", ports("x", "x"))
+        # a component's Verilog names its output y and its wires t0, x_v, ...: a port of one of
+        # those names made Yosys fail ("Incompatible re-declaration of wire \\y")
+        for name in ("y", "clk", "t0", "x_v", "x_0", "Upper", "wire"):
+            with pytest.raises(macgates.DatapathError, match=f"port '{name}': expected a lower-case name"):
+                register_kind("test_kind_reserved", ports(name))
     finally:
         KINDS.pop("test_kind_xor3", None)
