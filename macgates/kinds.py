@@ -97,7 +97,7 @@ def register_kind(name: str, ports_: tuple | list = (), *, lanes=False, state_bi
     if len(set(names)) != len(names):
         raise DatapathError(f"kind {name}: a port is declared twice ({', '.join(names)})")
     for port in names:
-        if not _PORT_NAME.match(port) or port in RESERVED or _RESERVED.match(port):
+        if not _PORT_NAME.match(port) or port in RESERVED or _RESERVED.search(port):
             raise DatapathError(f"kind {name}: port {port!r}: expected a lower-case name (letters, digits, _) "
                                 f"that the Verilog of a component does not use itself (not {', '.join(RESERVED)}, "
                                 "t0, t1, ..., nor one ending in _v or _0, _1, ...)")
