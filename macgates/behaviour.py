@@ -19,11 +19,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from .bits import mask, trailing_zeros
 from .kinds import KINDS, ports, register_kind
-
-
-def mask(width: int) -> int:
-    return (1 << width) - 1
 
 
 def select(s, if0, if1):
@@ -395,15 +392,11 @@ def _incrementer(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     return ((ins["x"] & mask(n)) + (ins.get("c", 0) & 1)) & mask(n + 1)
 
 
-def _trailing_zeros(value: int) -> int:
-    return (value & -value).bit_length() - 1 if value else 0
-
-
 def _const_adder(params: Mapping, ins: Mapping, attrs: Mapping) -> int:
     """x + the constant ``attrs['value']`` (+ a carry-in): the n cells start at the
     constant's lowest set bit, the bits below pass through."""
     value = attrs["value"]
-    return (ins["x"] + value + (ins.get("cin", 0) & 1)) & mask(params["n"] + _trailing_zeros(value))
+    return (ins["x"] + value + (ins.get("cin", 0) & 1)) & mask(params["n"] + trailing_zeros(value))
 
 
 def _const_compare(params: Mapping, ins: Mapping, attrs: Mapping) -> int:

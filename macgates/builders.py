@@ -77,10 +77,13 @@ def dot(weights, activations=None, k: int = 32, accumulator="fp32", library: Lib
     acc = parse_accumulator(accumulator)
     if product_pipe is not None and not isinstance(product_pipe, bool):
         raise DatapathError(f"product_pipe must be true or false, got {shown(product_pipe)}")
-    return _best(w, a, k, acc, library, multiplier, product_pipe)
+    return cheapest_unit(w, a, k, acc, library, multiplier, product_pipe)
 
 
-def _best(w, a, k, acc, library, multiplier, product_pipe, memo=None):
+def cheapest_unit(w, a, k, acc, library, multiplier, product_pipe, memo=None):
+    """The k-term unit of ``w`` x ``a`` into ``acc``: for float products into an ``auto``
+    accumulator, the cheaper of the exact and align combines. With ``memo``, costed on
+    cached cost-only stages: (gates, info) instead of a Datapath (what sweeps use)."""
     check_k(k, w, a)
     if k > 1 and acc.combine == "auto" and (w.is_float or a.is_float):
         # the smallest gate count of the two ways to add k float products

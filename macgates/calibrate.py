@@ -81,7 +81,7 @@ def measure(dps, liberty: str | None = None) -> list[Sample]:
     from pathlib import Path
 
     from .rtl import emit
-    from .synth import _script, cell_name, liberty_weights, run_yosys, weigh, weigh_cells
+    from .synth import yosys_script, cell_name, liberty_weights, run_yosys, weigh, weigh_cells
 
     from .progress import steps, waiting
 
@@ -96,7 +96,7 @@ def measure(dps, liberty: str | None = None) -> list[Sample]:
     files = {"dp.v": verilog}
     if liberty:
         files["cells.lib"] = Path(liberty).read_text()
-    script = _script(None, flatten=False, liberty=bool(liberty))
+    script = yosys_script(None, flatten=False, liberty=bool(liberty))
     with waiting(f"calibrate: Yosys synthesizing {len(modules):,} modules"):
         data = json.loads(run_yosys(script, files, ["netlist.json"])["netlist.json"])
     weights = liberty_weights(files["cells.lib"], str(liberty)) if liberty else None

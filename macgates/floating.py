@@ -35,30 +35,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .bits import range_bits, signed_bits, trailing_zeros
 from .datapath import Datapath
 from .errors import DatapathError
 from .formats import Format
 from .formula import ceil_log2
 from .multiplier import Product, sign_magnitude
-
-
-def signed_bits(lo: int, hi: int) -> int:
-    """Bits of the smallest two's-complement word holding every integer in [lo, hi]."""
-    width = 1
-    while not (-(1 << (width - 1)) <= lo and hi <= (1 << (width - 1)) - 1):
-        width += 1
-    return width
-
-
-def range_bits(lo: int, hi: int) -> int:
-    """Bits of a signal whose values span [lo, hi]: unsigned if it is never negative."""
-    return max(hi.bit_length(), 1) if lo >= 0 else signed_bits(lo, hi)
-
-
-def trailing_zeros(value: int, width: int) -> int:
-    """Trailing zero bits of ``value`` as a ``width``-bit two's-complement word."""
-    value &= (1 << width) - 1
-    return width if value == 0 else (value & -value).bit_length() - 1
 
 
 @dataclass(frozen=True)

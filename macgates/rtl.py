@@ -31,17 +31,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .behaviour import combines_lanes, mask
+from .behaviour import combines_lanes
+from .bits import mask, range_bits, signed_bits
 from .kinds import KINDS
 from .errors import DatapathError
-from .simulate import LANE_PORTS, _plan
+from .simulate import LANE_PORTS, plan
 
 MAX_TRACED_BITS = 1 << 16  # a wider intermediate value means a behaviour is not synthesizable as written
-
-
-def signed_bits(lo: int, hi: int) -> int:
-    """Bits of the smallest two's-complement word holding every integer in [lo, hi]."""
-    return max(1, hi.bit_length() + 1 if hi >= 0 else 1, (-lo - 1).bit_length() + 1 if lo < 0 else 1)
 
 
 def literal(value: int, bits: int | None = None) -> str:
@@ -297,17 +293,11 @@ class _Node:
 
     @property
     def bits(self) -> int:
-        return max(port_bits(self.lo, self.hi), self.needed)
+        return max(range_bits(self.lo, self.hi), self.needed)
 
     @property
     def decl(self) -> str:
         return f"wire {'signed ' if self.lo < 0 else ''}[{self.bits - 1}:0]"
-
-
-def port_bits(lo: int, hi: int) -> int:
-    """Bits of a port or wire between components: unsigned when no value is negative (so
-    a component synthesized on its own knows its inputs' top bits), else two's complement."""
-    return max(1, hi.bit_length()) if lo >= 0 else signed_bits(lo, hi)
 
 
 def emit(dp, top: str | None = None) -> Rtl:
@@ -315,7 +305,7 @@ def emit(dp, top: str | None = None) -> Rtl:
     (made an identifier; default ``mac_`` + the datapath's name), every other module
     ``top__`` + its primitive and parameters, so that the Verilog of several datapaths
     can be read into one project."""
-    layout, order, inputs = _plan(dp)
+    layout, order, inputs = plan(dp)
     k = dp.macs
     acc = layout[0][0]
     top = ident(top if top is not None else f"mac_{dp.name}")
@@ -353,7 +343,7 @@ def emit(dp, top: str | None = None) -> Rtl:
             byport.setdefault(sig.port, []).append(sig)
         for port, sigs in byport.items():
             lo, hi = _bus_range(sigs)
-            bits = port_bits(lo, hi)
+            bits = range_bits(lo, hi)
             kind = "signed " if lo < 0 else ""
             wire = f"p_{ident(name)}_{ident(port)}" + (f"_{lane}" if lane >= 0 else "")
             sigs = sorted(sigs, key=lambda s: s.at)
@@ -394,7 +384,7 @@ def emit(dp, top: str | None = None) -> Rtl:
         header = []
 
         def port_in(pname, lo, hi):
-            bits = port_bits(lo, hi)
+            bits = range_bits(lo, hi)
             if lo >= 0:  # zero-extended to a signed word inside
                 header.append(f"input [{bits - 1}:0] {pname}")
                 b.lines.append(f"  wire signed [{bits}:0] {pname}_v = {{1'b0, {pname}}};")
@@ -425,7 +415,7 @@ def emit(dp, top: str | None = None) -> Rtl:
             out = _as_traced(b, KINDS[prim].behaviour(comp.params, ins, comp.attrs))
             lines = [*b.lines]
             lo_out, hi_out = out.lo, out.hi
-            width = max(port_bits(out.lo, out.hi), nodes_needed.get(comp.name, 0))
+            width = max(range_bits(out.lo, out.hi), nodes_needed.get(comp.name, 0))
             header.append(f"output {'signed ' if out.lo < 0 else ''}[{width - 1}:0] y")
             lines.append(f"  assign y = {out.name};")
         text_body = f"({', '.join(header)});\n" + "\n".join(lines) + "\nendmodule\n"

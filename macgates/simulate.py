@@ -22,7 +22,7 @@ from __future__ import annotations
 import operator
 from fractions import Fraction
 
-from .behaviour import mask
+from .bits import mask
 from .kinds import KINDS
 from .errors import DatapathError, did_you_mean, shown
 
@@ -30,7 +30,7 @@ from .errors import DatapathError, did_you_mean, shown
 LANE_PORTS = ("w", "a")  # inputs that take one code per lane (the others: one per unit)
 
 
-def _plan(dp):
+def plan(dp):
     """(accumulator register, components in evaluation order, input signals per component)."""
     state = {s.src for s in dp.signals if s.name == "feedback"}
     if len(state) != 1:
@@ -123,7 +123,7 @@ class Runner:
 
     def __init__(self, dp):
         self.dp = dp
-        self.layout, self.order, self.inputs = _plan(dp)
+        self.layout, self.order, self.inputs = plan(dp)
         self.dtype = _dtype(dp, self.layout)
         self.widths = {name: width for name, (direction, width) in dp.ports.items() if direction == "in"}
 

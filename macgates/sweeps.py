@@ -14,7 +14,7 @@ import sys
 import time
 from fractions import Fraction
 
-from .builders import _best, parse_accumulator
+from .builders import cheapest_unit, parse_accumulator
 from .errors import DatapathError, MacgatesError, whole, shown
 from .formats import Format
 from .formats import format as get_format
@@ -86,7 +86,7 @@ def _rows(ws, acts, accs, ks, library, multiplier, progress, skipped, total):
         for acc, kk in itertools.product(accs, ks):
             done += 1
             try:
-                gates, info = _best(w, a, kk, acc, library, multiplier, None, memo)
+                gates, info = cheapest_unit(w, a, kk, acc, library, multiplier, None, memo)
             except MacgatesError as exc:
                 skipped.add(f"{w.name} x {a.name}, {acc}, k={kk}: {exc}")
                 continue

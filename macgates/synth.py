@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .behaviour import mask
+from .bits import mask
 from .errors import MacgatesError
 from .numbers import exact
 
@@ -136,7 +136,7 @@ def synthesize(dp, library=None, liberty: str | None = None, rtl=None) -> Synthe
     files = {"dp.v": rtl.verilog}
     if liberty:
         files["cells.lib"] = Path(liberty).read_text()
-    out = run_yosys(_script(rtl.top, flatten=True, liberty=bool(liberty)), files,
+    out = run_yosys(yosys_script(rtl.top, flatten=True, liberty=bool(liberty)), files,
                     ["netlist.json"] + (["stat.json"] if liberty else []))
     data = json.loads(out["netlist.json"])
     cells = Counter(cell_name(c["type"]) for c in data["modules"][rtl.top].get("cells", {}).values())
@@ -149,7 +149,7 @@ def synthesize(dp, library=None, liberty: str | None = None, rtl=None) -> Synthe
     return Synthesis(cells, gates, cells.get("DFF_P", 0), None, Netlist.from_json(data, rtl.top), rtl)
 
 
-def _script(top: str | None, flatten: bool = True, liberty: bool = False) -> str:
+def yosys_script(top: str | None, flatten: bool = True, liberty: bool = False) -> str:
     """The Yosys script: synthesize ``top`` (flattened, or each module on its own; no
     top: every module of the file, each on its own), plain
     flip-flops, ABC to the gate set (or to cells.lib), the netlist as netlist.json."""
@@ -371,7 +371,7 @@ def component_gates(dp, library=None) -> list[dict]:
     from .rtl import emit
 
     rtl = emit(dp)
-    data = json.loads(run_yosys(_script(rtl.top, flatten=False), {"dp.v": rtl.verilog},
+    data = json.loads(run_yosys(yosys_script(rtl.top, flatten=False), {"dp.v": rtl.verilog},
                                 ["netlist.json"])["netlist.json"])
     lib = library if library is not None else dp.library
     per_module = {module: weigh(Counter(cell_name(c["type"]) for c in body.get("cells", {}).values()), lib)

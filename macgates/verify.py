@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .behaviour import mask
+from .bits import mask
 from .errors import DatapathError, MacgatesError
 from .floating import FloatingPoint
 from .kulisch import Kulisch

@@ -11,7 +11,8 @@ import pytest
 
 from macgates import DatapathError
 from macgates.names import resolve
-from macgates.rtl import Body, emit, ident, literal, signed_bits
+from macgates.bits import signed_bits
+from macgates.rtl import Body, emit, ident, literal
 from macgates.synth import sequences
 
 

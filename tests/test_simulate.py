@@ -321,7 +321,7 @@ def test_verify_catches_a_narrower_accumulator():
 
 
 def test_verify_command(monkeypatch, capsys):
-    from macgates import behaviour
+    from macgates.bits import mask
     from macgates.cli import main
 
     assert main(["verify", "fp8_e4m3-kulisch", "--vectors", "50", "--length", "4"]) == 0
@@ -332,7 +332,7 @@ def test_verify_command(monkeypatch, capsys):
     from macgates.kinds import KINDS
 
     monkeypatch.setitem(KINDS, "adder", replace(KINDS["adder"], behaviour=lambda p, ins, attrs: (ins["a"] + ins["b"] + 1)
-                                                & behaviour.mask(p["n"] + 1)))
+                                                & mask(p["n"] + 1)))
     assert main(["verify", "int8-kulisch", "--vectors", "3", "--length", "2"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "int8-kulisch: 3 checked, 3 mismatches (random sequences only)"
