@@ -307,8 +307,10 @@ def _worst(predict, points) -> tuple[float, str]:
 
 
 def library_yaml(fits, description: str, extends: str = "default", weighed: str = "the cells table",
-                 name: str = BUNDLED_NAME) -> str:
-    """The calibrated library as a YAML file extending the default one."""
+                 name: str = BUNDLED_NAME, overrides=()) -> str:
+    """The calibrated library as a YAML file extending the default one. ``overrides``: the
+    (primitive, formula, origin) the calibration started from (``Library.overrides``); those
+    not refitted are written as they were, so the file costs what it was fitted against."""
     import yaml
 
     lines = ["# macgates primitive library calibrated to logic synthesis: written by macgates calibrate.",
@@ -323,6 +325,12 @@ def library_yaml(fits, description: str, extends: str = "default", weighed: str 
         lines.append(f"  {f.primitive}:")
         lines.append(f"    cost: {json.dumps(f.formula)}")
         lines.append(f"    source: {json.dumps(_source(f, weighed))}")
+    fitted = {f.primitive for f in fits}
+    kept = {primitive: (formula, origin) for primitive, formula, origin in overrides if primitive not in fitted}
+    for primitive, (formula, origin) in kept.items():  # (the last override of a primitive counts)
+        lines.append(f"  {primitive}:")
+        lines.append(f"    cost: {json.dumps(formula)}")
+        lines.append(f"    source: {json.dumps(f'override in {origin}, as the calibration started from it')}")
     return "\n".join(lines) + "\n"
 
 
@@ -353,7 +361,7 @@ def calibrate(names=None, liberty: str | None = None, library=None):
     return library_yaml(fits, f"App. B formulas fitted to Yosys synthesis ({what}) of {len(dps)} datapaths' "
                               f"components", _extends(base),
                         f"the areas of {liberty} over its NAND2's" if liberty else "the cells table",
-                        library_name(names, liberty, base)), fits, samples
+                        library_name(names, liberty, base), base.overrides), fits, samples
 
 
 def library_name(names, liberty, base) -> str:
@@ -369,17 +377,16 @@ def library_name(names, liberty, base) -> str:
         listed = ", ".join(names[:NAMED_CONFIGS]) + (f" and {len(names) - NAMED_CONFIGS} more"
                                                     if len(names) > NAMED_CONFIGS else "")
         parts.append(f"on {listed}")
-    if _extends(base) != "default":
-        parts.append(f"from {base.name or base.file}")
+    if _extends(base) != "default" or base.overrides:
+        parts.append(f"from {base.name or base.file}" + (f" with {len(base.overrides)} override"
+                                                         f"{'s' if len(base.overrides) != 1 else ''}"
+                                                         if base.overrides else ""))
     return f"calibrated {' '.join(parts)}" if parts else BUNDLED_NAME
 
 
 def _extends(base) -> str:
-    """How the calibrated file names the library it starts from: a bundled name, or the
-    base file's absolute path."""
+    """How the calibrated file names the library it starts from (before any overrides,
+    which the file lists itself): a bundled name, or the base file's absolute path."""
     from pathlib import Path
 
-    from .library import BUNDLED
-
-    named = [n for n, file in BUNDLED.items() if base.origin == file]
-    return named[0] if named else str(Path(base.origin).resolve())
+    return base.bundled or str(Path(base.file).resolve())

@@ -113,7 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated: kulisch, kulisch:N, any float format (fp16, bf16, fp32, tf32, "
                         "fp8_e4m3, ...), FORMAT:subnormals (default fp32)")
     p.add_argument("--k", default="1", metavar="LIST", help="comma-separated dot-product sizes (default 1)")
-    p.add_argument("--multiplier", default="array", choices=("array", "booth"))
+    from .multiplier import MULTIPLIERS
+
+    p.add_argument("--multiplier", default="array", choices=tuple(MULTIPLIERS),
+                   help="partial-product multiplier style (default: array)")
     p.add_argument("--formats-file", metavar="DESIGN",
                    help="a design whose 'formats:' (your own formats) the lists may name")
     p.add_argument("--max-configs", type=_whole("--max-configs", 10), default=None, metavar="N",

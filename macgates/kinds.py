@@ -117,6 +117,9 @@ def register_kind(name: str, ports_: tuple | list = (), *, lanes=False, state_bi
 
 def kind_of(primitive: str) -> Kind | None:
     """The kind of a primitive, or None for one a library adds without a kind here."""
-    from . import behaviour  # noqa: F401  (registers the bundled kinds)
-
     return KINDS.get(primitive)
+
+
+# the bundled kinds, registered beside their behaviours: KINDS is whole once this module is
+# imported, whichever of the two is imported first
+from . import behaviour as _bundled  # noqa: E402,F401

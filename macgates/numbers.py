@@ -109,3 +109,8 @@ def numeric(values) -> list:
 def plural(n: int, word: str) -> str:
     """``1 row``, ``2 rows``, ``1,234 configurations``."""
     return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def ratio(gates, base) -> Fraction:
+    """gates / base, exact (rounded only where it is printed)."""
+    return Fraction(gates) / Fraction(base)

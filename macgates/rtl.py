@@ -13,7 +13,7 @@ the components as the graph does; every other module's name starts with the top'
 ``__`` (``mac_int8_kulisch__adder_n27``), so the Verilog of several datapaths can share one
 project. Each input port's bus is its
 signals side by side (``Signal.at``), a sign-extended signal bringing its sign into the
-bits above it, exactly as the simulator (:func:`macgates.simulate._ports`) adds them. A
+bits above it, exactly as the simulator (``macgates.simulate``'s port assembly) adds them. A
 k-lane component (one that works lane by lane on a dot-product unit's k lanes) is k
 instances of one module; a component that combines lanes (an adder tree) takes each
 lane on its own port ``x_0 ... x_{k-1}``. Registers are real: the accumulator register

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .bits import mask
 from .errors import MacgatesError
-from .numbers import exact
+from .numbers import exact, ratio
 
 GATE_SET = "AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX,AOI3,OAI3,AOI4,OAI4"
 INSTALL = "pip install 'macgates[synth]'"
@@ -320,8 +320,6 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
                   vectors: int = 256, length: int = 24, seed: int = 0) -> tuple[list[dict], list]:
     """Synthesize each config: rows with COLUMNS (LIBERTY_COLUMNS with a liberty file) and
     the checks of the gates against the datapath (``vectors`` = 0: none)."""
-    from .tables import ratio
-
     if liberty:
         from .outputs import note_input
 
@@ -355,8 +353,6 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
 def relatives(rows: list[dict], base_name: str) -> None:
     """Add model_relative and synth_relative to each row: gates per MAC over the row
     ``base_name``'s (as the table's relative column), exact."""
-    from .tables import ratio
-
     base = next(r for r in rows if r["name"] == base_name)
     for row in rows:
         for column, key in (("model_relative", "model_gates"), ("synth_relative", "synth_gates")):

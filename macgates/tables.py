@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 from dataclasses import replace
@@ -10,7 +9,7 @@ from dataclasses import replace
 from .design import Config, Design, default_design, design_from_mapping, load_design
 from .errors import DesignError, MacgatesError, did_you_mean
 from .library import Library, as_library
-from .numbers import numeric
+from .numbers import numeric, ratio
 
 COLUMNS = ("name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative")
 # designs with dot-product units (k > 1) get two more columns; relative is then per MAC
@@ -52,11 +51,6 @@ def _config_dict(cfg) -> dict:
             out["product_pipe"] = cfg.product_pipe
         return out
     raise DesignError(f"a config must be a mapping or a Config, got {type(cfg).__name__}")
-
-
-def ratio(gates, base) -> Fraction:
-    """gates / base, exact (rounded only where it is printed)."""
-    return Fraction(gates) / Fraction(base)
 
 
 def table_records(design=None, baseline: str | None = None,
