@@ -85,3 +85,20 @@ def test_register_kind():
                 register_kind("test_kind_reserved", ports(name))
     finally:
         KINDS.pop("test_kind_xor3", None)
+
+
+def test_the_bundled_kinds_are_there_in_a_fresh_process():
+    # a datapath connected without ports never asks for a kind while it is built; running it
+    # said "no kind is registered" for the adder instead of naming the port it lacks
+    import subprocess
+    import sys
+
+    code = ("import macgates\n"
+            "dp = macgates.Datapath('mine')\n"
+            "dp.add('acc', 'adder', n=8, category='accumulator')\n"
+            "dp.add('reg', 'register', n=8, category='register')\n"
+            "dp.connect('acc', 'reg', 8)\n"
+            "dp.connect('reg', 'acc', 8, name='feedback')\n"
+            "try:\n    dp.step(0, 1, 1)\nexcept macgates.DatapathError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout == "mine: not executable: signal acc -> reg has no port\n", out.stderr
