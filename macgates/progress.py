@@ -42,19 +42,24 @@ def _shape() -> dict:
     return {"ncols": size.columns or 80, "nrows": size.lines or 24}
 
 
+def _bar(desc: str, total: int | None, unit: str, iterable=None, **options):
+    """A tqdm bar on stderr as every bar here is made (call only when :func:`_bars`)."""
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=f"macgates {desc}", total=total, unit=f" {unit}", leave=False, file=sys.stderr,
+                mininterval=0.5, **_shape(), **options)
+
+
 def steps(iterable, desc: str, total: int | None = None, unit: str = "config"):
     """``iterable``, with a bar counting its items when one is shown (see the module)."""
     if not _bars():
         return iterable
-    from tqdm import tqdm
-
     if total is None:
         try:
             total = len(iterable)
         except TypeError:
             total = None
-    return tqdm(iterable, desc=f"macgates {desc}", total=total, unit=f" {unit}", leave=False,
-                file=sys.stderr, **_shape(), mininterval=0.5)
+    return _bar(desc, total, unit, iterable)
 
 
 class _Counter:
@@ -82,10 +87,7 @@ def counter(desc: str, total: int | None = None, unit: str = "config", force: bo
     if not _bars(force):
         yield _Counter(None)
         return
-    from tqdm import tqdm
-
-    bar = tqdm(desc=f"macgates {desc}", total=total, unit=f" {unit}", leave=False, file=sys.stderr,
-               **_shape(), mininterval=0.5)
+    bar = _bar(desc, total, unit)
     try:
         yield _Counter(bar)
     finally:
@@ -98,10 +100,7 @@ def waiting(desc: str):
     if not _bars():
         yield
         return
-    from tqdm import tqdm
-
-    bar = tqdm(desc=f"macgates {desc}", total=None, unit=" s", leave=False, file=sys.stderr,
-               bar_format="{desc}: {elapsed}", **_shape(), mininterval=0.5)
+    bar = _bar(desc, None, "s", bar_format="{desc}: {elapsed}")
     done = threading.Event()
 
     def tick():
