@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from .adders import adder_style, with_adder
 from .datapath import MAX_WIDTH, CostSheet, Datapath
 from .errors import DatapathError, shown
 from .floating import SUBNORMALS, FloatingPoint
@@ -55,26 +56,32 @@ def parse_accumulator(spec):
 
 
 def mac(weights, activations=None, accumulator="kulisch", library: Library | None = None, *,
-        multiplier="array", product_pipe: bool | None = None) -> Datapath:
+        multiplier="array", adder=None, product_pipe: bool | None = None) -> Datapath:
     """A scalar multiply-accumulate datapath: ``weights x activations`` into ``accumulator``.
 
     ``multiplier``: ``"array"`` (App. B), ``"booth"`` (radix-4) or a callable (see
-    :func:`macgates.multiplier.build_multiplier`). ``product_pipe``: register the product
-    before accumulating; ``None`` takes the accumulator's default (yes for a fixed-point
-    accumulator of float products, as in Figure 2; no otherwise). This is ``dot(k=1)``.
+    :func:`macgates.multiplier.build_multiplier`). ``adder``: the accumulator adder's style,
+    ``"ripple"`` (App. B), ``"kogge_stone"`` or ``"brent_kung"`` (:data:`macgates.adders.ADDERS`);
+    ``None`` keeps the accumulator's own (ripple unless it was built with one). ``product_pipe``:
+    register the product before accumulating; ``None`` takes the accumulator's default (yes
+    for a fixed-point accumulator of float products, as in Figure 2; no otherwise). This is
+    ``dot(k=1)``.
     """
-    return dot(weights, activations, 1, accumulator, library, multiplier=multiplier,
+    return dot(weights, activations, 1, accumulator, library, multiplier=multiplier, adder=adder,
                product_pipe=product_pipe)
 
 
 def dot(weights, activations=None, k: int = 32, accumulator="fp32", library: Library | None = None, *,
-        multiplier="array", product_pipe: bool | None = None) -> Datapath:
+        multiplier="array", adder=None, product_pipe: bool | None = None) -> Datapath:
     """A k-term dot-product unit: k multipliers, an adder tree, block-scale handling for
     block formats, one accumulation per k products (see :mod:`macgates.dotproduct`).
-    ``.gates`` is the whole unit, ``.gates_per_mac`` = gates / k, exactly."""
+    ``.gates`` is the whole unit, ``.gates_per_mac`` = gates / k, exactly. ``multiplier``,
+    ``adder`` and ``product_pipe`` as for :func:`mac`."""
     w = get_format(weights)
     a = get_format(activations) if activations is not None else w
     acc = parse_accumulator(accumulator)
+    if adder is not None:
+        acc = replace(acc, adder=adder_style(adder).name)
     if product_pipe is not None and not isinstance(product_pipe, bool):
         raise DatapathError(f"product_pipe must be true or false, got {shown(product_pipe)}")
     return cheapest_unit(w, a, k, acc, library, multiplier, product_pipe)
@@ -96,7 +103,7 @@ def cheapest_unit(w, a, k, acc, library, multiplier, product_pipe, memo=None):
 def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = None):
     """Build the unit. With ``memo`` (a dict), build it as cost-only stages, each cached by
     its inputs, and return (gates, info) instead of a Datapath: what sweeps use."""
-    name = f"{w.name}x{a.name}-{acc}" if a != w else f"{w.name}-{acc}"
+    name = (f"{w.name}x{a.name}-{acc}" if a != w else f"{w.name}-{acc}") + with_adder("", acc.adder)
     dp = None if memo is not None else Datapath(name if k == 1 else f"{name}-k{k}", library=library)
     total, info = 0, {}
 
@@ -121,7 +128,7 @@ def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = No
     if w.is_block or a.is_block:
         product = stage(("scale", product, w, a), apply_scale, product, w, a)
     stage(("attach", acc, product), acc.attach, product)
-    info.update(weights=w.name, activations=a.name, accumulator=acc.kind, k=k,
+    info.update(weights=w.name, activations=a.name, accumulator=acc.kind, k=k, adder=acc.adder,
                 multiplier=multiplier if isinstance(multiplier, str) else getattr(multiplier, "__name__", "custom"))
     if memo is not None:
         return exact(total), info

@@ -6,6 +6,7 @@ import argparse
 import itertools
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -59,10 +60,19 @@ def _k_option(p, what: str) -> None:
     p.add_argument("--k", type=_whole("--k"), metavar="N",
                    help=f"make {what} a k-term dot-product unit (a ...-kN suffix on a config "
                         "name does the same)")
+    _adder_option(p, what)
+
+
+def _adder_option(p, what: str) -> None:
+    from .adders import ADDERS
+
+    p.add_argument("--adder", choices=tuple(ADDERS), metavar="STYLE",
+                   help=f"the accumulator adder's style for {what}: {', '.join(ADDERS)} (a ...-STYLE "
+                        "suffix on a config name does the same; default: the config's, ripple)")
 
 
 NAMES_HELP = ("a design file, a bundled design (macgates list designs), a config of the Figure 3 "
-              "design (fp8_e4m3-fp16) or WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-kN] "
+              "design (fp8_e4m3-fp16) or WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-ADDER][-kN] "
               "(float8_e4m3fn-fp32, int4xint8-fp32-k32)")
 
 
@@ -151,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "datapath that cannot run yet.")
     p.add_argument("name", metavar="NAME_OR_DESIGN")
     p.add_argument("--config", metavar="NAME", help="which config of a design")
+    _adder_option(p, "every datapath")
     p.add_argument("--exhaustive", action="store_true", help="only every input pair from each start value")
     p.add_argument("--vectors", type=_whole("--vectors", 7), metavar="N", help="only N random sequences")
     p.add_argument("--length", type=_whole("--length", 4), default=16, metavar="L",
@@ -252,7 +263,7 @@ def _design(args, name):
     from .names import resolve
 
     design, configs = resolve(name, getattr(args, "config", None), getattr(args, "k", None),
-                              _library(args, with_costs=False))
+                              _library(args, with_costs=False), getattr(args, "adder", None))
     design = design.with_costs(_costs(args))
     return design, configs
 
@@ -264,19 +275,25 @@ def _table(args) -> str:
 
     design, configs = _design(args, args.design or "paper_fig3")
     names = {c.name for c in configs}
-    baseline, chosen = (_k_named(design, b, args.k) for b in (design.baseline, args.baseline))
+    baseline, chosen = (_renamed(design, b, args.k, args.adder) for b in (design.baseline, args.baseline))
     design = replace(design, configs=tuple(configs), baseline=baseline if baseline in names else None)
     rows = table_records(design, baseline=chosen)
     return render(rows, columns_of(rows), args.format, precision=design.library.precision) + \
         _provenance(design.library, args.format)
 
 
-def _k_named(design, name, k):
-    """A config's name once --k made it a k-term unit (``int8-fp16`` -> ``int8-fp16-k4``)."""
-    from .names import k_name
+def _renamed(design, name, k, adder):
+    """A config's name once --k made it a k-term unit (``int8-fp16`` -> ``int8-fp16-k4``)
+    and --adder gave it an adder style (``int8-fp16-kogge_stone-k4``)."""
+    from .names import k_name, with_adder_style
 
     old = {c.name: c for c in design.configs}
-    return k_name(name, old[name].k, k) if k is not None and name in old else name
+    if name not in old:
+        return name
+    cfg = old[name]
+    if k is not None:
+        cfg = replace(cfg, name=k_name(cfg.name, cfg.k, k))
+    return with_adder_style(cfg, adder).name if adder is not None else cfg.name
 
 
 def _provenance(library, fmt: str) -> str:

@@ -38,6 +38,7 @@ from .errors import DesignError, MacgatesError, did_you_mean, shown
 from .floating import ALIGNS, SUBNORMALS, FloatingPoint
 from .formats import RECORD_KEYS, Format, define, is_known, lookup
 from .library import Library, as_library, load_library
+from .adders import ADDERS
 from .multiplier import MULTIPLIERS, product_of
 from .resources import designs_dir
 from .yamlfile import read_yaml
@@ -45,7 +46,7 @@ from .yamlfile import read_yaml
 SCHEMA_VERSION = 1
 TOP_KEYS = ("macgates", "name", "description", "baseline", "library", "library_overrides",
             "formats", "configs", "datapaths")
-CONFIG_KEYS = ("name", "weights", "activations", "accumulator", "k", "multiplier", "align",
+CONFIG_KEYS = ("name", "weights", "activations", "accumulator", "k", "multiplier", "adder", "align",
                "product_pipe", "datapath")
 DATAPATH_KEYS = ("description", "components", "connections")
 COMPONENT_KEYS = ("primitive", "category", "note")
@@ -66,6 +67,7 @@ class Config:
     product_pipe: bool | None = None
     datapath: str = ""
     k: int = 1
+    adder: str = "ripple"
 
     def build(self, library: Library | None = None, datapaths=None, formats=None) -> Datapath:
         """The costed datapath of this config (``formats``: a design's own formats by name)."""
@@ -77,7 +79,7 @@ class Config:
         weights = lookup(self.weights, formats)
         activations = lookup(self.activations or self.weights, formats)
         return dot(weights, activations, self.k, acc, library,
-                   multiplier=self.multiplier, product_pipe=self.product_pipe)
+                   multiplier=self.multiplier, adder=self.adder, product_pipe=self.product_pipe)
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,9 @@ def parse_config(item, where: str, datapaths=(), formats=None) -> Config:
     if multiplier not in MULTIPLIERS:
         raise DesignError(f"{where}.multiplier: unknown multiplier '{multiplier}' "
                           f"({did_you_mean(MULTIPLIERS)})")
+    adder = _string(item.get("adder", "ripple"), f"{where}.adder")
+    if adder not in ADDERS:
+        raise DesignError(f"{where}.adder: unknown adder style '{adder}' ({did_you_mean(ADDERS)})")
     align = _string(item.get("align", "swap"), f"{where}.align")
     if align not in ALIGNS:
         raise DesignError(f"{where}.align: unknown align '{align}' ({did_you_mean(ALIGNS)})")
@@ -244,7 +249,7 @@ def parse_config(item, where: str, datapaths=(), formats=None) -> Config:
         check_k(k, *formats_)
     except MacgatesError as exc:
         raise DesignError(f"{where}.k: {exc}") from None
-    return Config(name, weights, activations, acc, multiplier, align, pipe, k=k)
+    return Config(name, weights, activations, acc, multiplier, align, pipe, k=k, adder=adder)
 
 
 def parse_datapath(name: str, spec, where: str, library: Library) -> DatapathSpec:

@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .adders import AdderStyle, adder_style
 from .bits import range_bits, signed_bits, trailing_zeros
 from .datapath import Datapath
 from .errors import DatapathError
@@ -139,8 +140,10 @@ class FloatingPoint:
     align: str = "swap"
     combine: str = "auto"  # dot-product units: see macgates.dot
     subnormals: bool = False
+    adder: str = "ripple"  # the significand adder's style (macgates.adders.ADDERS)
 
     def __post_init__(self):
+        adder_style(self.adder)
         if self.align not in ALIGNS:
             raise DatapathError(f"unknown align '{self.align}' (valid: {', '.join(ALIGNS)})")
         if self.combine not in COMBINES:
@@ -181,9 +184,9 @@ class FloatingPoint:
         _accumulator_decode(dp, wd, acc)
         _exponent_difference(dp, wd, prod, acc)
         if self.align == "swap":
-            mid = _swap_align_add(dp, wd, prod, acc)
+            mid = _swap_align_add(dp, wd, prod, acc, adder_style(self.adder))
         else:
-            mid = _two_shifter_align_add(dp, wd, prod, acc)
+            mid = _two_shifter_align_add(dp, wd, prod, acc, adder_style(self.adder))
         _normalize_round_store(dp, wd, acc, prod, mid)
 
 
@@ -326,7 +329,7 @@ def _sticky_range(n: int, larger: int, s: int, subnormals: bool = False) -> dict
     return {"k": k, "category": "aligner", "note": note}
 
 
-def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> dict:
+def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format, adder: AdderStyle) -> dict:
     """2b-4 with one swap and one shifter. Returns the taps of the sum and its exponent
     and sign."""
     p, s, w, n = wd.p, wd.s, wd.w, wd.n_align
@@ -398,8 +401,14 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
     dp.connect("align", "sub_invert", n, port="x", at=1)
     dp.connect("sticky", "sub_invert", 1, port="x")
     _wire(dp, eff_sub, "sub_invert", "inv")
-    dp.add("sig_add", "adder_msb", n=w, m=big, category="accumulator",
-           note=f"significand adder: the larger operand has {big} bits, carry-in = effective subtraction")
+    if adder.msb:
+        dp.add("sig_add", adder.msb, n=w, m=big, category="accumulator",
+               note=f"significand adder{adder.tag}: the larger operand has {big} bits, carry-in = effective "
+                    "subtraction")
+    else:
+        dp.add("sig_add", adder.cin, n=w, category="accumulator",
+               note=f"significand adder{adder.tag}, {w} bits (the larger operand's {big} at the top), carry-in = "
+                    "effective subtraction")
     _wire(dp, larger, "sig_add", "a", at=w - big)
     dp.connect("sub_invert", "sig_add", w, port="b")
     _wire(dp, eff_sub, "sig_add", "cin")
@@ -424,7 +433,7 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> d
     return {"sum": total, "top": top, "exp": Tap("exp_max", 0, wd.e_max, wd.e_max_signed), "sign": sign}
 
 
-def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> dict:
+def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format, adder: AdderStyle) -> dict:
     """2b-4 with a right shifter per operand and no swap. Returns the taps of the sum and
     its exponent and sign."""
     p, s, w, n = wd.p, wd.s, wd.w, wd.n_align
@@ -462,8 +471,8 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Forma
     dp.connect("align_prod", "sub_invert", n, port="x", at=1)
     dp.connect("sticky_prod", "sub_invert", 1, port="x")
     _wire(dp, eff_sub, "sub_invert", "inv")
-    dp.add("sig_add", "adder_cin", n=w + 1, category="accumulator",
-           note="accumulator +- product, two's complement with a sign bit")
+    dp.add("sig_add", adder.cin, n=w + 1, category="accumulator",
+           note=f"accumulator +- product{adder.tag}, two's complement with a sign bit")
     dp.connect("align_acc", "sig_add", n, port="a", at=1)
     dp.connect("sticky_acc", "sig_add", 1, port="a")
     dp.connect("sub_invert", "sig_add", w, port="b")

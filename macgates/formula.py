@@ -6,7 +6,7 @@ A formula is an arithmetic expression over
 * the primitive's parameter names (``n``, ``m``, ``k``, ...),
 * other primitives: a bare name for a primitive without parameters (``fa``), a call
   for one with parameters (``adder(n - 1)``),
-* the functions ``ceil_log2``, ``pow2``, ``max`` and ``min``,
+* the functions ``ceil_log2``, ``pow2``, ``popcount``, ``max`` and ``min``,
 * the operators ``+ - * / //`` and parentheses (``/`` gives an exact fraction).
 
 Anything else (attribute access, subscripts, lambdas, ``**``, comparisons, keyword
@@ -45,10 +45,19 @@ def pow2(x) -> int:
     return 1 << int(x)
 
 
+def popcount(x) -> int:
+    """The one bits of a whole x >= 0 (a Brent-Kung prefix tree over x positions has
+    x - popcount(x) up-sweep cells)."""
+    if x < 0 or x != int(x):
+        raise LibraryError(f"popcount needs a whole number >= 0, got {x}")
+    return bin(int(x)).count("1")
+
+
 FUNCTIONS: dict[str, tuple[Callable, int | None]] = {
     # name: (implementation, number of arguments or None for 'two or more')
     "ceil_log2": (ceil_log2, 1),
     "pow2": (pow2, 1),
+    "popcount": (popcount, 1),
     "max": (max, None),
     "min": (min, None),
 }
@@ -161,7 +170,7 @@ def _reject(node, text) -> LibraryError:
         what = f"'{type(node).__name__}' nodes"
     return LibraryError(
         f"formula {_short(text)}: {what} not allowed "
-        "(allowed: numbers, parameter and primitive names, + - * / //, ceil_log2, pow2, max, min)"
+        "(allowed: numbers, parameter and primitive names, + - * / //, ceil_log2, pow2, popcount, max, min)"
     )
 
 

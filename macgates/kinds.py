@@ -121,5 +121,6 @@ def kind_of(primitive: str) -> Kind | None:
 
 
 # the bundled kinds, registered beside their behaviours: KINDS is whole once this module is
-# imported, whichever of the two is imported first
+# imported, whichever module is imported first (adders registers the prefix adders)
+from . import adders as _adders  # noqa: E402,F401
 from . import behaviour as _bundled  # noqa: E402,F401

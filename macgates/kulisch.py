@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .adders import adder_style
 from .datapath import Datapath
 from .errors import DatapathError
 from .multiplier import Product, sign_magnitude
@@ -23,12 +24,17 @@ DEFAULT_HEADROOM = 12
 
 @dataclass(frozen=True)
 class Kulisch:
-    """A fixed-point accumulator; ``width=None`` means product width + ``headroom``."""
+    """A fixed-point accumulator; ``width=None`` means product width + ``headroom``;
+    ``adder``: the accumulator adder's style (:data:`macgates.adders.ADDERS`)."""
 
     width: int | None = None
     headroom: int = DEFAULT_HEADROOM
+    adder: str = "ripple"
 
     kind = "kulisch"
+
+    def __post_init__(self):
+        adder_style(self.adder)
 
     def __str__(self) -> str:
         return self.kind if self.width is None else f"{self.kind}:{self.width}"
@@ -57,8 +63,7 @@ class Kulisch:
 
         return combine_fixed(dp, product, k)
 
-    @staticmethod
-    def _align_signmag(dp: Datapath, product: Product) -> None:
+    def _align_signmag(self, dp: Datapath, product: Product) -> None:
         """A product with an exponent (a float product, or a block sum with its scale
         exponent) into fixed point: its magnitude shifted left by the exponent (zero
         filled, App. B's widening shifter), inverted when negative, the +1 as the
@@ -90,8 +95,8 @@ class Kulisch:
                note=f"subtract negative {note}s: invert here, +1 as the adder's carry-in")
         dp.connect(name, "negate", magnitude, port="x", lsb=product.shift_min)
         dp.connect(sign, "negate", 1, port="inv", lsb=sign_lsb)
-        dp.add("acc_add", "adder_cin", n=acc, category="accumulator",
-               note=f"accumulator adder; carry-in = {note} sign")
+        dp.add("acc_add", adder_style(self.adder).cin, n=acc, category="accumulator",
+               note=f"accumulator adder{adder_style(self.adder).tag}; carry-in = {note} sign")
         dp.connect("negate", "acc_add", magnitude, port="b")
         # the adder's upper b inputs are the sign (wires): -x = ~x + 1
         dp.connect(sign, "acc_add", 1, port="b", lsb=sign_lsb, at=magnitude, signed=True)
@@ -104,9 +109,9 @@ class Kulisch:
         if product.is_float or product.exp_bits:
             self._align_signmag(dp, product)
         else:
-            adder = "adder_cin" if product.carry_in else "adder"
+            adder = adder_style(self.adder).primitive(product.carry_in)
             dp.add("acc_add", adder, n=acc, category="accumulator",
-                   note=f"accumulator adder; the {product.fixed_width}-bit product is sign-extended"
+                   note=f"accumulator adder{adder_style(self.adder).tag}; the {product.fixed_width}-bit product is sign-extended"
                         + ("; carry-in = the last +1 correction" if product.carry_in else ""))
             dp.connect(product.sig, "acc_add", product.sig_bits, port="b", signed=True, lsb=product.sig_lsb)
             if product.carry_in and product.carry:  # lane 0's +1 (the tree takes the others)

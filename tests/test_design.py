@@ -34,9 +34,9 @@ ERRORS = [
      "d.yaml: configs: expected a non-empty list of configs, got list"),
     ("config_not_mapping", HEAD + "configs: [int8]\n",
      "d.yaml: configs[0]: expected a mapping with keys name, weights, activations, accumulator, "
-     "k, multiplier, align, product_pipe, datapath, got str"),
+     "k, multiplier, adder, align, product_pipe, datapath, got str"),
     ("unknown_config_key", HEAD + "configs:\n  - {name: a, weights: int8, acumulator: fp16}\n",
-     "d.yaml: configs[0]: unknown key 'acumulator' (valid: accumulator, activations, align, "
+     "d.yaml: configs[0]: unknown key 'acumulator' (valid: accumulator, activations, adder, align, "
      "datapath, k, multiplier, name, product_pipe, weights)"),
     ("missing_weights", HEAD + "configs:\n  - {name: a}\n",
      "d.yaml: configs[0]: missing key 'weights' (or 'datapath')"),

@@ -87,6 +87,15 @@ CASES = [
     ("fp_decode", (4,), 3 * OR2 + OR2),
     ("round_rne", (), AND2 + OR2),
     ("fp_range_limit", (5, 11), 5 * (AND2 + OR2) + 11 * AND2 + OR2),
+    # parallel-prefix adders (tests/test_adders.py counts their networks for n = 1..79):
+    # Kogge-Stone over 8 positions: levels of 7, 6, 4 cells, 7 grey and 10 black
+    ("ks_adder", (8,), 8 * HA + 7 * XOR2 + 7 * AOI21 + 10 * (AOI21 + AND2)),
+    # ... with a carry-in, 9 positions: levels of 8, 7, 5, 1 cells, 8 grey, 13 black
+    ("ks_adder_cin", (8,), 8 * HA + 8 * XOR2 + 8 * AOI21 + 13 * (AOI21 + AND2)),
+    # Brent-Kung over 8: up-sweep 4 + 2 + 1 cells (3 reach bit 0), down-sweep 1 + 3 grey
+    ("bk_adder", (8,), 8 * HA + 7 * XOR2 + 7 * AOI21 + 4 * (AOI21 + AND2)),
+    # ... over 9: up-sweep 4 + 2 + 1 (3 reach bit 0), down-sweep 1 + 4 grey
+    ("bk_adder_cin", (8,), 8 * HA + 8 * XOR2 + 8 * AOI21 + 4 * (AOI21 + AND2)),
 ]
 
 
@@ -168,7 +177,7 @@ LIBRARY_ERRORS = [
     ("missing_source", GOOD_HEAD + "  or2: {cost: '1'}\n",
      "lib.yaml: primitives.or2: missing key 'source'"),
     ("unknown_name", GOOD_HEAD + "  fa: {cost: '2*ha + or2', source: s}\n",
-     "lib.yaml: primitives.fa.cost: unknown name 'ha' in '2*ha + or2' (valid: and2, ceil_log2, max, min, pow2)"),
+     "lib.yaml: primitives.fa.cost: unknown name 'ha' in '2*ha + or2' (valid: and2, ceil_log2, max, min, popcount, pow2)"),
     ("wrong_arity", GOOD_HEAD + "  add: {params: [n], cost: 'n*and2', source: s}\n"
                                 "  x: {cost: 'add(1, 2)', source: s}\n",
      "lib.yaml: primitives.x.cost: 'add' used with 2 argument(s) in 'add(1, 2)'; it takes 1: write add(n)"),
@@ -207,7 +216,7 @@ LIBRARY_ERRORS = [
      "lib.yaml: cells.AND: unknown key 'sorce' (valid: cost, source)"),
     ("cell_no_source", GOOD_HEAD + "cells:\n  AND: {cost: and2}\n", "lib.yaml: cells.AND: missing key 'source'"),
     ("cell_unknown_name", GOOD_HEAD + "cells:\n  AND: {cost: nand2, source: s}\n",
-     "lib.yaml: cells.AND.cost: unknown name 'nand2' in 'nand2' (valid: and2, ceil_log2, max, min, pow2)"),
+     "lib.yaml: cells.AND.cost: unknown name 'nand2' in 'nand2' (valid: and2, ceil_log2, max, min, popcount, pow2)"),
     ("cell_negative", GOOD_HEAD + "cells:\n  AND: {cost: '1 - 2*and2', source: s}\n",
      "lib.yaml: cells.AND: cost -1 is negative; costs must be >= 0"),
     ("cell_name", GOOD_HEAD + "cells:\n  A B: {cost: '1', source: s}\n",
