@@ -304,200 +304,274 @@ def emit(dp, top: str | None = None) -> Rtl:
     """The Verilog of a datapath (see the module docstring): its top module named ``top``
     (made an identifier; default ``mac_`` + the datapath's name), every other module
     ``top__`` + its primitive and parameters, so that the Verilog of several datapaths
-    can be read into one project."""
-    layout, order, inputs = plan(dp)
-    k = dp.macs
-    acc = layout[0][0]
-    top = ident(top if top is not None else f"mac_{dp.name}")
-    rtl = Rtl(top)
-    nodes: dict[str, _Node] = {}
-    for port, (direction, width) in dp.ports.items():
-        if direction == "in":
-            laned = k > 1 and port in LANE_PORTS
-            nodes[port] = _Node(ident(port), 0, mask(width), laned)
-            rtl.ports[port] = ("input", width * (k if laned else 1))
-    for name, _, width in layout:  # the state: known before anything runs
-        nodes[name] = _Node(f"c_{ident(name)}", 0, mask(width), False)
-    pipes = [n for n in order if dp.components[n].primitive == "register"]
-    rtl.latency = 1 if pipes else 0
-    body, modules, bodies = [], {}, {}
+    can be read into one project.
 
-    def piece(sig, lane, bit=None):
+    The steps, each a method of :class:`_Emitter` (which plans the datapath with
+    :func:`macgates.simulate.plan`): declare the top's inputs and state, measure what each
+    output feeds and the latency, instantiate every component in evaluation order and
+    then the state registers (tracing each into a module), add the state outputs, and
+    write the top module."""
+    em = _Emitter(dp, ident(top if top is not None else f"mac_{dp.name}"))
+    em.declare_inputs()
+    em.declare_state()
+    em.measure()
+    for name in em.order:
+        em.instantiate(name)
+    for i, (name, _, _) in enumerate(em.layout):
+        em.instantiate(name, stateful=i > 0)  # the accumulator first; a flag word: next_state in a register
+    em.add_state_outputs()
+    return em.finish()
+
+
+class _Emitter:
+    """One :func:`emit` in progress: the :class:`Rtl` being filled in and what its steps share.
+
+    ``layout``, ``order`` and ``inputs`` are the simulator's plan of the datapath (the
+    state words ``(name, lsb, width)`` with the accumulator first, the components in
+    evaluation order, each component's input signals); ``nodes`` maps every input port,
+    state word and instantiated component to what the top module knows of its output;
+    ``needed`` the bits each source's signals take from it; ``pipes`` the product pipe
+    registers. The top module is built up in ``header`` (its ports), ``buses`` (the wires
+    that assemble input ports), ``instances`` ((output wire, node, instance line), one per
+    instance) and ``tail`` (the state outputs' assigns); the other modules in ``modules``
+    (name -> text, in the order first traced), ``names`` naming each distinct module text
+    so that equal components share one module."""
+
+    def __init__(self, dp, top: str):
+        self.dp = dp
+        self.k = dp.macs
+        self.layout, self.order, self.inputs = plan(dp)
+        self.rtl = Rtl(top)
+        self.nodes: dict[str, _Node] = {}
+        self.needed: dict[str, int] = {}
+        self.pipes: list[str] = []
+        self.header = ["input clk", "input rst"]
+        self.buses: list[str] = []
+        self.instances: list[tuple[str, _Node, str]] = []
+        self.tail: list[str] = []
+        self.modules: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+
+    # -- the top module's inputs, state and timing ------------------------------------------
+    def declare_inputs(self) -> None:
+        """The top module's input ports, one per input port of the datapath: a lane port
+        (``w``, ``a``) of a k-lane unit is one bus of k codes side by side."""
+        for port, (direction, width) in self.dp.ports.items():
+            if direction == "in":
+                laned = self.k > 1 and port in LANE_PORTS
+                self.nodes[port] = _Node(ident(port), 0, mask(width), laned)
+                self.rtl.ports[port] = ("input", width * (self.k if laned else 1))
+                self.header.append(f"input [{self.rtl.ports[port][1] - 1}:0] {ident(port)}")
+
+    def declare_state(self) -> None:
+        """The state words' output wires, known before anything runs (the components read
+        them before the registers that drive them are instantiated, last)."""
+        for name, _, width in self.layout:
+            self.nodes[name] = _Node(f"c_{ident(name)}", 0, mask(width), False)
+
+    def measure(self) -> None:
+        """The bits each source's signals take (so its output wire is wide enough), the
+        product pipe registers, and the latency they add (:attr:`Rtl.latency`)."""
+        for sig in self.dp.signals:
+            self.needed[sig.src] = max(self.needed.get(sig.src, 0), sig.lsb + sig.width)
+        self.pipes = [n for n in self.order if self.dp.components[n].primitive == "register"]
+        self.rtl.latency = 1 if self.pipes else 0
+
+    # -- one component ---------------------------------------------------------------------
+    def instantiate(self, name: str, stateful: bool = False) -> None:
+        """Component ``name`` in the top module: its input buses assigned, its module traced
+        (or reused), and its instance wired: one instance, or k (one per lane) for a
+        component fed by a laned source that does not combine lanes. ``stateful``: a flag
+        state word, whose module is its kind's ``next_state`` in a register."""
+        comp = self.dp.components[name]
+        laned_ports = {s.port for s in self.inputs[name] if s.lane < 0 and self.nodes[s.src].laned}
+        combiner = bool(laned_ports) and combines_lanes(comp.primitive, comp.attrs)
+        per_lane = bool(laned_ports) and not combiner
+        # one set of buses per lane; a combiner takes lane i of a laned port on its port p_i
+        wires = [self.assign_buses(name, lane) for lane in (range(self.k) if laned_ports else [-1])]
+        ranges = {p: (lo, hi) for p, (_, lo, hi) in wires[0].items()}  # (the same in every lane)
+        if not combiner:
+            laned_ports = set()
+        module, lo, hi = self.module(comp, ranges, laned_ports, stateful)
+        lanes = range(self.k) if per_lane else [-1]
+        self.rtl.instances[name] = (module, len(lanes))
+        if name in self.nodes:  # state: its range is known already
+            node = self.nodes[name]
+        else:
+            node = self.nodes[name] = _Node(f"c_{ident(name)}", lo, hi, per_lane)
+        node.needed = self.needed.get(name, 0)
+        clocked = comp.primitive == "register" or stateful
+        reset = "1'b0" if name in self.pipes else "rst"  # a pipe register has no reset
+        clock = [".clk(clk)", f".rst({reset})"] if clocked else []
+        for i, lane in enumerate(lanes):
+            suffix = f"_{lane}" if lane >= 0 else ""
+            conns = []
+            for p, (wire, _, _) in sorted(wires[i].items()):
+                if p in laned_ports:
+                    conns += [f".{ident(p)}_{j}({wires[j][p][0]})" for j in range(self.k)]
+                else:
+                    conns.append(f".{ident(p)}({wire})")
+            out = node.wire + suffix
+            self.instances.append((out, node, f"  {module} u_{ident(name)}{suffix} "
+                                                f"({', '.join([*clock, *conns, f'.y({out})'])});"))
+
+    def assign_buses(self, name: str, lane: int) -> dict:
+        """Assign each input port's bus of component ``name`` (on lane ``lane``, or -1) in the
+        top module, from its signals as the simulator assembles them: returns
+        port -> (wire, lo, hi), the bus's range of values."""
+        byport: dict = {}
+        for sig in self.inputs[name]:
+            byport.setdefault(sig.port, []).append(sig)
+        out = {}
+        for port, sigs in byport.items():
+            lo, hi = _bus_range(sigs)
+            wire = f"p_{ident(name)}_{ident(port)}" + (f"_{lane}" if lane >= 0 else "")
+            sigs = sorted(sigs, key=lambda s: s.at)
+            if all(not s.signed for s in sigs[:-1]):
+                self._concatenated_bus(wire, sigs, lo, hi, lane)
+            else:
+                self._summed_bus(wire, sigs, lo, hi, lane)
+            out[port] = (wire, lo, hi)
+        return out
+
+    def _concatenated_bus(self, wire: str, sigs: list, lo: int, hi: int, lane: int) -> None:
+        """A bus whose signals (sorted by ``at``) are unsigned below the top one: their bits
+        side by side, zeros in the gaps, the top signal's sign (if signed) or zeros above."""
+        bits = range_bits(lo, hi)
+        parts, at = [], 0
+        for sig in sigs:
+            if sig.at > at:
+                parts.append(f"{sig.at - at}'b0")
+            parts.append(self.piece(sig, lane))
+            at = sig.at + sig.width
+        top_sig = sigs[-1]
+        if bits > at:
+            parts.append(f"{{{bits - at}{{{self.piece(top_sig, lane, top_sig.width - 1)}}}}}"
+                         if top_sig.signed else f"{bits - at}'b0")
+        expr = "{" + ", ".join(reversed(parts)) + "}"
+        self.buses.append(f"  wire {'signed ' if lo < 0 else ''}[{bits - 1}:0] {wire} = {expr};")
+
+    def _summed_bus(self, wire: str, sigs: list, lo: int, hi: int, lane: int) -> None:
+        """A bus with a signed signal below another: each signal shifted to its ``at`` (a
+        signed one sign-extended) and the terms added, as the simulator does."""
+        bits = range_bits(lo, hi)
+        terms = []
+        for i, sig in enumerate(sigs):
+            t = f"{wire}_{i}"
+            p = self.piece(sig, lane)
+            if sig.signed:
+                self.buses.append(f"  wire signed [{sig.width - 1}:0] {t}_v = {p};")
+                self.buses.append(f"  wire signed [{bits - 1}:0] {t} = {t}_v <<< {sig.at};")
+            else:
+                self.buses.append(f"  wire signed [{bits - 1}:0] {t} = {{{{{bits}{{1'b0}}}}, {p}}} << {sig.at};")
+            terms.append(t)
+        self.buses.append(f"  wire {'signed ' if lo < 0 else ''}[{bits - 1}:0] {wire} = {' + '.join(terms)};")
+
+    def piece(self, sig, lane: int, bit: int | None = None) -> str:
         """A signal's bits on the lane ``lane`` (its own lane if it names one), or only
         its bit ``bit``, inverted if the signal is."""
-        src = nodes[sig.src]
+        src = self.nodes[sig.src]
         use = sig.lane if sig.lane >= 0 else lane
-        if sig.src in dp.ports:  # a top port: lanes side by side in one bus
-            wire, base = src.wire, (use * dp.ports[sig.src][1] if src.laned else 0) + sig.lsb
+        if sig.src in self.dp.ports:  # a top port: lanes side by side in one bus
+            wire, base = src.wire, (use * self.dp.ports[sig.src][1] if src.laned else 0) + sig.lsb
         else:
             wire, base = (f"{src.wire}_{use}" if src.laned else src.wire), sig.lsb
         text = f"{wire}[{base + bit}]" if bit is not None else f"{wire}[{base + sig.width - 1}:{base}]"
         return f"~{text}" if sig.invert else text
 
-    def port_wires(name, comp, lane):
-        """Assign each input port's bus (lane ``lane``, or -1) in the top; returns
-        port -> (wire, lo, hi)."""
-        out = {}
-        byport: dict = {}
-        for sig in inputs[name]:
-            byport.setdefault(sig.port, []).append(sig)
-        for port, sigs in byport.items():
-            lo, hi = _bus_range(sigs)
-            bits = range_bits(lo, hi)
-            kind = "signed " if lo < 0 else ""
-            wire = f"p_{ident(name)}_{ident(port)}" + (f"_{lane}" if lane >= 0 else "")
-            sigs = sorted(sigs, key=lambda s: s.at)
-            simple = all(not s.signed for s in sigs[:-1])
-            if simple:
-                parts, at = [], 0
-                for sig in sigs:
-                    if sig.at > at:
-                        parts.append(f"{sig.at - at}'b0")
-                    parts.append(piece(sig, lane))
-                    at = sig.at + sig.width
-                top_sig = sigs[-1]
-                if bits > at:
-                    fill = (f"{{{bits - at}{{{piece(top_sig, lane, top_sig.width - 1)}}}}}"
-                            if top_sig.signed else f"{bits - at}'b0")
-                    parts.append(fill)
-                expr = "{" + ", ".join(reversed(parts)) + "}"
-                body.append(f"  wire {kind}[{bits - 1}:0] {wire} = {expr};")
-            else:  # a signed piece below another: add them, as the simulator does
-                terms = []
-                for i, sig in enumerate(sigs):
-                    t = f"{wire}_{i}"
-                    p = piece(sig, lane)
-                    if sig.signed:
-                        body.append(f"  wire signed [{sig.width - 1}:0] {t}_v = {p};")
-                        body.append(f"  wire signed [{bits - 1}:0] {t} = {t}_v <<< {sig.at};")
-                    else:
-                        body.append(f"  wire signed [{bits - 1}:0] {t} = {{{{{bits}{{1'b0}}}}, {p}}} << {sig.at};")
-                    terms.append(t)
-                body.append(f"  wire {kind}[{bits - 1}:0] {wire} = {' + '.join(terms)};")
-            out[port] = (wire, lo, hi)
-        return out
-
-    def module_for(comp, ports, laned_ports, stateful=False):
-        """The module of a component whose input ports have these ranges: its name."""
-        b = Body()
-        ins = {}
-        header = []
-
-        def port_in(pname, lo, hi):
-            bits = range_bits(lo, hi)
-            if lo >= 0:  # zero-extended to a signed word inside
-                header.append(f"input [{bits - 1}:0] {pname}")
-                b.lines.append(f"  wire signed [{bits}:0] {pname}_v = {{1'b0, {pname}}};")
-            else:
-                header.append(f"input signed [{bits - 1}:0] {pname}")
-                b.lines.append(f"  wire signed [{bits - 1}:0] {pname}_v = {pname};")
-            return Traced(b, f"{pname}_v", lo, hi)
-
-        for port, (lo, hi) in sorted(ports.items()):
-            if port in laned_ports:
-                ins[port] = [port_in(f"{ident(port)}_{i}", lo, hi) for i in range(k)]
-            else:
-                ins[port] = port_in(ident(port), lo, hi)
-        prim = comp.primitive
-        if prim == "register" or stateful:
-            width = comp.params["n"] if prim == "register" else KINDS[prim].state_bits(comp.params)
-            state = Traced(b, "q", 0, mask(width))
-            nxt = (KINDS["register"].behaviour(comp.params, ins, comp.attrs) if prim == "register"
-                   else KINDS[prim].next_state(comp.params, ins, state))
-            nxt = _as_traced(b, nxt)
-            lines = [*b.lines, f"  reg [{width - 1}:0] q;",
-                     f"  always @(posedge clk) q <= rst ? {width}'d0 : {_low(nxt, width)};",
-                     "  assign y = q;"]
-            lo_out, hi_out = 0, mask(width)
-            out_bits = max(width, nodes_needed.get(comp.name, 0))
-            header = ["input clk", "input rst", *header, f"output [{out_bits - 1}:0] y"]
-        else:
-            out = _as_traced(b, KINDS[prim].behaviour(comp.params, ins, comp.attrs))
-            lines = [*b.lines]
-            lo_out, hi_out = out.lo, out.hi
-            width = max(range_bits(out.lo, out.hi), nodes_needed.get(comp.name, 0))
-            header.append(f"output {'signed ' if out.lo < 0 else ''}[{width - 1}:0] y")
-            lines.append(f"  assign y = {out.name};")
-        text_body = f"({', '.join(header)});\n" + "\n".join(lines) + "\nendmodule\n"
-        base = f"{top}__" + ident("_".join([prim, *(f"{p}{v}" for p, v in comp.params.items())]))
-        name = bodies.get(text_body)
+    def module(self, comp, ports: dict, laned_ports: set, stateful: bool) -> tuple[str, int, int]:
+        """The module of a component whose input ports have these ranges (port -> (lo, hi)):
+        traced (:func:`_trace_module`) and added, unless a module with the same text is
+        there already; returns its name and its output's range. A new module is named
+        ``top__`` + its primitive and parameters, ``_v2``, ``_v3``, ... after the first."""
+        text, lo, hi = _trace_module(comp, ports, laned_ports, self.k, stateful, self.needed.get(comp.name, 0))
+        name = self.names.get(text)
         if name is None:
-            name = base
-            i = 2
-            while name in modules:
+            base = f"{self.rtl.top}__" + ident("_".join([comp.primitive, *(f"{p}{v}" for p, v in comp.params.items())]))
+            name, i = base, 2
+            while name in self.modules:
                 name, i = f"{base}_v{i}", i + 1
-            bodies[text_body] = name
-            modules[name] = f"// {comp.label}: macgates behaviour '{prim}'\nmodule {name} {text_body}"
-        return name, lo_out, hi_out
+            self.names[text] = name
+            self.modules[name] = f"// {comp.label}: macgates behaviour '{comp.primitive}'\nmodule {name} {text}"
+        return name, lo, hi
 
-    # bits each source's signals take (so its output wire is wide enough)
-    nodes_needed: dict = {}
-    for sig in dp.signals:
-        nodes_needed[sig.src] = max(nodes_needed.get(sig.src, 0), sig.lsb + sig.width)
+    # -- the top module --------------------------------------------------------------------
+    def add_state_outputs(self) -> None:
+        """The top module's outputs, together the simulator's state word (:attr:`Rtl.state`):
+        ``acc``, the accumulator register, and where there is flag state, ``flags``, the
+        flag words side by side above it (the first at the low end)."""
+        acc, _, acc_bits = self.layout[0]
+        self.rtl.ports["acc"] = ("output", acc_bits)
+        self.header.append(f"output [{acc_bits - 1}:0] acc")
+        self.tail.append(f"  assign acc = {self.nodes[acc].wire}[{acc_bits - 1}:0];")
+        self.rtl.state = [("acc", 0, acc_bits)]
+        if len(self.layout) > 1:
+            flags = sum(w for _, _, w in self.layout[1:])
+            self.rtl.ports["flags"] = ("output", flags)
+            self.header.append(f"output [{flags - 1}:0] flags")
+            parts = [f"{self.nodes[n].wire}[{w - 1}:0]" for n, _, w in reversed(self.layout[1:])]
+            self.tail.append(f"  assign flags = {{{', '.join(parts)}}};")
+            self.rtl.state.append(("flags", acc_bits, flags))
 
-    def instance(name, stateful=False):
-        comp = dp.components[name]
-        laned_ports = {s.port for s in inputs[name] if s.lane < 0 and nodes[s.src].laned}
-        combiner = bool(laned_ports) and combines_lanes(comp.primitive, comp.attrs)
-        per_lane = bool(laned_ports) and not combiner
-        lanes = range(k) if per_lane else [-1]
-        # a combiner takes lane i of a laned port on its port p_i
-        wires = [port_wires(name, comp, lane) for lane in (range(k) if laned_ports else [-1])]
-        ranges = {p: (lo, hi) for p, (_, lo, hi) in wires[0].items()}  # (the same in every lane)
-        if per_lane:
-            laned_ports = set()
-        module, lo, hi = module_for(comp, ranges, laned_ports, stateful)
-        rtl.instances[name] = (module, len(lanes))
-        if name in nodes:  # state: its range is known already
-            node = nodes[name]
+    def finish(self) -> Rtl:
+        """Write the top module (its ports, a wire per instance output, the input buses, the
+        instances, the state outputs' assigns) after the other modules, and return the Rtl."""
+        top = self.rtl.top
+        decls = [f"  {node.decl} {out};" for out, node, _ in self.instances]
+        lines = decls + self.buses + [line for _, _, line in self.instances] + self.tail
+        top_text = (f"// {self.dp.name}: {self.dp.gates} gates in the model; emitted by macgates from the component graph\n"
+                    f"module {top} ({', '.join(self.header)});\n" + "\n".join(lines) + "\nendmodule\n")
+        self.rtl.modules = {**self.modules, top: top_text}
+        return self.rtl
+
+
+def _trace_module(comp, ports: dict, laned_ports: set, k: int, stateful: bool, needed: int) -> tuple[str, int, int]:
+    """Run a component's behaviour on traced inputs of these ranges (port -> (lo, hi); a
+    port in ``laned_ports`` is k ports ``p_0 ... p_{k-1}``): the module's text after its
+    name (port list, wires, ``endmodule``) and its output's range. A register, or a state
+    word's kind when ``stateful``, is a register ``q`` loaded with the next state and reset
+    to 0 on ``rst``; the output port is at least ``needed`` bits (what the top takes)."""
+    b = Body()
+    header: list[str] = []
+    ins = {}
+    for port, (lo, hi) in sorted(ports.items()):
+        if port in laned_ports:
+            ins[port] = [_input_port(b, header, f"{ident(port)}_{i}", lo, hi) for i in range(k)]
         else:
-            node = nodes[name] = _Node(f"c_{ident(name)}", lo, hi, per_lane)
-        node.needed = nodes_needed.get(name, 0)
-        clocked = comp.primitive == "register" or stateful
-        reset = "1'b0" if name in pipes else "rst"  # a pipe register has no reset
-        clock = [".clk(clk)", f".rst({reset})"] if clocked else []
-        for i, lane in enumerate(lanes):
-            conns = []
-            if combiner:
-                for p in sorted(ranges):
-                    if p in laned_ports:
-                        conns += [f".{ident(p)}_{j}({wires[j][p][0]})" for j in range(k)]
-                    else:
-                        conns.append(f".{ident(p)}({wires[0][p][0]})")
-            else:
-                conns = [f".{ident(p)}({w})" for p, (w, _, _) in sorted(wires[i].items())]
-            out = node.wire + (f"_{lane}" if lane >= 0 else "")
-            instances.append((out, node, f"  {module} u_{ident(name)}{f'_{lane}' if lane >= 0 else ''} "
-                                           f"({', '.join([*clock, *conns, f'.y({out})'])});"))
+            ins[port] = _input_port(b, header, ident(port), lo, hi)
+    prim = comp.primitive
+    if prim == "register" or stateful:
+        width = comp.params["n"] if prim == "register" else KINDS[prim].state_bits(comp.params)
+        state = Traced(b, "q", 0, mask(width))
+        nxt = (KINDS["register"].behaviour(comp.params, ins, comp.attrs) if prim == "register"
+               else KINDS[prim].next_state(comp.params, ins, state))
+        nxt = _as_traced(b, nxt)
+        lines = [*b.lines, f"  reg [{width - 1}:0] q;",
+                 f"  always @(posedge clk) q <= rst ? {width}'d0 : {_low(nxt, width)};",
+                 "  assign y = q;"]
+        lo_out, hi_out = 0, mask(width)
+        header = ["input clk", "input rst", *header, f"output [{max(width, needed) - 1}:0] y"]
+    else:
+        out = _as_traced(b, KINDS[prim].behaviour(comp.params, ins, comp.attrs))
+        lines = [*b.lines, f"  assign y = {out.name};"]
+        lo_out, hi_out = out.lo, out.hi
+        width = max(range_bits(out.lo, out.hi), needed)
+        header.append(f"output {'signed ' if out.lo < 0 else ''}[{width - 1}:0] y")
+    return f"({', '.join(header)});\n" + "\n".join(lines) + "\nendmodule\n", lo_out, hi_out
 
-    instances: list = []
-    for name in order:
-        instance(name)
-    for i, (name, _, _) in enumerate(layout):
-        instance(name, stateful=i > 0)
-    decls = []
-    for out, node, _ in instances:
-        decls.append(f"  {node.decl} {out};")
-    header = ["input clk", "input rst"]
-    for port, (_direction, width) in rtl.ports.items():
-        header.append(f"input [{width - 1}:0] {ident(port)}")
-    acc_bits = layout[0][2]
-    rtl.ports["acc"] = ("output", acc_bits)
-    header.append(f"output [{acc_bits - 1}:0] acc")
-    tail = [f"  assign acc = {nodes[acc].wire}[{acc_bits - 1}:0];"]
-    rtl.state = [("acc", 0, acc_bits)]
-    if len(layout) > 1:
-        flags = sum(w for _, _, w in layout[1:])
-        rtl.ports["flags"] = ("output", flags)
-        header.append(f"output [{flags - 1}:0] flags")
-        parts = [f"{nodes[n].wire}[{w - 1}:0]" for n, _, w in reversed(layout[1:])]
-        tail.append(f"  assign flags = {{{', '.join(parts)}}};")
-        rtl.state.append(("flags", acc_bits, flags))
-    top_text = (f"// {dp.name}: {dp.gates} gates in the model; emitted by macgates from the component graph\n"
-                f"module {top} ({', '.join(header)});\n" + "\n".join(decls + body + [i for _, _, i in instances] + tail)
-                + "\nendmodule\n")
-    rtl.modules = {**modules, top: top_text}
-    return rtl
+
+def _input_port(b: Body, header: list, pname: str, lo: int, hi: int) -> Traced:
+    """A module input port ``pname`` of values lo..hi: its declaration appended to
+    ``header``, and a traced signed copy ``pname_v`` (zero-extended if the port is
+    unsigned) in the body."""
+    bits = range_bits(lo, hi)
+    if lo >= 0:  # zero-extended to a signed word inside
+        header.append(f"input [{bits - 1}:0] {pname}")
+        b.lines.append(f"  wire signed [{bits}:0] {pname}_v = {{1'b0, {pname}}};")
+    else:
+        header.append(f"input signed [{bits - 1}:0] {pname}")
+        b.lines.append(f"  wire signed [{bits - 1}:0] {pname}_v = {pname};")
+    return Traced(b, f"{pname}_v", lo, hi)
 
 
 def _bus_range(sigs) -> tuple[int, int]:
