@@ -181,13 +181,11 @@ class FloatingPoint:
         # the register first, so that the feedback can be wired as each block is built
         dp.add("acc_reg", "register", n=acc.bits, category="register", note=f"accumulator register ({acc.name})")
         prod = _product_stage(dp, product, wd, acc)
-        _accumulator_decode(dp, wd, acc)
-        _exponent_difference(dp, wd, prod, acc)
-        if self.align == "swap":
-            mid = _swap_align_add(dp, wd, prod, acc, adder_style(self.adder))
-        else:
-            mid = _two_shifter_align_add(dp, wd, prod, acc, adder_style(self.adder))
-        _normalize_round_store(dp, wd, acc, prod, mid)
+        reg = _accumulator_decode(dp, wd, acc)
+        diff = _exponent_difference(dp, wd, prod, reg, acc)
+        align_add = _swap_align_add if self.align == "swap" else _two_shifter_align_add
+        mid = align_add(dp, wd, prod, reg, diff, acc, adder_style(self.adder))
+        _normalize_round_store(dp, wd, acc, prod, reg, diff, mid)
 
 
 class Tap(NamedTuple):
@@ -222,35 +220,75 @@ def _gate(dp: Datapath, name: str, primitive: str, category: str, note: str, **i
     return Tap(name)
 
 
-def _acc_fields(acc: Format) -> dict:
-    """Taps of the accumulator register's fields (the feedback)."""
-    ma, ea = acc.man_bits, acc.exp_bits
-    return {"frac": Tap("acc_reg", 0, ma), "exp": Tap("acc_reg", ma, ea), "sign": Tap("acc_reg", ma + ea, 1)}
+@dataclass(frozen=True)
+class ProductTaps:
+    """What the product stage (block 1) hands on: the product normalized, in the
+    accumulator's bias, with its exception flags."""
+
+    sig: Tap  # normalized magnitude, p bits, the leading one at the top
+    sign: Tap  # the product's sign
+    exp: Tap  # its exponent in the accumulator's bias (``FloatWidths.e_p`` bits)
+    zero: Tap  # the product is zero (the leading-zero counter's all-zero output)
+    special: Tap  # NaN flag (bit 0) and, for ``nan_inf``, infinity flag (bit 1)
+    specials: str  # which exceptions the product can carry: "none", "nan" or "nan_inf"
+    inf_sign: Tap  # an infinite product's sign (a block sum's own sign says nothing then)
 
 
-def _acc_decoded(wd: FloatWidths, acc: Format) -> tuple:
-    """Taps of the accumulator's hidden bit and its effective exponent (with subnormals,
-    1 for the field 0), made by :func:`_accumulator_decode`."""
-    if wd.subnormals:
-        return Tap("acc_hidden", acc.exp_bits), Tap("acc_hidden", 0, acc.exp_bits)
-    return Tap("acc_hidden"), _acc_fields(acc)["exp"]
+@dataclass(frozen=True)
+class AccumulatorTaps:
+    """The accumulator register's fields (the feedback) and their decode: the hidden bit
+    and the effective exponent, made by :func:`_accumulator_decode`."""
+
+    frac: Tap  # stored fraction, man_bits
+    exp: Tap  # biased exponent field, exp_bits
+    sign: Tap  # sign bit
+    hidden: Tap  # hidden bit: exponent field != 0
+    exp_eff: Tap  # effective exponent: the field, or with subnormals 1 for the field 0
 
 
-def _accumulator_decode(dp: Datapath, wd: FloatWidths, acc: Format) -> None:
+@dataclass(frozen=True)
+class ExponentDifference:
+    """What block 2a hands on: d = e_acc - e_product, the alignment shift, and the
+    accumulator's infinity flag (built beside them)."""
+
+    d: Tap  # d, two's complement (``FloatWidths.diff`` bits)
+    d_neg: Tap  # d < 0: its sign bit
+    shift: Tap  # |d| clamped to the shifter's range (``FloatWidths.shift_stages`` bits)
+    acc_inf: Tap  # the accumulator is infinite (exponent field all ones)
+
+
+@dataclass(frozen=True)
+class AlignedSum:
+    """What blocks 2b-4 hand on (either ``align``): the non-negative significand sum of
+    the two aligned operands, its exponent and its sign."""
+
+    sum: Tap  # |sum|, w bits (the sticky bit is the LSB)
+    top: Tap  # bit w: the carry-out above the sum
+    exp: Tap  # exponent of the larger operand (``FloatWidths.e_max`` bits)
+    sign: Tap  # the result's sign
+
+
+def _accumulator_decode(dp: Datapath, wd: FloatWidths, acc: Format) -> AccumulatorTaps:
     """The accumulator's hidden bit (exponent != 0) and its effective exponent: the field
-    itself (flush to zero: a zero field is a zero), or with subnormals 1 for the field 0."""
-    ea = acc.exp_bits
+    itself (flush to zero: a zero field is a zero), or with subnormals 1 for the field 0.
+    Returns the taps of the register's fields and of this decode."""
+    ma, ea = acc.man_bits, acc.exp_bits
+    exp = Tap("acc_reg", ma, ea)
     if wd.subnormals:
         dp.add("acc_hidden", "fp_decode", e=ea, category="aligner",
                note="hidden bit of the accumulator and its exponent (a subnormal's 0 counts as 1)")
-        _wire(dp, _acc_fields(acc)["exp"], "acc_hidden", "e", name="feedback")
+        _wire(dp, exp, "acc_hidden", "e", name="feedback")
+        hidden, exp_eff = Tap("acc_hidden", ea), Tap("acc_hidden", 0, ea)
     else:
         dp.add("acc_hidden", "or_reduce", n=ea, category="aligner",
                note="hidden bit of the accumulator (exponent != 0)")
-        _wire(dp, _acc_fields(acc)["exp"], "acc_hidden", "x", name="feedback")
+        _wire(dp, exp, "acc_hidden", "x", name="feedback")
+        hidden, exp_eff = Tap("acc_hidden"), exp
+    return AccumulatorTaps(frac=Tap("acc_reg", 0, ma), exp=exp, sign=Tap("acc_reg", ma + ea, 1),
+                           hidden=hidden, exp_eff=exp_eff)
 
 
-def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format) -> dict:
+def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format) -> ProductTaps:
     """1. The product as a normalized sign-magnitude significand and an exponent in the
     accumulator's bias. Returns the taps downstream blocks read."""
     p = wd.p
@@ -288,31 +326,32 @@ def _product_stage(dp: Datapath, product: Product, wd: FloatWidths, acc: Format)
     special = Tap(product.special, product.special_lsb, 2 if product.specials == "nan_inf" else 1)
     # an infinite product's sign: a block sum's own sign says nothing when a lane is infinite
     inf_sign = Tap(*product.infinity_sign)
-    return {"sig": Tap("prod_norm", 0, p), "sign": sign, "exp": exp, "zero": Tap("prod_lzc", lz_bits),
-            "special": special, "specials": product.specials, "inf_sign": inf_sign}
+    return ProductTaps(sig=Tap("prod_norm", 0, p), sign=sign, exp=exp, zero=Tap("prod_lzc", lz_bits),
+                       special=special, specials=product.specials, inf_sign=inf_sign)
 
 
-def _exponent_difference(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format) -> None:
-    """2a. d = e_acc - e_product, |d| clamped to the shifter's range."""
+def _exponent_difference(dp: Datapath, wd: FloatWidths, prod: ProductTaps, reg: AccumulatorTaps,
+                         acc: Format) -> ExponentDifference:
+    """2a. d = e_acc - e_product, |d| clamped to the shifter's range, and the
+    accumulator's infinity flag."""
     ea = acc.exp_bits
-    reg = _acc_fields(acc)
     dp.add("exp_diff", "subtractor", n=wd.diff, category="aligner", note="d = e_acc - e_product")
-    _wire(dp, _acc_decoded(wd, acc)[1], "exp_diff", "a", name="feedback")
-    _wire(dp, prod["exp"], "exp_diff", "b")
+    _wire(dp, reg.exp_eff, "exp_diff", "a", name="feedback")
+    _wire(dp, prod.exp, "exp_diff", "b")
     dp.add("exp_abs", "cond_negate", n=wd.dmag, category="aligner", note="|d|")
-    d = Tap("exp_diff", 0, wd.diff, signed=True)
-    prod["d"], prod["d_neg"] = d, Tap("exp_diff", wd.diff - 1)
+    d, d_neg = Tap("exp_diff", 0, wd.diff, signed=True), Tap("exp_diff", wd.diff - 1)
     _wire(dp, d, "exp_abs", "x")
-    _wire(dp, prod["d_neg"], "exp_abs", "neg")
-    prod["shift"] = Tap("exp_abs", 0, wd.shift_stages)
+    _wire(dp, d_neg, "exp_abs", "neg")
+    shift = Tap("exp_abs", 0, wd.shift_stages)
     if wd.dmag > wd.shift_stages:
         dp.add("shift_clamp", "shift_clamp", n=wd.dmag, l=wd.shift_stages, category="aligner",
                note=f"|d| past the {wd.n_align}-bit window shifts everything into sticky")
         dp.connect("exp_abs", "shift_clamp", wd.dmag, port="x")
-        prod["shift"] = Tap("shift_clamp", 0, wd.shift_stages)
+        shift = Tap("shift_clamp", 0, wd.shift_stages)
     dp.add("acc_inf", "and_reduce", n=ea, category="exception",
            note=f"the accumulator is infinite (exponent field {(1 << ea) - 1})")
-    _wire(dp, reg["exp"], "acc_inf", "x", name="feedback")
+    _wire(dp, reg.exp, "acc_inf", "x", name="feedback")
+    return ExponentDifference(d=d, d_neg=d_neg, shift=shift, acc_inf=Tap("acc_inf"))
 
 
 def _sticky_range(n: int, larger: int, s: int, subnormals: bool = False) -> dict:
@@ -329,12 +368,11 @@ def _sticky_range(n: int, larger: int, s: int, subnormals: bool = False) -> dict
     return {"k": k, "category": "aligner", "note": note}
 
 
-def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format, adder: AdderStyle) -> dict:
+def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: ProductTaps, reg: AccumulatorTaps,
+                    diff: ExponentDifference, acc: Format, adder: AdderStyle) -> AlignedSum:
     """2b-4 with one swap and one shifter. Returns the taps of the sum and its exponent
     and sign."""
     p, s, w, n = wd.p, wd.s, wd.w, wd.n_align
-    reg = _acc_fields(acc)
-    hidden, e_acc = _acc_decoded(wd, acc)
     big = max(p, s)  # bits of the larger operand at the top of the window
     if wd.subnormals:
         # A subnormal accumulator can be smaller than a product of smaller exponent, so the
@@ -344,45 +382,45 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format, adde
         # makes it an addition with the product's sign.
         dp.add("acc_nonzero", "or_reduce", n=acc.man_bits + 1, category="aligner",
                note="the accumulator is not zero: fraction or hidden bit")
-        _wire(dp, reg["frac"], "acc_nonzero", "x", name="feedback")
-        _wire(dp, hidden, "acc_nonzero", "x", at=acc.man_bits)
-        ctl = prod["d_neg"]
+        _wire(dp, reg.frac, "acc_nonzero", "x", name="feedback")
+        _wire(dp, reg.hidden, "acc_nonzero", "x", at=acc.man_bits)
+        ctl = diff.d_neg
     else:
         dp.add("exp_equal", "or_reduce", n=wd.d_equal, category="aligner",
                note=f"d == 0 (inverted: d != 0): for d >= 0 and a finite accumulator d < 2^{wd.d_equal}, "
                     f"so its low {wd.d_equal} bits decide")
-        _wire(dp, prod["d"], "exp_equal", "x", width=wd.d_equal)
+        _wire(dp, diff.d, "exp_equal", "x", width=wd.d_equal)
         dp.add("sig_compare", "comparator_msb", n=p, m=s, category="aligner",
                note="for d == 0: is the product larger? (the result is then never negative)")
-        _wire(dp, prod["sig"], "sig_compare", "a")
-        _wire(dp, reg["frac"], "sig_compare", "b", name="feedback")
-        _wire(dp, hidden, "sig_compare", "b", at=s - 1)
+        _wire(dp, prod.sig, "sig_compare", "a")
+        _wire(dp, reg.frac, "sig_compare", "b", name="feedback")
+        _wire(dp, reg.hidden, "sig_compare", "b", at=s - 1)
         ctl = _gate(dp, "swap_ctl", "aoi21", "aligner", "not: d < 0 or (d == 0 and product larger)",
-                    a=(Tap("exp_equal"), True), b=Tap("sig_compare"), c=prod["d_neg"])
+                    a=(Tap("exp_equal"), True), b=Tap("sig_compare"), c=diff.d_neg)
         ctl = _gate(dp, "swap_zero_acc", "or2", "aligner", "... or the accumulator is zero",
-                    a=(ctl, True), b=(hidden, True))
+                    a=(ctl, True), b=(reg.hidden, True))
     ctl = _gate(dp, "zero_gate", "and2", "aligner", "a zero product never swaps",
-                a=ctl, b=(prod["zero"], True))
+                a=ctl, b=(prod.zero, True))
     ctl = _gate(dp, "inf_gate", "and2", "exception", "an infinite accumulator never swaps",
-                a=ctl, b=(Tap("acc_inf"), True))
+                a=ctl, b=(diff.acc_inf, True))
     dp.add("swap", "swap", n=p, m=s, category="aligner",
            note="larger operand to the adder, smaller to the shifter")
-    _wire(dp, prod["sig"], "swap", "a")
-    _wire(dp, reg["frac"], "swap", "b", name="feedback")
-    _wire(dp, hidden, "swap", "b", at=s - 1)
+    _wire(dp, prod.sig, "swap", "a")
+    _wire(dp, reg.frac, "swap", "b", name="feedback")
+    _wire(dp, reg.hidden, "swap", "b", at=s - 1)
     _wire(dp, ctl, "swap", "s")
     dp.add("exp_max", "mux", n=wd.e_max, category="aligner", note="exponent of the larger operand")
-    _wire(dp, e_acc, "exp_max", "a", name="feedback")
-    _wire(dp, prod["exp"], "exp_max", "b")
+    _wire(dp, reg.exp_eff, "exp_max", "a", name="feedback")
+    _wire(dp, prod.exp, "exp_max", "b")
     _wire(dp, ctl, "exp_max", "s")
     pick = ctl
     if wd.subnormals:
         pick = _gate(dp, "sign_zero_acc", "or2", "aligner", "the product's sign if it is larger or the "
                      "accumulator is zero", a=ctl, b=(Tap("acc_nonzero"), True))
     sign = _gate(dp, "sign_sel", "mux2", "aligner", "result sign = sign of the larger operand",
-                 a=reg["sign"], b=prod["sign"], s=pick)
+                 a=reg.sign, b=prod.sign, s=pick)
     eff_sub = _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ",
-                    a=prod["sign"], b=reg["sign"])
+                    a=prod.sign, b=reg.sign)
     if wd.subnormals:
         eff_sub = _gate(dp, "eff_sub_zero", "and2", "aligner", "... and the accumulator is not zero",
                         a=eff_sub, b=Tap("acc_nonzero"))
@@ -391,10 +429,10 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format, adde
     dp.add("align", "shift_right_logical", n=n, k=n, category="aligner",
            note=f"smaller significand >> |d| in a {n}-bit window")
     _wire(dp, smaller, "align", "x", at=n - big)
-    _wire(dp, prod["shift"], "align", "s")
+    _wire(dp, diff.shift, "align", "s")
     dp.add("sticky", "sticky", **_sticky_range(n, p, s, wd.subnormals))
     _wire(dp, smaller, "sticky", "x", at=n - big)
-    _wire(dp, prod["shift"], "sticky", "s")
+    _wire(dp, diff.shift, "sticky", "s")
 
     dp.add("sub_invert", "cond_invert", n=w, category="accumulator",
            note="invert the smaller operand for an effective subtraction")
@@ -427,32 +465,31 @@ def _swap_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format, adde
         total = Tap("sum_abs", 0, w)
         if wd.e_p_max >= (1 << acc.exp_bits) - 1:  # a product can outgrow an infinite accumulator
             neg = _gate(dp, "inf_sign", "and2", "exception", "an infinite accumulator keeps its sign",
-                        a=neg, b=(Tap("acc_inf"), True))
+                        a=neg, b=(diff.acc_inf, True))
         sign = _gate(dp, "sign_fix", "xor2", "aligner", "result sign: the larger operand's, flipped if the sum "
                      "is negative", a=sign, b=neg)
-    return {"sum": total, "top": top, "exp": Tap("exp_max", 0, wd.e_max, wd.e_max_signed), "sign": sign}
+    return AlignedSum(sum=total, top=top, exp=Tap("exp_max", 0, wd.e_max, wd.e_max_signed), sign=sign)
 
 
-def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Format, adder: AdderStyle) -> dict:
+def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: ProductTaps, reg: AccumulatorTaps,
+                           diff: ExponentDifference, acc: Format, adder: AdderStyle) -> AlignedSum:
     """2b-4 with a right shifter per operand and no swap. Returns the taps of the sum and
     its exponent and sign."""
     p, s, w, n = wd.p, wd.s, wd.w, wd.n_align
-    reg = _acc_fields(acc)
-    hidden, e_acc = _acc_decoded(wd, acc)
     gate = _gate(dp, "shift_gate", "and2", "aligner", "d < 0 and a non-zero product: the accumulator shifts",
-                 a=prod["d_neg"], b=(prod["zero"], True))
+                 a=diff.d_neg, b=(prod.zero, True))
     for tag, invert in (("prod", True), ("acc", False)):
         dp.add(f"route_{tag}", "and_gate", n=wd.shift_stages, category="aligner",
                note=f"|d| to the {'product' if tag == 'prod' else 'accumulator'}'s shifter if "
                     f"d {'>=' if tag == 'prod' else '<'} 0")
-        _wire(dp, prod["shift"], f"route_{tag}", "x")
+        _wire(dp, diff.shift, f"route_{tag}", "x")
         _wire(dp, gate, f"route_{tag}", "g", invert=invert)
     dp.add("exp_max", "mux", n=wd.e_max, category="aligner", note="exponent of the larger operand")
-    _wire(dp, e_acc, "exp_max", "a", name="feedback")
-    _wire(dp, prod["exp"], "exp_max", "b")
+    _wire(dp, reg.exp_eff, "exp_max", "a", name="feedback")
+    _wire(dp, prod.exp, "exp_max", "b")
     _wire(dp, gate, "exp_max", "s")
     eff_sub = _gate(dp, "eff_sub", "xor2", "aligner", "effective subtraction: signs differ",
-                    a=prod["sign"], b=reg["sign"])
+                    a=prod.sign, b=reg.sign)
     for tag, _width in (("prod", p), ("acc", s)):
         what = "product" if tag == "prod" else "accumulator"
         dp.add(f"align_{tag}", "shift_right_logical", n=n, k=n, category="aligner",
@@ -461,10 +498,10 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Forma
         dp.add(f"sticky_{tag}", "sticky", **_sticky_range(n, s if tag == "prod" else p, s, wd.subnormals))
         for node in (f"align_{tag}", f"sticky_{tag}"):
             if tag == "prod":
-                _wire(dp, prod["sig"], node, "x", at=n - p)
+                _wire(dp, prod.sig, node, "x", at=n - p)
             else:
-                _wire(dp, reg["frac"], node, "x", at=n - s, name="feedback")
-                _wire(dp, hidden, node, "x", at=n - 1)
+                _wire(dp, reg.frac, node, "x", at=n - s, name="feedback")
+                _wire(dp, reg.hidden, node, "x", at=n - 1)
             _wire(dp, Tap(f"route_{tag}", 0, wd.shift_stages), node, "s")
     dp.add("sub_invert", "cond_invert", n=w, category="accumulator",
            note="invert the product for an effective subtraction")
@@ -486,27 +523,27 @@ def _two_shifter_align_add(dp: Datapath, wd: FloatWidths, prod: dict, acc: Forma
     _wire(dp, neg, "sum_abs", "neg")
     if wd.e_p_max >= (1 << acc.exp_bits) - 1:  # a product can outgrow an infinite accumulator
         neg = _gate(dp, "inf_sign", "and2", "exception", "an infinite accumulator keeps its sign",
-                    a=neg, b=(Tap("acc_inf"), True))
+                    a=neg, b=(diff.acc_inf, True))
     sign = _gate(dp, "sign_fix", "xor2", "aligner", "result sign = accumulator sign xor (sum < 0)",
-                 a=reg["sign"], b=neg)
-    return {"sum": Tap("sum_abs", 0, w), "top": Tap("sum_abs", w), "exp": Tap("exp_max", 0, wd.e_max, wd.e_max_signed),
-            "sign": sign}
+                 a=reg.sign, b=neg)
+    return AlignedSum(sum=Tap("sum_abs", 0, w), top=Tap("sum_abs", w),
+                      exp=Tap("exp_max", 0, wd.e_max, wd.e_max_signed), sign=sign)
 
 
-def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dict, mid: dict) -> None:
+def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: ProductTaps,
+                           reg: AccumulatorTaps, diff: ExponentDifference, mid: AlignedSum) -> None:
     """5-8: normalize, round, range limits, the register and its feedback."""
     w, s = wd.w, wd.s
     ea, ma = acc.exp_bits, acc.man_bits
-    reg = _acc_fields(acc)
     lz2 = ceil_log2(w + 1)
     dp.add("norm_lzc", "lzc", n=w + 1, category="normalize", note="leading zeros of the sum (no LZA)")
     dp.add("norm_shift", "shift_left", n=w, k=w, category="normalize",
            note="normalize the sum (the carry-out case is lz = 0); the leading one is not kept")
-    _wire(dp, mid["sum"], "norm_lzc", "x")
-    _wire(dp, mid["top"], "norm_lzc", "x", at=w)
-    _wire(dp, mid["sum"], "norm_shift", "x")
+    _wire(dp, mid.sum, "norm_lzc", "x")
+    _wire(dp, mid.top, "norm_lzc", "x", at=w)
+    _wire(dp, mid.sum, "norm_shift", "x")
     dp.add("norm_exp", "subtractor", n=wd.norm, category="normalize", note="e_max - lz")
-    _wire(dp, mid["exp"], "norm_exp", "a")
+    _wire(dp, mid.exp, "norm_exp", "a")
     dp.connect("norm_lzc", "norm_exp", lz2, port="b")
     exp = Tap("norm_exp", 0, wd.norm, signed=True)
     if wd.subnormals:
@@ -516,7 +553,7 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
         dp.add("norm_limit", "mux", n=lz2, category="normalize",
                note="shift by lz, or by e_max for a subnormal result (the smallest normal's exponent)")
         dp.connect("norm_lzc", "norm_limit", lz2, port="a")
-        _wire(dp, mid["exp"], "norm_limit", "b", width=min(lz2, wd.e_max))
+        _wire(dp, mid.exp, "norm_limit", "b", width=min(lz2, wd.e_max))
         _wire(dp, subnormal, "norm_limit", "s")
         dp.connect("norm_limit", "norm_shift", lz2, port="s")
         # norm_exp OR subnormal in every bit (an AND of the inverted bits, read inverted):
@@ -553,33 +590,33 @@ def _normalize_round_store(dp: Datapath, wd: FloatWidths, acc: Format, prod: dic
     dp.add("overflow", "const_compare", n=wd.result, category="exception",
            attrs={"op": "ge", "value": top, "signed": wd.result_signed}, note=f"exponent >= {top}: infinity")
     dp.connect("round_exp", "overflow", wd.result, port="x")
-    if prod["specials"] != "none":
-        prim = "fp_naninf_acc" if prod["specials"] == "nan_inf" else "fp_nan_acc"
+    if prod.specials != "none":
+        prim = "fp_naninf_acc" if prod.specials == "nan_inf" else "fp_nan_acc"
         dp.add("special_acc", prim, m=ma, category="exception",
-               note="NaN" + (" and infinity" if prod["specials"] == "nan_inf" else "") + " from the product, "
+               note="NaN" + (" and infinity" if prod.specials == "nan_inf" else "") + " from the product, "
                     "or already in the accumulator, forced into the result")
-        _wire(dp, prod["special"], "special_acc", "p")
+        _wire(dp, prod.special, "special_acc", "p")
         dp.connect("acc_inf", "special_acc", 1, port="inf")
-        _wire(dp, reg["frac"], "special_acc", "frac", name="feedback")
-        if prod["specials"] == "nan_inf":
-            _wire(dp, prod["inf_sign"], "special_acc", "sign")
-            _wire(dp, reg["sign"], "special_acc", "acc_sign", name="feedback")
+        _wire(dp, reg.frac, "special_acc", "frac", name="feedback")
+        if prod.specials == "nan_inf":
+            _wire(dp, prod.inf_sign, "special_acc", "sign")
+            _wire(dp, reg.sign, "special_acc", "acc_sign", name="feedback")
     inf = _gate(dp, "inf_or", "or2", "exception", "infinity: overflow, or it already was",
-                a=Tap("overflow"), b=Tap("acc_inf"))
+                a=Tap("overflow"), b=diff.acc_inf)
     flush = Tap("norm_lzc", lz2)  # an exact zero sum is +0
     if not wd.subnormals:
         flush = _gate(dp, "flush_or", "or2", "exception", "flush on underflow or an exact zero sum",
                       a=Tap("underflow"), b=flush)
     flush = _gate(dp, "flush_gate", "and2", "exception", "never flush an infinite accumulator",
-                  a=flush, b=(Tap("acc_inf"), True))
-    sign = mid["sign"]
-    if prod["specials"] == "nan_inf":
+                  a=flush, b=(diff.acc_inf, True))
+    sign = mid.sign
+    if prod.specials == "nan_inf":
         # an infinite product's significand and exponent are those of its inputs' codes:
         # the sum path may take the accumulator's sign, or flush; the product's infinity
         # keeps its own sign and is never flushed
         inf_p = Tap("special_acc", 1)
         sign = _gate(dp, "inf_sign_sel", "mux2", "exception", "an infinite product's sign",
-                     a=sign, b=prod["inf_sign"], s=inf_p)
+                     a=sign, b=prod.inf_sign, s=inf_p)
         flush = _gate(dp, "inf_no_flush", "and2", "exception", "never flush an infinite product",
                       a=flush, b=(inf_p, True))
     dp.add("range_limit", "fp_range_limit", e=ea, m=ma + 1, category="exception",

@@ -63,17 +63,17 @@ class Kulisch:
 
         return combine_fixed(dp, product, k)
 
-    def _align_signmag(self, dp: Datapath, product: Product) -> None:
+    def _align_signmag(self, dp: Datapath, product: Product, acc: int) -> None:
         """A product with an exponent (a float product, or a block sum with its scale
-        exponent) into fixed point: its magnitude shifted left by the exponent (zero
-        filled, App. B's widening shifter), inverted when negative, the +1 as the
-        accumulator adder's carry-in and the sign in the adder's upper bits (wires).
+        exponent) into the ``acc``-bit accumulator's fixed point: its magnitude shifted
+        left by the exponent (zero filled, App. B's widening shifter), inverted when
+        negative, the +1 as the accumulator adder's carry-in and the sign in the adder's
+        upper bits (wires).
 
         A block sum arrives in two's complement: it is made sign + magnitude first
         (``block_signmag``), with lane 0's +1 still owed riding on that increment
         (|T + c| = (T xor s) + (s xor c), s the sign of T): a zero-filled shift of a
         two's-complement word would not sign-extend it."""
-        acc = dp.info["acc_bits"]
         magnitude = product.fixed_width - 1
         if product.is_float:
             name, note = "align", "product"
@@ -107,7 +107,7 @@ class Kulisch:
         acc = self.acc_bits(product)
         dp.info.update(acc_bits=acc, product_bits=product.fixed_width)
         if product.is_float or product.exp_bits:
-            self._align_signmag(dp, product)
+            self._align_signmag(dp, product, acc)
         else:
             adder = adder_style(self.adder).primitive(product.carry_in)
             dp.add("acc_add", adder, n=acc, category="accumulator",
