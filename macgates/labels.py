@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from functools import lru_cache
 
 # -- measuring and wrapping text, fitting tick labels ---------------------------------------
@@ -154,6 +155,78 @@ def _directions(radius: float) -> list[tuple]:
     return out
 
 
+def _distance(box, qx, qy):
+    """How far the point(s) (``qx``, ``qy``) are from ``box`` (x0, y0, x1, y1); 0 inside it.
+    ``qx`` and ``qy`` may be numpy arrays."""
+    import numpy as np
+
+    return np.hypot(np.maximum(np.maximum(box[0] - qx, qx - box[2]), 0),
+                    np.maximum(np.maximum(box[1] - qy, qy - box[3]), 0))
+
+
+@dataclass(frozen=True)
+class _Spot:
+    """One label's search, in display units: its point (``px``, ``py``), its size ``w`` x
+    ``h``, ``px_per_pt``, and what it must keep clear of near the point: the axes'
+    ``frame``, the boxes of labels ``placed`` before (by ``gap``), their ``leaders``, the
+    front line ``segments``, the markers' ``boxes`` (its own among them), and ``others``,
+    the other points (an array of rows x, y), with their ``other_boxes`` (no closer than
+    ``clear``)."""
+
+    px: float
+    py: float
+    w: float
+    h: float
+    px_per_pt: float
+    frame: tuple
+    gap: float
+    clear: float
+    placed: list
+    leaders: list
+    segments: list
+    boxes: list
+    others: object
+    other_boxes: list
+
+    def candidate(self, radius, dx, dy) -> tuple:
+        """The label's box radius points from the point in direction (dx, dy), and its
+        horizontal and vertical alignment."""
+        w, h = self.w, self.h
+        ha = "left" if dx > 0.3 else "right" if dx < -0.3 else "center"
+        va = "bottom" if dy > 0.3 else "top" if dy < -0.3 else "center"
+        ax_, ay = self.px + radius * dx * self.px_per_pt, self.py + radius * dy * self.px_per_pt
+        x0 = ax_ if ha == "left" else ax_ - w if ha == "right" else ax_ - w / 2
+        y0 = ay if va == "bottom" else ay - h if va == "top" else ay - h / 2
+        return (x0, y0, x0 + w, y0 + h), ha, va
+
+    def free(self, box, radius, level) -> bool:
+        """Whether the label may take ``box`` at ``radius`` on preference ``level`` (0-4, as
+        :func:`place_labels` lists them)."""
+        frame, px, py, others = self.frame, self.px, self.py, self.others
+        if not (frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]):
+            return False
+        if any(_meets(box, other, self.gap) for other in self.placed):
+            return False
+        if any(_segment_hits(p, q, box) for p, q in self.leaders):
+            return False
+        if level < 4 and any(_segment_hits(p, q, box) for p, q in self.segments):
+            return False  # a front line would strike through it
+        leader = ((px, py), ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+        if radius >= _NEAR and any(_segment_hits(*leader, other) for other in self.placed):
+            return False
+        if level >= 3:
+            return True
+        if any(_meets(box, m) for m in self.boxes):
+            return False
+        if level == 2:
+            return True
+        if len(others) and _distance(box, *others.T).min() < self.clear:
+            return False  # hard by another point's marker
+        if radius >= _NEAR:  # the leader shows whose label it is
+            return not any(_segment_hits(*leader, m) for m in self.other_boxes)
+        return not len(others) or _distance(box, px, py) + 2 * self.px_per_pt < _distance(box, *others.T).min()
+
+
 def place_labels(fig, ax, renderer, items, markers_px, lines_px=()) -> int:
     """Annotate ``items`` ((text, x, y, colour), in priority order) next to their points so
     that no two labels overlap. A greedy search: offsets on rings of growing radius around
@@ -190,59 +263,23 @@ def place_labels(fig, ax, renderer, items, markers_px, lines_px=()) -> int:
         area = (px - reach, py - reach, px + reach, py + reach)
         near = markers[(abs(markers[:, 0] - px) < reach) & (abs(markers[:, 1] - py) < reach)]
         others = near[np.hypot(near[:, 0] - px, near[:, 1] - py) > half]  # not this point, nor one on it
-        boxes = [(mx - half, my - half, mx + half, my + half) for mx, my in near.tolist()]
-        other_boxes = [(mx - half, my - half, mx + half, my + half) for mx, my in others.tolist()]
-        segments = [(p, q) for p, q in lines_px if _segment_hits(p, q, area)]
-        near_placed = [b for b in placed if _meets(b, area)]
-        near_leaders = [(p, q) for p, q in leaders if _segment_hits(p, q, area)]
-
-        def candidate(radius, dx, dy):
-            ha = "left" if dx > 0.3 else "right" if dx < -0.3 else "center"
-            va = "bottom" if dy > 0.3 else "top" if dy < -0.3 else "center"
-            ax_, ay = px + radius * dx * px_per_pt, py + radius * dy * px_per_pt
-            x0 = ax_ if ha == "left" else ax_ - w if ha == "right" else ax_ - w / 2
-            y0 = ay if va == "bottom" else ay - h if va == "top" else ay - h / 2
-            return (x0, y0, x0 + w, y0 + h), ha, va
-
-        def distance(box, qx, qy):
-            return np.hypot(np.maximum(np.maximum(box[0] - qx, qx - box[2]), 0),
-                            np.maximum(np.maximum(box[1] - qy, qy - box[3]), 0))
-
-        def free(box, radius, level):
-            if not (frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]):
-                return False
-            if any(_meets(box, other, gap) for other in near_placed):
-                return False
-            if any(_segment_hits(p, q, box) for p, q in near_leaders):
-                return False
-            if level < 4 and any(_segment_hits(p, q, box) for p, q in segments):
-                return False  # a front line would strike through it
-            leader = ((px, py), ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
-            if radius >= _NEAR and any(_segment_hits(*leader, other) for other in near_placed):
-                return False
-            if level >= 3:
-                return True
-            if any(_meets(box, m) for m in boxes):
-                return False
-            if level == 2:
-                return True
-            if len(others) and distance(box, *others.T).min() < clear:
-                return False  # hard by another point's marker
-            if radius >= _NEAR:  # the leader shows whose label it is
-                return not any(_segment_hits(*leader, m) for m in other_boxes)
-            return not len(others) or distance(box, px, py) + 2 * px_per_pt < distance(box, *others.T).min()
-
+        spot = _Spot(px, py, w, h, px_per_pt, tuple(frame), gap, clear,
+                     [b for b in placed if _meets(b, area)],
+                     [(p, q) for p, q in leaders if _segment_hits(p, q, area)],
+                     [(p, q) for p, q in lines_px if _segment_hits(p, q, area)],
+                     [(mx - half, my - half, mx + half, my + half) for mx, my in near.tolist()],
+                     others, [(mx - half, my - half, mx + half, my + half) for mx, my in others.tolist()])
         choice = None
         for rings, level in ((_RINGS[:5], 0), (_RINGS[5:], 1), (_RINGS[2:], 2), (_RINGS, 3), (_RINGS, 4)):
-            choice = next(((r, d) for r in rings for d in _directions(r) if free(candidate(r, *d)[0], r, level)),
-                          None)
+            choice = next(((r, d) for r in rings for d in _directions(r)
+                           if spot.free(spot.candidate(r, *d)[0], r, level)), None)
             if choice:
                 break
         if choice is None:
             left_out += 1
             continue
         radius, (dx, dy) = choice
-        box, ha, va = candidate(radius, dx, dy)
+        box, ha, va = spot.candidate(radius, dx, dy)
         arrow = dict(arrowstyle="-", color="0.6", linewidth=0.5, shrinkA=0, shrinkB=2) if radius >= _NEAR else None
         label = ax.annotate(text, (x, y), xytext=(radius * dx, radius * dy), textcoords="offset points",
                             ha=ha, va=va, fontsize=POINT_SIZE, color=colour, arrowprops=arrow,
