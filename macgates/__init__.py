@@ -30,17 +30,17 @@ def report(design=None, out_dir="reports", library=None, synthesis=None):
 
 
 # imported on first use, so that `import macgates` and `macgates table` stay light
-_LAZY_MODULES = ("verify", "synth", "rtl", "simulate", "calibrate", "reporting", "progress")
+_LAZY_MODULES = ("verify", "synth", "rtl", "simulate", "calibrate", "reporting", "charts", "progress")
 _PLOTS = ("relative_chart", "breakdown_chart", "breakdown_table", "pareto_chart")
 
 
 def __getattr__(name):
-    # The plotting helpers live in macgates.reporting (matplotlib); macgates.verify,
+    # The plotting helpers live in macgates.charts (matplotlib); macgates.verify,
     # macgates.synth, macgates.rtl ... are modules reachable without importing them first.
     if name in _PLOTS:
-        from . import reporting
+        from . import charts
 
-        return getattr(reporting, name)
+        return getattr(charts, name)
     if name in _LAZY_MODULES:
         import importlib
 

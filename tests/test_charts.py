@@ -16,7 +16,8 @@ from matplotlib.text import Text
 import macgates
 from macgates.numbers import fixed
 from macgates.formats import format as get_format
-from macgates.reporting import pareto_front, sweep_report
+from macgates.charts import pareto_front
+from macgates.reporting import sweep_report
 
 pytestmark = pytest.mark.slow  # charts drawn and laid out (matplotlib)
 
@@ -400,7 +401,7 @@ def test_sweep_report_lists_a_front_per_accumulator_and_k(sweep_markdown):
 
 @pytest.mark.parametrize("which", ["modern-formats", "fp_accumulator_choices", "sweep"])
 def test_charts_are_deterministic(tmp_path, which):
-    from macgates.reporting import save
+    from macgates.charts import save
 
     frame = pareto_frame(which)
     charts = {"pareto": macgates.pareto_chart}
@@ -518,7 +519,7 @@ def test_k_is_never_a_colour():
     their hatching (one hatch per K), and no K colour can be taken for an accumulator's."""
     from matplotlib.colors import to_hex
 
-    from macgates.reporting import ACCUMULATOR_COLOURS, CATEGORY_COLOURS, OTHER_ACCUMULATOR_COLOURS
+    from macgates.charts import ACCUMULATOR_COLOURS, CATEGORY_COLOURS, OTHER_ACCUMULATOR_COLOURS
 
     frame = macgates.table(design("modern-formats"))
     ax = macgates.relative_chart(frame).axes[0]
@@ -533,7 +534,7 @@ def test_k_is_never_a_colour():
 
 
 def test_unlisted_accumulators_get_colours_of_their_own():
-    from macgates.reporting import ACCUMULATOR_COLOURS, OTHER_ACCUMULATOR_COLOURS, accumulator_colours
+    from macgates.charts import ACCUMULATOR_COLOURS, OTHER_ACCUMULATOR_COLOURS, accumulator_colours
 
     import hashlib
 
@@ -652,7 +653,7 @@ def test_synthesis_chart_shows_absolute_gates_and_the_models_error():
     """int8-kulisch: model 775, synthesis 982 ((775 - 982) / 982 = -21.08%); fp8_e4m3-fp16:
     model 1152, synthesis 1188 (-3.03%): relative to the baseline both models look close
     (1.486 against 1.210), the absolute gap shows only in gates."""
-    from macgates.reporting import synthesis_chart
+    from macgates.charts import synthesis_chart
 
     rows = [{"name": "int8-kulisch", "model": 1, "synthesis": 1, "model_gates": 775, "synthesis_gates": 982},
             {"name": "fp8_e4m3-fp16", "model": Fraction(1152, 775), "synthesis": Fraction(1188, 982),

@@ -124,7 +124,7 @@ def test_readme_shows_the_figure3_chart():
 
 
 def test_pareto_front_and_chart():
-    from macgates.reporting import pareto_front
+    from macgates.charts import pareto_front
 
     # (cost, quality): (1, 1) and (2, 3) are on the front, (3, 2) is beaten by (2, 3)
     assert pareto_front([(1, 1), (2, 3), (3, 2)]) == {0, 1}
@@ -231,7 +231,7 @@ def test_a_synthesis_csv_adds_a_chart_and_a_table(tmp_path):
 
 
 def test_synthesis_chart_has_a_bar_per_series_and_config():
-    from macgates.reporting import synthesis_chart
+    from macgates.charts import synthesis_chart
 
     rows = [{"name": "a", "model": 1, "calibrated": 1, "synthesis": 1},
             {"name": "b", "model": 1.5, "calibrated": 1.4, "synthesis": 1.2}]
