@@ -87,7 +87,11 @@ class Port:
             raise DatapathError(f"component {component} ({primitive}): port {self.name!r} is declared "
                                 f"{self.width} bits wide, but the primitive has no parameter {missing[0]} "
                                 f"(its parameters: {', '.join(params) or 'none'})")
-        value = self.formula.evaluate(params, _no_primitives)
+        try:
+            value = self.formula.evaluate(params, _no_primitives)
+        except LibraryError as exc:  # (a division by zero, a value beyond the formulas' bound)
+            raise DatapathError(f"component {component} ({primitive}): port {self.name!r}: its width "
+                                f"{self.width}: {exc}") from None
         if value != int(value):
             raise DatapathError(f"component {component} ({primitive}): port {self.name!r}: its width "
                                 f"{self.width} is {value} for {_params(params)}, not a whole number")
