@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from .bits import mask, trailing_zeros
-from .kinds import KINDS, ports, register_kind
+from .kinds import KINDS, Port, ports, register_kind
 
 
 def select(s, if0, if1):
@@ -459,69 +459,94 @@ def _kulisch_special_next(params: Mapping, ins: Mapping, state: int) -> int:
     return nan | pos << 1 | neg << 2
 
 
-# -- the bundled primitive kinds: ports (a trailing ? marks an optional input), lanes,
-# state, behaviour (macgates/kinds.py) ---------------------------------------------------
+# -- the bundled primitive kinds: ports, lanes, state, behaviour (macgates/kinds.py) -----
+# A port is "name[?][:width]": ? marks an optional input; the width is a formula of the
+# parameters, exact unless it is a bound (">=": the port reads the low bits of a wider
+# signal; "<=": a narrower signal reads as zero-extended); a Port record gives the reason
+# for a bound or "any". A k-lane unit's signals carry one lane's bits, so a width is a
+# lane's. Every port of every datapath the builders make satisfies these
+# (tests/test_kinds.py).
+_STAGES = "ceil_log2(k + 1)"  # a log shifter's amount by [0, k]: one bit per stage
 _BUNDLED = [
     # name, ports, behaviour
-    ("or2", ("a?", "b?"), _or2),
-    ("xor2", ("a", "b"), _xor2),
-    ("and2", ("a", "b"), _and2),
-    ("aoi21", ("a", "b", "c"), _aoi21),
-    ("mux2", ("a", "b", "s"), _mux),
-    ("mux", ("a", "b", "s"), _mux),
-    ("and_gate", ("x", "g"), _and_gate),
-    ("and_reduce", ("x",), _and_reduce),
-    ("or_reduce", ("x", "above?"), _or_reduce),
-    ("pp_bits", ("a", "b"), _pp_bits),
-    ("pp_reduce", ("pp", "corr?"), _pp_reduce),
+    ("or2", (Port("a", False, "any", "bit by bit on whatever comes: count c is c OR2s side by side (c-bit "
+                  "ports) or, in a k-lane unit, one per lane (1-bit ports)"),
+             Port("b", False, "any", "as port a")), _or2),
+    ("xor2", ("a:1", "b:1"), _xor2),
+    ("and2", ("a:1", "b:1"), _and2),
+    ("aoi21", ("a:1", "b:1", "c:1"), _aoi21),
+    ("mux2", ("a:1", "b:1", "s:1"), _mux),
+    ("mux", (Port("a", True, "<= n", "a narrower exponent is zero-extended"),
+             Port("b", True, "any", "the product's exponent: zero-extended where it is narrower than the "
+                  "larger operand's n bits, one bit wider (signed) where its range needs a bit that the "
+                  "larger exponent's does not"), "s:1"), _mux),
+    ("and_gate", ("x:n", "g:1"), _and_gate),
+    ("and_reduce", (Port("x", True, ">= n", "with attrs fields = f, f n-bit fields side by side"),), _and_reduce),
+    ("or_reduce", (Port("x", True, "any", "n bits; with attrs lanes, the n lanes' flags, as many bits per lane "
+                        "as the component's count"), "above?:1"), _or_reduce),
+    ("pp_bits", ("a:n", "b:m"), _pp_bits),
+    ("pp_reduce", ("pp:n * m", "corr?:2"), _pp_reduce),
     ("pp_correction", (), _pp_correction),
-    ("booth_encode", ("b",), _booth_encode),
-    ("booth_select", ("a", "d"), _booth_select),
-    ("booth_reduce", ("pp", "d"), _booth_reduce),
-    ("adder", ("a", "b", "cin?"), _adder),
-    ("adder_cin", ("a", "b", "cin?"), _adder),
-    ("adder_msb", ("a", "b", "cin?"), _adder_msb),
-    ("adder_lsb", ("a", "b"), _adder_lsb),
-    ("adder_tree", ("x",), _adder_tree),
-    ("adder_tree_cin", ("x", "cin"), _adder_tree_cin),
-    ("subtractor", ("a", "b"), _subtractor),
-    ("incrementer", ("x", "c?"), _incrementer),
-    ("const_adder", ("x", "cin?"), _const_adder),
-    ("const_compare", ("x",), _const_compare),
-    ("cond_invert", ("x", "inv"), _cond_invert),
-    ("cond_negate", ("x", "neg", "cin?"), _cond_negate),
-    ("comparator_msb", ("a", "b"), _comparator_msb),
-    ("max_tree", ("x",), _max_tree),
-    ("swap", ("a", "b", "s"), _swap),
-    ("lzc", ("x",), _lzc),
-    ("shift_left", ("x", "s"), _shift_left),
-    ("shift_left_widening", ("x", "s"), _shift_left_widening),
-    ("shift_right_logical", ("x", "s"), _shift_right_logical),
-    ("shift_right_window", ("x", "s"), _shift_right_window),
-    ("shift_clamp", ("x",), _shift_clamp),
-    ("sticky", ("x", "s"), _sticky),
-    ("round_rne", ("x", "s"), _round_rne),
-    ("fp_decode", ("e",), _fp_decode),
-    ("fp_nan_detect", ("x",), _fp_nan_detect),
-    ("fp_special_detect", ("x",), _fp_special_detect),
-    ("fp_special_mul", ("hidden_w", "hidden_a", "w?", "a?"), _fp_special_mul),
-    ("fp_nan_acc", ("p", "inf", "frac"), _fp_nan_acc),
-    ("fp_naninf_acc", ("p", "inf", "frac", "sign", "acc_sign"), _fp_naninf_acc),
-    ("fp_range_limit", ("sign", "exp", "frac", "inf", "flush", "special?"), _fp_range_limit),
-    ("register", ("d",), _register),
+    ("booth_encode", (Port("b", True, "<= m", "an unsigned activation is recoded one bit wider: a zero "
+                           "sign bit"),), _booth_encode),
+    ("booth_select", (Port("a", True, "<= n", "an unsigned weight is recoded one bit wider: a zero sign bit"),
+                      "d:3 * ((m + 1) // 2)"), _booth_select),
+    ("booth_reduce", ("pp:(n + 1) * ((m + 1) // 2)", "d:3 * ((m + 1) // 2)"), _booth_reduce),
+    ("adder", (Port("a", True, "<= n", "the exponent fields of two formats are added, the narrower "
+                    "zero-extended"), Port("b", True, "<= n", "as port a"), "cin?:1"), _adder),
+    ("adder_cin", (Port("a", True, "<= n", "the significand adder's operand is zero-extended by its carry "
+                        "bit"), "b:n", "cin?:1"), _adder),
+    ("adder_msb", ("a:n", "b:n", "cin?:1"), _adder_msb),
+    ("adder_lsb", ("a:n", "b:m"), _adder_lsb),
+    ("adder_tree", ("x:n",), _adder_tree),
+    ("adder_tree_cin", ("x:n", "cin:1"), _adder_tree_cin),
+    ("subtractor", (Port("a", True, "<= n", "exponents are zero-extended to the difference's n bits"),
+                    Port("b", True, "any", "an exponent: zero-extended when narrower than the difference's n "
+                         "bits; of a wider one the low n bits, which give the difference (two's complement) "
+                         "when it fits n bits")), _subtractor),
+    ("incrementer", ("x:n", "c?:1"), _incrementer),
+    ("const_adder", (Port("x", True, "any", "read up to bit n + the trailing zeros of attrs value (the cells "
+                          "start at its lowest set bit); a narrower x is zero- or sign-extended"), "cin?:1"),
+     _const_adder),
+    ("const_compare", ("x:n",), _const_compare),
+    ("cond_invert", ("x:n", "inv:1"), _cond_invert),
+    ("cond_negate", (Port("x", True, ">= n", "|d| of a two's-complement difference one bit wider: the "
+                          "magnitudes used fit n bits"), "neg:1", "cin?:1"), _cond_negate),
+    ("comparator_msb", ("a:n", "b:m"), _comparator_msb),
+    ("max_tree", ("x:n",), _max_tree),
+    ("swap", ("a:n", "b:m", "s:1"), _swap),
+    ("lzc", ("x:n",), _lzc),
+    ("shift_left", ("x:n", f"s:{_STAGES}"), _shift_left),
+    ("shift_left_widening", ("x:n", f"s:{_STAGES}"), _shift_left_widening),
+    ("shift_right_logical", ("x:n", f"s:{_STAGES}"), _shift_right_logical),
+    ("shift_right_window", ("x:n", f"s:{_STAGES}"), _shift_right_window),
+    ("shift_clamp", ("x:n",), _shift_clamp),
+    ("sticky", (Port("x", True, ">= k", "the shifter's window, whose top bit it may leave out (floating."
+                     "_sticky_range)"),
+                Port("s", True, f">= {_STAGES}", "the aligner's shift amount, which may have a stage more "
+                     "than k needs")), _sticky),
+    ("round_rne", ("x:2", "s:1"), _round_rne),
+    ("fp_decode", (Port("e", True, ">= e", "with attrs fields = f, f e-bit fields side by side"),), _fp_decode),
+    ("fp_nan_detect", ("x:n",), _fp_nan_detect),
+    ("fp_special_detect", ("x:e + m",), _fp_special_detect),
+    ("fp_special_mul", ("hidden_w:1", "hidden_a:1", "w?:3", "a?:3"), _fp_special_mul),
+    ("fp_nan_acc", ("p:1", "inf:1", "frac:m"), _fp_nan_acc),
+    ("fp_naninf_acc", ("p:2", "inf:1", "frac:m", "sign:1", "acc_sign:1"), _fp_naninf_acc),
+    ("fp_range_limit", ("sign:1", "exp:e", "frac:m - 1", "inf:1", "flush:1", "special?:2"), _fp_range_limit),
+    ("register", ("d:n",), _register),
 ]
 _LANES = {"adder_tree": True, "adder_tree_cin": True, "max_tree": True,
           "or_reduce": lambda attrs: bool(attrs.get("lanes"))}  # the rest work lane by lane
 for _name, _ports, _behaviour in _BUNDLED:
     register_kind(_name, ports(*_ports), lanes=_LANES.get(_name, False))(_behaviour)
 # its output is its state (macgates/simulate.py): sticky NaN/infinity flags beside a
-# fixed-point accumulator
-register_kind("kulisch_special", ports("p", "sign?"), state_bits=lambda params: params["f"],
+# fixed-point accumulator; p: the NaN flag and, with f = 3, the infinity flag
+register_kind("kulisch_special", ports("p:min(f, 2)", "sign?:1"), state_bits=lambda params: params["f"],
               next_state=_kulisch_special_next)(lambda params, ins, attrs: 0)
 # App. B's cells: the formulas of the others are written in them; a datapath places the
 # composite primitives instead
-for _name, _ports in (("fa", ("a", "b", "cin")), ("ha", ("a", "b")), ("inv", ("x",)), ("ff", ("d",)),
-                      ("comparator", ("a", "b")), ("shift_right", ("x", "s"))):
+for _name, _ports in (("fa", ("a:1", "b:1", "cin:1")), ("ha", ("a:1", "b:1")), ("inv", ("x:1",)),
+                      ("ff", ("d:1",)), ("comparator", ("a:n", "b:n")), ("shift_right", ("x:n", f"s:{_STAGES}"))):
     register_kind(_name, ports(*_ports), cost_only="a cell App. B's formulas are written in; datapaths place "
                   "the primitives built from it (adder, register, comparator_msb, shift_right_logical, ...)")
 

@@ -137,17 +137,26 @@ class Datapath:
 
     def connect(self, src: str, dst: str, width: int, name: str = "", *, port: str = "", lsb: int = 0,
                 signed: bool = False, at: int = 0, lane: int = -1, invert: bool = False) -> Signal:
-        """Join two components (or ports) with a ``width``-bit signal (see :class:`Signal`)."""
+        """Join two components (or ports) with a ``width``-bit signal (see :class:`Signal`).
+        Into a component whose kind declares its ports (:mod:`macgates.kinds`), ``port``
+        must be one of them, and the signal may not reach (``at + width``) above the
+        port's declared width; the simulator checks each port's signals together."""
         for end in (src, dst):
             if end not in self.components and end not in self.ports:
                 raise DatapathError(f"{self.name}: connection {src} -> {dst}: unknown component '{end}' "
                                     f"({did_you_mean(list(self.components) + list(self.ports))})")
+        width = self._width(width, f"connection {src} -> {dst}")
         if port and dst in self.components:  # (no port: a connection for the graph and the costs only)
-            kind = kind_of(self.components[dst].primitive)
+            comp = self.components[dst]
+            kind = kind_of(comp.primitive)
             if kind is not None:
-                kind.check_port(dst, port, f"{self.name}: connection {src} -> {dst}")
-        sig = Signal(src, dst, self._width(width, f"connection {src} -> {dst}"), name, port, lsb, signed, at, lane,
-                     invert)
+                where = f"{self.name}: connection {src} -> {dst}"
+                kind.check_port(dst, port, where)
+                if whole(at, 0, MAX_WIDTH):  # (a port's other signals may come later: only too wide is refused)
+                    given = f"{width} bits" if not at else f"{width} bits at bit {at} ({at + width} in all)"
+                    kind.port(port).check_width(dst, comp.primitive, comp.params, at + width, signed, where,
+                                                whole=False, given=given)
+        sig = Signal(src, dst, width, name, port, lsb, signed, at, lane, invert)
         self.signals.append(sig)
         return sig
 
@@ -159,18 +168,46 @@ class Datapath:
         return comp
 
     def replace(self, name: str, primitive: str | None = None, *, category: str | None = None,
-                note: str | None = None, **params) -> Component:
+                note: str | None = None, fit: bool = False, **params) -> Component:
         """Swap a component for another primitive and/or parameters, keeping its name
-        and its signals; the new cost comes from the library."""
+        and its signals; the new cost comes from the library. Signals wider than the new
+        ports take are refused when the datapath runs, unless ``fit``: then each signal
+        into a port with a declared upper width (:class:`macgates.kinds.Port`) is cut to
+        it, keeping the bits the narrower component reads (what ``verify --slack`` runs)."""
         old = self._component(name)
         del self.components[name]
         try:
-            return self.add(name, primitive or old.primitive, category=category or old.category,
+            comp = self.add(name, primitive or old.primitive, category=category or old.category,
                             note=old.note if note is None else note, count=old.count, attrs=old.attrs,
                             **(params if primitive and primitive != old.primitive else {**old.params, **params}))
         except Exception:
             self.components[name] = old
             raise
+        if fit:
+            self._fit_inputs(comp)
+        return comp
+
+    def _fit_inputs(self, comp: Component) -> None:
+        """Cut the signals into ``comp`` to its ports' declared upper widths (dropping
+        those wholly above)."""
+        from dataclasses import replace as changed
+
+        kind = kind_of(comp.primitive)
+        if kind is None:
+            return
+        tops = {}
+        for port in kind.ports:
+            if port.formula is not None and port.bound != ">=":
+                tops[port.name] = port.expected(comp.params, comp.name, comp.primitive)
+        fitted = []
+        for sig in self.signals:
+            top = tops.get(sig.port) if sig.dst == comp.name else None
+            if top is not None and sig.at + sig.width > top:
+                if sig.at >= top:
+                    continue
+                sig = changed(sig, width=top - sig.at)
+            fitted.append(sig)
+        self.signals = fitted
 
     def copy(self, name: str | None = None) -> "Datapath":
         """An independent copy (same library) to modify."""

@@ -31,7 +31,11 @@ LANE_PORTS = ("w", "a")  # inputs that take one code per lane (the others: one p
 
 
 def plan(dp):
-    """(accumulator register, components in evaluation order, input signals per component)."""
+    """(accumulator register, components in evaluation order, input signals per component).
+    Refuses what cannot run: no single accumulator register, a primitive without a
+    behaviour, a signal without a port or into one its kind does not declare, two signals
+    on the same bits of a port, an unconnected required input, a port whose signals do not
+    give it its declared width (:class:`macgates.kinds.Port`), a loop without a register."""
     state = {s.src for s in dp.signals if s.name == "feedback"}
     if len(state) != 1:
         raise DatapathError(f"{dp.name}: not executable: it needs one accumulator register (the source "
@@ -68,6 +72,12 @@ def plan(dp):
             raise DatapathError(f"{dp.name}: not executable: input port {missing[0]!r} of component {name} "
                                 f"({comp.primitive}) is not connected (its inputs: "
                                 f"{', '.join(map(repr, kind.ports))}; ? marks an optional one)")
+        for port in kind.ports:  # each port's signals together against its declared width
+            sigs = [s for s in inputs[name] if s.port == port.name]
+            if sigs:
+                top = max(sigs, key=lambda s: s.at + s.width)
+                port.check_width(name, comp.primitive, comp.params, top.at + top.width, top.signed,
+                                 f"{dp.name}: not executable")
     stateful = sorted(n for n, c in dp.components.items() if KINDS[c.primitive].next_state is not None)
     order, done = [], set(dp.ports) | {acc} | set(stateful)
     waiting = [n for n in dp.components if n != acc and n not in stateful]

@@ -563,7 +563,7 @@ def slack(dp, weights=None, activations=None, accumulator=None, *, starts=None, 
     for comp, param, value in steps(candidates, f"verify --slack {dp.name}", unit="width"):
         narrow = dp.copy()
         try:
-            narrow.replace(comp.name, **{param: value - 1})
+            narrow.replace(comp.name, fit=True, **{param: value - 1})  # (its inputs cut to the new widths)
         except DatapathError:
             continue  # a width the graph itself cannot take
         if narrow.gates >= dp.gates:

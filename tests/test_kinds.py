@@ -2,6 +2,8 @@
 with a behaviour or a reason to be cost-only; ports are checked where a datapath is
 connected and where it runs."""
 
+import itertools
+
 import pytest
 
 import macgates
@@ -39,7 +41,7 @@ def hand_built(connect_b=True):
     if connect_b:
         dp.connect("a", "pp", 8, port="b")
     dp.connect("pp", "tree", 64, port="pp")
-    dp.connect("tree", "acc", 16, port="a")
+    dp.connect("tree", "acc", 16, port="a")  # (at most n bits: the 16-bit product, zero-extended)
     dp.connect("reg", "acc", 27, name="feedback", port="b")
     dp.connect("acc", "reg", 27, port="d")
     return dp
@@ -102,3 +104,165 @@ def test_the_bundled_kinds_are_there_in_a_fresh_process():
             "try:\n    dp.step(0, 1, 1)\nexcept macgates.DatapathError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout == "mine: not executable: signal acc -> reg has no port\n", out.stderr
+
+
+# -- port widths ---------------------------------------------------------------------------
+def test_ports_read_widths():
+    a, b, c, d = ports("a:n", "b?:>= m + 1", "c", "d:<=2*n")
+    assert (a.name, a.required, a.width, a.bound) == ("a", True, "n", "")
+    assert (b.name, b.required, b.width, b.bound) == ("b", False, ">= m + 1", ">=")
+    assert (c.width, c.formula) == ("any", None)  # no width: not checked
+    assert (d.width, d.bound, d.spec) == ("<= 2*n", "<=", "d:<= 2*n")
+    assert a.expected({"n": 5}) == 5 and b.expected({"m": 5}) == 6 and c.expected({"n": 5}) is None
+    assert Port("s", width="ceil_log2(k + 1)").expected({"k": 8}) == 4  # a shifter by 0..8: 4 stages
+    for width, message in (("n +", "not an expression"), ("adder(n)", r"adder\(...\) is not a function of widths"),
+                           ("n ** 2", r"'\*\*' \(powers\) not allowed"), (">= any", "'any' takes no bound")):
+        with pytest.raises(macgates.DatapathError, match=f"port 'x': width .*{message}"):
+            ports(f"x:{width}")
+
+
+def test_a_misconnected_width_is_refused_by_connect():
+    # int8 x int8 into kulisch: FX+12 = the 15-bit product + 12 = a 27-bit accumulator adder
+    dp = macgates.mac("int8", accumulator="kulisch")
+    assert dp.components["acc_add"].params == {"n": 27}
+    with pytest.raises(macgates.DatapathError, match=r"^int8-kulisch: connection acc_reg -> acc_add: port 'a' of "
+                                                     r"component acc_add \(adder\): 28 bits given, expected at most 27 = "
+                                                     r"n for n=27; the exponent fields of two formats are added, the "
+                                                     r"narrower zero-extended$"):
+        dp.connect("acc_reg", "acc_add", 28, port="a")
+    with pytest.raises(macgates.DatapathError, match=r"acc_add: port 'a' of component acc_add \(adder\): 8 bits at "
+                                                     r"bit 20 \(28 in all\) given, expected at most 27 = n for n=27"):
+        dp.connect("acc_reg", "acc_add", 8, port="a", at=20)  # bits 20..27 of a 27-bit port
+    with pytest.raises(macgates.DatapathError, match=r"port 'cin' of component acc_add \(adder\): 2 bits given, "
+                                                     r"expected 1$"):
+        dp.connect("pp_reduce", "acc_add", 2, port="cin")
+    # an unknown port is still named with the valid ones
+    with pytest.raises(macgates.DatapathError, match=r"has no input port 'x' \(valid: a, b, cin\)"):
+        dp.connect("acc_reg", "acc_add", 27, port="x")
+    assert dp.connect("pp_reduce", "acc_add", 1, port="cin") == dp.signals[-1]  # a width that fits is taken
+
+
+def test_a_bound_is_named_with_its_reason():
+    dp = macgates.mac("fp8_e4m3", accumulator="fp16")
+    diff = dp.components["exp_diff"]
+    assert diff.primitive == "subtractor"
+    n = diff.params["n"]
+    with pytest.raises(macgates.DatapathError, match=rf"port 'a' of component exp_diff \(subtractor\): {n + 1} bits "
+                                                     rf"given, expected at most {n} = n for n={n}; exponents are "
+                                                     r"zero-extended to the difference's n bits$"):
+        dp.connect("acc_reg", "exp_diff", n + 1, port="a")
+
+
+def test_the_simulator_refuses_a_width_changed_after_connect():
+    dp = macgates.mac("int8", accumulator="kulisch")
+    assert dp.step(0, 3, 5) == 15
+    dp.replace("acc_add", n=26)  # its signals stay 27 bits wide: the feedback a, the 15-bit signed product b
+    with pytest.raises(macgates.DatapathError, match=r"^int8-kulisch: not executable: port 'a' of component acc_add "
+                                                     r"\(adder\): 27 bits given, expected at most 26 = n for n=26; "
+                                                     r"the exponent fields"):
+        dp.step(0, 3, 5)
+    dp.replace("acc_add", n=27)
+    dp.replace("acc_reg", n=28)  # a register takes exactly n bits: its top bit would be left undriven
+    with pytest.raises(macgates.DatapathError, match=r"acc_reg \(register\): 27 bits given, expected 28 = n for "
+                                                     r"n=28 \(drive every bit; a narrower signed signal is "
+                                                     r"sign-extended: signed=True\)$"):
+        dp.step(0, 3, 5)
+    dp.replace("acc_add", n=26, fit=True)  # fit: its inputs cut to 26 bits, as the narrower adder reads them
+    dp.replace("acc_reg", n=26, fit=True)
+    assert [s.width for s in dp.signals if s.dst in ("acc_add", "acc_reg")] == [15, 26, 26]
+    assert dp.step(0, 3, 5) == 15
+    assert dp.step(0, 0x81, 0x7F) == (1 << 26) - 127 * 127  # -127 x 127 in 26 bits
+
+
+def test_a_user_kind_with_widths(tmp_path):
+    lib_file = tmp_path / "lib.yaml"
+    lib_file.write_text('version: 1\nextends: default\nprimitives:\n'
+                        '  test_pair: {cost: "n * and2", params: [n], category: logic, source: mine}\n')
+    try:
+        @register_kind("test_pair", ports("x:n", "u?:>= n // 2", "z?"))
+        def pair(params, ins, attrs):
+            return ins["x"] & ins.get("u", 0)
+        dp = macgates.Datapath("mine", library=macgates.load_library(lib_file))
+        dp.port("w", "in", 8)
+        dp.add("p", "test_pair", n=6, category="normalize")
+        with pytest.raises(macgates.DatapathError, match=r"^mine: connection w -> p: port 'x' of component p "
+                                                         r"\(test_pair\): 7 bits given, expected 6 = n for n=6$"):
+            dp.connect("w", "p", 7, port="x")
+        dp.connect("w", "p", 8, port="u")  # at least n // 2 = 3: any wider signal
+        dp.connect("w", "p", 8, port="z")  # no width: any
+        register_kind("test_pair", ports("x:m"), replace=True)(pair)  # m: not a parameter of test_pair
+        with pytest.raises(macgates.DatapathError, match=r"component p \(test_pair\): port 'x' is declared m bits "
+                                                         r"wide, but the primitive has no parameter m \(its parameters: "
+                                                         r"n\)"):
+            dp.connect("w", "p", 6, port="x")
+    finally:
+        KINDS.pop("test_pair", None)
+
+
+def builder_sample():
+    """Datapaths the builders make: every config of every bundled design, and k-term units
+    (k = 2 and 32) over scalar, mixed and block formats, both multipliers, both float
+    combines and aligns, with and without subnormals; the mixed pairs include the ones
+    whose exponents are zero-extended (fp6_e2m3 x tf32) or wider than a difference
+    (fp16 x int31)."""
+    from dataclasses import replace
+
+    from macgates.design import bundled_designs, load_design
+
+    for path in bundled_designs().values():
+        design = load_design(path)
+        for cfg in design.configs:
+            if not cfg.datapath:  # (a design's own datapath is wired without ports: it does not run)
+                yield design.build(cfg)
+    pairs = [("int8", "int8"), ("int4", "fp8_e4m3"), ("fp8_e4m3", "fp8_e4m3"), ("fp8_e5m2", "float8_e4m3fn"),
+             ("fp4_e2m1", "fp4_e2m1"), ("fp6_e2m3", "tf32"), ("fp16", "int31"), ("bf16", "bf16"),
+             ("mxfp8_e4m3", "mxfp8_e4m3"), ("mxfp8_e5m2", "mxfp8_e5m2"), ("mxfp4", "mxfp6_e2m3"), ("nvfp4", "nvfp4"), ("mxint8", "mxint8")]
+    for (w, a), acc, k, multiplier in itertools.product(pairs, ("kulisch", "fp16", "fp32:subnormals"), (1, 2, 32),
+                                                       ("array", "booth")):
+        accumulator = macgates.accumulator(acc)
+        variants = [accumulator]
+        if isinstance(accumulator, macgates.FloatingPoint):
+            variants = [replace(accumulator, align=align, combine=combine) for align in ("swap", "two_shifters")
+                        for combine in (("exact", "align") if k > 1 else ("auto",))]
+        for variant in variants:
+            try:
+                yield macgates.dot(w, a, k, variant, multiplier=multiplier)
+            except macgates.DatapathError as exc:
+                assert "does not divide" in str(exc), exc  # (a k that splits a scale block: not modelled)
+
+
+def test_every_builder_port_meets_its_declared_width():
+    from macgates.simulate import plan
+
+    seen, checked = set(), 0
+    for dp in builder_sample():  # (connect already refused any signal above a port's width)
+        _, _, inputs = plan(dp)  # (refuses a port whose signals do not match its width, naming it)
+        for name, sigs in inputs.items():
+            comp = dp.components[name]
+            for port in KINDS[comp.primitive].ports:
+                mine = [s for s in sigs if s.port == port.name]
+                if mine and port.formula is not None:
+                    top = max(mine, key=lambda s: s.at + s.width)
+                    bits, want = top.at + top.width, port.expected(comp.params)
+                    assert {"": bits == want or (top.signed and bits < want), ">=": bits >= want or top.signed,
+                            "<=": bits <= want}[port.bound], (dp.name, name, port, bits, want)
+                    seen.add((comp.primitive, port.name))
+                    checked += 1
+    declared = {(kind.name, port.name) for kind in KINDS.values() if kind.behaviour is not None
+                for port in kind.ports if port.formula is not None and not kind.name.startswith("test_")}
+    # the one declared port no builder drives: a plain adder's optional carry-in
+    assert declared - seen == {("adder", "cin")}, sorted(declared - seen)
+    assert checked > 10_000
+
+
+def test_bundled_widths_name_their_parameters_and_reasons():
+    for library in ("default", "calibrated"):
+        lib = macgates.load_library(library)
+        for name, prim in lib.primitives.items():
+            for port in kind_of(name).ports:
+                names = port.formula.params if port.formula is not None else ()
+                assert set(names) <= set(prim.params), (library, name, port.name, port.width, prim.params)
+    for kind in KINDS.values():
+        for port in kind.ports:
+            if not kind.name.startswith("test_"):  # a bound or 'any' says why
+                assert bool(port.why) == (port.formula is None or bool(port.bound)), (kind.name, port.name)

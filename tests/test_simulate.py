@@ -164,7 +164,7 @@ def test_a_kulisch_accumulator_one_bit_narrower_is_caught():
     dp = macgates.mac("int8")
     narrow = dp.copy()
     for name in ("acc_add", "acc_reg"):
-        narrow.replace(name, n=26)  # the gates and the behaviour change together
+        narrow.replace(name, fit=True, n=26)  # the gates and the behaviour change together
     assert narrow.gates < dp.gates
     pairs = [(0x7F, 0x7F), (0x81, 0x7F), (1, 1)]
     _, bad = mismatches(narrow, "int8", "int8", start_values(27), pairs)
@@ -181,7 +181,7 @@ def test_a_missing_baugh_wooley_correction_is_caught():
 
 def test_a_narrower_multiplier_is_caught():
     dp = macgates.mac("int8")
-    dp.replace("pp_reduce", m=7)  # one activation bit fewer reduced
+    dp.replace("pp_reduce", fit=True, m=7)  # one activation bit fewer reduced
     _, bad = mismatches(dp, "int8", "int8", [0], [(0x7F, 0x7F), (0x81, 0x81)])
     assert bad
 
@@ -234,11 +234,11 @@ def test_float_kulisch_mutations_are_caught(change):
     f, ref = fp8_kulisch_reference("fp8_e4m3")
     dp = macgates.mac("fp8_e4m3")
     if change == "align-range":
-        dp.replace("align", k=29)  # one shift position fewer: the largest exponents wrap
+        dp.replace("align", fit=True, k=29)  # one shift position fewer: the largest exponents wrap
     elif change == "invert-width":
-        dp.replace("negate", n=35)  # the top magnitude bit is not inverted
+        dp.replace("negate", fit=True, n=35)  # the top magnitude bit is not inverted
     else:
-        dp.replace("exp_add", n=3)  # the exponent sum loses its top bit
+        dp.replace("exp_add", fit=True, n=3)  # the exponent sum loses its top bit
     run = Runner(dp)
     extremes = [c for c in range(256) if c & 0x7F in (0x7F, 0x78, 0x01)]  # largest, a power of two, smallest
     bad = [(x, y) for x in extremes for y in extremes
@@ -314,8 +314,8 @@ def test_verify_catches_a_narrower_accumulator():
 
     int8 = macgates.format("int8")
     dp = macgates.mac("int8")
-    dp.replace("acc_add", n=26)
-    dp.replace("acc_reg", n=26)
+    dp.replace("acc_add", fit=True, n=26)
+    dp.replace("acc_reg", fit=True, n=26)
     result = verify(dp, int8, int8, macgates.Kulisch(), exhaustive=False, vectors=50)
     assert result.failed > 0 and len(result.mismatches) == 10
 
@@ -374,7 +374,7 @@ def test_a_short_booth_encoder_is_caught():
 
     int8 = macgates.format("int8")
     dp = macgates.mac("int8", multiplier="booth")
-    dp.replace("booth_encode", m=7)  # the last digit loses the sign bit
+    dp.replace("booth_encode", fit=True, m=7)  # the last digit loses the sign bit
     assert verify(dp, int8, int8, macgates.Kulisch(), exhaustive=False, vectors=200).failed > 0
 
 
@@ -393,7 +393,7 @@ def test_kulisch_bound_on_the_executable_datapath(weights):
         assert acc == want and not overflowed
     narrow = dp.copy()
     for name in ("acc_add", "acc_reg"):
-        narrow.replace(name, n=width - 1)
+        narrow.replace(name, fit=True, n=width - 1)
     got = Runner(narrow).run([(largest, largest)] * 4096)[-1]
     assert KulischRef(width - 1, ref.lsb).value_of(got) * ref.lsb != 4096 * f.max_value ** 2  # it wrapped
 
@@ -415,7 +415,7 @@ def test_width_slack():
     fp4 = macgates.format("fp4_e2m1")
     dp = macgates.mac("fp4_e2m1")
     assert slack(dp, fp4, fp4, macgates.Kulisch()) == []  # every width is needed
-    dp.replace("exp_add", n=3)  # a needlessly wide exponent adder: 2 + 2 bits need 2 cells
+    dp.replace("exp_add", fit=True, n=3)  # a needlessly wide exponent adder: 2 + 2 bits need 2 cells
     assert slack(dp, fp4, fp4, macgates.Kulisch()) == [("exp_add", "n", 3, FA)]  # adder(3) - adder(2): one FA
     assert slack(dp) == slack(dp, "fp4_e2m1", "fp4_e2m1", "kulisch") == [("exp_add", "n", 3, FA)]  # as built
     with pytest.raises(macgates.DatapathError, match="built for weights fp4_e2m1, not int8"):
@@ -525,7 +525,7 @@ def test_a_narrower_adder_tree_is_caught():
 
     int8 = macgates.format("int8")
     dp = macgates.dot("int8", k=4, accumulator="kulisch")
-    dp.replace("sum_tree", n=14)  # the lanes' sign bits are lost
+    dp.replace("sum_tree", fit=True, n=14)  # the lanes' sign bits are lost
     assert verify(dp, int8, int8, macgates.Kulisch(), starts=[0], exhaustive=False, vectors=200).failed > 0
 
 

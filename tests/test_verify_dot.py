@@ -82,7 +82,7 @@ def test_an_infinite_block_takes_the_sign_of_its_infinite_lanes():
                                              ("sum_tree", "k")])
 def test_align_mutations_are_caught(component, param):
     dp = macgates.dot("float8_e4m3fn", k=8, accumulator=fp32("align"))
-    dp.replace(component, **{param: dp.components[component].params[param] - 1})
+    dp.replace(component, fit=True, **{param: dp.components[component].params[param] - 1})
     assert check(dp, "float8_e4m3fn", fp32("align"), exhaustive=False, vectors=300).failed > 0
 
 
@@ -116,7 +116,7 @@ def test_block_sum_times_the_scales_by_hand():
 def test_scale_mutations_are_caught(weights, component, param):
     k = min(4, macgates.format(weights).block_size)
     dp = macgates.dot(weights, k=k, accumulator="fp32")
-    dp.replace(component, **{param: dp.components[component].params[param] - 1})
+    dp.replace(component, fit=True, **{param: dp.components[component].params[param] - 1})
     result = check(dp, weights, macgates.accumulator("fp32"), exhaustive=macgates.format(weights).bits <= 4,
                    vectors=300)
     assert result.failed > 0
@@ -159,7 +159,7 @@ def test_a_narrower_block_magnitude_is_caught(component):
         return [ref.value_of(unit.step(0, w, a, scale_a=127, scale_b=127)) * ref.lsb for w, a, _ in cases]
 
     assert sums(dp) == [want for _, _, want in cases]
-    dp.replace(component, n=dp.components[component].params["n"] - 1)
+    dp.replace(component, fit=True, n=dp.components[component].params["n"] - 1)
     assert sums(dp) != [want for _, _, want in cases]
 
 

@@ -117,7 +117,7 @@ def test_a_sticky_without_the_windows_top_two_bits_is_caught():
     dp = macgates.mac("int8", accumulator="fp32")
     acc = f32.encode(2 ** 26)
     assert f32.decode(dp.step(acc, i8.encode(-3), i8.encode(1))) == 2 ** 26 - 4
-    dp.replace("sticky", k=dp.components["sticky"].params["k"] - 1)
+    dp.replace("sticky", fit=True, k=dp.components["sticky"].params["k"] - 1)
     assert f32.decode(dp.step(acc, i8.encode(-3), i8.encode(1))) == 2 ** 26
     assert acc in FloatChecker(i8, i8, fp("fp32")).starts()
 
@@ -142,12 +142,12 @@ def _no_sticky(dp):
 
 
 def _narrow_window(dp):
-    dp.replace("align", n=dp.components["align"].params["n"] - 1)
+    dp.replace("align", fit=True, n=dp.components["align"].params["n"] - 1)
 
 
 def _short_normalizer(dp):
     k = dp.components["norm_shift"].params["k"]  # [0, 14]: 4 stages; [0, 7]: 3
-    dp.replace("norm_shift", k=(1 << (k.bit_length() - 1)) - 1)
+    dp.replace("norm_shift", fit=True, k=(1 << (k.bit_length() - 1)) - 1)
 
 
 def _truncating_rounder(dp):
@@ -155,7 +155,7 @@ def _truncating_rounder(dp):
 
 
 def _narrow_product_lzc(dp):
-    dp.replace("prod_lzc", n=dp.components["prod_lzc"].params["n"] - 1)
+    dp.replace("prod_lzc", fit=True, n=dp.components["prod_lzc"].params["n"] - 1)
 
 
 @pytest.mark.parametrize("mutate", [_no_sticky, _narrow_window, _short_normalizer, _truncating_rounder,
@@ -208,15 +208,15 @@ def test_subnormal_results_are_kept_and_rounded_on_their_grid():
 def _half_sum_negation(dp):
     # a subnormal accumulator smaller than the product makes the sum negative: |sum| needs
     # every bit of it
-    dp.replace("sum_abs", n=dp.components["sum_abs"].params["n"] // 2)
+    dp.replace("sum_abs", fit=True, n=dp.components["sum_abs"].params["n"] // 2)
 
 
 def _one_bit_shift_limit(dp):
-    dp.replace("norm_limit", n=1)  # a subnormal result's shift (e_max) keeps only its LSB
+    dp.replace("norm_limit", fit=True, n=1)  # a subnormal result's shift (e_max) keeps only its LSB
 
 
 def _sticky_without_top(dp):
-    dp.replace("sticky", k=dp.components["sticky"].params["k"] - 1)  # -2^-30 + 0 rounds to +0, not -0
+    dp.replace("sticky", fit=True, k=dp.components["sticky"].params["k"] - 1)  # -2^-30 + 0 rounds to +0, not -0
 
 
 @pytest.mark.parametrize("mutate", [_half_sum_negation, _one_bit_shift_limit, _sticky_without_top],
