@@ -33,7 +33,7 @@ from typing import Callable, Mapping
 
 from .bits import mask
 from .errors import DatapathError, did_you_mean, shown
-from .kinds import ports, register_kind
+from .kinds import Port, ports, register_kind
 
 
 def _kogge_stone(g, p, width: int):
@@ -144,8 +144,12 @@ def _prefix_behaviour(style: AdderStyle, carry_in: bool):
     return behaviour
 
 
+# the ports of the ripple adders they stand in for: a floating-point accumulator's two-shifter
+# sum zero-extends its a operand by the carry bit, as for adder_cin
+_PORTS = {False: ports("a:n", "b:n"),
+          True: (Port("a", True, "<= n", "the significand adder's operand is zero-extended by its carry bit"),
+                 *ports("b:n", "cin?:1"))}
 for _style in ADDERS.values():
     if _style.network is not None:
         for _carry_in in (False, True):
-            register_kind(_style.primitive(_carry_in), ports("a", "b", "cin?") if _carry_in else ports("a", "b"))(
-                _prefix_behaviour(_style, _carry_in))
+            register_kind(_style.primitive(_carry_in), _PORTS[_carry_in])(_prefix_behaviour(_style, _carry_in))

@@ -202,7 +202,7 @@ def test_a_user_kind_with_widths(tmp_path):
 def builder_sample():
     """Datapaths the builders make: every config of every bundled design, and k-term units
     (k = 2 and 32) over scalar, mixed and block formats, both multipliers, both float
-    combines and aligns, with and without subnormals; the mixed pairs include the ones
+    combines and aligns, with and without subnormals, each adder style; the mixed pairs include the ones
     whose exponents are zero-extended (fp6_e2m3 x tf32) or wider than a difference
     (fp16 x int31)."""
     from dataclasses import replace
@@ -229,6 +229,12 @@ def builder_sample():
                 yield macgates.dot(w, a, k, variant, multiplier=multiplier)
             except macgates.DatapathError as exc:
                 assert "does not divide" in str(exc), exc  # (a k that splits a scale block: not modelled)
+    # the accumulator adder styles, into both accumulators, both aligns, integer and float products
+    for style, acc, (w, a), k in itertools.product(("kogge_stone", "brent_kung"), ("kulisch", "fp16", "fp32"),
+                                                   pairs[:5], (1, 4)):
+        for align in (("swap", "two_shifters") if acc != "kulisch" else (None,)):
+            accumulator = macgates.accumulator(acc) if align is None else replace(macgates.accumulator(acc), align=align)
+            yield macgates.dot(w, a, k, accumulator, adder=style)
 
 
 def test_every_builder_port_meets_its_declared_width():
