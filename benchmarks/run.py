@@ -37,7 +37,7 @@ KS = [1, 2, 4, 8, 16, 32]  # 35 x 35 formats x 7 accumulators x 6 = 51,450 confi
 SWEEP = f"""
 import json, resource, time
 import macgates
-from macgates.sweeps import sweep_records
+from macgates.report.sweeps import sweep_records
 t = time.perf_counter()
 rows, skipped = sweep_records({FORMATS!r}, {FORMATS!r}, {ACCUMULATORS!r}, {KS!r})
 dt = time.perf_counter() - t
@@ -49,7 +49,7 @@ print(json.dumps({{"configs": len(rows) + len(skipped), "valid": len(rows), "sec
 VERIFY = """
 import json, time
 import macgates
-from macgates.verify import verify
+from macgates.run.verify import verify
 f = macgates.format("fp8_e4m3")
 t = time.perf_counter()
 result = verify(macgates.mac("fp8_e4m3"), f, f, macgates.Kulisch(), starts=[0])
@@ -60,7 +60,7 @@ print(json.dumps({"checked": result.checked, "failed": result.failed, "seconds":
 EXHAUSTIVE_FP16 = """
 import json, time
 import macgates
-from macgates.verify import verify
+from macgates.run.verify import verify
 f = macgates.format("fp8_e4m3")
 t = time.perf_counter()
 result = verify(macgates.mac("fp8_e4m3", accumulator="fp16"), f, f, macgates.accumulator("fp16"))
@@ -72,10 +72,10 @@ CALIBRATION = """
 import json, tempfile, time
 from fractions import Fraction
 import macgates
-from macgates.calibrate import calibrate
-from macgates.design import default_design
-from macgates.names import resolve
-from macgates.synth import synthesize
+from macgates.hw.calibrate import calibrate
+from macgates.design.schema import default_design
+from macgates.design.names import resolve
+from macgates.hw.synth import synthesize
 t = time.perf_counter()
 text, fits, samples = calibrate()
 seconds = time.perf_counter() - t

@@ -4,55 +4,111 @@
 >>> dp = macgates.mac("fp8_e4m3", accumulator="fp16")
 >>> dp.gates
 1152
+
+The package is layered (docs/architecture.md): ``support``, ``files``, ``formats``,
+``library``, ``datapath``, ``design`` and ``run``, ``hw``, ``report``, and the command
+line in ``cli``. The names below are the public API; every module is also reachable
+under the name it had before the layers became subpackages (``macgates.verify`` is
+``macgates.run.verify``; :data:`MOVED`).
 """
 
-from .builders import accumulator, dot, mac
-from .datapath import Component, Datapath, Signal
-from .design import Config, Design, load_design
-from .errors import DatapathError, DesignError, FormatError, LibraryError, MacgatesError
-from .floating import FloatingPoint
-from .formats import Format, format
-from .kulisch import Kulisch
-from .library import Library, load_library
-from .sweeps import sweep
-from .tables import table, table_records
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+from .datapath.builders import accumulator, dot, mac
+from .datapath.floating import FloatingPoint
+from .datapath.graph import Component, Datapath, Signal
+from .datapath.kulisch import Kulisch
+from .design.schema import Config, Design, load_design
+from .formats.spec import Format, format
+from .library.adders import ADDERS
+from .library.kinds import ports, register_kind
+from .library.primitives import Library, load_library
+from .report.sweeps import sweep
+from .report.tables import table, table_records
+from .support.errors import DatapathError, DesignError, FormatError, LibraryError, MacgatesError
 
 __version__ = "0.1.0"
 
 
 def report(design=None, out_dir="reports", library=None, synthesis=None):
     """Write a design's charts and report.md under ``out_dir``; returns the paths written.
-    ``synthesis``: config name -> a ``macgates synth`` CSV row (``reporting.read_synthesis``),
+    ``synthesis``: config name -> a ``macgates synth`` CSV row (``report.markdown.read_synthesis``),
     for the model-against-synthesis chart. (Imports matplotlib; nothing else in macgates does.)"""
-    from .reporting import report as _report
+    from .report.markdown import report as _report
 
     return _report(design, out_dir, library, synthesis)
 
 
-# imported on first use, so that `import macgates` and `macgates table` stay light
-_LAZY_MODULES = ("verify", "synth", "rtl", "simulate", "calibrate", "reporting", "charts", "progress")
+# the modules' names before the layers became subpackages -> where they are now
+MOVED = {
+    "errors": "support.errors", "numbers": "support.counts", "bits": "support.bits",
+    "progress": "support.progress",
+    "yamlfile": "files.yamlfile", "outputs": "files.outputs", "resources": "files.resources",
+    "encoding": "formats.encoding",
+    "formula": "library.formula", "kinds": "library.kinds", "behaviour": "library.behaviour",
+    "adders": "library.adders",
+    "multiplier": "datapath.multiplier", "kulisch": "datapath.kulisch", "floating": "datapath.floating",
+    "dotproduct": "datapath.dotproduct", "builders": "datapath.builders",
+    "names": "design.names",
+    "simulate": "run.simulate", "reference": "run.reference", "verify": "run.verify",
+    "rtl": "hw.rtl", "netlist": "hw.netlist", "synth": "hw.synth", "calibrate": "hw.calibrate",
+    "tables": "report.tables", "sweeps": "report.sweeps", "render": "report.render",
+    "reporting": "report.markdown", "charts": "report.charts", "labels": "report.labels",
+    "export": "report.export",
+}
+# (formats, library, datapath and design are the subpackages now; each re-exports the
+# public names of the module it was: formats.spec, library.primitives, datapath.graph,
+# design.schema)
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import macgates.verify`` gives the module ``macgates.run.verify`` itself (one
+    module object under both names), imported on first use."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        package, _, name = fullname.partition(".")
+        if package == __name__ and name in MOVED:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        module = importlib.import_module(f"{__name__}.{MOVED[spec.name.partition('.')[2]]}")
+        self._real = module.__spec__
+        return module
+
+    def exec_module(self, module):
+        module.__spec__ = self._real  # the import system set the old name's spec on it
+
+
+if not any(isinstance(f, _MovedModules) for f in sys.meta_path):
+    sys.meta_path.insert(0, _MovedModules())
+
 _PLOTS = ("relative_chart", "breakdown_chart", "breakdown_table", "pareto_chart")
 
 
 def __getattr__(name):
-    # The plotting helpers live in macgates.charts (matplotlib); macgates.verify,
+    # The plotting helpers live in macgates.report.charts (matplotlib); macgates.verify,
     # macgates.synth, macgates.rtl ... are modules reachable without importing them first.
     if name in _PLOTS:
-        from . import charts
+        from .report import charts
 
         return getattr(charts, name)
-    if name in _LAZY_MODULES:
-        import importlib
-
-        return importlib.import_module(f".{name}", __name__)
+    if name in MOVED:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'macgates' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_PLOTS) | set(_LAZY_MODULES))
+    return sorted(set(globals()) | set(_PLOTS) | set(MOVED))
+
 
 __all__ = [
-    "mac", "dot", "sweep", "accumulator", "table", "report", "relative_chart", "breakdown_chart", "breakdown_table", "pareto_chart", "table_records", "load_library", "format", "load_design",
+    "mac", "dot", "sweep", "accumulator", "table", "report", "relative_chart", "breakdown_chart",
+    "breakdown_table", "pareto_chart", "table_records", "load_library", "format", "load_design",
+    "register_kind", "ports", "ADDERS",
     "Datapath", "Component", "Signal", "Format", "Library", "Kulisch", "FloatingPoint",
     "Config", "Design",
     "MacgatesError", "LibraryError", "FormatError", "DesignError", "DatapathError",

@@ -7,14 +7,13 @@ import itertools
 import json
 import sys
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 from . import __version__
-from fractions import Fraction
-
-from .errors import DesignError, MacgatesError, did_you_mean, one_line, shown
-from .numbers import MAX_DECIMALS, STR_DECIMALS, as_json, decimals_for, fixed, plural, shared_places
-from .render import FORMATS, render
+from .report.render import FORMATS, render
+from .support.counts import MAX_DECIMALS, STR_DECIMALS, as_json, decimals_for, fixed, plural, shared_places
+from .support.errors import DesignError, MacgatesError, did_you_mean, one_line, shown
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +63,7 @@ def _k_option(p, what: str) -> None:
 
 
 def _adder_option(p, what: str) -> None:
-    from .adders import ADDERS
+    from .library.adders import ADDERS
 
     p.add_argument("--adder", choices=tuple(ADDERS), metavar="STYLE",
                    help=f"the accumulator adder's style for {what}: {', '.join(ADDERS)} (a ...-STYLE "
@@ -123,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated: kulisch, kulisch:N, any float format (fp16, bf16, fp32, tf32, "
                         "fp8_e4m3, ...), FORMAT:subnormals (default fp32)")
     p.add_argument("--k", default="1", metavar="LIST", help="comma-separated dot-product sizes (default 1)")
-    from .multiplier import MULTIPLIERS
+    from .datapath.multiplier import MULTIPLIERS
 
     p.add_argument("--multiplier", default="array", choices=tuple(MULTIPLIERS),
                    help="partial-product multiplier style (default: array)")
@@ -249,7 +248,7 @@ def _costs(args) -> dict:
 def _library(args, with_costs: bool = True):
     """The --library option's library (None: the design's or the bundled one), with
     --cost applied when ``with_costs`` (only where no design applies its own)."""
-    from .library import load_library
+    from .library.primitives import load_library
 
     lib = load_library(args.library) if args.library else None
     costs = _costs(args)
@@ -260,7 +259,7 @@ def _library(args, with_costs: bool = True):
 
 def _design(args, name):
     """(design, configs) for a NAME_OR_DESIGN argument, with --library, --cost and --k."""
-    from .names import resolve
+    from .design.names import resolve
 
     design, configs = resolve(name, getattr(args, "config", None), getattr(args, "k", None),
                               _library(args, with_costs=False), getattr(args, "adder", None))
@@ -269,9 +268,9 @@ def _design(args, name):
 
 
 def _table(args) -> str:
-    from .tables import columns_of, table_records
-
     from dataclasses import replace
+
+    from .report.tables import columns_of, table_records
 
     design, configs = _design(args, args.design or "paper_fig3")
     names = {c.name for c in configs}
@@ -285,7 +284,7 @@ def _table(args) -> str:
 def _renamed(design, name, k, adder):
     """A config's name once --k made it a k-term unit (``int8-fp16`` -> ``int8-fp16-k4``)
     and --adder gave it an adder style (``int8-fp16-kogge_stone-k4``)."""
-    from .names import k_name, with_adder_style
+    from .design.names import k_name, with_adder_style
 
     old = {c.name: c for c in design.configs}
     if name not in old:
@@ -310,12 +309,12 @@ def _provenance(library, fmt: str) -> str:
 
 
 def _report(args) -> str:
-    from .design import bundled_designs, load_design
-    from .outputs import write_files
-    from .reporting import SynthesisNote, index_text, read_synthesis, report_files, slug, unmatched_synthesis
+    from .design.schema import bundled_designs, load_design
+    from .files.outputs import write_files
+    from .report.markdown import SynthesisNote, index_text, read_synthesis, report_files, slug, unmatched_synthesis
 
     if args.sweep:
-        from .reporting import sweep_report
+        from .report.markdown import sweep_report
 
         if args.designs:
             raise DesignError("report: give design files or --sweep, not both")
@@ -342,7 +341,7 @@ def _report(args) -> str:
             notes.append(SynthesisNote("", (source,), again, f"not used: {path} has results for them too, "
                                        "given after it"))
         given.update(rows)
-    from .progress import steps
+    from .support.progress import steps
 
     for design in steps(designs, "report", unit="design"):
         synthesis = dict(given)
@@ -364,7 +363,7 @@ def _report(args) -> str:
 def _out_folder(path) -> Path:
     """--out as a folder: it may not exist yet, but what exists of it must be folders
     (not a file, a symbolic link to nothing or a loop of them)."""
-    from .outputs import check_folder
+    from .files.outputs import check_folder
 
     return check_folder(path, "--out")
 
@@ -377,9 +376,9 @@ def _split(text: str, what: str) -> list[str]:
 
 
 def _sweep(args) -> str:
-    from .builders import parse_accumulator
-    from .progress import counter
-    from .sweeps import COLUMNS, MAX_CONFIGS, Skipped, sweep_rows
+    from .datapath.builders import parse_accumulator
+    from .report.sweeps import COLUMNS, MAX_CONFIGS, Skipped, sweep_rows
+    from .support.progress import counter
 
     ks = []
     for item in _split(args.k, "k"):
@@ -387,11 +386,11 @@ def _sweep(args) -> str:
             ks.append(_whole("--k")(item))
         except argparse.ArgumentTypeError as exc:
             raise DesignError(f"--k: {exc}") from None
-    from .formats import lookup
+    from .formats.spec import lookup
 
     formats = {}
     if args.formats_file:
-        from .design import load_design
+        from .design.schema import load_design
 
         formats = load_design(args.formats_file).formats
         if not formats:
@@ -415,7 +414,7 @@ def _sweep(args) -> str:
     to_stdout = args.out == "-"
     out = Path(args.out)
     if not to_stdout:
-        from .outputs import check
+        from .files.outputs import check
 
         check(out)  # before the work: its folder exists, not a device, not an input, no loop of links
     library = _library(args)
@@ -427,7 +426,7 @@ def _sweep(args) -> str:
         if to_stdout:
             count = write_csv(sys.stdout, COLUMNS, lines, lambda: _none_valid(skipped))
         else:
-            from .outputs import open_text
+            from .files.outputs import open_text
 
             with open_text(out) as handle:
                 count = write_csv(handle, COLUMNS, lines, lambda: _none_valid(skipped))
@@ -448,7 +447,7 @@ def _sweep_lines(rows, library, ks):
     rows; when there are more, a column that may turn fractional later (gates: the library
     costs fractions; gates per MAC: also k > 1) gets the shared decimals (3 if none yet),
     so memory stays flat."""
-    from .sweeps import COLUMNS
+    from .report.sweeps import COLUMNS
 
     head = list(itertools.islice(rows, SWEEP_BUFFER))
     precision = library.precision if library is not None else None
@@ -506,14 +505,14 @@ def _list(args) -> str:
         raise DesignError(f"list {args.what}: {'--cost' if args.cost else '--library'} applies only to "
                           "'list primitives'")
     if args.what == "formats":
-        from .formats import aliases_of, all_formats, source_of, standard_of
+        from .formats.spec import aliases_of, all_formats, source_of, standard_of
 
         formats = all_formats()
         # JSON and CSV get numbers; text keeps 2^-6
         number = {"json": as_json, "csv": lambda v: str(as_json(v))}.get(args.format, _num)
         own = {}
         if args.design is not None:
-            from .design import load_design
+            from .design.schema import load_design
 
             design = load_design(args.design)
             own = design.formats
@@ -528,14 +527,14 @@ def _list(args) -> str:
                 for f in formats]
         columns = list(rows[0])
     elif args.what == "primitives":
-        from .library import load_library
+        from .library.primitives import load_library
 
         lib = _library(args) or load_library()
         rows = [{"primitive": p.signature, "cost": p.cost_text, "category": p.category,
                  "source": p.source} for p in lib.primitives.values()]
         return render(rows, list(rows[0]), args.format) + _provenance(lib, args.format)
     else:
-        from .design import bundled_designs, load_design
+        from .design.schema import bundled_designs, load_design
 
         rows = []
         for stem, path in bundled_designs().items():
@@ -555,7 +554,7 @@ def _num(value) -> str:
 
 
 def _show(args) -> str:
-    from .export import write_graph
+    from .report.export import write_graph
 
     design, configs = _design(args, args.name)
     built = []
@@ -574,7 +573,7 @@ def _show(args) -> str:
         return json.dumps([_json(cfg, dp) for cfg, dp in built] if len(built) > 1
                           else _json(*built[0]), indent=2) + "\n"
     if args.format == "csv":
-        from .datapath import params_text
+        from .datapath.graph import params_text
 
         columns = ["config", "component", "category", "primitive", "params", "count", "gates", "note"]
         rows = [{"config": cfg.name, **r, "params": params_text(r["params"])} for cfg, dp in built
@@ -584,7 +583,7 @@ def _show(args) -> str:
 
 
 def _verify(args) -> str:
-    from .verify import verify
+    from .run.verify import verify
 
     design, configs = _design(args, args.name)
     if args.slack:
@@ -594,7 +593,7 @@ def _verify(args) -> str:
         return _slack(args, design, configs)
     exhaustive = True if args.exhaustive else ("auto" if args.vectors is None else False)
     vectors = args.vectors if args.vectors is not None else (0 if args.exhaustive else 1000)
-    from .progress import steps
+    from .support.progress import steps
 
     results, cannot = [], []
     for cfg in steps(configs, "verify"):
@@ -629,8 +628,8 @@ def _verify(args) -> str:
 
 
 def _rtl(args) -> str:
-    from .outputs import write_files
-    from .rtl import emit
+    from .files.outputs import write_files
+    from .hw.rtl import emit
 
     design, configs = _design(args, args.name)
     out = _out_folder(args.out)
@@ -650,7 +649,7 @@ def _rtl(args) -> str:
 
 
 def _synth(args) -> str:
-    from .synth import COLUMNS, LIBERTY_COLUMNS, relatives, synth_records
+    from .hw.synth import COLUMNS, LIBERTY_COLUMNS, relatives, synth_records
 
     rows, checks, base, libraries = [], [], None, []
     for name in args.names:
@@ -680,8 +679,8 @@ def _synth(args) -> str:
 
 
 def _calibrate(args) -> str:
-    from .calibrate import calibrate
-    from .outputs import check, note_input, write_bytes
+    from .files.outputs import check, note_input, write_bytes
+    from .hw.calibrate import calibrate
 
     if args.out:
         check(args.out)
@@ -703,7 +702,7 @@ def _calibrate(args) -> str:
 
 def _checkable(design, cfg) -> tuple:
     """(datapath, weights, activations, accumulator) of a config to check."""
-    from .builders import parse_accumulator
+    from .datapath.builders import parse_accumulator
 
     if cfg.datapath:
         raise DesignError("a custom datapath has no reference to check it against")
@@ -722,7 +721,7 @@ SLACK_VECTORS = 1000  # random sequences of 8 beside the exhaustive check: fract
 
 
 def _slack(args, design, configs) -> str:
-    from .verify import slack
+    from .run.verify import slack
 
     rows = []
     for cfg in configs:
@@ -745,7 +744,7 @@ class _Failed(Exception):
 
 def _codes_text(fmt, codes) -> str:
     """A code (or a k-term unit's lane codes, the first 4) with its value."""
-    from .verify import decimal
+    from .run.verify import decimal
 
     if isinstance(codes, (list, tuple)):
         shown = ", ".join(f"{c:#x} ({decimal(fmt.decode(c))})" for c in codes[:4])
@@ -786,7 +785,7 @@ def _describe(cfg, dp) -> str:
 
 
 def _text(cfg, dp, fmt: str = "text") -> str:
-    from .datapath import params_text
+    from .datapath.graph import params_text
 
     rows = [{"component": r["component"], "category": r["category"],
              "primitive": (f"{r['count']} x " if r["count"] != 1 else "")
@@ -823,7 +822,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     parser = build_parser()
-    from . import progress
+    from .support import progress
 
     try:
         args = parser.parse_args(argv)

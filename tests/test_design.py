@@ -4,7 +4,7 @@ import pytest
 
 import macgates
 from macgates import DesignError
-from macgates.design import bundled_designs, load_design
+from macgates.design.schema import bundled_designs, load_design
 
 HEAD = "macgates: 1\nname: d\n"
 

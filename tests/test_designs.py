@@ -11,7 +11,7 @@ import pytest
 
 import macgates
 from appendix_b import FA
-from macgates.design import load_design
+from macgates.design.schema import load_design
 
 DESIGNS = sorted((Path(__file__).resolve().parent.parent / "designs").glob("*.yaml"))
 

@@ -13,7 +13,7 @@ import yaml
 import macgates
 from by_hand import E4M3_FP16
 from appendix_b import ADD, AND2, FA, HA, REG
-from macgates.design import design_from_mapping
+from macgates.design.schema import design_from_mapping
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -138,8 +138,8 @@ def test_subnormals_table_matches_the_code():
 
 
 def test_readme_table_is_current():
-    from macgates.render import render
-    from macgates.tables import COLUMNS, table_records
+    from macgates.report.render import render
+    from macgates.report.tables import COLUMNS, table_records
 
     assert render(table_records(), COLUMNS, "markdown") in README
 

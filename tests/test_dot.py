@@ -174,8 +174,8 @@ def test_infinities_of_opposite_sign_make_a_nan_block():
 
 
 def test_the_largest_k_builds_for_every_format_and_accumulator():
-    from macgates.dotproduct import MAX_K
-    from macgates.formats import all_formats
+    from macgates.datapath.dotproduct import MAX_K
+    from macgates.formats.spec import all_formats
 
     for fmt in all_formats():
         if fmt.is_block or fmt.name in ("e8m0", "ue4m3"):

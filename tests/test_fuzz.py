@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 import macgates
 from macgates import MacgatesError
 from macgates.cli import main
-from macgates.design import CONFIG_KEYS, TOP_KEYS, design_from_mapping
-from macgates.formats import RECORD_KEYS
-from macgates.formula import parse
-from macgates.library import Library
+from macgates.design.schema import CONFIG_KEYS, TOP_KEYS, design_from_mapping
+from macgates.formats.spec import RECORD_KEYS
+from macgates.library.formula import parse
+from macgates.library.primitives import Library
 
 FAST = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_installed_package_finds_its_data(tmp_path):
-    code = ("import macgates, macgates.resources as r; print(macgates.__file__); "
+    code = ("import macgates, macgates.files.resources as r; print(macgates.__file__); "
             "print(r.library_path()); print(r.designs_dir()); print(r.library_path('calibrated_library.yaml'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr

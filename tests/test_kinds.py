@@ -1,4 +1,4 @@
-"""Primitive kinds (macgates/kinds.py): every primitive of the bundled libraries has one,
+"""Primitive kinds (macgates/library/kinds.py): every primitive of the bundled libraries has one,
 with a behaviour or a reason to be cost-only; ports are checked where a datapath is
 connected and where it runs."""
 
@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 import macgates
-from macgates.kinds import KINDS, Port, kind_of, ports, register_kind
+from macgates.library.kinds import KINDS, Port, kind_of, ports, register_kind
 
 
 @pytest.mark.parametrize("library", ["default", "calibrated"])
@@ -207,7 +207,7 @@ def builder_sample():
     (fp16 x int31)."""
     from dataclasses import replace
 
-    from macgates.design import bundled_designs, load_design
+    from macgates.design.schema import bundled_designs, load_design
 
     for path in bundled_designs().values():
         design = load_design(path)
@@ -238,7 +238,7 @@ def builder_sample():
 
 
 def test_every_builder_port_meets_its_declared_width():
-    from macgates.simulate import plan
+    from macgates.run.simulate import plan
 
     seen, checked = set(), 0
     for dp in builder_sample():  # (connect already refused any signal above a port's width)

@@ -10,7 +10,7 @@ import pytest
 
 from appendix_b import AND2, AOI21, FA, FF, HA, MUX2, OR2, XOR2
 from macgates import LibraryError, load_library
-from macgates.library import Library
+from macgates.library.primitives import Library
 
 LIB = load_library()
 

@@ -1,4 +1,4 @@
-"""The gate-level netlist simulator (macgates/netlist.py) on hand-written Yosys JSON
+"""The gate-level netlist simulator (macgates/hw/netlist.py) on hand-written Yosys JSON
 netlists: every gate's truth table, a 2-bit accumulator over many cycles and vectors
 against Python arithmetic, and the errors."""
 
@@ -8,7 +8,7 @@ import random
 import pytest
 
 from macgates import DatapathError
-from macgates.netlist import GATES, Netlist
+from macgates.hw.netlist import GATES, Netlist
 
 
 def one_cell(kind):

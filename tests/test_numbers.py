@@ -1,4 +1,4 @@
-"""Exact gate counts shown as numbers (macgates/numbers.py and its use in render.py)."""
+"""Exact gate counts shown as numbers (macgates/support/counts.py and its use in render.py)."""
 
 import json
 from fractions import Fraction
@@ -8,8 +8,8 @@ import pytest
 import macgates
 from appendix_b import FF
 from by_hand import E4M3_FP16, INT8_KULISCH
-from macgates.numbers import Gates, as_json, decimals_for, exact, fixed, numeric
-from macgates.render import render
+from macgates.support.counts import Gates, as_json, decimals_for, exact, fixed, numeric
+from macgates.report.render import render
 
 HALF_FF = {"ff": "4.5"}  # a flip-flop 1.5 gates cheaper than App. B's 2 MUX2 = 6
 

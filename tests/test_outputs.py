@@ -1,4 +1,4 @@
-"""Output paths (macgates/outputs.py) that cannot be written: a loop of symbolic links, a
+"""Output paths (macgates/files/outputs.py) that cannot be written: a loop of symbolic links, a
 symbolic link to nothing, a symbolic link to a folder, a folder on the way that is a file.
 Each is refused with one line naming the path and why, exit 2, no traceback, and nothing
 is written or changed. The links are made at test time (the bad-input corpus holds only
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from macgates.outputs import OutputError, check, check_folder, write_files
+from macgates.files.outputs import OutputError, check, check_folder, write_files
 
 posix = pytest.mark.skipif(os.name != "posix", reason="needs symbolic links")
 

@@ -1,4 +1,4 @@
-"""The exact reference (macgates/reference.py), checked by hand-derived cases, and the
+"""The exact reference (macgates/run/reference.py), checked by hand-derived cases, and the
 Kulisch bound: FX + 12 bits hold 4,096 largest products, one bit less does not."""
 
 import math
@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 import macgates
-from macgates.reference import KulischRef, block_sum, float_accumulate, product, smallest_product
+from macgates.run.reference import KulischRef, block_sum, float_accumulate, product, smallest_product
 
 FP16 = macgates.format("fp16")
 INF16, NAN16 = 0x7C00, 0x7E00

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import macgates
-from macgates.design import bundled_designs
-from macgates.numbers import fixed
+from macgates.design.schema import bundled_designs
+from macgates.support.counts import fixed
 
 pytestmark = pytest.mark.slow  # whole reports (matplotlib)
 
@@ -124,7 +124,7 @@ def test_readme_shows_the_figure3_chart():
 
 
 def test_pareto_front_and_chart():
-    from macgates.charts import pareto_front
+    from macgates.report.charts import pareto_front
 
     # (cost, quality): (1, 1) and (2, 3) are on the front, (3, 2) is beaten by (2, 3)
     assert pareto_front([(1, 1), (2, 3), (3, 2)]) == {0, 1}
@@ -231,7 +231,7 @@ def test_a_synthesis_csv_adds_a_chart_and_a_table(tmp_path):
 
 
 def test_synthesis_chart_has_a_bar_per_series_and_config():
-    from macgates.charts import synthesis_chart
+    from macgates.report.charts import synthesis_chart
 
     rows = [{"name": "a", "model": 1, "calibrated": 1, "synthesis": 1},
             {"name": "b", "model": 1.5, "calibrated": 1.4, "synthesis": 1.2}]
@@ -248,8 +248,8 @@ def test_synthesis_chart_has_a_bar_per_series_and_config():
     ("name,model_gates,synth_gates\nx,1,0\n", "s.csv:2: column synth_gates: 0 is not a number > 0"),
 ], ids=["missing_column", "not_a_number", "zero"])
 def test_bad_synthesis_csv(tmp_path, text, message):
-    from macgates.errors import DesignError
-    from macgates.reporting import read_synthesis
+    from macgates.support.errors import DesignError
+    from macgates.report.markdown import read_synthesis
 
     (tmp_path / "s.csv").write_text(text)
     with pytest.raises(DesignError, match=re.escape(message)):
@@ -389,7 +389,7 @@ def test_every_report_image_has_a_heading_and_a_caption(fresh, tmp_path):
     run = subprocess.run([sys.executable, "-m", "macgates", "sweep", "--weights", "int4,int8,fp4_e2m1",
                           "--out", str(csv_path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    from macgates.reporting import sweep_report
+    from macgates.report.markdown import sweep_report
 
     sweep_report(csv_path, tmp_path / "rep")
     _images_have_headings_and_captions((tmp_path / "rep" / "grid" / "report.md").read_text())

@@ -1,4 +1,4 @@
-"""Verilog emitted from the component graph (macgates/rtl.py): traced ranges and widths,
+"""Verilog emitted from the component graph (macgates/hw/rtl.py): traced ranges and widths,
 the top module's ports, every builder's datapaths emitted, and (where Icarus Verilog is
 installed) the emitted Verilog simulated against the datapath itself."""
 
@@ -10,10 +10,10 @@ import subprocess
 import pytest
 
 from macgates import DatapathError
-from macgates.names import resolve
-from macgates.bits import signed_bits
-from macgates.rtl import Body, emit, ident, literal
-from macgates.synth import sequences
+from macgates.design.names import resolve
+from macgates.support.bits import signed_bits
+from macgates.hw.rtl import Body, emit, ident, literal
+from macgates.hw.synth import sequences
 
 
 @pytest.mark.parametrize("lo, hi, bits", [
@@ -32,7 +32,7 @@ def test_literals_are_sized_and_signed():
 
 
 def traced(lo, hi, name="x", body=None):
-    from macgates.rtl import Traced
+    from macgates.hw.rtl import Traced
 
     return Traced(body or Body(), name, lo, hi)
 
@@ -134,7 +134,7 @@ def test_the_top_module_takes_a_given_name():
 
 
 def test_two_datapaths_read_into_one_yosys_run():
-    from macgates.synth import SynthesisError, run_yosys, yosys_command
+    from macgates.hw.synth import SynthesisError, run_yosys, yosys_command
 
     try:
         yosys_command()
@@ -170,7 +170,7 @@ def test_the_booth_and_two_shifter_styles_can_be_emitted():
                            "Yosys and the gate netlist instead (tests/test_synth.py)")
 @pytest.mark.parametrize("name", ["int8-kulisch", "fp8_e4m3-fp16", "fp8_e4m3-kulisch"])
 def test_icarus_simulates_the_emitted_verilog_like_the_datapath(name, tmp_path):
-    from macgates.simulate import Runner
+    from macgates.run.simulate import Runner
 
     dp = build(name)
     rtl = emit(dp)

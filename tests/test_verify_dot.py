@@ -1,5 +1,5 @@
 """Dot-product units (the ``align`` combine, IEEE-special lanes) and block-scaled formats
-run bit by bit and checked against macgates/reference.py (aligned_block_sum, block_sum
+run bit by bit and checked against macgates/run/reference.py (aligned_block_sum, block_sum
 times the scales). The checks at full size (10,000 sequences per modern-formats config,
 every pair exhaustively) are in docs/verification.md; here each kind runs every pair
 from +0 and a few hundred random sequences, and mutations show the checker bites."""
@@ -9,8 +9,8 @@ from fractions import Fraction
 import pytest
 
 import macgates
-from macgates.reference import aligned_block_sum, block_sum, product
-from macgates.verify import kulisch_reference, verify
+from macgates.run.reference import aligned_block_sum, block_sum, product
+from macgates.run.verify import kulisch_reference, verify
 
 pytestmark = pytest.mark.slow  # exhaustive verification of dot-product units and block formats
 

@@ -1,5 +1,5 @@
-"""Floating-point accumulators run bit by bit (macgates/floating.py through
-macgates/simulate.py) and checked by macgates/verify.py against
+"""Floating-point accumulators run bit by bit (macgates/datapath/floating.py through
+macgates/run/simulate.py) and checked by macgates/run/verify.py against
 macgates/reference.float_accumulate, which is written from the formats' definitions.
 
 The full exhaustive check of every Figure 3 configuration (11 start values x 65,536
@@ -13,8 +13,8 @@ from fractions import Fraction
 import pytest
 
 import macgates
-from macgates.simulate import Runner
-from macgates.verify import FloatChecker, verify
+from macgates.run.simulate import Runner
+from macgates.run.verify import FloatChecker, verify
 
 pytestmark = pytest.mark.slow  # exhaustive verification of float accumulators
 

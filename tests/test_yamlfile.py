@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from macgates import DesignError, LibraryError, load_design, load_library
-from macgates.yamlfile import MAX_FILE_BYTES, read_yaml
+from macgates.files.yamlfile import MAX_FILE_BYTES, read_yaml
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux device files and FIFOs")
 
