@@ -86,3 +86,14 @@ def test_the_subpackages_that_were_modules_keep_their_public_names():
     assert (define, format) == (macgates.formats.spec.define, macgates.formats.spec.format)
     assert Library is macgates.library.primitives.Library and MAX_CELLS == macgates.library.primitives.MAX_CELLS
     assert register_kind is macgates.library.kinds.register_kind
+
+
+@pytest.mark.parametrize("name,path,is_package", MODULES, ids=[m[0] or "macgates" for m in MODULES])
+def test_no_private_name_crosses_modules(name, path, is_package):
+    """A module imports only public names from another (from .x import _y is refused);
+    the package's __version__ and a module imported under a private alias are fine."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("macgates")):
+            for alias in node.names:
+                assert not alias.name.startswith("_") or alias.name == "__version__", \
+                    f"{name} imports {alias.name} from {'.' * node.level}{node.module or ''}"

@@ -5,7 +5,8 @@ parameters (``n``, ``m``, ...) read from the graph when it runs, ``inputs`` maps
 input port to the value on it (a Python int: sign-extended signals are negative), and
 ``attrs`` are the component's behaviour settings. The result is the component's output
 as one unsigned int; signals take their bits from it (``Signal.lsb``, ``Signal.width``).
-So ``dp.replace("acc_add", n=26)`` changes the gates and the behaviour together.
+So ``dp.replace("acc_add", n=26, fit=True)`` changes the gates and the behaviour together
+(``fit``: the signals into it cut to the widths its ports declare at n = 26).
 
 Every behaviour is written with operations that work the same on Python ints and,
 element by element, on numpy object arrays of them (no ``if`` on a value), so the batch
