@@ -842,6 +842,9 @@ def main(argv=None) -> int:
             raise
         print(f"macgates: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of a streamed stdout stopped early (| head): not an error
+        _stdout_to_devnull()
+        return 0
     except OSError as exc:  # a path the user gave cannot be used (read or written)
         if debug or exc.filename is None:
             raise
@@ -851,8 +854,17 @@ def main(argv=None) -> int:
         sys.stdout.write(output)
         sys.stdout.flush()
     except BrokenPipeError:
-        sys.stderr.close()
+        _stdout_to_devnull()
     return 0
+
+
+def _stdout_to_devnull() -> None:
+    """After a broken pipe: what is left in stdout's buffer goes nowhere, so that Python's
+    flush at exit does not report the pipe again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover

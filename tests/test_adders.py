@@ -257,3 +257,10 @@ def test_a_styled_accumulator_synthesizes_to_gates_that_behave_like_it(name):
     got = check(dp, synthesize(dp), vectors=64, length=24)
     assert got.mismatches == 0, got.first
     assert got.steps == 64 * 23
+
+
+def test_an_unknown_style_in_a_spelled_out_name_is_named():
+    for name, style in (("int8-kulisch-carry_skip", "carry_skip"), ("int8-fp16-kogge-k4", "kogge")):
+        with pytest.raises(DesignError, match=rf"^{name}: unknown adder style '{style}' after the accumulator "
+                                              r"\(valid: brent_kung, kogge_stone, ripple; "):
+            resolve(name)

@@ -665,3 +665,15 @@ def test_old_positional_datapath_calls_are_refused():
         macgates.Datapath(lib)
     with pytest.raises(macgates.DatapathError, match="components must be a dict, got str"):
         macgates.Datapath(lib.name, "mine")
+
+
+@pytest.mark.parametrize("args", [("sweep", "--weights", "int8,fp8_e4m3,int4", "--accumulators", "kulisch,fp16,fp32",
+                                   "--k", "1,2,4,8,16,32", "--out", "-"),
+                                  ("list", "primitives")], ids=["streamed", "written-at-the-end"])
+def test_a_reader_that_stops_early_is_not_an_error(args):
+    # `macgates sweep ... --out - | head -0`: the pipe is closed before anything is written
+    proc = subprocess.Popen([sys.executable, "-m", "macgates", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and err == "", err

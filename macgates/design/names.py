@@ -112,6 +112,16 @@ def k_name(name: str, old_k: int, k: int) -> str:
     return f"{name}-k{k}" if k != old_k else name
 
 
+def _is_accumulator(text: str) -> bool:
+    from ..datapath.builders import parse_accumulator
+
+    try:
+        parse_accumulator(text)
+    except MacgatesError:
+        return False
+    return True
+
+
 def _spelled_out(name: str, fig3: Design, library) -> Design:
     """A one-config design from WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-ADDER][-kN]."""
     if len(name) > MAX_NAME:
@@ -127,6 +137,10 @@ def _spelled_out(name: str, fig3: Design, library) -> Design:
     rest, dash, last = body.rpartition("-")
     if dash and last in ADDERS and rest:
         body, adder = rest, last
+    elif dash and "-" in rest and _is_accumulator(rest.rpartition("-")[2]) and not _is_accumulator(last):
+        # WEIGHTS-ACCUMULATOR-SOMETHING: the something is read as an adder style
+        raise DesignError(f"{name}: unknown adder style {shown(last)} after the accumulator "
+                          f"({did_you_mean(ADDERS)}; WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-ADDER][-kN])")
     head, sep, acc = body.rpartition("-")
     weights, activations = head, ""
     for i, ch in enumerate(head):  # W x A: split at the 'x' that leaves two format names
