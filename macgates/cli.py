@@ -194,8 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="+", metavar="NAME_OR_DESIGN")
     p.add_argument("--config", metavar="NAME", help="which config of a design")
     _k_option(p, "every datapath")
-    p.add_argument("--liberty", metavar="FILE", help="map to this standard-cell library; adds an area column "
-                                                    "(synth_gates = area / the smallest NAND2's area)")
+    p.add_argument("--liberty", metavar="NAME_OR_FILE",
+                   help="map to this standard-cell library: a liberty file, or osu018, osu035, osu050 (the "
+                        "Debian packages qflow-tech-osu018, ...); adds an area column (synth_gates = area / the "
+                        "smallest NAND2's area); the mapped cells are simulated from their functions")
     p.add_argument("--vectors", type=_whole("--vectors", 6, least=0), default=256, metavar="N",
                    help="random sequences to check the gates with (default 256; 0: no check)")
     p.add_argument("--length", type=_whole("--length", 4), default=24, metavar="L",
@@ -212,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "four accumulators, scalar and k = 4, and two bundled designs) are "
                                    + NAMES_HELP + ".")
     p.add_argument("names", nargs="*", metavar="NAME_OR_DESIGN")
-    p.add_argument("--liberty", metavar="FILE", help="fit to this standard-cell library's area (in NAND2 areas)")
+    p.add_argument("--liberty", metavar="NAME_OR_FILE",
+                   help="fit to this standard-cell library's area (in NAND2 areas): a liberty file, or osu018, "
+                        "osu035, osu050")
     p.add_argument("--out", metavar="FILE", help="write the library here and print the fits (default: the "
                                                  "library to stdout)")
     p.set_defaults(run=_calibrate)
@@ -652,11 +656,16 @@ def _synth(args) -> str:
     from .hw.synth import COLUMNS, LIBERTY_COLUMNS, relatives, synth_records
 
     rows, checks, base, libraries = [], [], None, []
+    liberty = None
+    if args.liberty:
+        from .hw.liberty import read_liberty
+
+        liberty = read_liberty(args.liberty)
     for name in args.names:
         design, configs = _design(args, name)
         if design.library not in libraries:
             libraries.append(design.library)
-        got, checked = synth_records(design, configs, liberty=args.liberty, vectors=args.vectors,
+        got, checked = synth_records(design, configs, liberty=liberty, vectors=args.vectors,
                                      length=args.length, seed=args.seed)
         if base is None:  # relatives against the first name given (its design's baseline)
             base = design.baseline if design.baseline in {r["name"] for r in got} else got[0]["name"]
@@ -685,7 +694,9 @@ def _calibrate(args) -> str:
     if args.out:
         check(args.out)
     if args.liberty:
-        note_input(args.liberty)
+        from .hw.liberty import liberty_path
+
+        note_input(liberty_path(args.liberty))
     text, fits, samples = calibrate(args.names or None, args.liberty, _library(args, with_costs=False))
     for fit in fits:
         if fit.warning:

@@ -1,7 +1,8 @@
 """The bad-input corpus: every file in tests/data/bad/ goes through the CLI and must give
 exactly its expected one-line error, exit 2, no traceback, and write nothing.
 
-Each case is ``NAME.err`` (the expected stderr line) with ``NAME.yaml`` (the input) and
+Each case is ``NAME.err`` (the expected stderr line) with ``NAME.yaml`` (the input; a
+liberty file is ``NAME.lib``) and
 optionally ``NAME.args`` (the command, default ``table {path}``; ``{out}`` is a fresh
 folder that must stay empty). Each case runs under a 10-second time limit and, on Linux,
 a 500 MB address-space limit: bad input is refused in bounded time and memory.
@@ -38,7 +39,8 @@ def test_bad_input(name, tmp_path):
     args = args_file.read_text().split() if args_file.exists() else ["table", "{path}"]
     out = tmp_path / "out"
     out.mkdir()
-    args = [a.replace("{path}", f"{name}.yaml").replace("{out}", str(out)) for a in args]
+    given = f"{name}.lib" if (BAD / f"{name}.lib").exists() else f"{name}.yaml"
+    args = [a.replace("{path}", given).replace("{out}", str(out)) for a in args]
     run = subprocess.run([sys.executable, "-m", "macgates", *args], capture_output=True, text=True,
                          cwd=BAD, timeout=TIME_LIMIT, preexec_fn=_limit_memory)
     expected = (BAD / f"{name}.err").read_text().replace("{out}", str(out))

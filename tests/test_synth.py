@@ -13,7 +13,8 @@ from macgates import load_library
 from macgates.cli import main
 from macgates.design.schema import default_design
 from macgates.hw.rtl import emit
-from macgates.hw.synth import (BASE_COLUMNS, LIBERTY_COLUMNS, SynthesisError, check, liberty_cells, nand2_area,
+from macgates.hw.liberty import read_liberty
+from macgates.hw.synth import (BASE_COLUMNS, LIBERTY_COLUMNS, SynthesisError, check,
                             run_yosys, synthesize,
                             yosys_command)
 
@@ -84,11 +85,13 @@ LIBERTY = """library(tiny) {
 def test_a_liberty_file_maps_to_its_cells_and_gives_their_area(tmp_path, capsys):
     lib = tmp_path / "tiny.lib"
     lib.write_text(LIBERTY)
-    cells = liberty_cells(LIBERTY)
-    assert cells["DFF"][1] and not cells["NAND2"][1]
-    assert nand2_area(LIBERTY, "tiny.lib") == 4
+    cells = read_liberty(lib).cells
+    assert cells["DFF"].sequential and not cells["NAND2"].sequential
+    assert read_liberty(lib).nand2().area == 4
     dp = FIG3.build(FIG3.config("int8-kulisch"))
     result = synthesize(dp, liberty=str(lib))
+    got = check(dp, result, vectors=64, length=16)  # the mapped cells run from their functions
+    assert got.mismatches == 0 and got.steps == 64 * 15
     assert set(result.cells) <= {"NAND2", "NOR2", "BUF", "INV", "DFF"}
     assert result.ffs == result.cells["DFF"] == 27
     assert result.area == 4 * (result.cells["NAND2"] + result.cells["NOR2"]) + 2 * result.cells["INV"] + \

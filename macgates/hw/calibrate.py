@@ -93,16 +93,20 @@ def measure(dps, liberty: str | None = None) -> list[Sample]:
             uses.append((dp.components[comp_name], name, instances))
     verilog = "\n".join(f"module {name} {body}" for body, name in modules.items())
     files = {"dp.v": verilog}
+    lib = None
     if liberty:
-        files["cells.lib"] = Path(liberty).read_text()
+        from .liberty import read_liberty
+
+        lib = read_liberty(liberty)
+        files["cells.lib"] = Path(lib.path).read_text()
     script = yosys_script(None, flatten=False, liberty=bool(liberty))
     with waiting(f"calibrate: Yosys synthesizing {len(modules):,} modules"):
         data = json.loads(run_yosys(script, files, ["netlist.json"])["netlist.json"])
-    weights = liberty_weights(files["cells.lib"], str(liberty)) if liberty else None
+    weights = liberty_weights(lib) if lib is not None else None
 
     def weighed(body):
         cells = Counter(cell_name(c["type"]) for c in body.get("cells", {}).values())
-        return weigh_cells(cells, weights, str(liberty)) if liberty else weigh(cells, dps[0].library)
+        return weigh_cells(cells, weights, lib.path) if lib is not None else weigh(cells, dps[0].library)
     gates = {name: weighed(body) for name, body in data["modules"].items()}
     return [Sample(comp.primitive, tuple(comp.params.items()), exact(Fraction(gates[name] * instances) / comp.count))
             for comp, name, instances in uses]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -108,8 +107,7 @@ def run_yosys(script: str, files: dict, outputs: list[str]) -> dict:
 @dataclass
 class Synthesis:
     """One datapath synthesized: cell counts, their weighted total, flip-flops, and (with
-    a liberty file) the library's area; the gate-level netlist when it uses Yosys' own
-    gates (it can then be simulated)."""
+    a liberty file) the library's area; the gate-level netlist, which :func:`check` runs."""
 
     cells: Counter
     gates: object  # NAND2 equivalents, exact (with a liberty file: area / its NAND2's area)
@@ -117,6 +115,9 @@ class Synthesis:
     area: float | None = None
     netlist: object = None
     rtl: object = None
+    liberty: object = None  # the Liberty it was mapped to
+    json: dict | None = None  # Yosys' JSON netlist (with a liberty file)
+    verilog: str = ""  # the mapped netlist as Verilog (with a liberty file), for OpenSTA
 
 
 def cell_name(kind: str) -> str:
@@ -124,27 +125,33 @@ def cell_name(kind: str) -> str:
     return kind[2:-1] if kind.startswith("$_") and kind.endswith("_") else kind
 
 
-def synthesize(dp, library=None, liberty: str | None = None, rtl=None) -> Synthesis:
+def synthesize(dp, library=None, liberty=None, rtl=None) -> Synthesis:
     """Synthesize ``dp``'s RTL. Without ``liberty`` the cells are Yosys' gates, weighed by
-    ``library``'s ``cells`` table (default: ``dp``'s library); with a liberty file's
-    path, its cells (their area from the file). ``rtl``: Verilog to use instead of
-    :func:`macgates.hw.rtl.emit`'s (an :class:`macgates.hw.rtl.Rtl`)."""
+    ``library``'s ``cells`` table (default: ``dp``'s library); with a liberty file (a path,
+    a bundled name such as ``osu018``, or a read :class:`macgates.hw.liberty.Liberty`), its
+    cells, weighed as area / its NAND2's area. Either netlist can be simulated. ``rtl``:
+    Verilog to use instead of :func:`macgates.hw.rtl.emit`'s (an :class:`macgates.hw.rtl.Rtl`)."""
     from .netlist import Netlist
     from .rtl import emit
 
     rtl = rtl or emit(dp)
     files = {"dp.v": rtl.verilog}
-    if liberty:
-        files["cells.lib"] = Path(liberty).read_text()
-    out = run_yosys(yosys_script(rtl.top, flatten=True, liberty=bool(liberty)), files,
-                    ["netlist.json"] + (["stat.json"] if liberty else []))
+    lib = None
+    if liberty is not None:
+        from .liberty import Liberty, read_liberty
+
+        lib = liberty if isinstance(liberty, Liberty) else read_liberty(liberty)
+        files["cells.lib"] = Path(lib.path).read_text()
+    out = run_yosys(yosys_script(rtl.top, flatten=True, liberty=lib is not None), files,
+                    ["netlist.json"] + (["stat.json", "mapped.v"] if lib is not None else []))
     data = json.loads(out["netlist.json"])
     cells = Counter(cell_name(c["type"]) for c in data["modules"][rtl.top].get("cells", {}).values())
-    if liberty:
+    if lib is not None:
         area = json.loads(out["stat.json"]).get("design", {}).get("area")
-        flops = {name for name, (_, is_ff, _, _) in liberty_cells(files["cells.lib"]).items() if is_ff}
-        gates = weigh_cells(cells, liberty_weights(files["cells.lib"], str(liberty)), str(liberty))
-        return Synthesis(cells, gates, sum(n for c, n in cells.items() if c in flops), area, None, rtl)
+        gates = weigh_cells(cells, liberty_weights(lib), lib.path)
+        ffs = sum(n for c, n in cells.items() if c in lib.cells and lib.cells[c].sequential)
+        return Synthesis(cells, gates, ffs, area, Netlist.from_json(data, rtl.top, lib), rtl, lib, data,
+                         out["mapped.v"])
     gates = weigh(cells, library if library is not None else dp.library)
     return Synthesis(cells, gates, cells.get("DFF_P", 0), None, Netlist.from_json(data, rtl.top), rtl)
 
@@ -157,7 +164,8 @@ def yosys_script(top: str | None, flatten: bool = True, liberty: bool = False) -
                else f"abc -g {GATE_SET} -script {ABC_SCRIPT}\n")
     return (f"read_verilog dp.v\nsynth {'-flatten ' if flatten else ''}-noabc{f' -top {top}' if top else ''}\n"
             "dfflegalize -cell $_DFF_P_ 01\n" + mapping + "opt_clean\ndelete t:$scopeinfo\n"
-            + ("tee -q -o stat.json stat -json -liberty cells.lib\n" if liberty else "") + "write_json netlist.json\n")
+            + ("tee -q -o stat.json stat -json -liberty cells.lib\nwrite_verilog -noattr -noexpr mapped.v\n"
+               if liberty else "") + "write_json netlist.json\n")
 
 
 def weigh(cells: Counter, library):
@@ -174,11 +182,11 @@ def weigh_cells(cells: Counter, weights: dict, where: str):
     return exact(sum(Fraction(weights[c]) * n for c, n in cells.items()))
 
 
-def liberty_weights(text: str, origin: str) -> dict:
+def liberty_weights(lib) -> dict:
     """Each cell of a liberty file with an area, weighed as gate equivalents: its area over
     the smallest 2-input NAND's (exact: areas read as decimals)."""
-    nand2 = Fraction(str(nand2_area(text, origin)))
-    return {c: Fraction(str(a)) / nand2 for c, (a, _, _, _) in liberty_cells(text).items() if a is not None}
+    nand2 = Fraction(str(lib.nand2().area))
+    return {c.name: Fraction(str(c.area)) / nand2 for c in lib.cells.values() if c.area is not None}
 
 
 # -- checking the gates against the executable datapath ---------------------------------
@@ -239,8 +247,6 @@ def check(dp, synthesis: Synthesis, vectors: int = 256, length: int = 24, seed: 
 
     from ..run.simulate import Runner
 
-    if synthesis.netlist is None:
-        raise SynthesisError(f"{dp.name}: a netlist mapped to liberty cells cannot be simulated here")
     rtl = synthesis.rtl
     runner = Runner(dp)
     k = dp.macs
@@ -286,45 +292,17 @@ COLUMNS = BASE_COLUMNS + MORE_COLUMNS
 LIBERTY_COLUMNS = BASE_COLUMNS + ("area",) + MORE_COLUMNS
 
 
-def liberty_cells(text: str) -> dict:
-    """A liberty file's cells: name -> (area or None, is a flip-flop, the output functions,
-    the number of input pins)."""
-    starts = [(m.start(), m.group(1)) for m in re.finditer(r"\bcell\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{", text)]
-    out = {}
-    for i, (at, name) in enumerate(starts):
-        body = text[at:starts[i + 1][0] if i + 1 < len(starts) else len(text)]
-        area = re.search(r"\barea\s*:\s*([0-9.eE+-]+)", body)
-        funcs = [f.replace(" ", "").replace("*", "&") for f in re.findall(r"function\s*:\s*\"([^\"]*)\"", body)]
-        out[name] = (float(area.group(1)) if area else None, bool(re.search(r"\bff\s*\(", body)), funcs,
-                     len(re.findall(r"direction\s*:\s*input", body)))
-    return out
-
-
-def nand2_area(liberty_text: str, origin: str) -> float:
-    """The area of the smallest 2-input NAND cell of a liberty file (function !(A&B)):
-    gate equivalents are area / this."""
-    best = None
-    for area, is_ff, funcs, inputs in liberty_cells(liberty_text).values():
-        if area and not is_ff and len(funcs) == 1 and inputs == 2:
-            pins = sorted(set(re.findall(r"[A-Za-z_]\w*", funcs[0])))
-            if len(pins) == 2 and funcs[0] in {f"!({a}&{b})" for a, b in (pins, pins[::-1])} | {
-                    f"({a}&{b})'" for a, b in (pins, pins[::-1])}:
-                best = area if best is None else min(best, area)
-    if not best:
-        raise SynthesisError(f"{origin}: no 2-input NAND cell (function \"!(A&B)\") with an area: "
-                             "gate equivalents are area / NAND2 area")
-    return best
-
-
 def synth_records(design, configs, baseline: str | None = None, liberty: str | None = None,
                   vectors: int = 256, length: int = 24, seed: int = 0) -> tuple[list[dict], list]:
     """Synthesize each config: rows with COLUMNS (LIBERTY_COLUMNS with a liberty file) and
     the checks of the gates against the datapath (``vectors`` = 0: none)."""
-    if liberty:
+    if liberty is not None:
         from ..files.outputs import note_input
+        from .liberty import read_liberty
 
-        note_input(liberty)
-        nand2_area(Path(liberty).read_text(), str(liberty))  # a file without a NAND2 is refused before Yosys runs
+        liberty = read_liberty(liberty)
+        note_input(liberty.path)
+        liberty.nand2()  # a file without a NAND2 is refused before Yosys runs
     from ..support.progress import steps
 
     rows, checks = [], []
@@ -338,9 +316,9 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
                "ratio": ratio(result.gates, dp.gates), "ffs": result.ffs, "k": dp.macs,
                "model_gates_per_mac": dp.gates_per_mac, "synth_gates_per_mac": exact(Fraction(result.gates) / dp.macs),
                "cycles_checked": None, "mismatches": None}
-        if liberty:
+        if liberty is not None:
             row["area"] = result.area
-        if vectors and not liberty:
+        if vectors:
             found = check(dp, result, vectors, length, seed)
             checks.append((cfg.name, found))
             row.update(cycles_checked=found.steps, mismatches=found.mismatches)
