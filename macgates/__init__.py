@@ -76,14 +76,18 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec):
         module = importlib.import_module(f"{__name__}.{MOVED[spec.name.partition('.')[2]]}")
-        self._real = module.__spec__
+        spec.loader_state = module.__spec__
         return module
 
     def exec_module(self, module):
-        module.__spec__ = self._real  # the import system set the old name's spec on it
+        # the import system set the old name's spec on the module: give it back its own
+        module.__spec__ = module.__spec__.loader_state
+
+    def get_code(self, fullname):  # python -m macgates.OLD: nothing to run
+        return None
 
 
-if not any(isinstance(f, _MovedModules) for f in sys.meta_path):
+if not any(type(f).__name__ == "_MovedModules" and type(f).__module__ == __name__ for f in sys.meta_path):
     sys.meta_path.insert(0, _MovedModules())
 
 _PLOTS = ("relative_chart", "breakdown_chart", "breakdown_table", "pareto_chart")

@@ -264,3 +264,21 @@ def test_an_unknown_style_in_a_spelled_out_name_is_named():
         with pytest.raises(DesignError, match=rf"^{name}: unknown adder style '{style}' after the accumulator "
                                               r"\(valid: brent_kung, kogge_stone, ripple; "):
             resolve(name)
+
+
+@pytest.mark.parametrize("style", [s.name for s in PREFIX])
+def test_the_networks_that_run_are_the_networks_costed(style):
+    """The behaviours' own level masks (macgates/library/adders.py) place exactly the cells of
+    the networks counted above, level by level."""
+    from macgates.library import adders
+
+    for width in range(1, 80):
+        if style == "kogge_stone":
+            running = [[(i, i - d) for i in range(width) if cells >> i & 1]
+                       for d, cells in adders.kogge_stone_levels(width)]
+        else:
+            levels = adders.brent_kung_levels(width)
+            running = [[(i, i - d) for i in range(width) if up >> i & 1] for d, up, _ in levels] + \
+                [[(i, i - d) for i in range(width) if down >> i & 1] for d, _, down in reversed(levels)]
+        assert [sorted(level) for level in running if level] == \
+            [sorted(level) for level in NETWORKS[style](width) if level], (style, width)

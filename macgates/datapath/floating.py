@@ -143,7 +143,7 @@ class FloatingPoint:
     adder: str = "ripple"  # the significand adder's style (macgates.library.adders.ADDERS)
 
     def __post_init__(self):
-        adder_style(self.adder)
+        object.__setattr__(self, "adder", adder_style(self.adder).name)  # (a record given: its name)
         if self.align not in ALIGNS:
             raise DatapathError(f"unknown align '{self.align}' (valid: {', '.join(ALIGNS)})")
         if self.combine not in COMBINES:

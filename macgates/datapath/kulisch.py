@@ -34,7 +34,7 @@ class Kulisch:
     kind = "kulisch"
 
     def __post_init__(self):
-        adder_style(self.adder)
+        object.__setattr__(self, "adder", adder_style(self.adder).name)  # (a record given: its name)
 
     def __str__(self) -> str:
         return self.kind if self.width is None else f"{self.kind}:{self.width}"

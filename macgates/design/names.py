@@ -95,10 +95,10 @@ def with_adder_style(cfg, adder: str):
     if cfg.datapath:
         raise DesignError(f"config {cfg.name}: --adder does not apply to a custom datapath")
     style = adder_style(adder).name
-    if style == cfg.adder:
-        return cfg
+    if style == (cfg.adder or "ripple"):
+        return replace(cfg, adder=style)
     name = cfg.name
-    if cfg.adder != "ripple":  # its -STYLE replaced
+    if cfg.adder not in (None, "ripple"):  # its -STYLE replaced
         name = name.replace(f"-{cfg.adder}", "", 1)
     return replace(cfg, adder=style, name=with_adder(name, style))
 

@@ -67,7 +67,7 @@ class Config:
     product_pipe: bool | None = None
     datapath: str = ""
     k: int = 1
-    adder: str = "ripple"
+    adder: str | None = None  # the accumulator adder's style; None: the accumulator's own (ripple)
 
     def build(self, library: Library | None = None, datapaths=None, formats=None) -> Datapath:
         """The costed datapath of this config (``formats``: a design's own formats by name)."""

@@ -36,18 +36,26 @@ from ..support.errors import DatapathError, did_you_mean, shown
 from .kinds import Port, ports, register_kind
 
 
-def _kogge_stone(g, p, width: int):
-    """Level l combines every position i >= 2^l with position i - 2^l: after level l each
-    position holds the group of 2^(l+1) positions ending at it (or all below it)."""
-    d = 1
+def kogge_stone_levels(width: int):
+    """(distance, positions with a cell, as a mask) per level: level l combines every
+    position i >= 2^l with position i - 2^l."""
+    levels, d = [], 1
     while d < width:
+        levels.append((d, mask(width) ^ mask(d)))
+        d *= 2
+    return levels
+
+
+def _kogge_stone(g, p, width: int):
+    """After level l each position holds the group of 2^(l+1) positions ending at it (or
+    all below it). (The positions below 2^l take nothing: g << d is 0 there.)"""
+    for d, _ in kogge_stone_levels(width):
         g = (g | (p & (g << d))) & mask(width)
         p = (p & (p << d)) & mask(width)
-        d *= 2
     return g
 
 
-def _brent_kung_levels(width: int):
+def brent_kung_levels(width: int):
     """(distance, up-sweep positions, down-sweep positions) per level, as masks: the
     up-sweep combines position i with i - 2^l where 2^(l+1) divides i + 1; the down-sweep
     (highest level first) where i + 1 is an odd multiple of 2^l above 2^l."""
@@ -62,7 +70,7 @@ def _brent_kung_levels(width: int):
 
 
 def _brent_kung(g, p, width: int):
-    levels = _brent_kung_levels(width)
+    levels = brent_kung_levels(width)
     for d, up, _ in levels:
         g = g | (p & (g << d) & up)
         p = p & ((p << d) | (mask(width) ^ up)) & mask(width)
@@ -144,9 +152,10 @@ def _prefix_behaviour(style: AdderStyle, carry_in: bool):
     return behaviour
 
 
-# the ports of the ripple adders they stand in for: a floating-point accumulator's two-shifter
-# sum zero-extends its a operand by the carry bit, as for adder_cin
-_PORTS = {False: ports("a:n", "b:n"),
+# the ports of the ripple adders they stand in for (adder, adder_cin), but for the plain form's
+# carry-in: its network has no position for one
+_PORTS = {False: (Port("a", True, "<= n", "as adder's: a narrower operand is zero-extended"),
+                  Port("b", True, "<= n", "as adder's: a narrower operand is zero-extended")),
           True: (Port("a", True, "<= n", "the significand adder's operand is zero-extended by its carry bit"),
                  *ports("b:n", "cin?:1"))}
 for _style in ADDERS.values():

@@ -468,11 +468,11 @@ def _kulisch_special_next(params: Mapping, ins: Mapping, state: int) -> int:
 # lane's. Every port of every datapath the builders make satisfies these
 # (tests/test_kinds.py).
 _STAGES = "ceil_log2(k + 1)"  # a log shifter's amount by [0, k]: one bit per stage
+_OR2_ANY = ("bit by bit on whatever comes: count c is c OR2s side by side (c-bit ports) or, in a k-lane "
+            "unit, one per lane (1-bit ports)")
 _BUNDLED = [
     # name, ports, behaviour
-    ("or2", (Port("a", False, "any", "bit by bit on whatever comes: count c is c OR2s side by side (c-bit "
-                  "ports) or, in a k-lane unit, one per lane (1-bit ports)"),
-             Port("b", False, "any", "as port a")), _or2),
+    ("or2", (Port("a", False, "any", _OR2_ANY), Port("b", False, "any", _OR2_ANY)), _or2),
     ("xor2", ("a:1", "b:1"), _xor2),
     ("and2", ("a:1", "b:1"), _and2),
     ("aoi21", ("a:1", "b:1", "c:1"), _aoi21),
@@ -494,7 +494,8 @@ _BUNDLED = [
                       "d:3 * ((m + 1) // 2)"), _booth_select),
     ("booth_reduce", ("pp:(n + 1) * ((m + 1) // 2)", "d:3 * ((m + 1) // 2)"), _booth_reduce),
     ("adder", (Port("a", True, "<= n", "the exponent fields of two formats are added, the narrower "
-                    "zero-extended"), Port("b", True, "<= n", "as port a"), "cin?:1"), _adder),
+                    "zero-extended"), Port("b", True, "<= n", "the exponent fields of two formats are added, "
+                                           "the narrower zero-extended"), "cin?:1"), _adder),
     ("adder_cin", (Port("a", True, "<= n", "the significand adder's operand is zero-extended by its carry "
                         "bit"), "b:n", "cin?:1"), _adder),
     ("adder_msb", ("a:n", "b:n", "cin?:1"), _adder_msb),

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from ..support.errors import DatapathError, LibraryError, did_you_mean, one_line
-from .formula import Formula, parse
+from .formula import FUNCTIONS, Formula, parse
 
 ANY = "any"
 _BOUNDS = {"": "", ">=": "at least ", "<=": "at most "}
@@ -193,7 +193,7 @@ def _width_formula(port: str, text: str) -> Formula:
         names = parse(text).refs  # (every name not yet a parameter: found as a primitive reference)
         calls = [name for name, arities in names.items() if arities != {0}]
         if calls:
-            raise LibraryError(f"{calls[0]}(...) is not a function of widths (allowed: ceil_log2, pow2, max, min)")
+            raise LibraryError(f"{calls[0]}(...) is not a function of widths (allowed: {', '.join(FUNCTIONS)})")
         return parse(text, tuple(sorted(names)))
     except LibraryError as exc:
         raise DatapathError(f"port {port!r}: width {text!r}: {one_line(str(exc))} (a width is 'any', a formula "

@@ -92,7 +92,7 @@ def _rows(ws, acts, accs, ks, library, multiplier, progress, skipped, total):
             yield {"weights": w.name, "activations": a.name, "accumulator": str(acc), "k": kk,
                    "acc_bits": info["acc_bits"], "gates": gates,
                    "gates_per_mac": Fraction(gates, kk) if kk > 1 else gates,
-                   "combine": info.get("combine", "")}
+                   "combine": info.get("combine", ""), "adder": acc.adder}
             if progress is not None and done % 512 == 0:
                 now = time.monotonic()
                 if now - start > 1.0 and now - last > 0.2:
@@ -112,9 +112,13 @@ def sweep_records(weights, activations=None, accumulators=("fp32",), k=(1,), lib
 
 
 def config_name(row: dict) -> str:
-    """A sweep row's config as the command line spells it: WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-kN]."""
+    """A sweep row's config as the command line spells it: WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-ADDER][-kN]
+    (an accumulator object with its own adder style gives the -ADDER)."""
+    from ..library.adders import with_adder
+
     pair = row["weights"] if row["weights"] == row["activations"] else f"{row['weights']}x{row['activations']}"
-    return f"{pair}-{row['accumulator']}" + (f"-k{row['k']}" if row["k"] > 1 else "")
+    return with_adder(f"{pair}-{row['accumulator']}", row.get("adder", "ripple")) + \
+        (f"-k{row['k']}" if row["k"] > 1 else "")
 
 
 def sweep(weights, activations=None, accumulators=("fp32",), k=(1,), library: Library | None = None,

@@ -44,7 +44,7 @@ def _config_dict(cfg) -> dict:
             raise DesignError(f"config {cfg.name}: a custom datapath config needs its design")
         out = {"name": cfg.name, "weights": cfg.weights, "activations": cfg.activations,
                "accumulator": cfg.accumulator, "multiplier": cfg.multiplier}
-        if cfg.adder != "ripple":
+        if cfg.adder not in (None, "ripple"):
             out["adder"] = cfg.adder
         if cfg.align != "swap":
             out["align"] = cfg.align
