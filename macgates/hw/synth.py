@@ -122,6 +122,7 @@ class Synthesis:
     liberty: object = None  # the Liberty it was mapped to
     json: dict | None = None  # Yosys' JSON netlist (with a liberty file)
     verilog: str = ""  # the mapped netlist as Verilog (with a liberty file), for OpenSTA
+    seq_area: float | None = None  # the flip-flops' part of area
 
 
 def cell_name(kind: str) -> str:
@@ -154,9 +155,10 @@ def synthesize(dp, library=None, liberty=None, rtl=None, clock_ns=None) -> Synth
     if lib is not None:
         area = json.loads(out["stat.json"]).get("design", {}).get("area")
         gates = weigh_cells(cells, liberty_weights(lib), lib.path)
-        ffs = sum(n for c, n in cells.items() if c in lib.cells and lib.cells[c].sequential)
-        return Synthesis(cells, gates, ffs, area, Netlist.from_json(data, rtl.top, lib), rtl, lib, data,
-                         out["mapped.v"])
+        sequential = {c: n for c, n in cells.items() if c in lib.cells and lib.cells[c].sequential}
+        seq_area = sum(lib.cells[c].area * n for c, n in sequential.items())
+        return Synthesis(cells, gates, sum(sequential.values()), area, Netlist.from_json(data, rtl.top, lib), rtl,
+                         lib, data, out["mapped.v"], seq_area)
     gates = weigh(cells, library if library is not None else dp.library)
     return Synthesis(cells, gates, cells.get("DFF_P", 0), None, Netlist.from_json(data, rtl.top), rtl)
 
