@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="map to this standard-cell library: a liberty file, or osu018, osu035, osu050 (the "
                         "Debian packages qflow-tech-osu018, ...); adds an area column (synth_gates = area / the "
                         "smallest NAND2's area); the mapped cells are simulated from their functions")
+    p.add_argument("--clock", metavar="NS_LIST",
+                   help="with --liberty: map each config for each of these clock periods in ns (e.g. 2,4,8,16: "
+                        "ABC's delay target) and say whether its period meets it: the area-delay curve")
     p.add_argument("--vectors", type=_whole("--vectors", 6, least=0), default=256, metavar="N",
                    help="random sequences to check the gates with (default 256; 0: no check)")
     p.add_argument("--length", type=_whole("--length", 4), default=24, metavar="L",
@@ -652,11 +655,32 @@ def _rtl(args) -> str:
     return "".join(f"{p}\n" for p in write_files(out, files))
 
 
+def _clocks(text):
+    """--clock: comma-separated clock periods in ns, each a finite number > 0 (at most 10^6)."""
+    import math
+
+    if text is None:
+        return None
+    out = []
+    for item in _split(text, "clock"):
+        try:
+            value = float(item)
+        except ValueError:
+            value = float("nan")
+        if not (math.isfinite(value) and 0 < value <= 1e6) or len(item) > 20:
+            raise DesignError(f"--clock: {shown(item)}: expected a clock period in ns, a number > 0 (e.g. 2,4,8,16)")
+        out.append(value)
+    return out
+
+
 def _synth(args) -> str:
-    from .hw.synth import COLUMNS, LIBERTY_COLUMNS, relatives, synth_records
+    from .hw.synth import CLOCK_COLUMNS, COLUMNS, LIBERTY_COLUMNS, relatives, synth_records
 
     rows, checks, base, libraries = [], [], None, []
     liberty = None
+    clocks = _clocks(args.clock)
+    if clocks and not args.liberty:
+        raise DesignError("--clock needs --liberty (osu018, a liberty file, ...): the gate set has no delays")
     if args.liberty:
         from .hw.liberty import read_liberty
 
@@ -666,14 +690,14 @@ def _synth(args) -> str:
         if design.library not in libraries:
             libraries.append(design.library)
         got, checked = synth_records(design, configs, liberty=liberty, vectors=args.vectors,
-                                     length=args.length, seed=args.seed)
+                                     length=args.length, seed=args.seed, clocks=clocks)
         if base is None:  # relatives against the first name given (its design's baseline)
             base = design.baseline if design.baseline in {r["name"] for r in got} else got[0]["name"]
         rows += got
         checks += checked
     if len(args.names) > 1:
         relatives(rows, base)
-    columns = LIBERTY_COLUMNS if args.liberty else COLUMNS
+    columns = (LIBERTY_COLUMNS + (CLOCK_COLUMNS if clocks else ())) if args.liberty else COLUMNS
     text = render(rows, columns, args.format, precision=libraries[0].precision)
     bad = [(name, c) for name, c in checks if c.mismatches]
     if args.format == "text" and checks:

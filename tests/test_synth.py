@@ -249,3 +249,28 @@ def test_synth_says_the_library_once(capsys):
     assert main(["synth", "int8-kulisch", "int4-kulisch", "--cost", "ff=4.5", "--vectors", "1", "--length", "2"]) == 0
     out = capsys.readouterr().out
     assert out.count("override: ff = 4.5 (--cost)") == 1 and out.count("library: ") == 1
+
+
+def test_synth_on_osu018_times_each_config_at_each_clock(capsys):
+    from macgates.hw.liberty import LibertyError
+    from macgates.hw.synth import CLOCK_COLUMNS
+
+    try:
+        read_liberty("osu018")
+    except LibertyError as exc:
+        pytest.skip(str(exc))
+    assert main(["synth", "int8-kulisch", "--liberty", "osu018", "--clock", "2,16", "--vectors", "16",
+                 "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ",".join(LIBERTY_COLUMNS + CLOCK_COLUMNS)
+    rows = [dict(zip(lines[0].split(","), line.split(","))) for line in lines[1:]]
+    assert [r["clock_ns"] for r in rows] == ["2.000", "16.000"]
+    for r in rows:
+        period = float(r["critical_ns"])
+        assert r["met"] == ("yes" if period <= float(r["clock_ns"]) else "no")
+        assert float(r["loop_ns"]) <= period  # the loop is one of the register-to-register paths
+        assert float(r["fmax_mhz"]) == pytest.approx(1000 / period, abs=0.06)
+        assert float(r["area_delay"]) == pytest.approx(float(r["area"]) * period, rel=1e-4)  # k = 1 (period shown to 3 places)
+        assert r["mismatches"] == "0" and r["cycles_checked"] == str(16 * 23)
+        assert int(r["ffs"]) == 27 and float(r["seq_area"]) == 27 * read_liberty("osu018").cells["DFFPOSX1"].area
+    assert rows[0]["met"] == "no"  # 2 ns is beyond a 0.18 um 27-bit ripple accumulator

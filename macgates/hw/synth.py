@@ -299,13 +299,23 @@ BASE_COLUMNS = ("name", "model_gates", "synth_gates", "ratio", "ffs", "model_rel
 # after those: per MAC (the relatives are), and the gate-level check (empty: not checked)
 MORE_COLUMNS = ("k", "model_gates_per_mac", "synth_gates_per_mac", "cycles_checked", "mismatches")
 COLUMNS = BASE_COLUMNS + MORE_COLUMNS
-LIBERTY_COLUMNS = BASE_COLUMNS + ("area",) + MORE_COLUMNS
+# a liberty run adds the area (the library's unit, um^2 for the OSU cells), and after the
+# columns above the flip-flops' area, the static timing (hw/timing.py: the minimum period,
+# the accumulation loop's delay, fmax) and area x period per MAC, the cost at equal throughput
+TIMING_COLUMNS = ("seq_area", "critical_ns", "loop_ns", "fmax_mhz", "area_delay", "area_delay_relative")
+LIBERTY_COLUMNS = BASE_COLUMNS + ("area",) + MORE_COLUMNS + TIMING_COLUMNS
+CLOCK_COLUMNS = ("clock_ns", "met")  # with clocks: the target each row was mapped for, and whether it is met
 
 
 def synth_records(design, configs, baseline: str | None = None, liberty: str | None = None,
-                  vectors: int = 256, length: int = 24, seed: int = 0) -> tuple[list[dict], list]:
-    """Synthesize each config: rows with COLUMNS (LIBERTY_COLUMNS with a liberty file) and
-    the checks of the gates against the datapath (``vectors`` = 0: none)."""
+                  vectors: int = 256, length: int = 24, seed: int = 0, clocks=None) -> tuple[list[dict], list]:
+    """Synthesize each config: rows with COLUMNS (LIBERTY_COLUMNS with a liberty file, timed
+    by :mod:`macgates.hw.timing`) and the checks of the gates against the datapath
+    (``vectors`` = 0: none). ``clocks``: clock periods in ns (a liberty file needed): each
+    config mapped for each, a row per pair, with whether its period meets the clock."""
+    if clocks and liberty is None:
+        raise SynthesisError("a clock target needs a liberty file (--liberty osu018, ...): the gate set has no "
+                             "delays")
     if liberty is not None:
         from ..files.outputs import note_input
         from .liberty import read_liberty
@@ -316,21 +326,29 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
     from ..support.progress import steps
 
     rows, checks = [], []
-    for cfg in steps(configs, "synth"):
+    jobs = [(cfg, clock) for cfg in configs for clock in (clocks or [None])]
+    for cfg, clock in steps(jobs, "synth"):
         try:
             dp = design.build(cfg)
         except MacgatesError as exc:
             raise SynthesisError(f"{design.origin}: config {cfg.name}: {exc}") from None
-        result = synthesize(dp, design.library, liberty)
+        result = synthesize(dp, design.library, liberty, clock_ns=clock)
         row = {"name": cfg.name, "model_gates": dp.gates, "synth_gates": result.gates,
                "ratio": ratio(result.gates, dp.gates), "ffs": result.ffs, "k": dp.macs,
                "model_gates_per_mac": dp.gates_per_mac, "synth_gates_per_mac": exact(Fraction(result.gates) / dp.macs),
                "cycles_checked": None, "mismatches": None}
         if liberty is not None:
-            row["area"] = result.area
+            from .timing import timing
+
+            t = timing(result)
+            row.update(area=result.area, seq_area=result.seq_area, critical_ns=t.period_ns, loop_ns=t.loop_ns,
+                       fmax_mhz=t.fmax_mhz, area_delay=result.area * t.period_ns / dp.macs,
+                       critical_path=">".join(t.components))
+            if clocks:
+                row.update(clock_ns=clock, met="yes" if t.period_ns <= clock else "no")
         if vectors:
             found = check(dp, result, vectors, length, seed)
-            checks.append((cfg.name, found))
+            checks.append((cfg.name if clock is None else f"{cfg.name} at {clock} ns", found))
             row.update(cycles_checked=found.steps, mismatches=found.mismatches)
         rows.append(row)
     names = [r["name"] for r in rows]
@@ -343,6 +361,9 @@ def relatives(rows: list[dict], base_name: str) -> None:
     ``base_name``'s (as the table's relative column), exact."""
     base = next(r for r in rows if r["name"] == base_name)
     for row in rows:
+        if row.get("area_delay") is not None:  # (with clocks: against the baseline at the same clock)
+            same = next((r for r in rows if r["name"] == base_name and r.get("clock_ns") == row.get("clock_ns")), base)
+            row["area_delay_relative"] = row["area_delay"] / same["area_delay"]
         for column, key in (("model_relative", "model_gates"), ("synth_relative", "synth_gates")):
             row[column] = ratio(Fraction(row[key]) / row["k"], Fraction(base[key]) / base["k"])
 

@@ -17,7 +17,10 @@ from fractions import Fraction
 from ..support.counts import as_json, decimals_for, fixed, is_number, shared_places
 
 FORMATS = ("text", "csv", "markdown", "latex", "json")
-FIXED_DECIMALS = {"relative": 3, "ratio": 3, "model_relative": 3, "synth_relative": 3, "calibrated_relative": 3}  # fixed decimals
+FIXED_DECIMALS = {"relative": 3, "ratio": 3, "model_relative": 3, "synth_relative": 3, "calibrated_relative": 3,
+                  # static timing (ns, MHz: the engine agrees with OpenSTA to under 1%) and area x period
+                  "area_delay_relative": 3, "critical_ns": 3, "loop_ns": 3, "fmax_mhz": 1, "area_delay": 0,
+                  "clock_ns": 3}  # fixed decimals
 _NUMERIC = ("acc_bits", "gates", "relative", "k", "gates_per_mac")
 MAX_TEXT = 60  # widest text cell in the text format
 
