@@ -323,6 +323,8 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
         liberty = read_liberty(liberty)
         note_input(liberty.path)
         liberty.nand2()  # a file without a NAND2 is refused before Yosys runs
+        if clocks and not _timed(liberty):
+            raise SynthesisError(f"{liberty.path}: no delay tables (cell_rise, ...): --clock needs a library to time with")
     from ..support.progress import steps
 
     rows, checks = [], []
@@ -338,14 +340,15 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
                "model_gates_per_mac": dp.gates_per_mac, "synth_gates_per_mac": exact(Fraction(result.gates) / dp.macs),
                "cycles_checked": None, "mismatches": None}
         if liberty is not None:
-            from .timing import timing
+            row.update({c: None for c in TIMING_COLUMNS}, area=result.area, seq_area=result.seq_area)
+            if _timed(liberty):
+                from .timing import timing
 
-            t = timing(result)
-            row.update(area=result.area, seq_area=result.seq_area, critical_ns=t.period_ns, loop_ns=t.loop_ns,
-                       fmax_mhz=t.fmax_mhz, area_delay=result.area * t.period_ns / dp.macs,
-                       critical_path=">".join(t.components))
-            if clocks:
-                row.update(clock_ns=clock, met="yes" if t.period_ns <= clock else "no")
+                t = timing(result)
+                row.update(critical_ns=t.period_ns, loop_ns=t.loop_ns, fmax_mhz=t.fmax_mhz,
+                           area_delay=result.area * t.period_ns / dp.macs, critical_path=">".join(t.components))
+                if clocks:
+                    row.update(clock_ns=clock, met="yes" if t.period_ns <= clock else "no")
         if vectors:
             found = check(dp, result, vectors, length, seed)
             checks.append((cfg.name if clock is None else f"{cfg.name} at {clock} ns", found))
@@ -354,6 +357,13 @@ def synth_records(design, configs, baseline: str | None = None, liberty: str | N
     names = [r["name"] for r in rows]
     relatives(rows, baseline if baseline in names else (design.baseline if design.baseline in names else names[0]))
     return rows, checks
+
+
+def _timed(lib) -> bool:
+    """Does a liberty file have delay tables to time with (a file of areas and functions
+    only gets empty timing columns)?"""
+    return any(arc.cell_rise is not None for cell in lib.cells.values() for pin in cell.pins.values()
+               for arc in pin.arcs)
 
 
 def relatives(rows: list[dict], base_name: str) -> None:
