@@ -318,7 +318,8 @@ def _provenance(library, fmt: str) -> str:
 def _report(args) -> str:
     from .design.schema import bundled_designs, load_design
     from .files.outputs import write_files
-    from .report.markdown import SynthesisNote, index_text, read_synthesis, report_files, slug, unmatched_synthesis
+    from .report.markdown import (SynthesisNote, index_text, is_clock_csv, read_clock_curves, read_synthesis,
+                                  report_files, slug, unmatched_synthesis)
 
     if args.sweep:
         from .report.markdown import sweep_report
@@ -340,8 +341,11 @@ def _report(args) -> str:
     designs = [load_design(p, library).with_costs(costs) for p in names]
     out = _out_folder(args.out)
     files = {}  # every chart and page is made first and written after: a bad design writes nothing
-    given, notes = {}, []
+    given, notes, curves = {}, [], {}
     for path in args.synth:
+        if is_clock_csv(path):  # synth --clock results: the area-against-clock chart
+            curves.update(read_clock_curves(path))
+            continue
         rows = read_synthesis(path)
         for source in dict.fromkeys(given[n]["source"] for n in rows if n in given):
             again = tuple(n for n in rows if given.get(n, {}).get("source") == source)
@@ -355,7 +359,7 @@ def _report(args) -> str:
         found = out / slug(design) / "synthesis.csv"  # results kept beside the report
         if found.is_file():
             synthesis = {**read_synthesis(found), **given}
-        files.update(report_files(design, synthesis=synthesis, notes=notes))
+        files.update(report_files(design, synthesis=synthesis, notes=notes, curves=curves))
     files["index.md"] = index_text(designs)
     # results given with --synth that are not used, and why (report.md says it too, and
     # says it for results found beside a report)

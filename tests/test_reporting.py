@@ -403,3 +403,41 @@ def test_report_says_which_of_two_given_csvs_it_used(tmp_path):
     run = _report(tmp_path, "paper_fig3", "--synth", str(first), "--synth", str(second))
     assert run.returncode == 0, run.stderr
     assert run.stderr == f"macgates: {first}: 1 row (int8-fp16): not used: {second} has results for them too, given after it\n"
+
+
+CLOCK_CSV = ("name,area,critical_ns,clock_ns,met\n"
+             "int8-kulisch,23448,5.316,2.000,no\n"
+             "int8-kulisch,18918,7.062,8.000,yes\n"
+             "fp8_e4m3-fp16,32881,10.954,2.000,no\n"
+             "fp8_e4m3-fp16,29885,12.359,8.000,no\n"
+             "not-a-config-here,1,1,1,yes\n")
+
+
+def test_a_clock_csv_gives_the_area_against_the_clock(tmp_path):
+    path = tmp_path / "clock.csv"
+    path.write_text(CLOCK_CSV)
+    run = _report(tmp_path, "paper_fig3", "--synth", str(path))
+    assert run.returncode == 0, run.stderr
+    folder = tmp_path / "r" / "paper_fig3"
+    md = (folder / "report.md").read_text()
+    assert (folder / "clock.svg").is_file() and (folder / "clock.png").is_file()
+    assert "## Area against the clock" in md and "![area against the clock](clock.svg)" in md
+    # one row per config of this design, the CSV's numbers, the unmet clocks marked
+    assert "| int8-kulisch | 23448, 5.316 ns (not met) | 18918, 7.062 ns |" in md
+    assert "| fp8_e4m3-fp16 | 32881, 10.954 ns (not met) | 29885, 12.359 ns (not met) |" in md
+    assert "not-a-config-here" not in md
+    _images_have_headings_and_captions(md)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("name,area,critical_ns,clock_ns,met\nx,1,1,2,maybe\n", "clock.csv:2: column met: 'maybe': expected yes or no"),
+    ("name,area,critical_ns,clock_ns,met\nx,-1,1,2,yes\n", "clock.csv:2: column area: '-1' is not a number > 0"),
+    ("name,area,critical_ns,clock_ns,met\nx,1,inf,2,yes\n", "clock.csv:2: column critical_ns: 'inf' is not a number > 0"),
+    ("name,area,clock_ns,met\nx,1,2,yes\n", "clock.csv: missing column 'critical_ns'"),
+], ids=["met", "negative", "infinite", "missing"])
+def test_a_bad_clock_csv_is_one_line(tmp_path, text, message):
+    path = tmp_path / "clock.csv"
+    path.write_text(text)
+    run = _report(tmp_path, "paper_fig3", "--synth", str(path))
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and message in run.stderr, run.stderr
+    assert not (tmp_path / "r").exists()

@@ -676,3 +676,41 @@ def synthesis_chart(rows: list[dict], title: str = "", baseline: str = "", per_m
     fig.suptitle(title)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(series), frameon=False)
     return fig
+
+
+CLOCK_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
+
+
+def clock_chart(curves: dict, title: str = "", groups: dict | None = None, unit: str = "um^2"):
+    """Area against the clock period reached, a line per config: ``curves`` maps a config's
+    name to its points (dicts with ``clock_ns``, ``area``, ``critical_ns``, ``met``), one per
+    clock it was mapped for (``macgates synth --liberty ... --clock ...``). A filled marker:
+    the period meets that clock; hollow: it does not. ``groups``: name -> (accumulator, input
+    format): colour by accumulator (as the other charts), marker by format. Returns a
+    matplotlib Figure."""
+    from matplotlib.figure import Figure
+
+    groups = groups or {}
+    colours = accumulator_colours(sorted({groups.get(n, ("", ""))[0] for n in curves}))
+    formats = list(dict.fromkeys(groups.get(n, ("", n))[1] for n in curves))
+    fig = Figure(figsize=(9.0, 5.6), layout="constrained")
+    ax = fig.add_subplot()
+    for name, points in curves.items():
+        accumulator, fmt = groups.get(name, ("", name))
+        points = sorted(points, key=lambda p: p["clock_ns"])
+        colour, marker = colours[accumulator], CLOCK_MARKERS[formats.index(fmt) % len(CLOCK_MARKERS)]
+        xs, ys = [p["critical_ns"] for p in points], [p["area"] for p in points]
+        ax.plot(xs, ys, "-", color=colour, linewidth=1.2, marker=marker, markersize=6, markerfacecolor="white",
+                markeredgewidth=1.2, label=name, zorder=2)
+        for p, x, y in zip(points, xs, ys):
+            if p["met"]:
+                ax.plot([x], [y], marker, markersize=6, color=colour, zorder=3)
+    ax.set_xlabel("clock period reached (ns): the synthesized netlist's critical path")
+    ax.set_ylabel(f"area ({unit})")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.grid(True, color="0.9", linewidth=0.6, zorder=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(title)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right center", frameon=False, fontsize=8)
+    return fig

@@ -191,14 +191,16 @@ def report(design=None, out_dir="reports", library=None, synthesis=None) -> list
 PER_MAC_NOTE = " per MAC (each unit's gates / K)"
 
 
-def report_files(design=None, library=None, synthesis=None, notes: list | None = None) -> dict:
+def report_files(design=None, library=None, synthesis=None, notes: list | None = None, curves=None) -> dict:
     """A design's report as ``{"<design>/relative.png": bytes, ..., "<design>/report.md":
     text}``, made in memory: nothing is written. ``synthesis``: config name -> its row
     of a ``macgates synth`` CSV (:func:`read_synthesis`); with current rows for this
     design's baseline and another config, the report adds a model-against-synthesis
     chart. ``notes``: a list to which a :class:`SynthesisNote` is appended for each reason
     some of ``synthesis``'s rows for this design's configs are not in that chart (the
-    report says them too)."""
+    report says them too). ``curves``: config name -> its points of a ``macgates synth
+    --liberty ... --clock`` CSV (:func:`read_clock_curves`): the report adds the area
+    against the clock period of this design's configs among them."""
     design = as_design(design, library)
     rows = table_records(design)
     baseline = next(r["name"] for r in rows if r["relative"] == 1)
@@ -249,9 +251,87 @@ def report_files(design=None, library=None, synthesis=None, notes: list | None =
            "## Cost against range and precision", "", *pareto, "",
            *_synthesis_section(design, rows, baseline, synthesis or {}, files, folder,
                                notes if notes is not None else []),
+           *_clock_section(design, curves or {}, files, folder),
            "## Source of the numbers", "", *_source_lines(design), ""]
     files[f"{folder}/report.md"] = "\n".join(md)
     return files
+
+
+# -- area against the clock ---------------------------------------------------------------
+CLOCK_CSV_COLUMNS = ("name", "clock_ns", "area", "critical_ns", "met")
+
+
+def is_clock_csv(path) -> bool:
+    """Is ``path`` a ``macgates synth --liberty ... --clock`` CSV (it has a clock_ns column)?"""
+    from ..files.yamlfile import read_bytes
+    from ..support.errors import DesignError
+
+    head = read_bytes(path, DesignError, MAX_SYNTH_CSV_BYTES, "a 'macgates synth' CSV")[:4096]
+    return b"clock_ns" in head.split(b"\n", 1)[0]
+
+
+def read_clock_curves(path) -> dict:
+    """A ``macgates synth --liberty ... --clock ... --format csv`` file: config name -> its
+    points, each {clock_ns, area, critical_ns (floats > 0), met (bool)}, in clock order."""
+    import csv
+    import io
+    import math
+
+    from ..files.yamlfile import read_bytes
+    from ..support.errors import DesignError
+
+    raw = read_bytes(path, DesignError, MAX_SYNTH_CSV_BYTES, "a 'macgates synth' CSV")
+    try:
+        lines = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DesignError(f"{path}: not a CSV file ({' '.join(str(exc).split())[:80]})") from None
+    header = list(lines[0]) if lines else []
+    missing = [c for c in CLOCK_CSV_COLUMNS if c not in header]
+    if missing:
+        raise DesignError(f"{path}: missing column '{missing[0]}' (a 'macgates synth --liberty ... --clock' CSV "
+                          f"has {', '.join(CLOCK_CSV_COLUMNS)}, ...)")
+    out: dict = {}
+    for i, line in enumerate(lines):
+        point = {}
+        for column in ("clock_ns", "area", "critical_ns"):
+            try:
+                value = float(line[column] or "x")
+            except ValueError:
+                value = float("nan")
+            if not (math.isfinite(value) and value > 0):
+                raise DesignError(f"{path}:{i + 2}: column {column}: {shown(line[column] or '')} is not a number > 0")
+            point[column] = value
+        if line["met"] not in ("yes", "no"):
+            raise DesignError(f"{path}:{i + 2}: column met: {shown(line['met'] or '')}: expected yes or no")
+        point["met"] = line["met"] == "yes"
+        out.setdefault(line["name"], []).append(point)
+    return {name: sorted(points, key=lambda p: p["clock_ns"]) for name, points in out.items()}
+
+
+def _clock_section(design, curves: dict, files: dict, folder: str) -> list:
+    """The area-against-clock chart and table of this design's configs in ``curves``."""
+    mine = {c.name: curves[c.name] for c in design.configs if c.name in curves}
+    if not mine:
+        return []
+    from .charts import clock_chart
+
+    groups = {c.name: (str(c.accumulator), c.weights if not c.activations or c.activations == c.weights
+                       else f"{c.weights}x{c.activations}") for c in design.configs if c.name in mine}
+    files.update(figure_files(clock_chart(mine, f"{design.name}: area against the clock period", groups),
+                              f"{folder}/clock"))
+    clocks = sorted({p["clock_ns"] for points in mine.values() for p in points})
+    head = "| config | " + " | ".join(f"{c:g} ns" for c in clocks) + " |"
+    table = [head, "|---|" + "---|" * len(clocks)]
+    for name, points in mine.items():
+        at = {p["clock_ns"]: p for p in points}
+        table.append(f"| {name} | " + " | ".join(
+            (f"{at[c]['area']:.0f}, {at[c]['critical_ns']:.3f} ns" + ("" if at[c]["met"] else " (not met)"))
+            if c in at else "" for c in clocks) + " |")
+    return ["## Area against the clock", "", "![area against the clock](clock.svg)", "",
+            "*Figure: the area of each config mapped for each clock period (a delay target for ABC), against "
+            "the period its netlist reaches (the timing engine's critical path); colour: accumulator, marker: "
+            "input format; filled: the clock is met, hollow: not. The table has the numbers: area, period.*",
+            "", *table, ""]
 
 
 # -- model against synthesis ------------------------------------------------------------
