@@ -10,12 +10,16 @@
   one start value, run through the datapath and the reference (steps per second);
 * the exhaustive check of one FP8 x FP8 -> FP16 MAC (``macgates verify fp8_e4m3-fp16
   --exhaustive``: every pair from each of its 17 start values), in a fresh process;
+* static timing on osu018 (where Debian's qflow-tech-osu018 is installed): the slowest
+  Figure 3 MAC timed by the engine (best of 3), and the 15 synthesized and timed
+  (``macgates synth paper_fig3 --liberty osu018 --vectors 0``);
 * the calibration to synthesis over its whole default set (``macgates calibrate``: every
   component of 140 datapaths synthesized on its own, needs Yosys) and the fitted
   library's worst error against the synthesized Figure 3 datapaths (goal: <= 10%).
 
 Speed goals live here, never in unit tests: table <= 1.6 x the pandas import, sweep >=
-10,000 configs/s, peak RSS <= 300 MB, the FP8 -> FP16 exhaustive check <= 5 s on one core.
+10,000 configs/s, peak RSS <= 300 MB, the FP8 -> FP16 exhaustive check <= 5 s on one core,
+timing one Figure 3 MAC <= 1 s, synthesis + timing of all 15 on osu018 <= 90 s.
 """
 
 from __future__ import annotations
@@ -89,6 +93,33 @@ print(json.dumps({"instances": len(samples), "primitives": len(fits), "seconds":
 """
 
 
+TIMING = """
+import json, time
+from macgates.design.schema import default_design
+from macgates.hw.liberty import LibertyError, read_liberty
+from macgates.hw.synth import synthesize
+from macgates.hw.timing import timing
+try:
+    lib = read_liberty("osu018")
+except LibertyError as exc:
+    print(json.dumps({"skipped": str(exc)}))
+    raise SystemExit
+fig3 = default_design()
+t = time.perf_counter()
+results = [(c.name, synthesize(fig3.build(c), liberty=lib)) for c in fig3.configs]
+worst, name = 0.0, ""
+total = time.perf_counter() - t  # (synthesis of the 15; timing each once below adds to it)
+for n, s in results:
+    runs = []
+    for _ in range(3):
+        t0 = time.perf_counter(); timing(s); runs.append(time.perf_counter() - t0)
+    total += runs[0]
+    if min(runs) > worst:
+        worst, name = min(runs), n
+print(json.dumps({"slowest_timing_s": worst, "slowest": name, "synth_and_timing_15_s": total}))
+"""
+
+
 def wall(cmd: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -112,6 +143,8 @@ def main() -> None:
                                      text=True).stdout)
     cal = json.loads(subprocess.run([sys.executable, "-c", CALIBRATION], check=True, capture_output=True,
                                     text=True).stdout)
+    tim = json.loads(subprocess.run([sys.executable, "-c", TIMING], check=True, capture_output=True,
+                                    text=True).stdout)
     t, p = statistics.median(table), statistics.median(pandas)
     print(json.dumps({
         "table_cold_s": round(t, 3),
@@ -134,6 +167,9 @@ def main() -> None:
         "calibrate_primitives": cal["primitives"],
         "calibrate_seconds": round(cal["seconds"], 1),
         "calibrated_fig3_worst_error": round(cal["fig3_worst_error"], 3),
+        **({"timing_skipped": tim["skipped"]} if "skipped" in tim else {
+            "timing_slowest_fig3_s": round(tim["slowest_timing_s"], 3), "timing_slowest_fig3": tim["slowest"],
+            "synth_and_timing_fig3_osu018_s": round(tim["synth_and_timing_15_s"], 1)}),
     }))
 
 
