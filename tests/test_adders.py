@@ -233,11 +233,11 @@ def test_unknown_adder_style_on_the_command_line(capsys):
                                        "'ripple', 'kogge_stone', 'brent_kung') (see 'macgates table --help')\n")
 
 
-# each accumulator with each style, integer and float products (every Figure 3 config with
-# both styles is `macgates verify paper_fig3 --adder STYLE --exhaustive`: docs/datapaths.md)
+# a fixed- and a floating-point accumulator, one style each (the integer Kulisch MAC with a
+# prefix adder is synthesized below; every Figure 3 config with both styles is `macgates
+# verify paper_fig3 --adder STYLE --exhaustive`: docs/datapaths.md)
 @pytest.mark.slow
-@pytest.mark.parametrize("name,style", [("int8-kulisch", "kogge_stone"), ("fp8_e4m3-kulisch", "brent_kung"),
-                                        ("fp8_e4m3-fp16", "brent_kung"), ("fp8_e5m2-fp32", "kogge_stone")])
+@pytest.mark.parametrize("name,style", [("fp8_e4m3-kulisch", "kogge_stone"), ("fp8_e4m3-fp16", "brent_kung")])
 def test_figure3_configs_with_each_style_verify_exhaustively(name, style):
     from macgates.run.verify import verify
 
