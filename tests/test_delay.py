@@ -204,3 +204,16 @@ def test_delay_formulas_may_not_loop():
                                          "b": {"cost": "1", "delay": "a", "source": "t"}}}
     with pytest.raises(LibraryError, match="recursive definition"):
         Library.from_mapping(spec, "loop.yaml")
+
+
+def test_hand_built_datapath_loop_without_a_feedback_name():
+    # designs/custom_datapath.yaml: pp -> tree -> pipe (register) -> acc_add -> acc_reg -> acc_add,
+    # no signal named "feedback": the loop is the longest from a register back into itself
+    rows = {r["name"]: r for r in table_records("custom_datapath")}
+    hand = rows["hand-built"]
+    # the pipe cuts the multiplier off: pipe -> acc_add (adder(32): 2 + 31*2) -> acc_reg (4)
+    assert hand["loop_delay"] == 64 + 4
+    # the longest path: pp (1) + tree (52) into pipe (4) = 57, or a path through the adder: 68
+    assert hand["delay"] == 68
+    assert (hand["delay"], hand["loop_delay"]) == (rows["int8-kulisch32-pipe"]["delay"],
+                                                   rows["int8-kulisch32-pipe"]["loop_delay"])

@@ -125,13 +125,9 @@ def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = No
             units = memo.setdefault("units", {})
             sheet = TimedSheet(library, units=units)
             out = build(sheet, *args)
-
-            def rebuild():
-                wired = TimedSheet(library, units=units, wired=True)
-                build(wired, *args)
-                return wired
             hit = memo[key] = (sheet.total, dict(sheet.info), out,
-                               stage_of(sheet, rebuild, memo.setdefault("shapes", {}), (key[0], input_names(args[0]))))
+                               stage_of(sheet, (build, args), memo.setdefault("shapes", {}),
+                                        (key[0], input_names(args[0]))))
         total += hit[0]
         info.update(hit[1])
         graphs.append(hit[3])

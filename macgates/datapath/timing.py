@@ -18,7 +18,8 @@ outside the datapath).
 
 The accumulation loop is the longest path from the accumulator register (the source of
 the signals named ``feedback``, as :func:`macgates.run.simulate.plan` finds it) back into
-it, plus its delay. A datapath with a primitive that has no delay has an unknown delay
+it, plus its delay; in a datapath without such a signal (one built by hand), the longest
+path from any register back into itself. A datapath with a primitive that has no delay has an unknown delay
 (``None``; tables show :data:`UNKNOWN`), never 0.
 
 Sweeps cost configurations on cached stages (:class:`TimedSheet`, :func:`stage_of`);
@@ -156,12 +157,15 @@ class _Graph:
         return tuple(reversed(nodes))
 
     def loop(self):
-        """(loop delay, loop path) of the accumulator register, or (None, ()); computed once."""
+        """(loop delay, loop path) of the accumulator register, or (None, ()); computed once.
+        Without a signal named ``feedback`` (a datapath built by hand), the longest loop of
+        any register back into itself."""
         if self._loop is None:
             self._loop = (None, ())
-            if self.acc is not None and self.acc in self.registers:
-                _, (value, end), pred = self.longest(start=self.acc)
-                if value is not None:
+            starts = [self.acc] if self.acc in self.registers else [] if self.acc is not None else sorted(self.registers)
+            for start in starts:
+                _, (value, end), pred = self.longest(start=start)
+                if value is not None and (self._loop[0] is None or value > self._loop[0]):
                     self._loop = (value, self.path(pred, end))
         return self._loop
 
@@ -208,12 +212,13 @@ class TimedSheet(CostSheet):
 
     def __init__(self, library=None, name: str = "sheet", units: dict | None = None, wired: bool = False):
         super().__init__(library, name)
-        self.wired = wired
         self._timed_units = {} if units is None else units
-        self._kinds: dict = {}  # name -> (primitive, category), when wired
         self._ports: dict = {}
-        self._edges: list = []
-        self._acc = None
+        if wired:
+            self.wired = True
+            self._kinds: dict = {}  # name -> (primitive, category)
+            self._edges: list = []
+            self._acc = None
 
     def add(self, name, primitive, *, category, note="", count=1, attrs=None, **params):
         key = (primitive, *params.items())
@@ -253,19 +258,31 @@ class TimedSheet(CostSheet):
         return tuple(self.components.values())
 
 
-def stage_of(sheet: TimedSheet, rebuild, shapes: dict, inputs: tuple = ()) -> "_Stage":
-    """A sweep's cached stage from its unwired ``sheet``: the topology of its structure
-    and ``inputs`` (what it takes from the stages before: :func:`input_names`) from
-    ``shapes`` (shared by the sweep), made once with ``rebuild()``, a wired TimedSheet of
-    the same stage; and the sheet's own delays."""
+def stage_of(sheet: TimedSheet, stage, shapes: dict, inputs: tuple = ()) -> tuple:
+    """A sweep's cached stage from its unwired ``sheet``: (its shape, its delays, whether
+    one is unknown). The shape of its structure and ``inputs`` (what it takes from the
+    stages before: :func:`input_names`) comes from ``shapes`` (shared by the sweep), made
+    once by building ``stage`` = (build, args) again on a wired TimedSheet."""
     key = (sheet.structure(), inputs)
     shape = shapes.get(key)
+    delays = sheet.delays
+    hit = _DELAYS.get(delays)  # one tuple for the many stages with the same delays
+    if hit is None:
+        if len(_DELAYS) >= MAX_DELAY_TUPLES:
+            _DELAYS.clear()
+        hit = _DELAYS[delays] = (delays, None in delays)
     if shape is None:
-        wired = rebuild()
+        build, args = stage
+        wired = TimedSheet(sheet.library, units=sheet._timed_units, wired=True)
+        build(wired, *args)
         if wired.structure() != key[0]:  # (the builders place the same components wired or not)
-            return _Stage(wired.shape(), tuple(wired.delays))
+            return wired.shape(), wired.delays, None in wired.delays
         shape = shapes[key] = wired.shape()
-    return _Stage(shape, tuple(sheet.delays))
+    return shape, *hit
+
+
+MAX_DELAY_TUPLES = 100_000  # distinct stage delays kept shared (then the table starts again)
+_DELAYS: dict = {}
 
 
 def input_names(arg) -> tuple:
@@ -378,16 +395,6 @@ class _Shape:
 _PASSES: dict = {}  # a pass's text -> the compiled pass (shapes of many stages are alike)
 
 
-class _Stage:
-    """One cached stage of a sweep: its shape and its components' delays."""
-
-    __slots__ = ("shape", "delays", "missing")
-
-    def __init__(self, shape: _Shape, delays: tuple):
-        self.shape, self.delays = shape, delays
-        self.missing = None in delays
-
-
 def compose(stages, plans: dict | None = None) -> tuple:
     """(delay, loop delay) of a configuration made of these stages (:func:`stage_of`), in
     build order: the same longest paths :func:`timing` finds on the whole datapath (None:
@@ -395,9 +402,9 @@ def compose(stages, plans: dict | None = None) -> tuple:
     as it does there (one not placed by any: at 0). ``plans`` caches, per sequence of
     shapes, where each stage's foreign sources are."""
     for st in stages:
-        if st.missing:
+        if st[2]:
             return None, None
-    shapes = tuple(st.shape for st in stages)
+    shapes = tuple(st[0] for st in stages)
     plan = None if plans is None else plans.get(shapes)
     if plan is None:
         plan = _plan(shapes)
@@ -405,9 +412,8 @@ def compose(stages, plans: dict | None = None) -> tuple:
             plans[shapes] = plan
     outs: list = []
     best = loop = None
-    for st, refs in zip(stages, plan):
-        shape = st.shape
-        key = (st.delays, tuple(outs[p][i] if p >= 0 else 0 for p, i in refs) if refs else ())
+    for (shape, delays, _), refs in zip(stages, plan):
+        key = (delays, tuple(outs[p][i] if p >= 0 else 0 for p, i in refs) if refs else ())
         hit = shape.results.get(key)  # (stages of other configurations often have the same delays)
         if hit is None:
             hit = shape.results[key] = shape.run(*key)
