@@ -12,7 +12,8 @@ from pathlib import Path
 
 from . import __version__
 from .report.render import FORMATS, render
-from .support.counts import MAX_DECIMALS, STR_DECIMALS, as_json, decimals_for, fixed, plural, shared_places
+from .support.counts import (MAX_DECIMALS, STR_DECIMALS, as_json, decimals_for, fixed, is_number, plural,
+                             shared_places)
 from .support.errors import DesignError, MacgatesError, did_you_mean, one_line, shown
 
 
@@ -284,7 +285,7 @@ def _table(args) -> str:
     baseline, chosen = (_renamed(design, b, args.k, args.adder) for b in (design.baseline, args.baseline))
     design = replace(design, configs=tuple(configs), baseline=baseline if baseline in names else None)
     rows = table_records(design, baseline=chosen)
-    return render(rows, columns_of(rows), args.format, precision=design.library.precision) + \
+    return render(rows, columns_of(rows, timing=True), args.format, precision=design.library.precision) + \
         _provenance(design.library, args.format)
 
 
@@ -468,8 +469,16 @@ def _sweep_lines(rows, library, ks):
         may = {"gates": fractional, "gates_per_mac": fractional or any(kk > 1 for kk in ks)}
         shared = max(places.values()) or (MAX_DECIMALS if precision is None else min(MAX_DECIMALS, precision))
         places = {c: shared if may[c] else p for c, p in places.items()}
+    # the timing columns: each its own decimals (delays are whole in the bundled libraries;
+    # area_delay is gates per MAC x delay), from the same rows; 3 when more rows may need them
+    for c in ("delay", "loop_delay", "area_delay"):
+        values = [r[c] for r in head if is_number(r[c])]
+        places[c] = decimals_for(values) if values else 0
+        if len(head) == SWEEP_BUFFER and (c == "area_delay" and may["gates_per_mac"]
+                                          or values and not all(Fraction(v).denominator == 1 for v in values)):
+            places[c] = MAX_DECIMALS
     for row in itertools.chain(head, rows):
-        yield [fixed(row[c], places[c]) if c in places else row[c] for c in COLUMNS]
+        yield [fixed(row[c], places[c]) if c in places and is_number(row[c]) else row[c] for c in COLUMNS]
 
 
 def _none_valid(skipped):
@@ -585,10 +594,18 @@ def _show(args) -> str:
                           else _json(*built[0]), indent=2) + "\n"
     if args.format == "csv":
         from .datapath.graph import params_text
+        from .datapath.timing import timing
 
-        columns = ["config", "component", "category", "primitive", "params", "count", "gates", "note"]
-        rows = [{"config": cfg.name, **r, "params": params_text(r["params"])} for cfg, dp in built
-                for r in dp.rows()]
+        # after the components' columns: each one's delay, and its place (1, 2, ...) on the
+        # critical path and in the accumulation loop (empty: not on it)
+        columns = ["config", "component", "category", "primitive", "params", "count", "gates", "note",
+                   "delay", "path_step", "loop_step"]
+        rows = []
+        for cfg, dp in built:
+            t = timing(dp)
+            for r in dp.rows():
+                rows.append({"config": cfg.name, **r, "params": params_text(r["params"]),
+                             **_steps(dp, t, r["component"])})
         return render(rows, columns, "csv", precision=design.library.precision)
     return "\n".join(_text(cfg, dp, args.format) for cfg, dp in built) + _provenance(design.library, args.format)
 
@@ -841,7 +858,52 @@ def _text(cfg, dp, fmt: str = "text") -> str:
     if fmt != "text":
         out.append("")
     out.append(render(subtotal, ["category", "gates", "share"], fmt, precision=precision))
+    out.append(_timing_text(dp, fmt))
     return "\n".join(out)
+
+
+def _steps(dp, t, name: str) -> dict:
+    """A component's ``delay`` and its place on the critical path and in the loop (1-based)."""
+    from .datapath.timing import UNKNOWN
+
+    comp = dp.components[name]
+    delay = dp.library.delay(comp.primitive, *comp.params.values())
+    return {"delay": UNKNOWN if delay is None else delay,
+            "path_step": t.path.index(name) if name in t.path else None,
+            "loop_step": t.loop_path.index(name) if name in t.loop_path else None}
+
+
+def _timing_text(dp, fmt: str) -> str:
+    """The critical path and the accumulation loop, under show's tables: each path's delay
+    and its components from start to end, each with its delay (ports and the register
+    that starts a path count 0, the register that ends it its clock-to-output + setup)."""
+    from .datapath.timing import timing
+
+    t = timing(dp)
+    lines = []
+    if t.missing:
+        lines.append(f"delay: unknown: the library gives no delay for {', '.join(t.missing)}")
+    else:
+        def delay_of(name, first):
+            comp = dp.components.get(name)
+            if comp is None or first:
+                return "0"
+            return str(dp.library.delay(comp.primitive, *comp.params.values()))
+
+        for what, value, path in (("critical path", t.delay, t.path), ("accumulation loop", t.loop_delay, t.loop_path)):
+            if value is None:
+                lines.append(f"{what}: none")
+                continue
+            steps = " -> ".join(f"{n} ({delay_of(n, i == 0)})" for i, n in enumerate(path))
+            lines.append(f"{what}: delay {value}: {steps}")
+        lines.append(f"area x delay: {fixed(dp.gates_per_mac * t.delay, decimals_for([dp.gates_per_mac * t.delay]))}"
+                     " (gates per MAC x the critical path's delay; delays in the library's unit, t = one "
+                     "2-input gate stage for the bundled libraries)")
+    if fmt == "markdown":
+        return "".join(f"- {line}\n" for line in lines)
+    if fmt == "latex":
+        return "".join(f"% {line}\n" for line in lines)
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _heading(text: str, fmt: str) -> str:
@@ -850,11 +912,18 @@ def _heading(text: str, fmt: str) -> str:
 
 
 def _json(cfg, dp) -> dict:
+    from .datapath.timing import timing
+    from .report.tables import timing_fields
+
+    t = timing(dp)
     return {"config": cfg.name, "gates": as_json(dp.gates), "gates_per_mac": as_json(dp.gates_per_mac),
             "by_category": {k: as_json(v) for k, v in dp.by_category().items()},
             "info": {k: v for k, v in dp.info.items()},
-            "components": [{**r, "gates": as_json(r["gates"])} for r in dp.rows()],
-            "signals": [{"from": s.src, "to": s.dst, "width": s.width} for s in dp.signals]}
+            "components": [{**r, "gates": as_json(r["gates"]),
+                            **{k: as_json(v) for k, v in _steps(dp, t, r["component"]).items()}} for r in dp.rows()],
+            "signals": [{"from": s.src, "to": s.dst, "width": s.width} for s in dp.signals],
+            **{k: as_json(v) for k, v in timing_fields(dp).items()},
+            "critical_path": list(t.path), "loop_path": list(t.loop_path)}
 
 
 def main(argv=None) -> int:

@@ -31,7 +31,8 @@ def test_table_csv():
     assert out.returncode == 0, out.stderr
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert len(rows) == 15
-    assert list(rows[0]) == ["name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative"]
+    assert list(rows[0]) == ["name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative",
+                             "delay", "loop_delay", "area_delay"]  # the model's timing after the gate counts
     assert [r["acc_bits"] for r in rows if r["accumulator"] == "kulisch"] == ["27", "29", "35", "49", "79"]
     assert rows[0]["relative"] == "1.000"
     api = macgates.table()
@@ -40,17 +41,20 @@ def test_table_csv():
 
 def test_table_text_and_markdown():
     text = run("table").stdout.splitlines()
-    assert text[0].split() == ["name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative"]
+    assert text[0].split() == ["name", "weights", "activations", "accumulator", "acc_bits", "gates", "relative",
+                               "delay", "loop_delay", "area_delay"]
     assert len(text) == 2 + 15
     md = run("table", "--format", "markdown").stdout.splitlines()
     assert md[0].startswith("| name") and md[1].startswith("|--") and len(md) == 17
-    assert all(line.count("|") == 8 for line in md)
+    assert all(line.count("|") == 11 for line in md)
 
 
 def test_table_json():
     data = json.loads(run("table", "--format", "json").stdout)
+    # int8-kulisch: pp_bits 1 + pp_reduce(8, 8) 52 + adder(27) 54 + the register 4 (tests/test_delay.py)
     assert data[0] == {"name": "int8-kulisch", "weights": "int8", "activations": "int8",
-                       "accumulator": "kulisch", "acc_bits": 27, "gates": 775, "relative": 1.0}
+                       "accumulator": "kulisch", "acc_bits": 27, "gates": 775, "relative": 1.0,
+                       "delay": 111, "loop_delay": 54 + 4, "area_delay": 775 * 111}
 
 
 def test_table_does_not_import_matplotlib_or_networkx():
@@ -325,7 +329,7 @@ def test_sweep_all_invalid_is_an_error(tmp_path):
 def test_sweep_to_stdout_and_plurals(tmp_path):
     out = run("sweep", "--weights", "int8", "--out", "-", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[0] == "weights,activations,accumulator,k,acc_bits,gates,gates_per_mac,combine"
+    assert out.stdout.splitlines()[0] == "weights,activations,accumulator,k,acc_bits,gates,gates_per_mac,combine,delay,loop_delay,area_delay"
     assert len(out.stdout.splitlines()) == 2
     assert list(tmp_path.iterdir()) == []  # no file named '-'
     one = run("sweep", "--weights", "int8", "--out", str(tmp_path / "one.csv"))
@@ -604,10 +608,10 @@ def _latex_rows(text: str) -> list[list[str]]:
 
 def test_latex_tables_for_papers():
     out = run("table", "--format", "latex").stdout
-    assert out.startswith("\\begin{tabular}{llllrrr}\n\\toprule\n")  # text left, numbers right
+    assert out.startswith("\\begin{tabular}{llllrrrrrr}\n\\toprule\n")  # text left, numbers right
     assert "\\usepackage" not in out and out.rstrip().endswith("\\end{tabular}")
     rows = _latex_rows(out)
-    assert rows[0] == ["int8-kulisch", "int8", "int8", "kulisch", "27", str(INT8_KULISCH), "1.000"]
+    assert rows[0][:7] == ["int8-kulisch", "int8", "int8", "kulisch", "27", str(INT8_KULISCH), "1.000"]
     assert rows[10][0] == "fp8\\_e4m3-fp16" and rows[10][5] == str(E4M3_FP16)  # _ escaped
     assert rows[10][6] == fixed3(Fraction(E4M3_FP16, INT8_KULISCH))
     shown = run("show", "fp8_e4m3-fp16", "--format", "latex").stdout
@@ -652,11 +656,14 @@ def test_k_on_a_design_keeps_one_config_per_name_and_renames_the_baseline():
     assert out.returncode == 0, out.stderr
     names = [line.split(",")[0] for line in out.stdout.splitlines()[1:]]
     assert len(names) == len(set(names)) and "int8-k16" in names  # int8-k1, -k16 and -k32 are one unit now
-    rows = {line.split(",")[0]: line.split(",") for line in out.stdout.splitlines()[1:]}
-    assert rows["int8-k16"][-1] == "1.000"  # the design's baseline int8-k1, as a 16-term unit
+    header = out.stdout.splitlines()[0].split(",")
+    rows = {line.split(",")[0]: dict(zip(header, line.split(","))) for line in out.stdout.splitlines()[1:]}
+    assert rows["int8-k16"]["relative"] == "1.000"  # the design's baseline int8-k1, as a 16-term unit
     chosen = run("table", "paper_fig3", "--k", "4", "--baseline", "int8-fp16", "--format", "csv")
     assert chosen.returncode == 0, chosen.stderr
-    assert "int8-fp16-k4,int8,int8,fp16,4," in chosen.stdout and ",1.000\n" in chosen.stdout
+    lines = chosen.stdout.splitlines()
+    picked = [dict(zip(lines[0].split(","), line.split(","))) for line in lines[1:]]
+    assert [r["relative"] for r in picked if r["name"] == "int8-fp16-k4"] == ["1.000"]
 
 
 def test_old_positional_datapath_calls_are_refused():

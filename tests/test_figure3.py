@@ -15,7 +15,7 @@ def test_fifteen_configs_in_paper_order():
                 for acc in ("kulisch", "fp16", "fp32")]
     assert list(FIG3["name"]) == expected
     assert list(FIG3.columns) == ["name", "weights", "activations", "accumulator", "acc_bits",
-                                  "gates", "relative"]
+                                  "gates", "relative", "delay", "loop_delay", "area_delay"]  # timing after
 
 
 def test_kulisch_widths_are_product_plus_12():

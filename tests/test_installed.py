@@ -30,7 +30,7 @@ def test_console_script_from_tmp(tmp_path):
     out = subprocess.run([exe, "table", "--format", "csv"], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0] == "name,weights,activations,accumulator,acc_bits,gates,relative"
+    assert lines[0] == "name,weights,activations,accumulator,acc_bits,gates,relative,delay,loop_delay,area_delay"
     assert len(lines) == 16
 
 

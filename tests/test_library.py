@@ -171,7 +171,7 @@ LIBRARY_ERRORS = [
     ("wrong_version", "version: 2\nprimitives: {a: {cost: '1', source: s}}\n",
      "lib.yaml: version: expected 1, got int 2"),
     ("unknown_primitive_key", GOOD_HEAD + "  or2: {cost: '1', source: s, colour: red}\n",
-     "lib.yaml: primitives.or2: unknown key 'colour' (valid: category, cost, description, params, source)"),
+     "lib.yaml: primitives.or2: unknown key 'colour' (valid: category, cost, delay, description, params, source)"),
     ("missing_cost", GOOD_HEAD + "  or2: {source: s}\n",
      "lib.yaml: primitives.or2: missing key 'cost'"),
     ("missing_source", GOOD_HEAD + "  or2: {cost: '1'}\n",

@@ -18,9 +18,10 @@ from ..support.counts import exact
 from ..support.errors import DatapathError, shown
 from .dotproduct import apply_scale, check_k
 from .floating import SUBNORMALS, FloatingPoint
-from .graph import MAX_WIDTH, CostSheet, Datapath
+from .graph import MAX_WIDTH, Datapath
 from .kulisch import Kulisch
 from .multiplier import add_product_pipe, build_multiplier, product_of
+from .timing import TimedSheet, compose, input_names, stage_of
 
 _KULISCH = re.compile(r"^kulisch(?::([0-9]+))?$")
 ACCUMULATOR_HELP = ("kulisch, kulisch:N (N-bit fixed point), any float format (fp16, bf16, fp32, tf32, "
@@ -96,16 +97,24 @@ def cheapest_unit(w, a, k, acc, library, multiplier, product_pipe, memo=None):
         # the smallest gate count of the two ways to add k float products
         built = [_dot(w, a, k, replace(acc, combine=c), library, multiplier, product_pipe, memo)
                  for c in ("exact", "align")]
-        return min(built, key=lambda d: d[0] if memo is not None else d.gates)
-    return _dot(w, a, k, acc, library, multiplier, product_pipe, memo)
+        unit = min(built, key=lambda d: d[0] if memo is not None else d.gates)
+    else:
+        unit = _dot(w, a, k, acc, library, multiplier, product_pipe, memo)
+    if memo is None:
+        return unit
+    gates, info, stages = unit  # the critical path and the loop of the one chosen
+    info = dict(info)
+    info["delay"], info["loop_delay"] = compose(stages, memo.setdefault("plans", {}))  # (None: unknown, or no loop)
+    return gates, info
 
 
 def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = None):
     """Build the unit. With ``memo`` (a dict), build it as cost-only stages, each cached by
-    its inputs, and return (gates, info) instead of a Datapath: what sweeps use."""
+    its inputs, and return (gates, info, the stages' timing parts) instead of a Datapath:
+    what sweeps use."""
     name = (f"{w.name}x{a.name}-{acc}" if a != w else f"{w.name}-{acc}") + with_adder("", acc.adder)
     dp = None if memo is not None else Datapath(name if k == 1 else f"{name}-k{k}", library=library)
-    total, info = 0, {}
+    total, info, graphs = 0, {}, []
 
     def stage(key, build, *args):
         nonlocal total
@@ -113,11 +122,15 @@ def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = No
             return build(dp, *args)
         hit = memo.get(key)
         if hit is None:
-            sheet = CostSheet(library, unit_costs=memo.setdefault("units", {}))
+            units = memo.setdefault("units", {})
+            sheet = TimedSheet(library, units=units)
             out = build(sheet, *args)
-            hit = memo[key] = (sheet.total, dict(sheet.info), out)
+            hit = memo[key] = (sheet.total, dict(sheet.info), out,
+                               stage_of(sheet, (build, args), memo.setdefault("shapes", {}),
+                                        (key[0], input_names(args[0]))))
         total += hit[0]
         info.update(hit[1])
+        graphs.append(hit[3])
         return hit[2]
 
     pipe = product_pipe if product_pipe is not None else acc.default_pipe(product_of(w, a), k)
@@ -131,7 +144,7 @@ def _dot(w, a, k, acc, library, multiplier, product_pipe, memo: dict | None = No
     info.update(weights=w.name, activations=a.name, accumulator=acc.kind, k=k, adder=acc.adder,
                 multiplier=multiplier if isinstance(multiplier, str) else getattr(multiplier, "__name__", "custom"))
     if memo is not None:
-        return exact(total), info
+        return exact(total), info, graphs
     dp.info.update(info)
     dp.built_for.update(weights=w, activations=a, accumulator=acc)
     return dp

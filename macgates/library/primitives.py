@@ -12,6 +12,13 @@ Loading validates the whole file at once: unknown keys, unknown names in a formu
 wrong parameter counts, cycles between primitives and negative constant costs are all
 errors naming the primitive and what is valid. Costs are exact: ``int`` or
 :class:`fractions.Fraction`, never ``float``.
+
+A primitive may also give a ``delay``: a formula in the same language for its worst
+input-to-output delay, in the library's delay unit (the bundled library: ``t``, one
+2-input gate stage; see docs/datapaths.md, "Delay"). Inside a delay formula a primitive's
+name means that primitive's delay. ``delay`` is optional: :meth:`Library.delay` gives
+``None`` (unknown) for a primitive without one, or whose formula names one without one.
+A library extending another inherits a primitive's delay unless it gives its own.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ MAX_PRECISION = 6  # a library's stated precision: decimals its figures are good
 CELL_KEYS = ("cost", "source")
 # library names load_library() takes besides paths, and their files
 BUNDLED = {"default": "component_library.yaml", "calibrated": "calibrated_library.yaml"}
-PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description")
+PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description", "delay")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _FRACTIONAL = re.compile(r"(?<!/)/(?!/)|\d\.|\.\d")  # a true division, or a decimal literal
 PROVENANCE_NAMES = 8  # a library's provenance line names the primitives it changes, up to this many
@@ -51,10 +58,15 @@ class Primitive:
     category: str
     source: str
     description: str = ""
+    delay: _formula.Formula | None = None  # its worst input-to-output delay, if given
 
     @property
     def cost_text(self) -> str:
         return self.formula.text
+
+    @property
+    def delay_text(self) -> str | None:
+        return None if self.delay is None else self.delay.text
 
     @property
     def signature(self) -> str:
@@ -88,11 +100,15 @@ class Library:
         self.where = {n: f"{origin}: primitives.{n}" for n in self.primitives}
         self.where.update(where or {})
         self._cache: dict[tuple, object] = {}
+        self._delays: dict[tuple, object] = {}
         _check_references(self.primitives, self.where)
         _check_cycles(self.primitives, self.where)
+        _check_references(self.primitives, self.where, delays=True)
+        _check_cycles(self.primitives, self.where, delays=True)
         for prim in self.primitives.values():
             if not prim.params:  # constant costs are checked now, parametric ones when used
                 self.cost(prim.name)
+                self.delay(prim.name)
         # synthesized cells' weights (macgates synth): cell -> (cost, source)
         self.cells = {}
         self._cell_formulas = dict(cells or {})
@@ -159,7 +175,7 @@ class Library:
             except LibraryError as exc:
                 raise LibraryError(f"{origin}.{name}: {exc}") from None
             prims[name] = Primitive(name, old.params, formula, old.category,
-                                    f"override in {origin}", old.description)
+                                    f"override in {origin}", old.description, old.delay)
             where[name] = f"{origin}.{name}"
         applied = tuple((str(n), prims[str(n)].cost_text, origin) for n in overrides)
         return Library(prims, f"{self.origin} with {origin}", name=self.name,
@@ -268,11 +284,60 @@ class Library:
         self._cache[key] = value
         return value
 
+    def delay(self, name: str, *args, **kwargs):
+        """Exact worst input-to-output delay of primitive ``name`` with these parameters, in
+        the library's delay unit; ``None`` (unknown) when the primitive has no ``delay``
+        formula, or its formula names a primitive that has none. Never 0 for unknown."""
+        prim = self.primitive(name)
+        if kwargs:
+            args = self.bind(name, args, kwargs)
+        try:
+            return self._delay(prim, tuple(args))
+        except _NoDelay:
+            return None
+
+    def _delay(self, prim: Primitive, args: tuple):
+        key = (prim.name, args)
+        if key in self._delays:
+            hit = self._delays[key]
+            if hit is None:
+                raise _NoDelay(prim.name)
+            return hit
+        if prim.delay is None:
+            self._delays[key] = None
+            raise _NoDelay(prim.name)
+        self._cost(prim, args)  # the parameters are checked as for the cost
+        values = dict(zip(prim.params, args))
+        args_text = ", ".join(f"{k}={v}" for k, v in values.items())
+        try:
+            value = exact(prim.delay.evaluate(values, self._resolve_delay))
+        except _NoDelay:
+            self._delays[key] = None
+            raise
+        except _formula.TooLarge as exc:
+            raise LibraryError(f"{_delay_key(self.where[prim.name])}: {exc}"
+                               f"{' for ' + args_text if args_text else ''}") from None
+        if value < 0:
+            raise LibraryError(f"{_delay_key(self.where[prim.name])}: delay {value} is negative"
+                               f"{' for ' + args_text if args_text else ''}; delays must be >= 0")
+        self._delays[key] = value
+        return value
+
+    def _resolve_delay(self, name: str, args: tuple):
+        for a in args:
+            if isinstance(a, Fraction) and a.denominator != 1:
+                raise LibraryError(f"primitive {name}: parameter {a} is not a whole number")
+        return self._delay(self.primitives[name], tuple(int(a) for a in args))
+
     def _resolve(self, name: str, args: tuple):
         for a in args:
             if isinstance(a, Fraction) and a.denominator != 1:
                 raise LibraryError(f"primitive {name}: parameter {a} is not a whole number")
         return self._cost(self.primitives[name], tuple(int(a) for a in args))
+
+
+class _NoDelay(Exception):
+    """A delay formula reached a primitive without a delay (inside Library.delay only)."""
 
 
 # -- validation helpers ---------------------------------------------------------------
@@ -346,6 +411,8 @@ def _parse_primitive(name: str, spec, where: str, inherited: "Primitive | None" 
     if inherited is not None:  # extending a library: what is not given is inherited
         spec = {"params": list(inherited.params), "category": inherited.category,
                 "description": inherited.description, "source": f"{origin} (extends)", **spec}
+        if "delay" not in spec and inherited.delay is not None:
+            spec["delay"] = inherited.delay
         if tuple(spec["params"]) != inherited.params:
             raise LibraryError(f"{where}.params: {spec['params']} differ from the extended "
                                f"library's {list(inherited.params)}; a primitive keeps its parameters")
@@ -363,13 +430,23 @@ def _parse_primitive(name: str, spec, where: str, inherited: "Primitive | None" 
         formula = _formula.parse(spec["cost"], tuple(params))
     except LibraryError as exc:
         raise LibraryError(f"{where}.cost: {exc}") from None
+    delay = spec.get("delay")
+    if delay is not None and not isinstance(delay, _formula.Formula):  # (inherited: parsed already)
+        try:
+            delay = _formula.parse(delay, tuple(params))
+        except LibraryError as exc:
+            raise LibraryError(f"{where}.delay: {exc}") from None
     return Primitive(name, tuple(params), formula, spec.get("category", "logic"),
-                     spec["source"], spec.get("description", ""))
+                     spec["source"], spec.get("description", ""), delay)
 
 
-def _check_references(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> None:
+def _check_references(prims: Mapping[str, Primitive], where: Mapping[str, str], delays: bool = False) -> None:
+    """Every cost formula's names (``delays``: every delay formula's) are known."""
     for prim in prims.values():
-        _check_refs(prim.formula, _cost_key(where[prim.name]), prims, prim.params, prim.name)
+        if delays and prim.delay is not None:
+            _check_refs(prim.delay, _delay_key(where[prim.name]), prims, prim.params, prim.name)
+        elif not delays:
+            _check_refs(prim.formula, _cost_key(where[prim.name]), prims, prim.params, prim.name)
 
 
 def _check_refs(formula, key: str, prims: Mapping[str, Primitive], params=(), own: str = "") -> None:
@@ -393,19 +470,29 @@ def _cost_key(where: str) -> str:
     return where if "primitives." not in where else f"{where}.cost"
 
 
+def _delay_key(where: str) -> str:
+    """The key path of a primitive's delay formula ("...primitives.fa.delay")."""
+    return where if "primitives." not in where else f"{where}.delay"
+
+
 MAX_CHAIN = 64  # longest chain of primitives defined by one another
 
 
-def _check_cycles(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> None:
+def _check_cycles(prims: Mapping[str, Primitive], where: Mapping[str, str], delays: bool = False) -> None:
     """No primitive refers to itself through others, and no chain of references is
-    longer than MAX_CHAIN (a depth-first walk with an explicit stack)."""
+    longer than MAX_CHAIN (a depth-first walk with an explicit stack); ``delays``: the
+    same for the delay formulas."""
+    def refs(name):
+        formula = prims[name].delay if delays else prims[name].formula
+        return {} if formula is None else formula.refs
+    key = _delay_key if delays else _cost_key
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     height: dict[str, int] = {}  # longest chain below a finished primitive
     for root in prims:
         if root in state:
             continue
         path: list[str] = [root]
-        todo = [iter(sorted(prims[root].formula.refs))]
+        todo = [iter(sorted(refs(root)))]
         state[root] = 1
         while todo:
             ref = next(todo[-1], None)
@@ -413,18 +500,18 @@ def _check_cycles(prims: Mapping[str, Primitive], where: Mapping[str, str]) -> N
                 done = path.pop()
                 todo.pop()
                 state[done] = 2
-                height[done] = 1 + max((height[r] for r in prims[done].formula.refs), default=0)
+                height[done] = 1 + max((height[r] for r in refs(done)), default=0)
                 if height[done] > MAX_CHAIN:
-                    raise LibraryError(f"{_cost_key(where[done])}: a chain of more than {MAX_CHAIN} "
+                    raise LibraryError(f"{key(where[done])}: a chain of more than {MAX_CHAIN} "
                                        "primitives defined by one another starts here")
                 continue
             if state.get(ref) == 1:
                 loop = " -> ".join(path[path.index(ref):] + [ref])
-                raise LibraryError(f"{_cost_key(where[ref])}: recursive definition: {loop}")
+                raise LibraryError(f"{key(where[ref])}: recursive definition: {loop}")
             if state.get(ref) is None:
                 state[ref] = 1
                 path.append(ref)
-                todo.append(iter(sorted(prims[ref].formula.refs)))
+                todo.append(iter(sorted(refs(ref))))
 
 
 _BUNDLED: dict = {}  # name -> Library, loaded once

@@ -14,14 +14,16 @@ import io
 import json
 from fractions import Fraction
 
+from ..datapath.timing import UNKNOWN
 from ..support.counts import as_json, decimals_for, fixed, is_number, shared_places
 
 FORMATS = ("text", "csv", "markdown", "latex", "json")
 FIXED_DECIMALS = {"relative": 3, "ratio": 3, "model_relative": 3, "synth_relative": 3, "calibrated_relative": 3,
-                  # static timing (ns, MHz: the engine agrees with OpenSTA to under 1%) and area x period
-                  "area_delay_relative": 3, "critical_ns": 3, "loop_ns": 3, "fmax_mhz": 1, "area_delay": 0,
+                  # static timing of a synthesized netlist (ns, MHz: the engine agrees with OpenSTA to
+                  # under 1%) and its area x period relative
+                  "area_delay_relative": 3, "critical_ns": 3, "loop_ns": 3, "fmax_mhz": 1,
                   "clock_ns": 3}  # fixed decimals
-_NUMERIC = ("acc_bits", "gates", "relative", "k", "gates_per_mac")
+_NUMERIC = ("acc_bits", "gates", "relative", "k", "gates_per_mac", "delay", "loop_delay", "area_delay")
 MAX_TEXT = 60  # widest text cell in the text format
 
 
@@ -35,12 +37,17 @@ def _places(rows, columns, precision: int | None = None) -> dict:
     value, an empty cell)."""
     numbers = {}
     for c in columns:
-        values = [r[c] for r in rows if r[c] is not None]
+        values = [r[c] for r in rows if r[c] is not None and not _unknown(r[c])]
         if values and all(is_number(v) for v in values):
             numbers[c] = values
     out = shared_places({c: v for c, v in numbers.items() if is_gates(c)}, precision)
     out.update({c: FIXED_DECIMALS.get(c, decimals_for(v)) for c, v in numbers.items() if not is_gates(c)})
     return out
+
+
+def _unknown(value) -> bool:
+    """A value the model cannot give (a delay without delay formulas): shown as it is."""
+    return isinstance(value, str) and value == UNKNOWN
 
 
 def is_gates(column: str) -> bool:

@@ -15,13 +15,15 @@ import time
 from fractions import Fraction
 
 from ..datapath.builders import cheapest_unit, parse_accumulator
+from ..datapath.timing import UNKNOWN, area_delay
 from ..formats.spec import Format, is_known
 from ..formats.spec import format as get_format
 from ..library.primitives import Library, as_library, load_library
 from ..support.counts import numeric
 from ..support.errors import DatapathError, MacgatesError, shown, whole
 
-COLUMNS = ("weights", "activations", "accumulator", "k", "acc_bits", "gates", "gates_per_mac", "combine")
+COLUMNS = ("weights", "activations", "accumulator", "k", "acc_bits", "gates", "gates_per_mac", "combine",
+           "delay", "loop_delay", "area_delay")
 
 
 def _names(values, what: str) -> list:
@@ -89,10 +91,13 @@ def _rows(ws, acts, accs, ks, library, multiplier, progress, skipped, total):
             except MacgatesError as exc:
                 skipped.add(f"{w.name} x {a.name}, {acc}, k={kk}: {exc}")
                 continue
+            per_mac = Fraction(gates, kk) if kk > 1 else gates
+            delay, loop = info["delay"], info["loop_delay"]
             yield {"weights": w.name, "activations": a.name, "accumulator": str(acc), "k": kk,
-                   "acc_bits": info["acc_bits"], "gates": gates,
-                   "gates_per_mac": Fraction(gates, kk) if kk > 1 else gates,
-                   "combine": info.get("combine", ""), "adder": acc.adder}
+                   "acc_bits": info["acc_bits"], "gates": gates, "gates_per_mac": per_mac,
+                   "combine": info.get("combine", ""), "delay": UNKNOWN if delay is None else delay,
+                   "loop_delay": UNKNOWN if delay is None else loop,
+                   "area_delay": UNKNOWN if delay is None else area_delay(per_mac, delay), "adder": acc.adder}
             if progress is not None and done % 512 == 0:
                 now = time.monotonic()
                 if now - start > 1.0 and now - last > 0.2:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from ..datapath.timing import UNKNOWN, area_delay, timing
 from ..design.schema import Config, Design, default_design, design_from_mapping, load_design
 from ..library.primitives import Library, as_library
 from ..support.counts import numeric, ratio
@@ -14,10 +15,25 @@ COLUMNS = ("name", "weights", "activations", "accumulator", "acc_bits", "gates",
 # designs with dot-product units (k > 1) get two more columns; relative is then per MAC
 DOT_COLUMNS = ("name", "weights", "activations", "accumulator", "k", "acc_bits", "gates",
                "gates_per_mac", "relative")
+# the model's timing (macgates.datapath.timing), after those: the critical path's delay,
+# the accumulation loop's, and gates per MAC x delay (the area at equal throughput)
+TIMING_COLUMNS = ("delay", "loop_delay", "area_delay")
 
 
-def columns_of(rows) -> tuple:
-    return DOT_COLUMNS if any(r.get("k", 1) > 1 for r in rows) else COLUMNS
+def columns_of(rows, timing: bool = False) -> tuple:
+    """The columns of these table rows (``timing``: with TIMING_COLUMNS after them)."""
+    columns = DOT_COLUMNS if any(r.get("k", 1) > 1 for r in rows) else COLUMNS
+    return columns + TIMING_COLUMNS if timing else columns
+
+
+def timing_fields(dp) -> dict:
+    """A datapath's ``delay``, ``loop_delay`` and ``area_delay`` (gates per MAC x delay),
+    exact; all three UNKNOWN when a primitive has no delay; ``loop_delay`` None without
+    an accumulation loop."""
+    t = timing(dp)
+    if t.missing:
+        return {"delay": UNKNOWN, "loop_delay": UNKNOWN, "area_delay": UNKNOWN}
+    return {"delay": t.delay, "loop_delay": t.loop_delay, "area_delay": area_delay(dp.gates_per_mac, t.delay)}
 
 
 def as_design(design=None, library: Library | None = None) -> Design:
@@ -56,7 +72,8 @@ def _config_dict(cfg) -> dict:
 
 def table_records(design=None, baseline: str | None = None,
                   library: Library | None = None) -> list[dict]:
-    """The table as plain dicts (``relative``: the exact ratio, a Fraction)."""
+    """The table as plain dicts (``relative``: the exact ratio, a Fraction; the timing
+    fields of :func:`timing_fields`)."""
     design = as_design(design, library)
     names = [c.name for c in design.configs]
     base_name = baseline if baseline is not None else design.baseline or names[0]
@@ -71,7 +88,7 @@ def table_records(design=None, baseline: str | None = None,
         rows.append({"name": cfg.name, "weights": dp.info["weights"],
                      "activations": dp.info["activations"], "accumulator": dp.info["accumulator"],
                      "k": dp.macs, "acc_bits": dp.info["acc_bits"], "gates": dp.gates,
-                     "gates_per_mac": dp.gates_per_mac})
+                     "gates_per_mac": dp.gates_per_mac, **timing_fields(dp)})
     base = rows[names.index(base_name)]["gates_per_mac"]
     if not base:
         raise DesignError(f"{design.origin}: baseline '{base_name}' costs 0 gates; relative areas are undefined")
@@ -83,12 +100,13 @@ def table_records(design=None, baseline: str | None = None,
 def table(design=None, baseline: str | None = None, library: Library | None = None):
     """The table as a pandas DataFrame with columns ``COLUMNS`` (numeric: ``gates`` int,
     or float with fractional cell costs; ``relative`` float); with dot-product units,
-    ``DOT_COLUMNS`` (relative per MAC). :func:`table_records` has the exact values."""
+    ``DOT_COLUMNS`` (relative per MAC); then ``TIMING_COLUMNS`` (exact values, or
+    "unknown"). :func:`table_records` has the exact values."""
     import pandas as pd
 
     design = as_design(design, library)
     rows = table_records(design, baseline)
-    frame = pd.DataFrame(rows, columns=list(columns_of(rows)))
+    frame = pd.DataFrame(rows, columns=list(columns_of(rows, timing=True)))
     frame.attrs["formats"] = dict(design.formats)  # the design's own formats, by name
     frame["gates"] = numeric(r["gates"] for r in rows)
     frame["relative"] = [float(r["relative"]) for r in rows]
