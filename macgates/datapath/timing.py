@@ -68,6 +68,41 @@ def is_register(primitive: str, category: str) -> bool:
     return kind is not None and kind.state_bits is not None
 
 
+def _predecessors(edges, own) -> dict:
+    """Each node of ``own``'s sources, once each, in the order of ``edges``."""
+    preds: dict = {}
+    for src, dst in edges:
+        if dst in own:
+            got = preds.setdefault(dst, [])
+            if src not in got:
+                got.append(src)
+    return preds
+
+
+def _cut_order(nodes: list, preds: dict, within, registers: set, sources=None) -> list:
+    """Kahn's order of ``nodes`` over the edges between nodes ``within`` that do not leave a
+    register (a register's output starts a new clock cycle). ``sources``: the nodes whose
+    edges are walked, in that order (default ``nodes``)."""
+    def cut(u):
+        return u in within and u not in registers
+    waiting = {v: sum(1 for u in preds.get(v, ()) if cut(u)) for v in nodes}
+    succ: dict = {}
+    for v in (nodes if sources is None else sources):
+        for u in preds.get(v, ()):
+            if cut(u):
+                succ.setdefault(u, []).append(v)
+    ready = [v for v in nodes if not waiting[v]]
+    order = []
+    while ready:
+        v = ready.pop()
+        order.append(v)
+        for w in succ.get(v, ()):
+            waiting[w] -= 1
+            if not waiting[w]:
+                ready.append(w)
+    return order
+
+
 class _Graph:
     """What the longest-path pass needs of a datapath or of one cached stage: component
     delays, registers, ports, edges (each into a node of its own; a source may be a
@@ -78,32 +113,11 @@ class _Graph:
         self.acc = acc
         self.missing = tuple(sorted({p for p, d in delays.values() if d is None}))
         own = set(delays) | inputs | outputs
-        preds: dict = {}
-        for src, dst in edges:
-            if dst in own:
-                got = preds.setdefault(dst, [])
-                if src not in got:
-                    got.append(src)
+        preds = _predecessors(edges, own)
         self.preds = preds
         self.foreign = tuple(dict.fromkeys(s for ps in preds.values() for s in ps if s not in own))
-        # Kahn's order over the edges that do not leave a register (a register's output
-        # starts a new clock cycle); nodes in the order they were added
-        waiting = {v: sum(1 for u in preds.get(v, ()) if u in own and u not in registers) for v in own}
-        succ: dict = {}
-        for v, ps in preds.items():
-            for u in ps:
-                if u in own and u not in registers:
-                    succ.setdefault(u, []).append(v)
-        ready = [v for v in list(inputs) + list(delays) + list(outputs) if not waiting[v]]
-        order = []
-        while ready:
-            v = ready.pop()
-            order.append(v)
-            for w in succ.get(v, ()):
-                waiting[w] -= 1
-                if not waiting[w]:
-                    ready.append(w)
-        self.order = order
+        # nodes in the order they were added
+        self.order = _cut_order(list(inputs) + list(delays) + list(outputs), preds, own, registers, list(preds))
         self._loop = None
 
     def longest(self, given=None, start: str | None = None):
@@ -324,32 +338,13 @@ class _Shape:
         outputs = [p for p, d in ports.items() if d == "out"]
         registers = {n for n, f in zip(names, flags) if f}
         own = set(index) | inputs | set(outputs)
-        preds: dict = {}
-        for src, dst in edges:
-            if dst in own:
-                got = preds.setdefault(dst, [])
-                if src not in got:
-                    got.append(src)
+        preds = _predecessors(edges, own)
         self.foreign = tuple(dict.fromkeys(u for ps in preds.values() for u in ps if u not in own))
         self.index, self.inputs = index, inputs
         self.acc = index.get(acc) if acc in registers else None
         where = {u: f"g[{i}]" for i, u in enumerate(self.foreign)}
         # topological order of the components over the edges that do not leave a register
-        waiting = {n: sum(1 for u in preds.get(n, ()) if u in index and u not in registers) for n in names}
-        succ: dict = {}
-        for v in names:
-            for u in preds.get(v, ()):
-                if u in index and u not in registers:
-                    succ.setdefault(u, []).append(v)
-        ready = [n for n in names if not waiting[n]]
-        order = []
-        while ready:
-            v = ready.pop()
-            order.append(v)
-            for w in succ.get(v, ()):
-                waiting[w] -= 1
-                if not waiting[w]:
-                    ready.append(w)
+        order = _cut_order(names, preds, index, registers)
 
         def term(u, loop):
             if u in registers:

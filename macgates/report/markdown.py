@@ -261,6 +261,27 @@ def report_files(design=None, library=None, synthesis=None, notes: list | None =
 CLOCK_CSV_COLUMNS = ("name", "clock_ns", "area", "critical_ns", "met")
 
 
+def _synth_csv_lines(path, required: tuple, what: str) -> list[dict]:
+    """The rows of a ``macgates synth --format csv`` file (bounded, UTF-8), refusing one
+    without the ``required`` columns (``what`` names the kind of file in the message)."""
+    import csv
+    import io
+
+    from ..files.yamlfile import read_bytes
+    from ..support.errors import DesignError
+
+    raw = read_bytes(path, DesignError, MAX_SYNTH_CSV_BYTES, "a 'macgates synth' CSV")
+    try:
+        lines = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DesignError(f"{path}: not a CSV file ({' '.join(str(exc).split())[:80]})") from None
+    header = list(lines[0]) if lines else []
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DesignError(f"{path}: missing column '{missing[0]}' ({what} has {', '.join(required)}, ...)")
+    return lines
+
+
 def is_clock_csv(path) -> bool:
     """Is ``path`` a ``macgates synth --liberty ... --clock`` CSV (it has a clock_ns column)?"""
     from ..files.yamlfile import read_bytes
@@ -273,23 +294,11 @@ def is_clock_csv(path) -> bool:
 def read_clock_curves(path) -> dict:
     """A ``macgates synth --liberty ... --clock ... --format csv`` file: config name -> its
     points, each {clock_ns, area, critical_ns (floats > 0), met (bool)}, in clock order."""
-    import csv
-    import io
     import math
 
-    from ..files.yamlfile import read_bytes
     from ..support.errors import DesignError
 
-    raw = read_bytes(path, DesignError, MAX_SYNTH_CSV_BYTES, "a 'macgates synth' CSV")
-    try:
-        lines = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DesignError(f"{path}: not a CSV file ({' '.join(str(exc).split())[:80]})") from None
-    header = list(lines[0]) if lines else []
-    missing = [c for c in CLOCK_CSV_COLUMNS if c not in header]
-    if missing:
-        raise DesignError(f"{path}: missing column '{missing[0]}' (a 'macgates synth --liberty ... --clock' CSV "
-                          f"has {', '.join(CLOCK_CSV_COLUMNS)}, ...)")
+    lines = _synth_csv_lines(path, CLOCK_CSV_COLUMNS, "a 'macgates synth --liberty ... --clock' CSV")
     out: dict = {}
     for i, line in enumerate(lines):
         point = {}
@@ -343,22 +352,9 @@ MAX_SYNTH_CSV_BYTES = 16 * 1024 * 1024
 def read_synthesis(path) -> dict:
     """A ``macgates synth --format csv`` file: config name -> {model_gates, synth_gates}
     (exact numbers) and ``source`` (``path``, for saying where a result came from)."""
-    import csv
-    import io
-
-    from ..files.yamlfile import read_bytes
     from ..support.errors import DesignError
 
-    raw = read_bytes(path, DesignError, MAX_SYNTH_CSV_BYTES, "a 'macgates synth' CSV")
-    try:
-        lines = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DesignError(f"{path}: not a CSV file ({' '.join(str(exc).split())[:80]})") from None
-    header = list(lines[0]) if lines else []
-    missing = [c for c in SYNTH_COLUMNS if c not in header]
-    if missing:
-        raise DesignError(f"{path}: missing column '{missing[0]}' (a 'macgates synth' CSV has "
-                          f"{', '.join(SYNTH_COLUMNS)}, ...)")
+    lines = _synth_csv_lines(path, SYNTH_COLUMNS, "a 'macgates synth' CSV")
     out = {}
     for i, line in enumerate(lines):
         values = {}
