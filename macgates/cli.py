@@ -40,7 +40,7 @@ def _library_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--library", metavar="NAME_OR_PATH",
                    help="primitive library: 'default' (bundled: App. B), 'calibrated' (bundled: fitted "
-                        "to synthesis) or a YAML file (default: the design's, else the bundled one)")
+                        "to synthesis), 'calibrated-osu018' (bundled: fitted to osu018, um^2 and ns) or a YAML file (default: the design's, else the bundled one)")
     return p
 
 
@@ -219,8 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    + NAMES_HELP + ".")
     p.add_argument("names", nargs="*", metavar="NAME_OR_DESIGN")
     p.add_argument("--liberty", metavar="NAME_OR_FILE",
-                   help="fit to this standard-cell library's area (in NAND2 areas): a liberty file, or osu018, "
-                        "osu035, osu050")
+                   help="fit costs to this standard-cell library's area (um^2) and delays to its timing (ns, "
+                        "each component timed on its own): a liberty file, or osu018, osu035, osu050; "
+                        "'macgates calibrate --liberty osu018 --out calibrated_osu018.yaml' made the bundled "
+                        "calibrated-osu018")
     p.add_argument("--out", metavar="FILE", help="write the library here and print the fits (default: the "
                                                  "library to stdout)")
     p.set_defaults(run=_calibrate)
@@ -849,7 +851,7 @@ def _text(cfg, dp, fmt: str = "text") -> str:
              "gates": r["gates"], "note": r["note"]} for r in dp.rows()]
     precision = dp.library.precision
     total = fixed(dp.gates, decimals_for([dp.gates], cap=STR_DECIMALS, precision=precision))
-    out = [_heading(f"{cfg.name}: {_describe(cfg, dp)}: {total} gates", fmt), ""]
+    out = [_heading(f"{cfg.name}: {_describe(cfg, dp)}: {total} {dp.library.units['cost']}", fmt), ""]
     out.append(render(rows, ["component", "category", "primitive", "gates", "note"], fmt, precision=precision))
     subtotal = [{"category": k, "gates": v,
                  "share": f"{fixed(Fraction(100 * v) / dp.gates, 1) if dp.gates else '0.0'}%"}
@@ -878,27 +880,34 @@ def _timing_text(dp, fmt: str) -> str:
     and its components from start to end, each with its delay (ports and the register
     that starts a path count 0, the register that ends it its clock-to-output + setup)."""
     from .datapath.timing import timing
+    from .library.primitives import UNITS
 
     t = timing(dp)
     lines = []
     if t.missing:
         lines.append(f"delay: unknown: the library gives no delay for {', '.join(t.missing)}")
     else:
+        def shown(value):  # exact in t; a physical unit (ns) to 3 decimals
+            return fixed(value, decimals_for([value], cap=STR_DECIMALS if dp.library.units["delay"] == UNITS["delay"]
+                                             else MAX_DECIMALS))
+
         def delay_of(name, first):
             comp = dp.components.get(name)
             if comp is None or first:
                 return "0"
-            return str(dp.library.delay(comp.primitive, *comp.params.values()))
+            return shown(dp.library.delay(comp.primitive, *comp.params.values()))
 
         for what, value, path in (("critical path", t.delay, t.path), ("accumulation loop", t.loop_delay, t.loop_path)):
             if value is None:
                 lines.append(f"{what}: none")
                 continue
             steps = " -> ".join(f"{n} ({delay_of(n, i == 0)})" for i, n in enumerate(path))
-            lines.append(f"{what}: delay {value}: {steps}")
+            lines.append(f"{what}: delay {shown(value)}: {steps}")
+        units = dp.library.units
+        said = ("gates per MAC x the critical path's delay in t, one 2-input gate stage" if units == UNITS else
+                f"{units['cost']} per MAC x the critical path's delay in {units['delay']}")
         lines.append(f"area x delay: {fixed(dp.gates_per_mac * t.delay, decimals_for([dp.gates_per_mac * t.delay]))}"
-                     " (gates per MAC x the critical path's delay; delays in the library's unit, t = one "
-                     "2-input gate stage for the bundled libraries)")
+                     f" ({said})")
     if fmt == "markdown":
         return "".join(f"- {line}\n" for line in lines)
     if fmt == "latex":

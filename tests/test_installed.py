@@ -10,16 +10,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_installed_package_finds_its_data(tmp_path):
     code = ("import macgates, macgates.files.resources as r; print(macgates.__file__); "
-            "print(r.library_path()); print(r.designs_dir()); print(r.library_path('calibrated_library.yaml'))")
+            "print(r.library_path()); print(r.designs_dir()); print(r.library_path('calibrated_library.yaml')); "
+            "print(r.library_path('calibrated_osu018.yaml'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    module, library, designs, calibrated = (Path(line) for line in out.stdout.split())
+    module, library, designs, calibrated, osu018 = (Path(line) for line in out.stdout.split())
     # not the checkout: an installed copy, with the library and designs as package data
     assert module.parent != REPO / "macgates", f"tests must run against the installed package, got {module}"
     assert "site-packages" in module.parts
     assert library == module.parent / "data" / "component_library.yaml"
     assert library.read_text() == (REPO / "component_library.yaml").read_text()
     assert calibrated.read_text() == (REPO / "calibrated_library.yaml").read_text()
+    assert osu018.read_text() == (REPO / "calibrated_osu018.yaml").read_text()
     assert sorted(p.name for p in designs.glob("*.yaml")) == sorted(
         p.name for p in (REPO / "designs").glob("*.yaml"))
 

@@ -167,7 +167,7 @@ primitives:
 
 LIBRARY_ERRORS = [
     ("unknown_top_key", "version: 1\nprimitive: {}\n",
-     "lib.yaml: unknown key 'primitive' (valid: cells, description, extends, name, precision, primitives, version)"),
+     "lib.yaml: unknown key 'primitive' (valid: cells, description, extends, name, precision, primitives, units, version)"),
     ("wrong_version", "version: 2\nprimitives: {a: {cost: '1', source: s}}\n",
      "lib.yaml: version: expected 1, got int 2"),
     ("unknown_primitive_key", GOOD_HEAD + "  or2: {cost: '1', source: s, colour: red}\n",
@@ -223,7 +223,12 @@ LIBRARY_ERRORS = [
      "lib.yaml: cells.A B: a cell name is letters, digits, _ and $ (e.g. AND, DFF_P)"),
     ("cells_not_mapping", GOOD_HEAD + "cells: [AND]\n",
      "lib.yaml: cells: expected a mapping of cell name -> {cost, source}, got list"),
-    ("not_mapping", "- 1\n- 2\n", "lib.yaml: expected a mapping with keys version, name, description, extends, precision, primitives, cells, got list"),
+    ("units_unknown_key", GOOD_HEAD + "units: {area: um^2}\n", "lib.yaml: units: unknown key 'area' (valid: cost, delay)"),
+    ("units_not_mapping", GOOD_HEAD + "units: um^2\n", "lib.yaml: units: expected a mapping with keys cost, delay, got str"),
+    ("units_too_long", GOOD_HEAD + "units: {cost: " + "x" * 17 + "}\n",
+     "lib.yaml: units.cost: expected a unit's name of 1 to 16 characters (gates, um^2, t, ns), got"),
+    ("units_number", GOOD_HEAD + "units: {delay: 5}\n", "lib.yaml: units.delay: expected a unit's name"),
+    ("not_mapping", "- 1\n- 2\n", "lib.yaml: expected a mapping with keys version, name, description, extends, precision, units, primitives, cells, got list"),
 ]
 
 
@@ -235,6 +240,18 @@ def test_library_errors(tmp_path, text, message):
     text = str(info.value)
     assert "\n" not in text
     assert text.replace(str(tmp_path) + "/", "").startswith(message) or message in text
+
+
+def test_units_default_inherit_and_show(tmp_path):
+    assert LIB.units == {"cost": "gates", "delay": "t"}
+    assert "costs in" not in LIB.provenance()[0]
+    own = load_library(write(tmp_path, GOOD_HEAD + "units: {cost: um^2, delay: ns}\n"))
+    assert own.units == {"cost": "um^2", "delay": "ns"}
+    assert own.provenance()[0].endswith("; costs in um^2, delays in ns")
+    child = tmp_path / "child.yaml"
+    child.write_text("version: 1\nextends: lib.yaml\nprimitives:\n  or2: {cost: '2', source: s}\n")
+    assert load_library(child).units == own.units  # inherited
+    assert own.with_overrides({"and2": "3"}).units == own.units
 
 
 def test_missing_file(tmp_path):
@@ -299,7 +316,7 @@ def test_partial_library_extends_the_bundled_one(tmp_path):
      "cells.yaml: primitives.adder.params: ['m'] differ from the extended library's ['n']"),
     ("extends: default\nprimitives:\n  newone: {cost: '1'}\n",
      "cells.yaml: primitives.newone: missing key 'source'"),
-    ("extends: [1]\nprimitives:\n  ff: {cost: '4'}\n", "cells.yaml: extends: expected a library name (default, calibrated)"),
+    ("extends: [1]\nprimitives:\n  ff: {cost: '4'}\n", "cells.yaml: extends: expected a library name (default, calibrated, calibrated-osu018)"),
 ], ids=["missing-base", "other-params", "new-needs-source", "not-a-name"])
 def test_extends_errors(tmp_path, text, message):
     path = tmp_path / "cells.yaml"

@@ -117,6 +117,38 @@ def test_flop_nand_flop(tiny):
     assert t.rest_ns == pytest.approx(0.5306, abs=1e-12)
 
 
+def test_a_component_timed_on_its_own(tiny):
+    # the two inverters again, with the inputs at a 0.2 ns slew and the output driving 0.05 pF:
+    # u1 rise (x falls): 0.1 + 0.1*0.2 + 0.2*0.01 = 0.122, slew 0.02 + 0.1 + 0.01 = 0.13;
+    # u1 fall: 0.05 + 0.02 + 0.001 = 0.071, slew 0.01 + 0.1 + 0.005 = 0.115.
+    # y fall (n1 rises): 0.122 + 0.05 + 0.1*0.13 + 0.1*0.05 = 0.19; y rise: 0.071 + 0.1 + 0.0115 + 0.01 = 0.1925.
+    module = {"ports": {"x": {"direction": "input", "bits": [2]}, "y": {"direction": "output", "bits": [4]}},
+              "cells": {"u1": cell("INV", A=2, Y=3), "u2": cell("INV", A=3, Y=4)}}
+    assert tm.component_delay(module, tiny, 0.2, 0.05) == pytest.approx(0.1925, abs=1e-12)
+    assert tm.analyze(module, tiny, accumulator=None, input_slew_ns=0.2, output_pf=0.05).period_ns == \
+        pytest.approx(0.1925, abs=1e-12)
+
+
+def test_a_register_timed_on_its_own_is_clock_to_output_plus_setup(tiny):
+    # d -> DFF -> q (an output port driving 0.05 pF); d switches with a 0.2 ns slew.
+    # clock-to-Q: rise 0.3 + 0.05 = 0.35, fall 0.25 + 0.025 = 0.275; setup at D: rise
+    # 0.1 + 0.2*0.2 = 0.14, fall 0.15 + 0.1*0.2 = 0.17: 0.35 + 0.17 = 0.52.
+    module = {"ports": {"clk": {"direction": "input", "bits": [1]}, "d": {"direction": "input", "bits": [2]},
+                        "q": {"direction": "output", "bits": [3]}},
+              "cells": {"f": cell("DFF", CLK=1, D=2, Q=3)}}
+    assert tm.component_delay(module, tiny, 0.2, 0.05) == pytest.approx(0.52, abs=1e-12)
+
+
+def test_the_conditions_a_component_is_timed_at(tiny):
+    from macgates.hw.calibrate import REFERENCE_FANOUT, reference_conditions
+
+    # 2 NAND2 inputs: 0.02 pF; the NAND2's slew there from an ideal edge: rise 0.02 + 0.02 =
+    # 0.04 (fall 0.01 + 0.01); its delay at that slew and load: rise 0.1 + 0.004 + 0.004 = 0.108.
+    assert REFERENCE_FANOUT == 2
+    slew, load, delay = reference_conditions(tiny)
+    assert (slew, load, delay) == pytest.approx((0.04, 0.02, 0.108), abs=1e-12)
+
+
 def test_a_loop_without_a_register_is_refused(tiny):
     module = {"ports": {}, "cells": {"u1": cell("INV", A=3, Y=4), "u2": cell("INV", A=4, Y=3)}}
     with pytest.raises(tm.TimingError, match="combinational loop"):

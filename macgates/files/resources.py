@@ -21,7 +21,8 @@ def _find(name: str) -> Path:
 
 
 def library_path(name: str = "component_library.yaml") -> Path:
-    """A bundled library file (``component_library.yaml``, ``calibrated_library.yaml``)."""
+    """A bundled library file (``component_library.yaml``, ``calibrated_library.yaml``,
+    ``calibrated_osu018.yaml``)."""
     return _find(name)
 
 

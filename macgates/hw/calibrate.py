@@ -34,12 +34,28 @@ FORMATS = ["int4", "int8", "int12", "int16", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3",
            "float6_e2m3fn", "float4_e2m1fn", "bfloat16", "fp16", "mxfp4", "mxint8", "nvfp4"]
 ACCUMULATORS = ["kulisch", "fp16", "bf16", "fp32"]
 DESIGNS = ["booth_vs_array", "fp_accumulator_choices"]
+# a calibration to a liberty file fits delays too, and each adder style's delay to what
+# synthesis builds from it: these configs again with each prefix style in their
+# accumulation loop (loop adders of 13 to 79 bits)
+STYLE_CONFIGS = ["int4-kulisch", "int8-kulisch", "fp8_e4m3-kulisch", "fp8_e5m2-kulisch", "fp8_e4m3-fp16",
+                 "int8-fp32", "bfloat16-fp32", "int8-kulisch-k4"]
 MAX_DENOMINATOR = 32  # of a fitted slope factor; constants are whole gates
 FITTED_PRECISION = 1  # decimals a calibrated library's figures are shown to (its stated precision)
 BUNDLED_NAME = "macgates-calibrated"  # the bundled calibrated library's name; no other calibration's
 NAMED_CONFIGS = 4  # a calibrated library's name lists this many of the configs it was fitted to
 HOLD_EVERY = 4  # the held-out check leaves out every 4th parameter value (in sorted order)
 SPAN = 2  # a constant is fitted only where the model's values span this factor (else a * F alone)
+# a calibration to a liberty file fits um^2 and ns: its figures are decimals of this many
+# significant digits (a fitted weight, a constant), not small-denominator rationals
+SIGNIFICANT = 4
+PHYSICAL_UNITS = {"cost": "um^2", "delay": "ns"}
+BUNDLED_LIBERTY = {"osu018": "macgates-calibrated-osu018"}  # the bundled liberty calibrations' names
+# how a component is timed on its own (calibrate --liberty): its output ports drive
+# REFERENCE_FANOUT inputs of the library's NAND2 (the largest of its input pins'
+# capacitance) and its inputs switch with the slew of that NAND2 driving that load (from
+# an ideal edge): a component as it sits among others, not an ideal driver into no load
+REFERENCE_FANOUT = 2
+PROBES = (1, 2, 3, 5, 8, 13)  # parameter values a formula is tried at: does it add more than its names?
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,7 @@ class Sample:
     primitive: str
     params: tuple  # ((name, value), ...)
     synth: object
+    delay: object = None  # its delay timed on its own (a liberty calibration: ns), else None
 
 
 def default_configs() -> list[str]:
@@ -63,6 +80,19 @@ def default_configs() -> list[str]:
     return names
 
 
+def style_configs() -> list[str]:
+    """STYLE_CONFIGS with each prefix adder style (``int8-kulisch-kogge_stone``, ...)."""
+    from ..library.adders import ADDERS
+
+    out = []
+    for style in ADDERS:
+        if style != "ripple":
+            for name in STYLE_CONFIGS:
+                head, k = (name[:-3], "-k4") if name.endswith("-k4") else (name, "")
+                out.append(f"{head}-{style}{k}")
+    return out
+
+
 def datapaths(names, library=None) -> list:
     """Every datapath ``names`` mean (config names, designs), built with ``library``."""
     from ..design.names import resolve
@@ -74,15 +104,44 @@ def datapaths(names, library=None) -> list:
     return out
 
 
+def reference_conditions(lib) -> tuple[float, float, float]:
+    """(input slew in ns, output load in pF, the NAND2's delay there in ns): the conditions
+    a component is timed at on its own (REFERENCE_FANOUT), and its reference gate's delay."""
+    nand = lib.nand2()
+    if not timed(lib):
+        raise MacgatesError(f"calibrate: {lib.path}: its NAND2 ({nand.name}) has no timing tables: nothing to time")
+    load = REFERENCE_FANOUT * max(p.capacitance for p in nand.pins.values() if p.direction == "input")
+    arcs = [a for p in nand.pins.values() if p.direction == "output" for a in p.arcs]
+
+    def worst(tables, slew):
+        return max(t.lookup(input_net_transition=slew, total_output_net_capacitance=load)
+                   for t in tables if t is not None)
+    slew = worst([t for a in arcs for t in (a.rise_transition, a.fall_transition)], 0.0)
+    delay = worst([t for a in arcs for t in (a.cell_rise, a.cell_fall)], slew)
+    return slew * lib.time_unit, load * lib.capacitance_unit, delay * lib.time_unit
+
+
+def timed(lib) -> bool:
+    """Does the liberty file time its cells (its NAND2 has delay tables)?"""
+    return any(a.cell_rise is not None or a.cell_fall is not None
+               for p in lib.nand2().pins.values() if p.direction == "output" for a in p.arcs)
+
+
+def _decimal(value: float) -> Fraction:
+    """A measured or fitted physical figure to SIGNIFICANT digits, exactly."""
+    return Fraction(f"{float(value):.{SIGNIFICANT}g}")
+
+
 def measure(dps, liberty: str | None = None) -> list[Sample]:
     """Synthesize every distinct component module of ``dps`` in one Yosys run, each on
-    its own, and weigh it (the library's ``cells``, or with ``liberty`` its cells'
-    area over its smallest NAND2's: gate equivalents)."""
+    its own, and weigh it (the library's ``cells``; with ``liberty``, its cells' area in
+    um^2, and its delay in ns by :func:`macgates.hw.timing.component_delay` at
+    :func:`reference_conditions`)."""
     from pathlib import Path
 
     from ..support.progress import steps, waiting
     from .rtl import emit
-    from .synth import cell_name, liberty_weights, run_yosys, weigh, weigh_cells, yosys_script
+    from .synth import cell_name, run_yosys, weigh, weigh_cells, yosys_script
 
     modules, uses = {}, []  # module text -> name; (component, module, instances)
     for dp in steps(dps, "calibrate: Verilog", unit="datapath"):
@@ -102,14 +161,22 @@ def measure(dps, liberty: str | None = None) -> list[Sample]:
     script = yosys_script(None, flatten=False, liberty=bool(liberty))
     with waiting(f"calibrate: Yosys synthesizing {len(modules):,} modules"):
         data = json.loads(run_yosys(script, files, ["netlist.json"])["netlist.json"])
-    weights = liberty_weights(lib) if lib is not None else None
+    weights = {c.name: Fraction(str(c.area)) for c in lib.cells.values() if c.area is not None} \
+        if lib is not None else None  # um^2
 
     def weighed(body):
         cells = Counter(cell_name(c["type"]) for c in body.get("cells", {}).values())
         return weigh_cells(cells, weights, lib.path) if lib is not None else weigh(cells, dps[0].library)
     gates = {name: weighed(body) for name, body in data["modules"].items()}
-    return [Sample(comp.primitive, tuple(comp.params.items()), exact(Fraction(gates[name] * instances) / comp.count))
-            for comp, name, instances in uses]
+    delays = {}
+    if lib is not None and timed(lib):
+        from .timing import component_delay
+
+        slew, load, _ = reference_conditions(lib)
+        delays = {name: _decimal(component_delay(body, lib, slew, load)) if body.get("cells") else Fraction(0)
+                  for name, body in data["modules"].items()}
+    return [Sample(comp.primitive, tuple(comp.params.items()), exact(Fraction(gates[name] * instances) / comp.count),
+                   delays.get(name)) for comp, name, instances in uses]
 
 
 @dataclass(frozen=True)
@@ -127,6 +194,7 @@ class Fit:
     held_out: float | None = None  # worst error on parameter values left out of a second fit
     held_points: int = 0  # how many parameter values that second fit left out
     constant: bool = False  # a primitive without parameters: its one instance says all
+    delay: bool = False  # a fit of its delay formula (a liberty calibration), not its cost
 
     @property
     def underdetermined(self) -> bool:
@@ -183,22 +251,38 @@ def _solve(pairs) -> tuple[Fraction, Fraction]:
     return Fraction(0), _least_squares([(1,) for _ in pairs], [s for _, s in pairs])[0]
 
 
-def _rational(value: Fraction) -> Fraction:
-    return Fraction(value).limit_denominator(MAX_DENOMINATOR)
+def _rational(value: Fraction, physical: bool = False) -> Fraction:
+    """A fitted number as the library states it: a rational of denominator up to
+    MAX_DENOMINATOR (gates), or (``physical``: um^2, ns) a decimal of SIGNIFICANT digits."""
+    return _decimal(value) if physical else Fraction(value).limit_denominator(MAX_DENOMINATOR)
 
 
 def _text(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    """A number for a formula: whole; a decimal where it is one whose denominator no gate
+    rational has (a physical figure: 0.1234); else a ratio (1/4)."""
+    from decimal import Decimal
+
+    if value.denominator == 1:
+        return str(value.numerator)
+    den = value.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    if den == 1 and value.denominator > MAX_DENOMINATOR:
+        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    return f"{value.numerator}/{value.denominator}"
 
 
-def _parts(lib, name: str, params: dict) -> tuple[dict, object]:
-    """How much of primitive ``name``'s cost each primitive its formula names makes up
-    (its cost doubled, less the cost), and the rest (numbers the formula adds itself)."""
-    formula = lib.primitives[name].formula
-    total = formula.evaluate(params, lib._resolve)
+def _parts(lib, name: str, params: dict, delay: bool = False) -> tuple[dict, object]:
+    """How much of primitive ``name``'s cost (``delay``: its delay) each primitive its
+    formula names makes up (that primitive's doubled, less the whole), and the rest
+    (numbers the formula adds itself)."""
+    formula = lib.primitives[name].delay if delay else lib.primitives[name].formula
+    resolve = lib._resolve_delay if delay else lib._resolve
+    total = formula.evaluate(params, resolve)
     parts = {}
     for ref in sorted(formula.refs):
-        doubled = formula.evaluate(params, lambda n, args, r=ref: lib._resolve(n, args) * (2 if n == r else 1))
+        doubled = formula.evaluate(params, lambda n, args, r=ref: resolve(n, args) * (2 if n == r else 1))
         parts[ref] = Fraction(doubled) - Fraction(total)
     return parts, Fraction(total) - sum(parts.values())
 
@@ -225,25 +309,31 @@ def _scaled(text: str, weights: dict) -> str:
     return ast.unparse(Scale().visit(ast.parse(text, mode="eval")))
 
 
-def fit(samples, base=None) -> tuple[object, list[Fit]]:
-    """Fit every measured primitive, leaves first: each primitive its formula names gets a
-    weight inside it (a full adder inside ``pp_reduce`` costs w * fa), fitted by least
-    squares (:func:`_least_squares`); where the parts cannot be told apart (they grow
-    together) or a weight comes out negative, one factor for the whole formula plus a
-    constant. Returns the calibrated Library and the fits."""
+def fit(samples, base=None, delay: bool = False, physical: bool = False) -> tuple[object, list[Fit]]:
+    """Fit every measured primitive's cost (``delay``: its delay formula to the samples'
+    delays), leaves first: each primitive its formula names gets a weight inside it (a
+    full adder inside ``pp_reduce`` costs w * fa), fitted by least squares
+    (:func:`_least_squares`); where the parts cannot be told apart (they grow together)
+    or a weight comes out negative, one factor for the whole formula plus a constant.
+    ``physical``: the numbers are stated as decimals (:func:`_rational`). Returns the
+    calibrated Library and the fits."""
     from ..library.primitives import load_library
 
     base = base or load_library()
     by_prim: dict = {}
     for s in samples:
-        by_prim.setdefault(s.primitive, []).append(s)
+        if not delay or s.delay is not None:
+            by_prim.setdefault(s.primitive, []).append(s)
     order, done = [], set()
+
+    def formula(lib, name):
+        return lib.primitives[name].delay if delay else lib.primitives[name].formula
 
     def visit(name):  # references first
         if name in done:
             return
         done.add(name)
-        for ref in base.primitives[name].formula.refs:
+        for ref in getattr(formula(base, name), "refs", ()):
             visit(ref)
         order.append(name)
     for name in sorted(base.primitives):
@@ -252,68 +342,82 @@ def fit(samples, base=None) -> tuple[object, list[Fit]]:
     fits = []
     lib = base
     for name in order:
-        if name not in by_prim:
+        if name not in by_prim or formula(lib, name) is None:
             continue
-        text = lib.primitives[name].cost_text
-        points = []  # (parts, rest, synth, params)
+        text = formula(lib, name).text
+        points = []  # (parts, rest, measured, params)
         for s in by_prim[name]:
-            parts, rest = _parts(lib, name, dict(s.params))
-            points.append((parts, rest, Fraction(s.synth), s.params))
-        new, method, predict, weights = _fit_points(text, points)
-        worst, at = _worst(predict, points)
+            parts, rest = _parts(lib, name, dict(s.params), delay)
+            points.append((parts, rest, Fraction(s.delay if delay else s.synth), s.params))
+        new, method, weights = _fit_points(text, points, physical)
+        trial = _calibrated(base, fitted, name, new, delay)
+        worst, at = _worst(_evaluate(trial, name, delay), points)
         # held out: every HOLD_EVERY-th parameter value left out of a second fit, which
         # the fit must then predict (where the rest still has more values than weights)
         values = sorted({p for *_, p in points})
         held = set(values[HOLD_EVERY - 1::HOLD_EVERY])
         held_out = None
         if held and len(values) - len(held) > weights:
-            _, _, predict_rest, _ = _fit_points(text, [p for p in points if p[3] not in held])
-            held_out, _ = _worst(predict_rest, [p for p in points if p[3] in held])
+            rest_text, *_ = _fit_points(text, [p for p in points if p[3] not in held], physical)
+            held_out, _ = _worst(_evaluate(_calibrated(base, fitted, name, rest_text, delay), name, delay),
+                                 [p for p in points if p[3] in held])
         fits.append(Fit(name, new, len(values), worst, at, method, weights, held_out,
-                        len(held) if held_out is not None else 0, not base.primitives[name].params))
+                        len(held) if held_out is not None else 0, not base.primitives[name].params, delay))
         fitted[name] = new
-        lib = base.with_overrides(fitted, origin="calibrated")
+        lib = trial
     return lib, fits
 
 
-def _fit_points(text: str, points: list) -> tuple:
-    """Fit one primitive's formula ``text`` to ``points`` ((parts, rest, synth, params)
-    each): (new formula, method, predict(parts, rest), how many numbers were fitted)."""
+def _calibrated(base, fitted: dict, name: str, text: str, delay: bool):
+    """``base`` with the formulas ``fitted`` so far and ``name``'s ``text`` (its cost, or delay)."""
+    trial = {**fitted, name: text}
+    return base.with_overrides({}, "calibrated", delays=trial) if delay else \
+        base.with_overrides(trial, origin="calibrated")
+
+
+def _evaluate(library, name: str, delay: bool):
+    """params -> primitive ``name``'s cost (delay) in ``library``: the formula as fitted, not
+    its linearization in the parts the fit weighted (they differ where it takes a max)."""
+    get = library.delay if delay else library.cost
+    return lambda params: get(name, *dict(params).values())
+
+
+def _fit_points(text: str, points: list, physical: bool = False) -> tuple:
+    """Fit one primitive's formula ``text`` to ``points`` ((parts, rest, measured, params)
+    each): (new formula, method, how many numbers were fitted)."""
     refs = sorted(points[0][0])
     weights = _least_squares([[p[r] for r in refs] for p, _, _, _ in points],
                              [s - rest for _, rest, s, _ in points]) if refs else None
     if weights is not None and all(w >= 0 for w in weights):
-        weights = {r: _rational(w) for r, w in zip(refs, weights)}
-
-        def predict(parts, rest):
-            return sum(weights[r] * parts[r] for r in refs) + rest
-        return _scaled(text, weights), "parts", predict, len(refs)
+        weights = {r: _rational(w, physical) for r, w in zip(refs, weights)}
+        return _scaled(text, weights), "parts", len(refs)
     # one factor a and a constant b for the whole formula
     a, b = _solve([(sum(p.values()) + rest, s) for p, rest, s, _ in points])
-    a, b = _rational(a), Fraction(round(b))
+    a, b = _rational(a, physical), (_decimal(b) if physical else Fraction(round(b)))
     new = text if a == 1 else f"{_text(a)} * ({text})"
     new = new if b == 0 else f"{new} + {_text(b)}"
-
-    def predict(parts, rest):
-        return a * (sum(parts.values()) + rest) + b
-    return new, "scale", predict, 1 + (b != 0)
+    return new, "scale", 1 + (b != 0)
 
 
 def _worst(predict, points) -> tuple[float, str]:
-    """The largest relative error of ``predict`` over ``points``, and where."""
+    """The largest relative error of ``predict(params)`` over ``points``, and where."""
     worst, at = 0.0, ""
-    for parts, rest, synth, params in points:
-        err = abs(float((predict(parts, rest) - synth) / synth)) if synth else 0.0
+    for _, _, measured, params in points:
+        err = abs(float((predict(params) - measured) / measured)) if measured else 0.0
         if err >= worst:
             worst, at = err, ", ".join(f"{k}={v}" for k, v in params)
     return worst, at
 
 
 def library_yaml(fits, description: str, extends: str = "default", weighed: str = "the cells table",
-                 name: str = BUNDLED_NAME, overrides=()) -> str:
+                 name: str = BUNDLED_NAME, overrides=(), delay_fits=(), timed: str = "",
+                 units: dict | None = None, converted: dict | None = None, converted_as: str = "") -> str:
     """The calibrated library as a YAML file extending the default one. ``overrides``: the
     (primitive, formula, origin) the calibration started from (``Library.overrides``); those
-    not refitted are written as they were, so the file costs what it was fitted against."""
+    not refitted are written as they were, so the file costs what it was fitted against.
+    ``delay_fits``: delay formulas fitted (timed as ``timed`` says); ``units``: the file's
+    units (a liberty calibration's um^2 and ns), and then ``converted``: primitive ->
+    (cost, delay) in those units, written where not fitted (``converted_as``: how)."""
     import yaml
 
     lines = ["# macgates primitive library calibrated to logic synthesis: written by macgates calibrate.",
@@ -322,22 +426,45 @@ def library_yaml(fits, description: str, extends: str = "default", weighed: str 
              "# library it extends.",
              yaml.safe_dump({"version": 1, "name": name, "description": description,
                              "extends": extends}, sort_keys=False, width=1000).rstrip(),
-             f"precision: {FITTED_PRECISION}  # its figures are fitted to synthesis: shown to 1 decimal",
-             "primitives:"]
+             f"precision: {FITTED_PRECISION}  # its figures are fitted to synthesis: shown to 1 decimal"]
+    if units:
+        lines.append(f"units: {{{', '.join(f'{k}: {v}' for k, v in units.items())}}}")
+    lines.append("primitives:")
+    entries: dict = {}  # primitive -> {"cost", "delay", "source": [...]}
     for f in fits:
-        lines.append(f"  {f.primitive}:")
-        lines.append(f"    cost: {json.dumps(f.formula)}")
-        lines.append(f"    source: {json.dumps(_source(f, weighed))}")
+        entries.setdefault(f.primitive, {"source": []}).update(cost=f.formula)
+        entries[f.primitive]["source"].append(_source(f, f"synthesized (macgates calibrate: Yosys + ABC, "
+                                                          f"weighed by {weighed})"))
+    for f in delay_fits:
+        entries.setdefault(f.primitive, {"source": []}).update(delay=f.formula)
+        entries[f.primitive]["source"].append("delay: " + _source(f, f"timed on its own ({timed})"))
+    for primitive, (cost, delay) in (converted or {}).items():
+        entry = entries.setdefault(primitive, {"source": []})
+        said = []
+        if "cost" not in entry:
+            entry["cost"] = cost
+            said.append("cost")
+        if "delay" not in entry and delay is not None:
+            entry["delay"] = delay
+            said.append("delay")
+        if said:
+            entry["source"].append(f"{' and '.join(said)} not measured: App. B's, {converted_as}")
     fitted = {f.primitive for f in fits}
     kept = {primitive: (formula, origin) for primitive, formula, origin in overrides if primitive not in fitted}
     for primitive, (formula, origin) in kept.items():  # (the last override of a primitive counts)
+        entries.setdefault(primitive, {"source": []}).update(cost=formula)
+        entries[primitive]["source"].insert(0, f"override in {origin}, as the calibration started from it")
+    for primitive, entry in entries.items():
         lines.append(f"  {primitive}:")
-        lines.append(f"    cost: {json.dumps(formula)}")
-        lines.append(f"    source: {json.dumps(f'override in {origin}, as the calibration started from it')}")
+        if "cost" in entry:
+            lines.append(f"    cost: {json.dumps(entry['cost'])}")
+        if "delay" in entry:
+            lines.append(f"    delay: {json.dumps(entry['delay'])}")
+        lines.append(f"    source: {json.dumps('; '.join(entry['source']))}")
     return "\n".join(lines) + "\n"
 
 
-def _source(f: Fit, weighed: str) -> str:
+def _source(f: Fit, how_measured: str) -> str:
     at = f" at {f.worst_at}" if f.worst_at else ""
     how = ("each primitive it names weighted" if f.method == "parts" else "the App. B formula scaled (+ a constant)")
     if f.constant:
@@ -348,23 +475,92 @@ def _source(f: Fit, weighed: str) -> str:
         check = f"; fitted without {f.held_points} of the values, worst error {f.held_out:.1%} on those"
     else:
         check = "; too few values for a held-out check"
-    return (f"synthesized (macgates calibrate: Yosys + ABC, weighed by {weighed}): {how} to fit "
-            f"{f.points} parameter value(s); worst error {f.worst:.1%}{at}{check}")
+    return f"{how_measured}: {how} to fit {f.points} parameter value(s); worst error {f.worst:.1%}{at}{check}"
+
+
+def _converted(base, nand_area, nand_delay) -> dict:
+    """Every primitive's App. B cost and delay in um^2 and ns: each formula's own numbers
+    (gates, t) times the library's NAND2 area (delay at the reference conditions), the
+    primitives it names being in those units already; a formula that only adds up the
+    primitives it names is unchanged, any other F becomes A * (F with each name over A),
+    which is F's names plus A times the rest. primitive -> (cost, delay or None)."""
+    return {name: (_in_units(base, name, False, nand_area),
+                   None if prim.delay is None or nand_delay is None else _in_units(base, name, True, nand_delay))
+            for name, prim in base.primitives.items()}
+
+
+def _in_units(base, name: str, delay: bool, scale: Fraction) -> str:
+    prim = base.primitives[name]
+    formula = prim.delay if delay else prim.formula
+    if formula.refs and _only_names(base, name, delay):
+        return formula.text
+    if formula.refs:
+        return f"{_text(scale)} * ({_scaled(formula.text, {r: 1 / scale for r in formula.refs})})"
+    return f"{_text(scale)} * ({formula.text})"
+
+
+def _only_names(base, name: str, delay: bool) -> bool:
+    """Is primitive ``name``'s formula made of the primitives it names alone (no numbers of
+    its own: the primitives doubled, it doubles), at every probe of its parameters it can
+    be evaluated at (PROBES)?"""
+    import itertools
+
+    prim = base.primitives[name]
+    formula = prim.delay if delay else prim.formula
+    resolve = base._resolve_delay if delay else base._resolve
+    tried = 0
+    for values in itertools.product(PROBES, repeat=len(prim.params)):
+        params = dict(zip(prim.params, values))
+        try:
+            once = formula.evaluate(params, resolve)
+            twice = formula.evaluate(params, lambda n, args: 2 * resolve(n, args))
+        except (MacgatesError, ArithmeticError):
+            continue  # (a parameter out of the formula's range)
+        if twice != 2 * once:
+            return False
+        tried += 1
+    return tried > 0
 
 
 def calibrate(names=None, liberty: str | None = None, library=None):
-    """Measure and fit: (library YAML text, fits, samples)."""
-    dps = datapaths(names or default_configs() + DESIGNS, library)
+    """Measure and fit: (library YAML text, fits, samples). With ``liberty``, costs are fitted
+    to um^2 and delays to ns (fits: the cost fits, then the delay fits)."""
+    dps = datapaths(names or default_configs() + DESIGNS + (style_configs() if liberty else []), library)
     if not dps:
         raise MacgatesError("calibrate: no datapaths to measure")
     samples = measure(dps, liberty)
     base = dps[0].library
-    _, fits = fit(samples, base)
     what = "liberty cells of " + str(liberty) if liberty else "the gate set AND/NAND/.../AOI4/OAI4, MUX, DFF"
-    return library_yaml(fits, f"App. B formulas fitted to Yosys synthesis ({what}) of {len(dps)} datapaths' "
-                              f"components", _extends(base),
-                        f"the areas of {liberty} over its NAND2's" if liberty else "the cells table",
-                        library_name(names, liberty, base), base.overrides), fits, samples
+    description = f"App. B formulas fitted to Yosys synthesis ({what}) of {len(dps)} datapaths' components"
+    name = library_name(names, liberty, base)
+    if not liberty:
+        _, fits = fit(samples, base)
+        return library_yaml(fits, description, _extends(base), "the cells table", name, base.overrides), fits, samples
+    from .liberty import read_liberty
+
+    lib = read_liberty(liberty)
+    # every formula in um^2 (and ns) first (App. B's numbers at the NAND2's area and delay),
+    # so that each weight fitted is a pure number and an unmeasured primitive is priced
+    area = _decimal(lib.nand2().area)
+    if timed(lib):
+        slew, load, nand_delay = reference_conditions(lib)
+        delay = _decimal(nand_delay)
+    converted = _converted(base, area, delay if timed(lib) else None)
+    physical = base.with_overrides({n: c for n, (c, _) in converted.items()}, "the NAND2's area and delay",
+                                   delays={n: d for n, (_, d) in converted.items() if d is not None})
+    _, fits = fit(samples, physical, physical=True)
+    if timed(lib):
+        _, delay_fits = fit(samples, physical, delay=True, physical=True)
+        how = (f"macgates' NLDM timing of its cells in {lib.name}: inputs at a {slew:.3f} ns slew, outputs "
+               f"driving {load:.4f} pF, {REFERENCE_FANOUT} NAND2 inputs")
+        units, per = PHYSICAL_UNITS, f"area {_text(area)} um^2 per gate and delay {_text(delay)} ns per t"
+    else:  # areas only: the delays stay App. B's, in t
+        delay_fits, how, units, per = [], "", {"cost": PHYSICAL_UNITS["cost"]}, f"area {_text(area)} um^2 per gate"
+    text = library_yaml(fits, description + ("; areas in um^2 and delays in ns" if delay_fits else
+                                             "; areas in um^2 (it has no timing tables: delays as App. B's, in t)"),
+                        _extends(base), f"the areas of {lib.name}'s cells", name, base.overrides, delay_fits, how,
+                        units, converted, f"with {lib.name}'s NAND2's {per}")
+    return text, fits + delay_fits, samples
 
 
 def library_name(names, liberty, base) -> str:
@@ -374,6 +570,8 @@ def library_name(names, liberty, base) -> str:
     from pathlib import Path
 
     parts = []
+    if liberty and not names and liberty in BUNDLED_LIBERTY and _extends(base) == "default" and not base.overrides:
+        return BUNDLED_LIBERTY[liberty]
     if liberty:
         parts.append(f"to {Path(liberty).name}")
     if names:

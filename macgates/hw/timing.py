@@ -201,7 +201,8 @@ class _Graph:
     pass
 
 
-def _build(module: dict, lib, clock: str, wire_pf: float) -> _Graph:
+def _build(module: dict, lib, clock: str, wire_pf: float, input_slew_ns: float = 0.0,
+           output_pf: float = 0.0) -> _Graph:
     cells_lib = lib.cells
     ports = module.get("ports", {})
     net_of: dict = {}
@@ -287,6 +288,10 @@ def _build(module: dict, lib, clock: str, wire_pf: float) -> _Graph:
     g.load = np.zeros(g.n)
     if fanout:
         np.add.at(g.load, np.array([f[0] for f in fanout]), np.array([f[1] for f in fanout]))
+    for n, _ in outputs:
+        g.load[n] += output_pf / lib.capacitance_unit
+    g.time_unit = lib.time_unit
+    g.input_slew = input_slew_ns / lib.time_unit
     a = np.array(arcs, dtype=object).reshape(-1, 9)
     g.arc_cell = a[:, 0].astype(np.int64)
     g.arc_pin = list(a[:, 1])
@@ -345,6 +350,7 @@ def _propagate(g, acc_flops: set):
     start = {}  # (set, net) -> start point's description, for sources
     for n, label in g.inputs:
         arr[1, n, :] = 0.0
+        slew[n, :] = g.input_slew
         start[n] = (label, None)
     # flip-flops launch at the clock's rising edge (ideal: at 0, slew 0)
     for ci, launches, _, clk in g.flops:
@@ -391,14 +397,16 @@ def _propagate(g, acc_flops: set):
 
 
 def analyze(module: dict, liberty, labels: dict | None = None, clock: str = "clk",
-            accumulator: str | None = "acc_reg", wire_pf: float = 0.0) -> Timing:
+            accumulator: str | None = "acc_reg", wire_pf: float = 0.0, input_slew_ns: float = 0.0,
+            output_pf: float = 0.0) -> Timing:
     """Static timing of one Yosys JSON ``module`` (``{"ports", "cells"}``) mapped to
     ``liberty`` (a :class:`macgates.hw.liberty.Liberty`). ``labels`` maps a net's bit id to
     the datapath component it belongs to (see :func:`component_labels`); the flip-flops
     whose outputs are labelled ``accumulator`` are the accumulator register. ``wire_pf``:
-    wire capacitance added per fanout pin, in pF."""
-    g = _build(module, liberty, clock, wire_pf)
-    g.time_unit = liberty.time_unit
+    wire capacitance added per fanout pin, in pF. ``input_slew_ns``: the slew of every input
+    port (default 0, OpenSTA's without ``set_input_transition``); ``output_pf``: the load on
+    every output port (default 0, OpenSTA's without ``set_load``)."""
+    g = _build(module, liberty, clock, wire_pf, input_slew_ns, output_pf)
     labels = labels or {}
     comp_of_net = {n: labels.get(bit) for bit, n in g.net_of.items()}
     acc_flops = set()
@@ -436,6 +444,39 @@ def analyze(module: dict, liberty, labels: dict | None = None, clock: str = "clk
     loop = worst(lambda s, a: s == 0 and a) if acc_flops else None
     rest = worst(lambda s, a: not (s == 0 and a))
     return Timing(critical, loop, rest, wire_pf)
+
+
+def component_delay(module: dict, liberty, input_slew_ns: float = 0.0, output_pf: float = 0.0,
+                    clock: str = "clk") -> float:
+    """One component's delay as the model counts it (ns), from its own module mapped to
+    ``liberty``: without flip-flops, the longest path from an input port to an output port;
+    with them, the longer of that and (the longest path out of its flip-flops: clock-to-output
+    and on) + (the longest path into them: setup included), which for a register is one
+    flip-flop's clock-to-output + setup. Input ports switch with ``input_slew_ns``, output
+    ports drive ``output_pf`` (see :mod:`macgates.hw.calibrate` for the rule it uses)."""
+    g = _build(module, liberty, clock, 0.0, input_slew_ns, output_pf)
+    flops = {ci for ci, *_ in g.flops}
+    slew, arr, _, _ = _propagate(g, flops)  # set 0: from the flip-flops; set 1: from the inputs
+
+    def latest(s, nets, setups=None):
+        best = 0.0
+        for i, n in enumerate(nets):
+            for e in (RISE, FALL):
+                if np.isfinite(arr[s, n, e]):
+                    best = max(best, arr[s, n, e] + (0.0 if setups is None else setups[i][e]))
+        return best
+    outs = [n for n, _ in g.outputs]
+    through = latest(1, outs)
+    if not flops:
+        return through
+    d_nets, setups = [], []
+    for _, _, checks, _ in g.flops:
+        for dn, rid, fid, _ in checks:
+            c = g.tables.lookup(np.array([rid, fid]), slew[dn], np.zeros(2)) * g.time_unit
+            d_nets.append(dn)
+            setups.append(np.nan_to_num(c, nan=0.0))
+    out_of = max(latest(0, outs), latest(0, d_nets, setups))
+    return max(through, out_of + latest(1, d_nets, setups))
 
 
 def _path(g, arr, pred, start, comp_of_net, best) -> Path:

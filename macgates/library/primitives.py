@@ -36,11 +36,16 @@ from ..support.errors import LibraryError, did_you_mean, shown, whole
 from . import formula as _formula
 
 SCHEMA_VERSION = 1
-TOP_KEYS = ("version", "name", "description", "extends", "precision", "primitives", "cells")
+TOP_KEYS = ("version", "name", "description", "extends", "precision", "units", "primitives", "cells")
+# the units a library's figures are in: App. B's gates and one 2-input gate stage, unless it
+# says otherwise (a library calibrated to a liberty file: um^2 and ns)
+UNITS = {"cost": "gates", "delay": "t"}
+MAX_UNIT = 16  # characters of a unit's name
 MAX_PRECISION = 6  # a library's stated precision: decimals its figures are good to
 CELL_KEYS = ("cost", "source")
 # library names load_library() takes besides paths, and their files
-BUNDLED = {"default": "component_library.yaml", "calibrated": "calibrated_library.yaml"}
+BUNDLED = {"default": "component_library.yaml", "calibrated": "calibrated_library.yaml",
+           "calibrated-osu018": "calibrated_osu018.yaml"}
 PRIMITIVE_KEYS = ("cost", "params", "category", "source", "description", "delay")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _FRACTIONAL = re.compile(r"(?<!/)/(?!/)|\d\.|\.\d")  # a true division, or a decimal literal
@@ -80,8 +85,9 @@ class Library:
                  name: str = "", version: int = SCHEMA_VERSION, description: str = "",
                  where: Mapping[str, str] | None = None, cells: Mapping | None = None,
                  overrides: tuple = (), file: str | None = None, precision: int | None = None,
-                 bundled: str | None = None):
+                 bundled: str | None = None, units: Mapping | None = None):
         self.primitives = dict(primitives)
+        self.units = {**UNITS, **(units or {})}  # what its costs and delays are in
         self.bundled = bundled  # the bundled library's name (BUNDLED) it was loaded as, if so
         # decimals its figures are good to (None: exact); the calibrated library's are fitted
         # to synthesis, good to 1 decimal, and are shown so
@@ -155,12 +161,15 @@ class Library:
                                f"{MAX_PRECISION} (what its figures are good to), got {shown(precision)}")
         cells = dict(base.cell_formulas) if base else {}
         cells.update(_parse_cells(data.get("cells", {}), origin))
+        units = _parse_units(data["units"], origin) if "units" in data else (base.units if base else None)
         return cls(parsed, origin, name=str(name), version=version,
                    description=str(data.get("description", base.description if base else "")),
-                   where=where, cells=cells, precision=precision)
+                   where=where, cells=cells, precision=precision, units=units)
 
-    def with_overrides(self, overrides: Mapping, origin: str = "library_overrides") -> "Library":
-        """A new library in which the named primitives get new cost formulas."""
+    def with_overrides(self, overrides: Mapping, origin: str = "library_overrides",
+                       delays: Mapping | None = None) -> "Library":
+        """A new library in which the named primitives get new cost formulas (and, with
+        ``delays``, new delay formulas: primitive -> formula text)."""
         if not isinstance(overrides, dict):
             raise LibraryError(f"{origin}: expected a mapping primitive -> cost formula, got {_kind(overrides)}")
         prims = dict(self.primitives)
@@ -177,11 +186,19 @@ class Library:
             prims[name] = Primitive(name, old.params, formula, old.category,
                                     f"override in {origin}", old.description, old.delay)
             where[name] = f"{origin}.{name}"
+        for name, text in (delays or {}).items():
+            old = prims[name]
+            try:
+                formula = _formula.parse(text, old.params)
+            except LibraryError as exc:
+                raise LibraryError(f"{origin}.{name}.delay: {exc}") from None
+            prims[name] = Primitive(name, old.params, old.formula, old.category, old.source,
+                                    old.description, formula)
         applied = tuple((str(n), prims[str(n)].cost_text, origin) for n in overrides)
         return Library(prims, f"{self.origin} with {origin}", name=self.name,
                        version=self.version, description=self.description, where=where,
                        cells=self.cell_formulas, overrides=self.overrides + applied, file=self.file,
-                       precision=self.precision, bundled=self.bundled)
+                       precision=self.precision, bundled=self.bundled, units=self.units)
 
     def __repr__(self) -> str:
         more = f", {len(self.overrides)} override{'s' if len(self.overrides) != 1 else ''}" if self.overrides else ""
@@ -201,6 +218,8 @@ class Library:
                          f"App. B library{names}" if own else ": the same costs as the bundled App. B library")
         else:
             lines[0] = lines[0][:-1] + ": whitepaper App. B costs)"
+        if self.units != UNITS:
+            lines[0] += f"; costs in {self.units['cost']}, delays in {self.units['delay']}"
         lines += [f"override: {n} = {text} ({origin})" for n, text, origin in self.overrides]
         return lines
 
@@ -438,6 +457,21 @@ def _parse_primitive(name: str, spec, where: str, inherited: "Primitive | None" 
             raise LibraryError(f"{where}.delay: {exc}") from None
     return Primitive(name, tuple(params), formula, spec.get("category", "logic"),
                      spec["source"], spec.get("description", ""), delay)
+
+
+def _parse_units(units, origin: str) -> dict:
+    """A library's ``units: {cost: ..., delay: ...}``: short names (``um^2``, ``ns``)."""
+    if not isinstance(units, dict):
+        raise LibraryError(f"{origin}: units: expected a mapping with keys {', '.join(UNITS)}, got {_kind(units)}")
+    out = {}
+    for key, value in units.items():
+        if str(key) not in UNITS:
+            raise LibraryError(f"{origin}: units: unknown key '{str(key)[:32]}' ({did_you_mean(UNITS)})")
+        if not isinstance(value, str) or not 0 < len(value) <= MAX_UNIT or not value.isprintable():
+            raise LibraryError(f"{origin}: units.{key}: expected a unit's name of 1 to {MAX_UNIT} "
+                               f"characters (gates, um^2, t, ns), got {shown(value)}")
+        out[str(key)] = value
+    return out
 
 
 def _check_references(prims: Mapping[str, Primitive], where: Mapping[str, str], delays: bool = False) -> None:
