@@ -236,12 +236,13 @@ class TimedSheet(CostSheet):
 
     def add(self, name, primitive, *, category, note="", count=1, attrs=None, **params):
         key = (primitive, *params.items())
-        unit = self._timed_units.get(key)
-        if unit is None:
-            unit = self._timed_units[key] = (self.library.cost(primitive, **params),
-                                             self.library.delay(primitive, **params))
-        self.total += count * unit[0]
-        self.components[name] = unit[1]  # (a CostSheet keeps None; builders only ask what is in it)
+        try:
+            cost, delay = self._timed_units[key]
+        except KeyError:
+            cost, delay = self._timed_units[key] = (self.library.cost(primitive, **params),
+                                                    self.library.delay(primitive, **params))
+        self.total += count * cost
+        self.components[name] = delay  # (a CostSheet keeps None; builders only ask what is in it)
         if self.wired:
             self._kinds[name] = (primitive, category)
         return None

@@ -344,28 +344,56 @@ def fit(samples, base=None, delay: bool = False, physical: bool = False) -> tupl
     for name in order:
         if name not in by_prim or formula(lib, name) is None:
             continue
-        text = formula(lib, name).text
-        points = []  # (parts, rest, measured, params)
-        for s in by_prim[name]:
-            parts, rest = _parts(lib, name, dict(s.params), delay)
-            points.append((parts, rest, Fraction(s.delay if delay else s.synth), s.params))
-        new, method, weights = _fit_points(text, points, physical)
-        trial = _calibrated(base, fitted, name, new, delay)
-        worst, at = _worst(_evaluate(trial, name, delay), points)
-        # held out: every HOLD_EVERY-th parameter value left out of a second fit, which
-        # the fit must then predict (where the rest still has more values than weights)
-        values = sorted({p for *_, p in points})
-        held = set(values[HOLD_EVERY - 1::HOLD_EVERY])
-        held_out = None
-        if held and len(values) - len(held) > weights:
-            rest_text, *_ = _fit_points(text, [p for p in points if p[3] not in held], physical)
-            held_out, _ = _worst(_evaluate(_calibrated(base, fitted, name, rest_text, delay), name, delay),
-                                 [p for p in points if p[3] in held])
-        fits.append(Fit(name, new, len(values), worst, at, method, weights, held_out,
-                        len(held) if held_out is not None else 0, not base.primitives[name].params, delay))
-        fitted[name] = new
+        best = None
+        for shape, text in _shapes(base, name, delay):
+            shaped = lib if shape == name else _calibrated(base, fitted, name, text, delay)
+            points = []  # (parts, rest, measured, params)
+            for s in by_prim[name]:
+                parts, rest = _parts(shaped, name, dict(s.params), delay)
+                points.append((parts, rest, Fraction(s.delay if delay else s.synth), s.params))
+            new, method, weights = _fit_points(text, points, physical)
+            trial = _calibrated(base, fitted, name, new, delay)
+            worst, at = _worst(_evaluate(trial, name, delay), points)
+            # held out: every HOLD_EVERY-th parameter value left out of a second fit, which
+            # the fit must then predict (where the rest still has more values than weights)
+            values = sorted({p for *_, p in points})
+            held = set(values[HOLD_EVERY - 1::HOLD_EVERY])
+            held_out = None
+            if held and len(values) - len(held) > weights:
+                rest_text, *_ = _fit_points(text, [p for p in points if p[3] not in held], physical)
+                held_out, _ = _worst(_evaluate(_calibrated(base, fitted, name, rest_text, delay), name, delay),
+                                     [p for p in points if p[3] in held])
+            if shape != name:
+                method += f", shaped as {shape}'s delay"
+            candidate = Fit(name, new, len(values), worst, at, method, weights, held_out,
+                            len(held) if held_out is not None else 0, not base.primitives[name].params, delay)
+            # of the shapes, the one whose worst error, fitted or held out, is the smallest
+            score = max(worst, held_out or 0.0)
+            if best is None or score < best[0] - 1e-12:
+                best = (score, candidate, trial)
+        _, chosen, trial = best
+        fits.append(chosen)
+        fitted[name] = chosen.formula
         lib = trial
     return lib, fits
+
+
+def _shapes(base, name: str, delay: bool) -> list[tuple[str, str]]:
+    """The formulas primitive ``name`` may be fitted in the shape of: its own, and for the
+    delay of an adder of one style (ADDERS), those of the other styles' adder for the same
+    add (plain or with a carry-in): synthesis builds what it builds from each (Yosys maps
+    a ``+`` to a Brent-Kung carry network, ABC's area mapping reshapes a prefix network),
+    and the fit keeps whichever shape meets the measurements best. (primitive, formula) each."""
+    from ..library.adders import ADDERS
+
+    own = (base.primitives[name].delay if delay else base.primitives[name].formula).text
+    shapes = [(name, own)]
+    if delay:
+        for group in ([a.plain for a in ADDERS.values()], [a.cin for a in ADDERS.values()]):
+            if name in group:
+                shapes += [(other, base.primitives[other].delay.text) for other in group
+                           if other != name and base.primitives[other].delay is not None]
+    return shapes
 
 
 def _calibrated(base, fitted: dict, name: str, text: str, delay: bool):
@@ -466,7 +494,10 @@ def library_yaml(fits, description: str, extends: str = "default", weighed: str 
 
 def _source(f: Fit, how_measured: str) -> str:
     at = f" at {f.worst_at}" if f.worst_at else ""
-    how = ("each primitive it names weighted" if f.method == "parts" else "the App. B formula scaled (+ a constant)")
+    how = ("each primitive it names weighted" if f.method.startswith("parts")
+           else "the App. B formula scaled (+ a constant)")
+    if ", shaped as " in f.method:
+        how += f" in the shape of {f.method.split(', shaped as ')[1]} (what synthesis builds fits it best)"
     if f.constant:
         check = ""
     elif f.underdetermined:
