@@ -414,7 +414,7 @@ def test_list_formats_says_which_standard():
     assert rows["fp16"]["standard"] == "IEEE 754" and rows["mxfp4"]["standard"] == "OCP MX"
 
 
-def test_cost_option_reaches_every_subcommand(tmp_path):
+def test_cost_option_reaches_every_subcommand():
     # fa = 6: every config gets cheaper by its number of full adders; int8-kulisch has 49 + 26
     want = INT8_KULISCH - 75 * (FA - 6)
     table = list(csv.DictReader(io.StringIO(run("table", "--cost", "fa=6", "--format", "csv").stdout)))
@@ -422,10 +422,7 @@ def test_cost_option_reaches_every_subcommand(tmp_path):
     assert json.loads(run("show", "int8-kulisch", "--cost", "fa=6", "--format", "json").stdout)["gates"] == want
     sweep = run("sweep", "--weights", "int8", "--accumulators", "kulisch", "--cost", "fa=6", "--out", "-")
     assert int(list(csv.DictReader(io.StringIO(sweep.stdout)))[0]["gates"]) == want
-    rep = run("report", "paper_fig3", "--cost", "fa=6", "--out", str(tmp_path))
-    assert rep.returncode == 0, rep.stderr
-    md = (tmp_path / "paper_fig3" / "report.md").read_text()
-    assert f"int8-kulisch is the cheapest ({want} gates)" in md
+    # report: tests/test_reporting.py::test_report_with_other_costs_does_not_claim_the_whitepaper[cost-option]
 
 
 @pytest.mark.parametrize("args,message", [
