@@ -207,6 +207,35 @@ def test_report_with_other_costs_does_not_claim_the_whitepaper(tmp_path, how):
 
 
 @FRESH
+@pytest.mark.parametrize("stem, drawn", [("paper_fig3", True), ("modern-formats", True), ("cheap_fa", True),
+                                         ("booth_vs_array", False), ("fp_accumulator_choices", False),
+                                         ("custom_datapath", False)])
+def test_pareto_chart_only_where_three_formats_share_an_accumulator_and_k(fresh, stem, drawn):
+    """booth_vs_array: two formats per accumulator (int8, int16 | fp8_e2m5, bf16);
+    fp_accumulator_choices: fp8_e4m3 alone under fp16 and fp32; custom_datapath: int8 and
+    a hand-built datapath: a front there is at most two points. (from tests/test_charts.py:
+    `fresh` has every bundled design's report)"""
+    assert (fresh / stem / "pareto.svg").exists() == drawn
+    md = (fresh / stem / "report.md").read_text()
+    assert ("![Pareto](pareto.svg)" in md) == drawn
+    assert ("No Pareto chart:" in md) == (not drawn)
+
+
+@FRESH
+def test_report_says_its_breakdown_chart_is_per_mac(fresh):
+    text = (fresh / "modern-formats" / "report.md").read_text()
+    assert "The chart shows gates per MAC" in text
+    table = text[text.index("## Gates by category"):]
+    header = next(line for line in table.splitlines() if line.startswith("| name"))
+    assert [c.strip() for c in header.strip("|").split("|")][:3] == ["name", "k", "multiplier"]
+    row = next(line for line in table.splitlines() if line.startswith("| int8-k32 "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    unit = macgates.dot("int8", k=32, accumulator="fp32")  # the table is whole units, with k
+    assert cells[1] == "32" and cells[-1] == str(unit.gates)
+    assert cells[2] == str(unit.by_category()["multiplier"])
+
+
+@FRESH
 def test_report_with_bundled_costs_compares_to_the_whitepaper(fresh):
     text = (fresh / "paper_fig3" / "report.md").read_text()
     assert "(whitepaper 1.53x)" in text
