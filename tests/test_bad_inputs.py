@@ -71,10 +71,11 @@ for line in sys.stdin:
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def forked():
     """``run(args, cwd)``: {returncode, stdout, stderr} of ``macgates ARGS`` in a fork of
-    the server (returncode None: killed at the time limit)."""
+    the server (returncode None: killed at the time limit). Session-scoped: one server per
+    xdist worker, however the worker's tests are interleaved with other modules'."""
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(MEMORY_LIMIT), str(TIME_LIMIT)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 

@@ -17,14 +17,15 @@ from macgates.support.counts import fixed
 pytestmark = pytest.mark.slow  # whole reports (matplotlib)
 
 # The tests that read `fresh` run on one xdist worker (pyproject: --dist loadgroup), so that
-# it is made once, not once per worker
+# it is made once, not once per worker; it is session-scoped: that worker may run other
+# modules' tests between them, which would end a module-scoped fixture and make it again
 FRESH = pytest.mark.xdist_group("fresh-reports")
 
 REPO = Path(__file__).resolve().parent.parent
 REPORTS = REPO / "reports"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fresh_run(tmp_path_factory):
     """All bundled designs' reports, regenerated the way `macgates report` does, in a
     process of their own: with the synthesis results kept beside them
