@@ -221,20 +221,6 @@ def test_breakdown_chart_labels_do_not_overlap(which):
     assert overlaps(ax.texts, renderer) == []  # the totals
 
 
-def test_report_says_its_breakdown_chart_is_per_mac(tmp_path):
-    paths = macgates.report(design("modern-formats"), tmp_path)
-    text = next(p for p in paths if p.name == "report.md").read_text()
-    assert "The chart shows gates per MAC" in text
-    table = text[text.index("## Gates by category"):]
-    header = next(line for line in table.splitlines() if line.startswith("| name"))
-    assert [c.strip() for c in header.strip("|").split("|")][:3] == ["name", "k", "multiplier"]
-    row = next(line for line in table.splitlines() if line.startswith("| int8-k32 "))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    unit = macgates.dot("int8", k=32, accumulator="fp32")  # the table is whole units, with k
-    assert cells[1] == "32" and cells[-1] == str(unit.gates)
-    assert cells[2] == str(unit.by_category()["multiplier"])
-
-
 # -- pareto_chart -------------------------------------------------------------------------
 def sweep_frame():
     weights, accumulators, k = SWEEP
@@ -552,21 +538,8 @@ def test_unlisted_accumulators_get_colours_of_their_own():
     assert {crowd[n] for n in names} <= set(OTHER_ACCUMULATOR_COLOURS)
 
 
-@pytest.mark.parametrize("which, drawn", [("paper_fig3", True), ("modern-formats", True), ("cheap_fa", True),
-                                          ("booth_vs_array", False), ("fp_accumulator_choices", False),
-                                          ("custom_datapath", False)])
-def test_pareto_chart_only_where_three_formats_share_an_accumulator_and_k(which, drawn):
-    """booth_vs_array: two formats per accumulator (int8, int16 | fp8_e2m5, bf16);
-    fp_accumulator_choices: fp8_e4m3 alone under fp16 and fp32; custom_datapath: int8 and
-    a hand-built datapath: a front there is at most two points."""
-    from macgates.report.markdown import report_files
-
-    files = report_files(design(which))
-    stem = design(which).stem
-    assert (f"{stem}/pareto.svg" in files) == drawn
-    md = files[f"{stem}/report.md"]
-    assert ("![Pareto](pareto.svg)" in md) == drawn
-    assert ("No Pareto chart:" in md) == (not drawn)
+# (which bundled designs' reports have a Pareto chart, and that modern-formats' says its
+# breakdown chart is per MAC: tests/test_reporting.py, on its reports of every bundled design)
 
 
 def label_boxes(fig, renderer):

@@ -1,4 +1,6 @@
-"""The command line, run as a user would: ``python -m macgates`` in a subprocess."""
+"""The command line: ``macgates.cli.main`` run in this process with stdout and stderr
+captured (tests/in_process.py), and in a subprocess (``python -m macgates``) where only a
+process shows it: tracebacks, a terminal, a closed pipe, the umask, the imports."""
 
 import csv
 import io
@@ -14,14 +16,16 @@ import pytest
 import macgates
 from appendix_b import FA, FF
 from by_hand import E4M3_FP16, INT8_KULISCH
+from in_process import run
 from macgates.report.render import fixed3
 
-pytestmark = pytest.mark.slow  # the CLI in subprocesses
+pytestmark = pytest.mark.slow  # the CLI, some of it in subprocesses
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run(*args, cwd=None):
+def run_process(*args, cwd=None):
+    """``python -m macgates ARGS`` in a subprocess."""
     return subprocess.run([sys.executable, "-m", "macgates", *args], capture_output=True,
                           text=True, cwd=cwd)
 
@@ -106,7 +110,7 @@ def test_errors_are_one_line_exit_2(tmp_path, args, message):
 
 
 def test_debug_shows_traceback(tmp_path):
-    out = run("--debug", "table", "missing.yaml", cwd=tmp_path)
+    out = run_process("--debug", "table", "missing.yaml", cwd=tmp_path)
     assert out.returncode != 0
     assert "Traceback" in out.stderr and "DesignError" in out.stderr
 
@@ -299,13 +303,14 @@ def test_fractional_costs_in_sweep_and_report(cells, tmp_path):
 
 @pytest.mark.parametrize("command", ["table", "report"])
 def test_bundled_design_names(command, tmp_path):
-    args = [command, "modern-formats"] + (["--out", str(tmp_path)] if command == "report" else [])
+    # (a report of the smallest bundled design: the name is found the same way)
+    args = ([command, "modern-formats"] if command == "table" else [command, "custom_datapath", "--out", str(tmp_path)])
     out = run(*args, cwd=tmp_path)  # no designs/ folder here
     assert out.returncode == 0, out.stderr
     if command == "table":
         assert len(out.stdout.splitlines()) == 2 + len(macgates.load_design("modern-formats").configs)
     else:
-        assert (tmp_path / "modern-formats" / "report.md").exists()
+        assert (tmp_path / "custom_datapath" / "report.md").exists()
 
 
 def test_unknown_design_name_lists_bundled(tmp_path):
@@ -397,7 +402,7 @@ def test_list_primitives_fits_a_terminal():
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_debug_before_or_after_the_subcommand(tmp_path, where):
     args = ["--debug", "table", "missing.yaml"] if where == "before" else ["table", "missing.yaml", "--debug"]
-    out = run(*args, cwd=tmp_path)
+    out = run_process(*args, cwd=tmp_path)
     assert "Traceback" in out.stderr and "DesignError" in out.stderr
 
 
@@ -409,7 +414,7 @@ def test_list_formats_says_which_standard():
     assert rows["fp16"]["standard"] == "IEEE 754" and rows["mxfp4"]["standard"] == "OCP MX"
 
 
-def test_cost_option_reaches_every_subcommand(tmp_path):
+def test_cost_option_reaches_every_subcommand():
     # fa = 6: every config gets cheaper by its number of full adders; int8-kulisch has 49 + 26
     want = INT8_KULISCH - 75 * (FA - 6)
     table = list(csv.DictReader(io.StringIO(run("table", "--cost", "fa=6", "--format", "csv").stdout)))
@@ -417,10 +422,7 @@ def test_cost_option_reaches_every_subcommand(tmp_path):
     assert json.loads(run("show", "int8-kulisch", "--cost", "fa=6", "--format", "json").stdout)["gates"] == want
     sweep = run("sweep", "--weights", "int8", "--accumulators", "kulisch", "--cost", "fa=6", "--out", "-")
     assert int(list(csv.DictReader(io.StringIO(sweep.stdout)))[0]["gates"]) == want
-    rep = run("report", "paper_fig3", "--cost", "fa=6", "--out", str(tmp_path))
-    assert rep.returncode == 0, rep.stderr
-    md = (tmp_path / "paper_fig3" / "report.md").read_text()
-    assert f"int8-kulisch is the cheapest ({want} gates)" in md
+    # report: tests/test_reporting.py::test_report_with_other_costs_does_not_claim_the_whitepaper[cost-option]
 
 
 @pytest.mark.parametrize("args,message", [
@@ -554,7 +556,7 @@ def test_progress_on_a_terminal_only(args, bar, tmp_path):
     if args[0] == "report":
         args = [*args, "--out", str(tmp_path / "r")]
     assert bar in _stderr_on_a_terminal(*args)
-    piped = run(*args)  # stderr a pipe: no bar
+    piped = run(*args)  # stderr not a terminal (in_process: a StringIO, like a pipe): no bar
     assert piped.returncode == 0 and bar not in piped.stderr and "\r" not in piped.stderr
 
 

@@ -3,21 +3,18 @@ library-override design changes costs exactly as its full-adder count says."""
 
 import csv
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import macgates
 from appendix_b import FA
+from in_process import run  # macgates.cli.main in this process
 from macgates.design.schema import load_design
 
 DESIGNS = sorted((Path(__file__).resolve().parent.parent / "designs").glob("*.yaml"))
 
 
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "macgates", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_there_are_example_designs():

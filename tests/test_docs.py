@@ -12,6 +12,7 @@ import yaml
 
 import macgates
 from by_hand import E4M3_FP16
+from in_process import run as run_cli
 from appendix_b import ADD, AND2, FA, HA, REG
 from macgates.design.schema import design_from_mapping
 
@@ -28,7 +29,7 @@ def blocks(path):
 ALL_BLOCKS = [(p, i, lang, code) for p in DOCS for i, (lang, code) in enumerate(blocks(p))]
 
 
-@pytest.mark.slow  # each block through the CLI in a subprocess
+@pytest.mark.slow  # each block through the CLI (a page's script beside its files: in a subprocess)
 @pytest.mark.parametrize("path,index,lang,code", ALL_BLOCKS,
                          ids=[f"{p.name}-{i}-{lang or 'text'}" for p, i, lang, _ in ALL_BLOCKS])
 def test_code_block_runs(path, index, lang, code, tmp_path):
@@ -54,9 +55,8 @@ def test_code_block_runs(path, index, lang, code, tmp_path):
         for line in code.strip().splitlines():
             if not line.startswith("macgates ") or _missing_liberty(line):
                 continue  # install lines are checked by CI itself; a liberty Debian did not install: skipped
-            args = shlex.split(line)[1:]
-            out = subprocess.run([sys.executable, "-m", "macgates", *args], capture_output=True,
-                                 text=True, cwd=tmp_path if {"--graph", "--out", "--sweep"} & set(args) else REPO)
+            args = shlex.split(line)[1:]  # macgates.cli.main in this process (tests/in_process.py)
+            out = run_cli(*args, cwd=tmp_path if {"--graph", "--out", "--sweep"} & set(args) else REPO)
             assert out.returncode == 0, (line, out.stderr)
     else:
         pytest.skip(f"{lang or 'plain'} block: nothing to run")

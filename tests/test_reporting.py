@@ -8,31 +8,48 @@ from pathlib import Path
 import pytest
 
 import macgates
+from appendix_b import FA
+from by_hand import INT8_KULISCH
+from in_process import run as run_cli
 from macgates.design.schema import bundled_designs
 from macgates.support.counts import fixed
 
 pytestmark = pytest.mark.slow  # whole reports (matplotlib)
 
+# The tests that read `fresh` run on one xdist worker (pyproject: --dist loadgroup), so that
+# it is made once, not once per worker; it is session-scoped: that worker may run other
+# modules' tests between them, which would end a module-scoped fixture and make it again
+FRESH = pytest.mark.xdist_group("fresh-reports")
+
 REPO = Path(__file__).resolve().parent.parent
 REPORTS = REPO / "reports"
 
 
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
-    """All bundled designs' reports, regenerated the way `macgates report` does: with the
-    synthesis results kept beside them (reports/<design>/synthesis.csv)."""
+@pytest.fixture(scope="session")
+def fresh_run(tmp_path_factory):
+    """All bundled designs' reports, regenerated the way `macgates report` does, in a
+    process of their own: with the synthesis results kept beside them
+    (reports/<design>/synthesis.csv). (the folder, the process's last line of stdout:
+    whether matplotlib.pyplot was imported)"""
     import shutil
 
     out = tmp_path_factory.mktemp("reports")
     for csv in REPORTS.glob("*/synthesis.csv"):
         (out / csv.parent.name).mkdir()
         shutil.copy(csv, out / csv.parent.name / csv.name)
-    run = subprocess.run([sys.executable, "-m", "macgates", "report", "--out", str(out)],
-                         capture_output=True, text=True)
+    code = ("import sys; from macgates.cli import main; code = main(sys.argv[1:]); "
+            "print('matplotlib.pyplot' in sys.modules); sys.exit(code)")
+    run = subprocess.run([sys.executable, "-c", code, "report", "--out", str(out)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    return out
+    return out, run.stdout.splitlines()[-1]
 
 
+@pytest.fixture
+def fresh(fresh_run):
+    return fresh_run[0]
+
+
+@FRESH
 def test_report_writes_charts_and_markdown(fresh):
     for stem in bundled_designs():
         folder = fresh / stem
@@ -49,6 +66,7 @@ def test_report_writes_charts_and_markdown(fresh):
         assert f"]({stem}/report.md)" in index
 
 
+@FRESH
 def test_png_resolution(fresh):
     from PIL import Image
 
@@ -57,20 +75,27 @@ def test_png_resolution(fresh):
         assert min(dpi) >= 150, png
 
 
-def test_deterministic(tmp_path):
-    a = macgates.report(None, tmp_path / "a")
-    b = macgates.report(None, tmp_path / "b")
-    for pa, pb in zip(a, b):
-        assert pa.name == pb.name
-        assert pa.read_bytes() == pb.read_bytes(), pa.name
-    svg = next(p for p in a if p.name == "relative.svg").read_text()
-    assert "<dc:date>" not in svg
+@FRESH
+def test_deterministic(fresh, tmp_path):
+    """paper_fig3's report made again, in this process, has the bytes of `fresh`'s (made
+    in another process)."""
+    import shutil
+
+    (tmp_path / "paper_fig3").mkdir()
+    shutil.copy(REPORTS / "paper_fig3" / "synthesis.csv", tmp_path / "paper_fig3" / "synthesis.csv")
+    assert run_cli("report", "paper_fig3", "--out", tmp_path).returncode == 0
+    again = sorted((tmp_path / "paper_fig3").iterdir())
+    assert [p.name for p in again] == sorted(p.name for p in (fresh / "paper_fig3").iterdir())
+    for path in again:
+        assert path.read_bytes() == (fresh / "paper_fig3" / path.name).read_bytes(), path.name
+    assert "<dc:date>" not in (tmp_path / "paper_fig3" / "relative.svg").read_text()
 
 
 def _chart_version(markdown: str) -> str:
     return re.search(r"Charts: matplotlib (\S+),", markdown).group(1)
 
 
+@FRESH
 def test_committed_reports_are_current(fresh):
     """Fails when reports/ is stale: run `macgates report` and commit the result."""
     import matplotlib
@@ -86,6 +111,7 @@ def test_committed_reports_are_current(fresh):
                 f"reports/{stem}/{svg.name} is stale"
 
 
+@FRESH
 def test_findings_are_computed_from_the_data(fresh):
     text = (fresh / "paper_fig3" / "report.md").read_text()
     t = macgates.table()
@@ -111,11 +137,11 @@ def test_charts_from_the_table_frame():
     assert len(fig2.axes[0].patches) == 15 * (len(parts.columns) - 2)
 
 
-def test_report_never_uses_pyplot_and_table_never_matplotlib(tmp_path):
-    code = ("import sys, macgates; macgates.report(None, sys.argv[1]); "
-            "print('matplotlib.pyplot' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
-    assert out.stdout.strip() == "False", out.stderr
+@FRESH
+def test_report_never_uses_pyplot(fresh_run):
+    """(every bundled design's charts, synthesis charts included; that `table` imports no
+    matplotlib at all: tests/test_cli.py)"""
+    assert fresh_run[1] == "False"
 
 
 def test_readme_shows_the_figure3_chart():
@@ -145,12 +171,10 @@ def test_pareto_chart_takes_a_sweep():
 
 def test_sweep_report(tmp_path):
     csv_path = tmp_path / "grid.csv"
-    sweep = subprocess.run([sys.executable, "-m", "macgates", "sweep", "--weights", "int4,int8,fp4_e2m1,bf16",
-                            "--accumulators", "fp32", "--k", "1,32", "--out", str(csv_path)],
-                           capture_output=True, text=True)
+    sweep = run_cli("sweep", "--weights", "int4,int8,fp4_e2m1,bf16", "--accumulators", "fp32", "--k", "1,32",
+                    "--out", csv_path)
     assert sweep.returncode == 0, sweep.stderr
-    out = subprocess.run([sys.executable, "-m", "macgates", "report", "--sweep", str(csv_path), "--out",
-                          str(tmp_path / "rep")], capture_output=True, text=True)
+    out = run_cli("report", "--sweep", csv_path, "--out", tmp_path / "rep")
     assert out.returncode == 0, out.stderr
     text = (tmp_path / "rep" / "grid" / "report.md").read_text()
     assert "8 configurations from `grid.csv`." in text
@@ -162,8 +186,7 @@ def test_sweep_report(tmp_path):
 def test_sweep_report_of_a_non_sweep_file(tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
-    out = subprocess.run([sys.executable, "-m", "macgates", "report", "--sweep", str(bad), "--out",
-                          str(tmp_path / "rep")], capture_output=True, text=True)
+    out = run_cli("report", "--sweep", bad, "--out", tmp_path / "rep")
     assert out.returncode == 2
     assert out.stderr == (f"macgates: error: {bad}: missing column 'weights' (a 'macgates sweep' CSV has "
                           "weights, activations, accumulator, k, gates, gates_per_mac)\n")
@@ -173,16 +196,47 @@ def test_sweep_report_of_a_non_sweep_file(tmp_path):
 @pytest.mark.parametrize("how", ["design-overrides", "cost-option"])
 def test_report_with_other_costs_does_not_claim_the_whitepaper(tmp_path, how):
     args = ["cheap_fa"] if how == "design-overrides" else ["paper_fig3", "--cost", "fa=6"]
-    run = subprocess.run([sys.executable, "-m", "macgates", "report", *args, "--out", str(tmp_path)],
-                         capture_output=True, text=True)
+    run = run_cli("report", *args, "--out", tmp_path)
     assert run.returncode == 0, run.stderr
     text = (tmp_path / args[0] / "report.md").read_text()
+    # fa = 6 (either way): int8-kulisch, with 49 + 26 full adders, is cheaper by 75 x (FA - 6)
+    assert f"int8-kulisch is the cheapest ({INT8_KULISCH - 75 * (FA - 6)} gates)" in text
     assert "(whitepaper 1.53x)" not in text and "(whitepaper 2.83x)" not in text
     assert "differ from the whitepaper's App. B table (fa), so the whitepaper's 1.53x and 2.83x" in text
     origin = "the design's `library_overrides`" if how == "design-overrides" else "`--cost`"
     assert f"\n- Overrides applied on top of it:\n  - `fa` = `6` (from {origin})\n" in text
 
 
+@FRESH
+@pytest.mark.parametrize("stem, drawn", [("paper_fig3", True), ("modern-formats", True), ("cheap_fa", True),
+                                         ("booth_vs_array", False), ("fp_accumulator_choices", False),
+                                         ("custom_datapath", False)])
+def test_pareto_chart_only_where_three_formats_share_an_accumulator_and_k(fresh, stem, drawn):
+    """booth_vs_array: two formats per accumulator (int8, int16 | fp8_e2m5, bf16);
+    fp_accumulator_choices: fp8_e4m3 alone under fp16 and fp32; custom_datapath: int8 and
+    a hand-built datapath: a front there is at most two points. (from tests/test_charts.py:
+    `fresh` has every bundled design's report)"""
+    assert (fresh / stem / "pareto.svg").exists() == drawn
+    md = (fresh / stem / "report.md").read_text()
+    assert ("![Pareto](pareto.svg)" in md) == drawn
+    assert ("No Pareto chart:" in md) == (not drawn)
+
+
+@FRESH
+def test_report_says_its_breakdown_chart_is_per_mac(fresh):
+    text = (fresh / "modern-formats" / "report.md").read_text()
+    assert "The chart shows gates per MAC" in text
+    table = text[text.index("## Gates by category"):]
+    header = next(line for line in table.splitlines() if line.startswith("| name"))
+    assert [c.strip() for c in header.strip("|").split("|")][:3] == ["name", "k", "multiplier"]
+    row = next(line for line in table.splitlines() if line.startswith("| int8-k32 "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    unit = macgates.dot("int8", k=32, accumulator="fp32")  # the table is whole units, with k
+    assert cells[1] == "32" and cells[-1] == str(unit.gates)
+    assert cells[2] == str(unit.by_category()["multiplier"])
+
+
+@FRESH
 def test_report_with_bundled_costs_compares_to_the_whitepaper(fresh):
     text = (fresh / "paper_fig3" / "report.md").read_text()
     assert "(whitepaper 1.53x)" in text
@@ -193,20 +247,19 @@ def test_report_with_a_bad_design_writes_nothing(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("macgates: 1\nname: bad\nconfigs:\n  - {name: a, weights: int99}\n")
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "macgates", "report", "paper_fig3", str(bad), "--out", str(out)],
-                         capture_output=True, text=True)
+    run = run_cli("report", "paper_fig3", bad, "--out", out)
     assert run.returncode == 2 and "unknown format 'int99'" in run.stderr
     assert not out.exists()  # paper_fig3's report was not written either
 
 
 def test_report_that_fails_half_way_leaves_nothing_new(tmp_path):
-    out = tmp_path / "out"
-    (out / "paper_fig3" / "report.md").mkdir(parents=True)  # the last file cannot be written
-    run = subprocess.run([sys.executable, "-m", "macgates", "report", "paper_fig3", "--out", str(out)],
-                         capture_output=True, text=True)
+    out = tmp_path / "out"  # (the smallest bundled design: its charts come before report.md too)
+    (out / "custom_datapath" / "report.md").mkdir(parents=True)  # the last file cannot be written
+    run = run_cli("report", "custom_datapath", "--out", out)
     assert run.returncode == 2
-    assert run.stderr == f"macgates: error: {out / 'paper_fig3' / 'report.md'}: cannot write (Is a directory)\n"
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["paper_fig3", "paper_fig3/report.md"]
+    assert run.stderr == f"macgates: error: {out / 'custom_datapath' / 'report.md'}: cannot write (Is a directory)\n"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["custom_datapath",
+                                                                             "custom_datapath/report.md"]
 
 
 def _synth_csv(path, rows):
@@ -220,8 +273,7 @@ def test_a_synthesis_csv_adds_a_chart_and_a_table(tmp_path):
     csv = _synth_csv(tmp_path / "s.csv", [("int8-kulisch", t["int8-kulisch"], 1000),
                                           ("fp8_e4m3-fp16", t["fp8_e4m3-fp16"], 1250),
                                           ("fp8_e5m2-fp16", t["fp8_e5m2-fp16"] + 1, 900)])  # another model's
-    run = subprocess.run([sys.executable, "-m", "macgates", "report", "paper_fig3", "--out", str(tmp_path / "r"),
-                          "--synth", str(csv)], capture_output=True, text=True)
+    run = run_cli("report", "paper_fig3", "--out", tmp_path / "r", "--synth", csv)
     assert run.returncode == 0, run.stderr
     md = (tmp_path / "r" / "paper_fig3" / "report.md").read_text()
     assert "![model against synthesis](synthesis.svg)" in md and (tmp_path / "r" / "paper_fig3" / "synthesis.png").exists()
@@ -258,8 +310,7 @@ def test_bad_synthesis_csv(tmp_path, text, message):
 
 # -- issue 18: synthesis results that are not used are said to be, and why -------------------
 def _report(tmp_path, *args):
-    return subprocess.run([sys.executable, "-m", "macgates", "report", *args, "--out", str(tmp_path / "r")],
-                          capture_output=True, text=True)
+    return run_cli("report", *args, "--out", tmp_path / "r")
 
 
 def _fig3_synth_csv(path):
@@ -382,12 +433,12 @@ def _images_have_headings_and_captions(md):
     assert len(set(headings)) == len(headings)  # one image a heading
 
 
+@FRESH
 def test_every_report_image_has_a_heading_and_a_caption(fresh, tmp_path):
     for stem in bundled_designs():
         _images_have_headings_and_captions((fresh / stem / "report.md").read_text())
     csv_path = tmp_path / "grid.csv"
-    run = subprocess.run([sys.executable, "-m", "macgates", "sweep", "--weights", "int4,int8,fp4_e2m1",
-                          "--out", str(csv_path)], capture_output=True, text=True)
+    run = run_cli("sweep", "--weights", "int4,int8,fp4_e2m1", "--out", csv_path)
     assert run.returncode == 0, run.stderr
     from macgates.report.markdown import sweep_report
 

@@ -50,16 +50,16 @@ def mismatches(dp, weights, activations, starts, pairs):
     return checked, bad
 
 
+# (int8 x int8, every valid pair from 7 start values: test_verify_defaults_pass_and_count;
+# its 27-bit accumulator, 15-bit product + 12: tests/test_builders.py)
 @pytest.mark.slow  # exhaustive verification
-@pytest.mark.parametrize("weights,activations", [("int8", "int8"), ("int4", "int8"), ("int8", "int4"),
-                                                 ("int4", "int4"), ("int2", "int8")])
+@pytest.mark.parametrize("weights,activations", [("int4", "int8"), ("int8", "int4"), ("int4", "int4"),
+                                                 ("int2", "int8")])
 def test_integer_kulisch_exhaustive(weights, activations):
     w, a = macgates.format(weights), macgates.format(activations)
     dp = macgates.mac(weights, activations)
     pairs = list(itertools.product(valid_codes(w), valid_codes(a)))
     starts = start_values(dp.info["acc_bits"])
-    if len(pairs) > 10_000:
-        starts = starts[:2] + starts[3:5]  # int8 x int8: 4 starts x 64,516 pairs
     checked, bad = mismatches(dp, weights, activations, starts, pairs)
     assert checked == len(starts) * len(pairs) and bad == []
 

@@ -180,7 +180,7 @@ def _exponent_field(fmt, code: int) -> int:
     return max((code >> fmt.man_bits) & ((1 << fmt.exp_bits) - 1), 1)
 
 
-def aligned_block_sum(w_fmt, w_codes, a_fmt, a_codes, acc_fmt, scale=Fraction(1)):
+def aligned_block_sum(w_fmt, w_codes, a_fmt, a_codes, acc_fmt, scale=Fraction(1), products=None):
     """A dot-product unit's ``align`` combine (docs/datapaths.md), as arithmetic.
 
     Each product w x a is a p-bit significand (p = both operands' significand bits) times
@@ -191,8 +191,10 @@ def aligned_block_sum(w_fmt, w_codes, a_fmt, a_codes, acc_fmt, scale=Fraction(1)
     product keeps floor(p_i / u) * u: the bits of its two's complement below u are
     dropped, which rounds it toward minus infinity (a negative product that loses non-zero
     bits moves down by one u). The block sum is the exact sum of those, times the scale.
-    NaN and infinities as :func:`block_sum`."""
-    products = [product(w_fmt, w, a_fmt, a) for w, a in zip(w_codes, a_codes)]
+    NaN and infinities as :func:`block_sum`. ``products``: the lanes' products (as
+    :func:`product` gives them), if the caller has them already."""
+    if products is None:
+        products = [product(w_fmt, w, a_fmt, a) for w, a in zip(w_codes, a_codes)]
     if any(isinstance(p, float) for p in products) or (isinstance(scale, float) and math.isnan(scale)):
         return block_sum(products, scale)
     (pw, ow), (pa, oa) = significand(w_fmt), significand(a_fmt)

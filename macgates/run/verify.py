@@ -410,7 +410,8 @@ class Units:
         if self.k == 1:
             return multiply(self.product(w, x), scale)
         if self.align:
-            return aligned_block_sum(self.weights, w, self.activations, x, self.acc_fmt, scale)
+            return aligned_block_sum(self.weights, w, self.activations, x, self.acc_fmt, scale,
+                                     [self.product(a, b) for a, b in zip(w, x)])
         return block_sum([self.product(a, b) for a, b in zip(w, x)], scale)
 
     def product(self, w: int, x: int):
