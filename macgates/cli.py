@@ -215,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "as macgates synth) and write a library whose measured primitives' "
                                    "formulas are fitted to those measurements (each primitive a formula "
                                    "names gets a weight), each with its source and worst error. NAMES (default: 16 formats into "
-                                   "four accumulators, scalar and k = 4, and two bundled designs) are "
+                                   "four accumulators, scalar and k = 4, and two bundled designs; with --liberty "
+                                   "also 16 configs with prefix adders) are "
                                    + NAMES_HELP + ".")
     p.add_argument("names", nargs="*", metavar="NAME_OR_DESIGN")
     p.add_argument("--liberty", metavar="NAME_OR_FILE",
