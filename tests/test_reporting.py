@@ -492,3 +492,22 @@ def test_a_bad_clock_csv_is_one_line(tmp_path, text, message):
     run = _report(tmp_path, "paper_fig3", "--synth", str(path))
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and message in run.stderr, run.stderr
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+def test_a_report_in_um2_says_so():
+    """A library calibrated to a liberty file states its costs in um^2: the report's words,
+    captions and axes say area (um^2), never NAND2-equivalent gates."""
+    from macgates.report.markdown import report_files
+
+    configs = [{"name": "int8-kulisch", "weights": "int8", "accumulator": "kulisch"},
+               {"name": "int8-fp16", "weights": "int8", "accumulator": "fp16"}]
+    files = report_files(configs, library="calibrated-osu018")
+    md = next(v for k, v in files.items() if k.endswith("report.md"))
+    cheapest = macgates.table(configs, library="calibrated-osu018")["gates"].min()
+    assert f"cheapest ({cheapest:.1f} um^2)" in md
+    assert "costs are in um^2 and delays in ns" in md and "gates are NAND2 equivalents" not in md
+    assert "*Figure: area (um^2) of each config relative to" in md
+    svg = next(v for k, v in files.items() if k.endswith("breakdown.svg"))
+    svg = svg.decode() if isinstance(svg, bytes) else svg
+    assert "NAND2-equivalent" not in svg

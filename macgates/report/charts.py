@@ -105,18 +105,28 @@ def breakdown_table(design=None, library=None):
     the categories some config uses, ``total``. Category and total columns are numeric:
     int when every value is whole, else float."""
     design = as_design(design, library)
-    return breakdown_frame(*breakdown_rows(design), design.library.precision)
+    return breakdown_frame(*breakdown_rows(design), design.library.precision, design.library.units["cost"])
 
 
-def breakdown_frame(rows, used, precision=None):
+def cost_label(frame) -> str:
+    """What a chart calls its costs: NAND2-equivalent gates, or a library's own unit
+    (``frame.attrs['cost_unit']``, as :func:`macgates.table` sets it: um^2 for a library
+    calibrated to a liberty file)."""
+    unit = frame.attrs.get("cost_unit", "gates")
+    return "NAND2-equivalent gates" if unit == "gates" else f"area ({unit})"
+
+
+def breakdown_frame(rows, used, precision=None, cost_unit: str = "gates"):
     """The DataFrame of :func:`breakdown_table` from :func:`breakdown_rows`
-    (``attrs['precision']``: the library's stated precision, for the chart's labels)."""
+    (``attrs['precision']``: the library's stated precision, for the chart's labels;
+    ``attrs['cost_unit']``: its cost unit)."""
     import pandas as pd
 
     columns = breakdown_columns(rows, used)
     frame = pd.DataFrame({c: [r[c] for r in rows] if c in ("name", "k") else numeric(r[c] for r in rows)
                           for c in columns}, columns=columns)
     frame.attrs["precision"] = precision
+    frame.attrs["cost_unit"] = cost_unit
     return frame
 
 
@@ -286,7 +296,7 @@ def relative_chart(frame, title: str = "", baseline: str | None = None):
     ax.axhline(1.0, linestyle="--", color="0.35", linewidth=1, zorder=0)
     ax.set_xlim(-0.5 - gap / 2, n_slots - 0.5 - gap / 2)
     per_mac = any(k > 1 for k in ks)
-    ax.set_ylabel(f"NAND2-equivalent gates{' per MAC' if per_mac else ''}, relative to {baseline}")
+    ax.set_ylabel(f"{cost_label(frame)}{' per MAC' if per_mac else ''}, relative to {baseline}")
     ax.set_ylim(0, max(frame["relative"]) * (1.2 if upright else 1.1))
     ax.set_title(title)
     if k_order:
@@ -345,7 +355,8 @@ def breakdown_chart(frame, title: str = ""):
         ax.annotate(text, (xi, float(total)), xytext=(0, 2), textcoords="offset points",
                     ha="center", va="bottom", fontsize=total_size)
     ax.set_xlim(-0.7, len(frame) - 0.3)
-    ax.set_ylabel("NAND2-equivalent gates per MAC (unit gates / K)" if per_mac else "NAND2-equivalent gates")
+    unit = "gates" if frame.attrs.get("cost_unit", "gates") == "gates" else "area"
+    ax.set_ylabel(f"{cost_label(frame)} per MAC (unit {unit} / K)" if per_mac else cost_label(frame))
     ax.set_ylim(0, max(float(t) for t in totals) * 1.12)
     ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
@@ -566,7 +577,7 @@ def pareto_chart(frame, title: str = ""):
         items = [(i, points[i]["short"], colour[points[i]["accumulator"]] if i in on_front else "0.4")
                  for i in order[:MAX_LABELS]]
         labelled.append((ax, xs, fronts, items))
-    axes[0].set_ylabel("NAND2-equivalent gates per MAC")
+    axes[0].set_ylabel(f"{cost_label(frame)} per MAC")
     entries = [("accumulator (colour)", None)]
     entries += [(a, Line2D([], [], marker="o", linestyle="none", color=colour[a])) for a in accs]
     if len(ks) > 1:

@@ -108,6 +108,7 @@ def table(design=None, baseline: str | None = None, library: Library | None = No
     rows = table_records(design, baseline)
     frame = pd.DataFrame(rows, columns=list(columns_of(rows, timing=True)))
     frame.attrs["formats"] = dict(design.formats)  # the design's own formats, by name
+    frame.attrs["cost_unit"] = design.library.units["cost"]  # gates, or um^2
     frame["gates"] = numeric(r["gates"] for r in rows)
     frame["relative"] = [float(r["relative"]) for r in rows]
     if "gates_per_mac" in frame:
