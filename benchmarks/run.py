@@ -15,11 +15,15 @@
   (``macgates synth paper_fig3 --liberty osu018 --vectors 0``);
 * the calibration to synthesis over its whole default set (``macgates calibrate``: every
   component of 140 datapaths synthesized on its own, needs Yosys) and the fitted
-  library's worst error against the synthesized Figure 3 datapaths (goal: <= 10%).
+  library's worst error against the synthesized Figure 3 datapaths (goal: <= 10%);
+* quantization (macgates.accuracy.quantize) of 10^6 seeded Gaussian samples: ``quantize``
+  with a fixed scale, ``scale_for(..., "mse")`` (59 saturating quantizations) and
+  ``quantize_blocks``, best of 3 each, per format, in a fresh process.
 
 Speed goals live here, never in unit tests: table <= 1.6 x the pandas import, sweep >=
 10,000 configs/s, peak RSS <= 300 MB, the FP8 -> FP16 exhaustive check <= 5 s on one core,
-timing one Figure 3 MAC <= 1 s, synthesis + timing of all 15 on osu018 <= 90 s.
+timing one Figure 3 MAC <= 1 s, synthesis + timing of all 15 on osu018 <= 90 s,
+quantize of 10^6 samples <= 0.5 s, the MSE scale search on 10^6 samples <= 2 s per format.
 """
 
 from __future__ import annotations
@@ -119,6 +123,25 @@ for n, s in results:
 print(json.dumps({"slowest_timing_s": worst, "slowest": name, "synth_and_timing_15_s": total}))
 """
 
+QUANTIZE = """
+import json, time
+import numpy as np
+from macgates.accuracy.quantize import quantize, quantize_blocks, scale_for
+x = np.random.default_rng(0).standard_normal(10**6)
+def best(f):
+    runs = []
+    for _ in range(3):
+        t = time.perf_counter(); f(); runs.append(time.perf_counter() - t)
+    return round(min(runs), 4)
+out = {}
+for name in ("int8", "int4", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3", "fp8_e5m2", "float8_e4m3fn", "fp16"):
+    out[name] = {"quantize_s": best(lambda: quantize(name, x, 0.01)),
+                 "mse_scale_s": best(lambda: scale_for(name, x, "mse"))}
+for name in ("mxfp8_e4m3", "mxfp4", "mxint8", "nvfp4"):
+    out[name] = {"quantize_blocks_s": best(lambda: quantize_blocks(name, x))}
+print(json.dumps(out))
+"""
+
 
 def wall(cmd: list[str]) -> float:
     start = time.perf_counter()
@@ -145,6 +168,8 @@ def main() -> None:
                                     text=True).stdout)
     tim = json.loads(subprocess.run([sys.executable, "-c", TIMING], check=True, capture_output=True,
                                     text=True).stdout)
+    quant = json.loads(subprocess.run([sys.executable, "-c", QUANTIZE], check=True, capture_output=True,
+                                      text=True).stdout)
     t, p = statistics.median(table), statistics.median(pandas)
     print(json.dumps({
         "table_cold_s": round(t, 3),
@@ -170,6 +195,7 @@ def main() -> None:
         **({"timing_skipped": tim["skipped"]} if "skipped" in tim else {
             "timing_slowest_fig3_s": round(tim["slowest_timing_s"], 3), "timing_slowest_fig3": tim["slowest"],
             "synth_and_timing_fig3_osu018_s": round(tim["synth_and_timing_15_s"], 1)}),
+        "quantize_1e6": quant,
     }))
 
 

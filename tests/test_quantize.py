@@ -192,6 +192,10 @@ def test_shapes_and_per_channel_scales():
     got = quantize("int4", x, s)
     assert got.shape == x.shape
     assert np.array_equal(got, np.clip(np.rint(x / s), -7, 7) * s)
+    # a scalar gives a 0-d array; strided and transposed views round element by element
+    assert quantize("fp8_e4m3", 3.3).shape == () and quantize("fp8_e4m3", 3.3) == 3.25  # step 1/4 in [2, 4)
+    y = np.random.default_rng(2).standard_normal((30, 20))
+    assert np.array_equal(quantize("fp8_e4m3", y[::3, ::2].T), quantize("fp8_e4m3", y)[::3, ::2].T)
 
 
 def test_saturate_clips_first():

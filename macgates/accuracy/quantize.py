@@ -6,8 +6,10 @@
   overflow rule: integers saturate to their range, ``'none'`` floats saturate, ``'fn'``
   floats give NaN beyond the largest finite value after rounding, ``'ieee'`` floats give
   +-inf, E8M0 rounds in the exponent; unsigned formats give NaN for negative numbers), but
-  vectorized in float64 (``np.frexp`` for the binade, ``np.rint`` for the ties-to-even
-  rounding of the significand, ``np.ldexp`` back). The one difference from ``decode``: a
+  vectorized in float64: at or above the smallest normal the float64 bit pattern is rounded
+  to the format's mantissa bits (ties to even, as integers), below it ``np.rint`` rounds the
+  value over the fixed subnormal quantum; E8M0 rounds in the exponent (``np.frexp``), integers
+  with ``np.rint``. The one difference from ``decode``: a
   negative number that underflows gives -0.0 (``decode`` gives 0 for every zero code); the
   two compare equal. ``saturate=True`` clips ``x / scale`` to the format's finite range
   first (the conversion with saturation that OCP MX prescribes for its elements, and what
@@ -69,7 +71,12 @@ def quantize(fmt, x, scale=1.0, *, saturate: bool = False) -> np.ndarray:
 
 
 def _grid(fmt: Format, y: np.ndarray, saturate: bool) -> np.ndarray:
-    """``y`` rounded to ``fmt``'s values (the unscaled :func:`quantize`)."""
+    """``y`` rounded to ``fmt``'s values (the unscaled :func:`quantize`), ``y``'s shape."""
+    y = np.asarray(y, dtype=np.float64)
+    return _rounded(fmt, np.atleast_1d(y), saturate).reshape(y.shape)
+
+
+def _rounded(fmt: Format, y: np.ndarray, saturate: bool) -> np.ndarray:
     nan = np.isnan(y)
     if nan.any() and (fmt.kind == "int" or fmt.specials == "none"):
         raise QuantizeError(f"{fmt.name}: x holds NaN, which {fmt.name} cannot represent "
@@ -82,33 +89,50 @@ def _grid(fmt: Format, y: np.ndarray, saturate: bool) -> np.ndarray:
         y = np.clip(y, -top, top)
     a = np.abs(y)
     with np.errstate(invalid="ignore", over="ignore"):
-        if fmt.man_bits == 0:  # E8M0: powers of two, rounded in the exponent; no zero
-            smallest = 2.0 ** -fmt.bias
-            frac, exp = np.frexp(np.where(np.isfinite(a) & (a > 0), a, 1.0))  # a = frac x 2^exp
-            r = np.ldexp(np.rint(2 * frac), exp - 1)  # 2 frac in [1, 2): 1.5 goes to 2
-            r = np.where(a <= smallest, smallest, r)
+        if fmt.man_bits == 0:
+            # frexp(a) = (f, e) with a = f x 2^e, f in [0.5, 1): floor(log2 a) = e - 1; inf and
+            # NaN pass through frexp, ldexp and rint unchanged (and are handled below)  # E8M0: powers of two, rounded in the exponent; no zero
+            frac, exp = np.frexp(a)
+            r = np.ldexp(np.rint(2 * frac), exp - 1)  # 2 f in [1, 2): 1.5 goes to 2 (even)
+            np.copyto(r, 2.0 ** -fmt.bias, where=a <= 2.0 ** -fmt.bias)  # below the smallest
         else:
-            _, exp = np.frexp(np.where(np.isfinite(a), a, 1.0))
-            binade = np.maximum(exp - 1, 1 - fmt.bias)  # subnormals share the first binade
-            quantum = binade - fmt.man_bits
-            r = np.ldexp(np.rint(np.ldexp(a, -quantum)), quantum)
-        over = (r > top) | np.isinf(a)
+            r = _round_bits(a, fmt.man_bits, 1 - fmt.bias)
+        over = r > top  # after rounding; +inf too
         if fmt.specials == "ieee" and fmt.man_bits:
-            r = np.where(over, np.inf, r)
+            np.copyto(r, np.inf, where=over)
         elif fmt.specials in ("fn", "ieee"):
-            r = np.where(over, np.nan, r)
+            np.copyto(r, np.nan, where=over)
         else:
-            r = np.where(over, top, r)
-        r = np.where(nan, np.nan, r)
+            np.copyto(r, top, where=over)
         if not fmt.signed:
-            bad = (y < 0) | (np.isinf(y))
+            bad = (y < 0) | np.isinf(y)
             if fmt.man_bits == 0:
                 bad |= y == 0  # E8M0 has no zero
-            if bad.any() and fmt.specials == "none":
+            if fmt.specials == "none" and bad.any():
                 raise QuantizeError(f"{fmt.name}: x holds negative numbers or infinity, which the "
                                     f"unsigned {fmt.name} cannot represent")
-            return np.where(bad, np.nan, r)
-    return np.copysign(r, y)
+            np.copyto(r, np.nan, where=bad)
+            return r
+    return np.copysign(r, y, out=r)
+
+
+def _round_bits(a: np.ndarray, man_bits: int, emin: int) -> np.ndarray:
+    """Magnitudes ``a`` (float64 >= 0, inf, NaN) rounded to ``man_bits`` mantissa bits, ties to
+    even, on a grid whose smallest binade is 2^emin (below it, subnormals: the quantum
+    2^(emin - man_bits)); unbounded above. At or above 2^emin this is the rounding of the
+    float64 bit pattern itself: add half an LSB of the target less one (plus one when the
+    kept LSB is odd, so a tie goes to even), clear the dropped bits; a carry moves into the
+    exponent as it should, and inf and NaN keep their codes. Below 2^emin, np.rint of the
+    value over the fixed quantum (a power of two, so the scaling is exact)."""
+    shift = 52 - man_bits
+    bits = a.view(np.int64)
+    kept = (bits + ((1 << (shift - 1)) - 1 + ((bits >> shift) & 1))) >> shift << shift
+    r = kept.view(np.float64)
+    low = a < 2.0 ** emin
+    if low.any():
+        quantum = 2.0 ** (emin - man_bits)
+        np.copyto(r, np.rint(a / quantum) * quantum, where=low)
+    return r
 
 
 # -- scale rules -----------------------------------------------------------------------------
