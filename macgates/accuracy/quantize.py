@@ -24,9 +24,11 @@
   scale rule (scalar formats) or the block rule (block formats), saturating.
 
 Exact arithmetic stays in :mod:`macgates.formats.encoding` (Fractions); this is float64,
-for physical data. Every format macgates defines has at most 23 mantissa bits and
-exponents inside float64's, so the float64 arithmetic here is exact: ``np.ldexp`` and the
-division by a power of two do not round, and ``np.rint`` is the one rounding step.
+for physical data. Every format :func:`macgates.formats.define` accepts has at most 23
+mantissa bits and values well inside float64's normal range (exponents within +-520), so
+rounding y = x / scale to the format is exact: it is encode/decode's rounding of the
+float64 y. Only ``x / scale`` and the product by ``scale`` round in float64 (not when the
+scale is a power of two, as in the block rules).
 """
 
 from __future__ import annotations
