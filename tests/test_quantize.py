@@ -198,6 +198,13 @@ def test_shapes_and_per_channel_scales():
     assert np.array_equal(quantize("fp8_e4m3", y[::3, ::2].T), quantize("fp8_e4m3", y)[::3, ::2].T)
 
 
+def test_nan_keeps_nan():
+    # a NaN whose payload is all ones (its bit pattern carries out when rounded) stays NaN
+    odd = np.array([0x7FFFFFFFFFFFFFFF, 0x7FF8000000000001], dtype=np.int64).view(np.float64)
+    for name in ("float8_e4m3fn", "float8_e5m2", "fp16", "fp32", "e8m0", "ue4m3"):
+        assert np.isnan(quantize(name, odd)).all()
+
+
 def test_saturate_clips_first():
     x = np.array([500.0, -1e6, np.inf])
     assert quantize("float8_e4m3fn", x, saturate=True).tolist() == [448, -448, 448]
@@ -211,6 +218,8 @@ def test_bad_inputs():
         quantize("fp8_e4m3", np.array([np.nan]))
     with pytest.raises(QuantizeError, match="scale: expected positive"):
         quantize("int8", np.ones(3), 0.0)
+    with pytest.raises(QuantizeError, match=r"broadcastable to x's shape \(3,\)"):
+        quantize("int8", np.ones(3), np.ones((2, 3)))
     with pytest.raises(QuantizeError, match="expected an array of real numbers"):
         quantize("int8", "abc")
     with pytest.raises(QuantizeError, match="unknown scale rule 'max'"):

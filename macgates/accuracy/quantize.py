@@ -67,6 +67,9 @@ def quantize(fmt, x, scale=1.0, *, saturate: bool = False) -> np.ndarray:
     fmt = _format(fmt)
     x = _array(x, "x")
     s = _scale(scale)
+    if s is not None and np.broadcast_shapes(x.shape, s.shape) != x.shape:
+        raise QuantizeError(f"scale: expected a float or an array broadcastable to x's shape {x.shape}, "
+                            f"got shape {s.shape}")
     y = x if s is None else x / s
     q = _grid(fmt, y, saturate)
     return q if s is None else q * s
@@ -91,14 +94,16 @@ def _rounded(fmt: Format, y: np.ndarray, saturate: bool) -> np.ndarray:
         y = np.clip(y, -top, top)
     a = np.abs(y)
     with np.errstate(invalid="ignore", over="ignore"):
-        if fmt.man_bits == 0:
+        if fmt.man_bits == 0:  # E8M0: powers of two, rounded in the exponent; no zero
             # frexp(a) = (f, e) with a = f x 2^e, f in [0.5, 1): floor(log2 a) = e - 1; inf and
-            # NaN pass through frexp, ldexp and rint unchanged (and are handled below)  # E8M0: powers of two, rounded in the exponent; no zero
+            # NaN pass through frexp, ldexp and rint unchanged (and are handled below)
             frac, exp = np.frexp(a)
             r = np.ldexp(np.rint(2 * frac), exp - 1)  # 2 f in [1, 2): 1.5 goes to 2 (even)
             np.copyto(r, 2.0 ** -fmt.bias, where=a <= 2.0 ** -fmt.bias)  # below the smallest
         else:
             r = _round_bits(a, fmt.man_bits, 1 - fmt.bias)
+            if nan.any():  # a NaN's payload may carry out of the bit pattern
+                np.copyto(r, np.nan, where=nan)
         over = r > top  # after rounding; +inf too
         if fmt.specials == "ieee" and fmt.man_bits:
             np.copyto(r, np.inf, where=over)
@@ -124,7 +129,7 @@ def _round_bits(a: np.ndarray, man_bits: int, emin: int) -> np.ndarray:
     2^(emin - man_bits)); unbounded above. At or above 2^emin this is the rounding of the
     float64 bit pattern itself: add half an LSB of the target less one (plus one when the
     kept LSB is odd, so a tie goes to even), clear the dropped bits; a carry moves into the
-    exponent as it should, and inf and NaN keep their codes. Below 2^emin, np.rint of the
+    exponent as it should, and inf keeps its code (a NaN may not: the caller restores it). Below 2^emin, np.rint of the
     value over the fixed quantum (a power of two, so the scaling is exact)."""
     shift = 52 - man_bits
     bits = a.view(np.int64)
