@@ -263,7 +263,9 @@ def _npy(stream, name: str) -> np.ndarray:
         raise DataError(f"{name}: truncated: its header says shape {shape} of {dtype} ({nbytes:,} bytes), "
                         f"but {len(data):,} bytes follow")
     array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
-    return _finite(array.astype(np.float64), name)
+    with np.errstate(over="ignore"):  # a long double beyond float64 becomes inf, refused next
+        array = array.astype(np.float64)
+    return _finite(array, name)
 
 
 def _check_dtype(dtype, name: str) -> None:
@@ -345,7 +347,7 @@ def _csv_file(path) -> np.ndarray:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(f"{name}: not UTF-8 text (byte {exc.start}), expected a CSV file") from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
     rows, lines, width, first = [], [], None, True
     try:
         for row in reader:

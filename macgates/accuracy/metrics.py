@@ -86,7 +86,7 @@ def _samples(x) -> np.ndarray:
     return np.sort(x)
 
 
-def lloyd_max(x, levels: int, iterations: int = 10_000, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+def lloyd_max(x, levels: int, iterations: int = 10_000, tol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
     """The Lloyd-Max quantizer of ``levels`` reconstruction levels for the samples ``x``
     (any shape, taken as one set): (levels, thresholds), both increasing, ``levels`` long
     and one shorter; a value in (thresholds[i-1], thresholds[i]] maps to levels[i].
