@@ -113,16 +113,20 @@ def lloyd_max(x, levels: int, iterations: int = 10_000, tol: float = 1e-12) -> t
     d = xs - centre
     sums = (xs, np.concatenate(([0.0], np.cumsum(d))), np.concatenate(([0.0], np.cumsum(d * d))), centre)
     quantiles = distinct[((np.arange(levels) + 0.5) * len(distinct) / levels).astype(np.int64)]
-    best = min((_lloyd(sums, start, iterations, tol) for start in (quantiles, _compander_start(xs, levels))),
+    starts = (quantiles, _compander_start(xs, distinct, levels))
+    best = min((_lloyd(sums, start, iterations, tol) for start in starts),
                key=lambda result: result[2])
     return best[0], best[1]
 
 
-def _compander_start(xs: np.ndarray, levels: int) -> np.ndarray:
+def _compander_start(xs: np.ndarray, distinct: np.ndarray, levels: int) -> np.ndarray:
     """Levels at the quantiles of the point density of the high-resolution optimum,
     proportional to p(x)^(1/3) (Panter and Dite 1951), with p estimated on bins of equal
     counts of the sorted samples: a bin of c of the n samples and width w holds
-    (c/n)^(1/3) w^(2/3) of that density's mass."""
+    (c/n)^(1/3) w^(2/3) of that density's mass. Each level is then moved to a distinct
+    sample value at or above it, pushed apart where they would meet, so that each cell
+    starts with a sample (its level's): in a heavy tail the density puts several levels
+    between two samples."""
     n = len(xs)
     per_bin = max(1, n // (8 * levels))
     starts = np.arange(0, n, per_bin)
@@ -130,7 +134,10 @@ def _compander_start(xs: np.ndarray, levels: int) -> np.ndarray:
     counts = np.diff(np.append(starts, n))
     mass = np.cbrt(counts / n) * np.diff(edges) ** (2 / 3)
     cumulative = np.concatenate(([0.0], np.cumsum(mass)))
-    return np.interp((np.arange(levels) + 0.5) / levels, cumulative / cumulative[-1], edges)
+    r = np.interp((np.arange(levels) + 0.5) / levels, cumulative / cumulative[-1], edges)
+    step = np.arange(levels)
+    room = np.maximum.accumulate(np.searchsorted(distinct, r) - step)  # index - i, never falling
+    return distinct[np.minimum(room, len(distinct) - levels) + step]
 
 
 def _lloyd(sums, r: np.ndarray, iterations: int, tol: float):
