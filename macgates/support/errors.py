@@ -1,8 +1,8 @@
 """User-facing errors.
 
 Everything a user can get wrong (a library file, a format name, a design file, a
-datapath) raises a subclass of :class:`MacgatesError`. The CLI prints those as one line
-and exits 2. Any other exception is a bug in macgates and is allowed to propagate.
+datapath, operand data) raises a subclass of :class:`MacgatesError`. The CLI prints those
+as one line and exits 2. Any other exception is a bug in macgates and is allowed to propagate.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ class DesignError(MacgatesError):
 
 class DatapathError(MacgatesError):
     """A datapath cannot be built as asked (bad widths, unknown components, ...)."""
+
+
+class DataError(MacgatesError):
+    """Operand data cannot be made or read as asked: a bad distribution spec or
+    parameter, a tensor file that is too large, of the wrong dtype, or holds NaN/inf."""
 
 
 def whole(value, lo: int, hi: int) -> bool:
