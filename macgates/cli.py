@@ -71,6 +71,8 @@ def _adder_option(p, what: str) -> None:
                         "suffix on a config name does the same; default: the config's, ripple)")
 
 
+LIST_TEXT = 45  # widest text cell of 'list primitives' (five columns: it fits 200 characters)
+
 NAMES_HELP = ("a design file, a bundled design (macgates list designs), a config of the Figure 3 "
               "design (fp8_e4m3-fp16) or WEIGHTS[xACTIVATIONS]-ACCUMULATOR[-ADDER][-kN] "
               "(float8_e4m3fn-fp32, int4xint8-fp32-k32)")
@@ -227,6 +229,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="write the library here and print the fits (default: the "
                                                  "library to stdout)")
     p.set_defaults(run=_calibrate)
+
+    p = sub.add_parser("accuracy", parents=[common], help="score formats on operand data: RMSE, SQNR, bits",
+                       description="Quantize operand data to each format with a scale rule and print the "
+                                   "error: rmse, sqnr_db and bits of accuracy, log2(std(x) / RMSE). Without "
+                                   "FORMATS and --data: the whitepaper's Figure 5 (its INT8 and FP8-E2..E5, "
+                                   "the OCP FP8 formats, on 10^6 uniform, normal and student-t:2 samples, MSE scales, "
+                                   "and the 8-bit Lloyd-Max bound).")
+    p.add_argument("formats", nargs="?", metavar="FORMATS", help="formats, comma-separated (int8,fp8_e4m3,mxfp4)")
+    p.add_argument("--data", action="append", default=[], metavar="SPEC",
+                   help="operand data (repeatable): uniform[:A,B], normal[:MU,SIGMA], laplace[:MU,B], "
+                        "student-t:NU, half-normal[:SIGMA], codes:FORMAT, or a tensor file: F.npy, "
+                        "F.npz:KEY, F.csv")
+    p.add_argument("--scale", choices=("absmax", "mse"), help="scale rule (default: absmax; Figure 5: mse); "
+                                                             "block formats use their own block rule")
+    p.add_argument("--samples", type=_whole("--samples", 9), metavar="N", help="samples drawn from a distribution "
+                                                                            "(default: 1000000)")
+    p.add_argument("--seed", type=_whole("--seed", least=0), default=0, metavar="S", help="random seed (default: 0)")
+    p.add_argument("--axis", type=int, metavar="A", help="per-channel scales along this axis of a tensor")
+    p.add_argument("--lloyd-max", type=_whole("--lloyd-max"), metavar="BITS",
+                   help="add the Lloyd-Max quantizer with 2^BITS levels as the bound (Figure 5: 8)")
+    p.add_argument("--out", metavar="DIR", help="also write the chart (PNG, SVG) and report.md under DIR/figure5 "
+                                                "(or DIR/accuracy)")
+    _format_option(p, FORMATS)
+    p.set_defaults(run=_accuracy)
     return parser
 
 
@@ -553,9 +579,9 @@ def _list(args) -> str:
         from .library.primitives import load_library
 
         lib = _library(args) or load_library()
-        rows = [{"primitive": p.signature, "cost": p.cost_text, "category": p.category,
+        rows = [{"primitive": p.signature, "cost": p.cost_text, "delay": p.delay_text or "", "category": p.category,
                  "source": p.source} for p in lib.primitives.values()]
-        return render(rows, list(rows[0]), args.format) + _provenance(lib, args.format)
+        return render(rows, list(rows[0]), args.format, max_text=LIST_TEXT) + _provenance(lib, args.format)
     else:
         from .design.schema import bundled_designs, load_design
 
@@ -757,6 +783,30 @@ def _calibrate(args) -> str:
             for f in fits]
     return render(rows, list(rows[0]), "text", max_text=200) + \
         f"{len(samples)} component instances measured; wrote {args.out}\n"
+
+
+def _accuracy(args) -> str:
+    from .report.accuracy import (FIGURE5_DATA, FIGURE5_FORMATS, FIGURE5_RULE, FIGURE5_SAMPLES, accuracy_files,
+                                  accuracy_records, shown_rows)
+
+    figure5 = not args.formats and not args.data
+    formats = FIGURE5_FORMATS if not args.formats else _split(args.formats, "formats")
+    data = args.data or list(FIGURE5_DATA)
+    rule = args.scale or (FIGURE5_RULE if figure5 else "absmax")
+    lloyd_max = args.lloyd_max if args.lloyd_max is not None else (8 if figure5 else None)
+    if args.out:
+        from .files.outputs import check
+
+        check(args.out)
+    rows = accuracy_records(formats, data, rule, args.samples or FIGURE5_SAMPLES, args.seed, args.axis, lloyd_max)
+    if args.out:
+        from .files.outputs import write_files
+
+        name = "figure5" if figure5 else "accuracy"
+        title = "Whitepaper Figure 5: bits of accuracy" if figure5 else "Bits of accuracy"
+        write_files(args.out, accuracy_files(rows, name, title))
+    shown = rows if args.format in ("csv", "json") else shown_rows(rows)
+    return render(shown, ["data", "format", "scale", "rmse", "sqnr_db", "bits"], args.format)
 
 
 def _checkable(design, cfg) -> tuple:

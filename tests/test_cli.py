@@ -141,6 +141,7 @@ def test_list_primitives_shows_formula_and_source():
     rows = list(csv.DictReader(io.StringIO(run("list", "primitives", "--format", "csv").stdout)))
     adder = next(r for r in rows if r["primitive"] == "adder(n)")
     assert adder["cost"] == "(n-1)*fa + ha" and "App. B" in adder["source"]
+    assert adder["delay"] == "xor2 + (n - 1)*aoi21"  # its delay formula, beside the cost
     assert len(rows) == len(macgates.load_library().primitives)
 
 

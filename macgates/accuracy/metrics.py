@@ -86,7 +86,7 @@ def _samples(x) -> np.ndarray:
     return np.sort(x)
 
 
-def lloyd_max(x, levels: int, iterations: int = 10_000, tol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+def lloyd_max(x, levels: int, iterations: int = 10_000, tol: float = 1e-12, starts=()) -> tuple[np.ndarray, np.ndarray]:
     """The Lloyd-Max quantizer of ``levels`` reconstruction levels for the samples ``x``
     (any shape, taken as one set): (levels, thresholds), both increasing, ``levels`` long
     and one shorter; a value in (thresholds[i-1], thresholds[i]] maps to levels[i].
@@ -97,7 +97,10 @@ def lloyd_max(x, levels: int, iterations: int = 10_000, tol: float = 1e-12) -> t
     Each run stops after ``iterations`` centroid-and-midpoint updates or when one lowers
     the mean squared error by less than ``tol`` times it. A level whose cell holds no samples
     stays where it is. When x has at most ``levels`` distinct values, those values are
-    the answer (error 0), and fewer levels than asked are returned."""
+    the answer (error 0), and fewer levels than asked are returned. ``starts``: more
+    starting levels (arrays of up to ``levels`` values, such as a format's grid at its
+    scale; fewer are padded with quantiles): Lloyd's iterations never raise the error, so
+    the result is at least as good as each of them."""
     if not whole(levels, 1, MAX_LEVELS):
         raise DataError(f"lloyd_max: levels: {shown(levels)} is not a whole number from 1 to {MAX_LEVELS:,}")
     if not whole(iterations, 0, 10**9):
@@ -113,10 +116,19 @@ def lloyd_max(x, levels: int, iterations: int = 10_000, tol: float = 1e-12) -> t
     d = xs - centre
     sums = (xs, np.concatenate(([0.0], np.cumsum(d))), np.concatenate(([0.0], np.cumsum(d * d))), centre)
     quantiles = distinct[((np.arange(levels) + 0.5) * len(distinct) / levels).astype(np.int64)]
-    starts = (quantiles, _compander_start(xs, distinct, levels))
+    given = [_padded(np.unique(np.asarray(start, dtype=np.float64)), quantiles) for start in starts]
+    starts = (quantiles, _compander_start(xs, distinct, levels), *given)
     best = min((_lloyd(sums, start, iterations, tol) for start in starts),
                key=lambda result: result[2])
     return best[0], best[1]
+
+
+def _padded(start: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """``start``'s values, with quantiles not among them added up to as many levels."""
+    if len(start) >= len(quantiles):
+        return start[np.linspace(0, len(start) - 1, len(quantiles)).round().astype(np.int64)]
+    extra = np.setdiff1d(quantiles, start)[:len(quantiles) - len(start)]
+    return np.sort(np.concatenate((start, extra)))
 
 
 def _compander_start(xs: np.ndarray, distinct: np.ndarray, levels: int) -> np.ndarray:
@@ -177,8 +189,9 @@ def quantize_to(x, levels: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return np.asarray(levels)[np.searchsorted(thresholds, x, side="left")]
 
 
-def lloyd_max_quantize(x, levels: int) -> np.ndarray:
-    """``x`` quantized by its own Lloyd-Max quantizer of ``levels`` levels (its shape kept):
-    the least mean squared error any ``levels``-value quantizer reaches on x."""
-    r, t = lloyd_max(x, levels)
+def lloyd_max_quantize(x, levels: int, starts=()) -> np.ndarray:
+    """``x`` quantized by its own Lloyd-Max quantizer of ``levels`` levels (its shape kept;
+    ``starts`` as :func:`lloyd_max`): a local optimum of the mean squared error over
+    ``levels``-value quantizers of x."""
+    r, t = lloyd_max(x, levels, starts=starts)
     return quantize_to(x, r, t)

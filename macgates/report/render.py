@@ -97,7 +97,10 @@ def render(rows: list[dict], columns, fmt: str, max_text: int = MAX_TEXT, precis
         writer.writerow(columns)
         writer.writerows(cells)
         return out.getvalue()
-    numeric = set(places) | set(_NUMERIC)
+    # right-aligned and never shortened: the columns of numbers, and the named numeric ones
+    # whose cells are numbers or "unknown" (a column named delay holding formulas is text)
+    numeric = set(places) | {c for c in _NUMERIC if c in columns and all(
+        r[c] is None or is_number(r[c]) or _unknown(r[c]) for r in rows)}
     if fmt == "text":
         cells = [[v if c in numeric else _shorten(v, max_text) for v, c in zip(row, columns)]
                  for row in cells]

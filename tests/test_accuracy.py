@@ -1,0 +1,103 @@
+"""Formats scored on operand data (macgates/accuracy/evaluate.py, macgates/report/accuracy.py,
+``macgates accuracy``): a hand-worked INT8 case, the Lloyd-Max bound above every format,
+the whitepaper's Figure 5 statements, and the CLI."""
+
+import csv
+import io
+import math
+
+import numpy as np
+import pytest
+
+from in_process import run as run_cli
+from macgates.accuracy.data import load
+from macgates.accuracy.evaluate import lloyd_max_score, score
+from macgates.formats.spec import format as get_format
+from macgates.report.accuracy import FIGURE5_DATA, accuracy_files, accuracy_records, statements
+
+
+def test_int8_on_a_uniform_distribution_by_hand():
+    # x uniform on [-1, 1]; absmax maps m = max|x| to 127, so the step is m / 127 and the
+    # rounding error is uniform on +-step/2: RMSE = step / sqrt(12). std(x) = 1 / sqrt(3):
+    # bits = log2((1 / sqrt(3)) / (m / (127 sqrt(12)))) = log2(254 / m), about log2(254) = 7.99.
+    x = load("uniform", samples=200_000, seed=1)
+    m = float(np.abs(x).max())
+    got = score(get_format("int8"), x, "absmax")
+    # the sample's std and RMSE are each within ~0.3% (1/sqrt(n) relative); in bits < 0.01
+    assert got["bits"] == pytest.approx(math.log2(254 / m), abs=0.01)
+    assert got["rmse"] == pytest.approx(m / 127 / math.sqrt(12), rel=0.01)
+    assert got["sqnr_db"] == pytest.approx(10 * math.log10((1 / 3) / (m / 127) ** 2 * 12), abs=0.1)
+    assert got["format"] == "int8" and got["scale"] == "absmax"
+
+
+def test_lloyd_max_bounds_every_8_bit_format():
+    x = load("normal", samples=50_000, seed=2)
+    bound = lloyd_max_score(x, 8)
+    assert bound["format"] == "lloyd-max-8"
+    for name in ("int8", "fp8_e2m5", "fp8_e4m3", "float8_e4m3fn"):
+        assert score(get_format(name), x, "mse")["bits"] <= bound["bits"] + 0.01, name
+
+
+PAPER = ("int8", "fp8_e2m5", "fp8_e3m4", "fp8_e4m3", "fp8_e5m2")  # the whitepaper's own (App. A)
+
+
+@pytest.fixture(scope="module")
+def figure5():
+    """Figure 5's rows for the whitepaper's formats, as `macgates accuracy` makes them
+    (MSE scales, 8-bit Lloyd-Max): the uniform and Gaussian at 2 x 10^5 samples (their
+    bits settle to 0.01 there), the Student-t at Figure 5's 10^6 (its outliers grow with
+    the sample)."""
+    uniform, normal, student = FIGURE5_DATA
+    return (accuracy_records(PAPER, [uniform, normal], "mse", samples=200_000, lloyd_max=8)
+            + accuracy_records(PAPER, [student], "mse", lloyd_max=8))
+
+
+@pytest.mark.slow
+def test_figure5_the_whitepapers_statements(figure5):
+    """Section 4.1 on Figure 5: INT8 is the best on the uniform distribution, with about 8
+    bits; FP8-E2 the best on the Gaussian, INT8 a very close second; FP8-E5 about 4 or 5
+    bits on the Gaussian; FP8-E4 the best on the Student-t with outliers, about 5 bits."""
+    uniform, normal, student = FIGURE5_DATA
+    paper = PAPER
+
+    def bits(data, name):
+        return next(r["bits"] for r in figure5 if r["data"] == data and r["format"] == name)
+
+    def best(data):
+        return max(paper, key=lambda n: bits(data, n))
+    assert best(uniform) == "int8" and abs(bits(uniform, "int8") - 8.0) < 0.1
+    assert best(normal) == "fp8_e2m5" and 0 <= bits(normal, "fp8_e2m5") - bits(normal, "int8") < 0.5
+    assert 4 < bits(normal, "fp8_e5m2") < 5
+    assert best(student) == "fp8_e4m3" and abs(bits(student, "fp8_e4m3") - 5) < 0.5
+    # the bound is above every format on every distribution
+    for data in FIGURE5_DATA:
+        bound = bits(data, "lloyd-max-8")
+        assert all(r["bits"] <= bound + 0.01 for r in figure5 if r["data"] == data), data
+    assert all(ok for _, _, ok in statements(figure5))
+
+
+@pytest.mark.slow
+def test_figure5_report_files(figure5):
+    files = accuracy_files(figure5, "figure5", "Whitepaper Figure 5")
+    assert set(files) == {"figure5/accuracy.png", "figure5/accuracy.svg", "figure5/report.md"}
+    md = files["figure5/report.md"]
+    assert "## The whitepaper's statements" in md and md.count("| yes |") == 4
+
+
+def test_the_cli_prints_a_table_and_a_csv():
+    out = run_cli("accuracy", "int8,fp8_e4m3", "--data", "uniform", "--samples", "20000", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [r["format"] for r in rows] == ["int8", "fp8_e4m3"]
+    assert {r["scale"] for r in rows} == {"absmax"} and {r["data"] for r in rows} == {"uniform"}
+    x = load("uniform", samples=20_000, seed=0)
+    assert float(rows[0]["bits"]) == pytest.approx(math.log2(254 / float(np.abs(x).max())), abs=0.02)
+    text = run_cli("accuracy", "int8", "--data", "normal", "--samples", "1000", "--lloyd-max", "8")
+    assert text.returncode == 0 and "lloyd-max-8" in text.stdout
+
+
+def test_the_cli_refuses_a_bad_rule_and_data():
+    out = run_cli("accuracy", "int8", "--data", "uniform", "--scale", "best")
+    assert out.returncode == 2 and "invalid choice: 'best'" in out.stderr
+    out = run_cli("accuracy", "int9x", "--data", "uniform")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
