@@ -2,7 +2,7 @@
 exactly its expected one-line error, exit 2, no traceback, and write nothing.
 
 Each case is ``NAME.err`` (the expected stderr line) with ``NAME.yaml`` (the input; a
-liberty file is ``NAME.lib``) and
+liberty file is ``NAME.lib``, a tensor ``NAME.npy``, ``.npz`` or ``.csv``) and
 optionally ``NAME.args`` (the command, default ``table {path}``; ``{out}`` is a fresh
 folder that must stay empty). Each case runs in a process of its own under a 10-second
 time limit and, on Linux, a 500 MB address-space limit: bad input is refused in bounded
@@ -90,6 +90,7 @@ def forked():
     server.stdin.close()
     server.wait(timeout=60)
 CASES = sorted(p.stem for p in BAD.glob("*.err"))
+INPUTS = (".lib", ".npy", ".npz", ".csv")  # a case's input when not NAME.yaml: a liberty file, a tensor
 
 
 def test_corpus_is_large_enough():
@@ -102,7 +103,7 @@ def test_bad_input(name, tmp_path, forked):
     args = args_file.read_text().split() if args_file.exists() else ["table", "{path}"]
     out = tmp_path / "out"
     out.mkdir()
-    given = f"{name}.lib" if (BAD / f"{name}.lib").exists() else f"{name}.yaml"
+    given = next((f"{name}{ext}" for ext in INPUTS if (BAD / f"{name}{ext}").exists()), f"{name}.yaml")
     args = [a.replace("{path}", given).replace("{out}", str(out)) for a in args]
     run = forked(args, BAD)
     expected = (BAD / f"{name}.err").read_text().replace("{out}", str(out))
