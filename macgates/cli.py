@@ -795,9 +795,9 @@ def _accuracy(args) -> str:
     rule = args.scale or (FIGURE5_RULE if figure5 else "absmax")
     lloyd_max = args.lloyd_max if args.lloyd_max is not None else (8 if figure5 else None)
     if args.out:
-        from .files.outputs import check
+        from .files.outputs import check_folder
 
-        check(args.out)
+        check_folder(args.out, "--out")
     rows = accuracy_records(formats, data, rule, args.samples or FIGURE5_SAMPLES, args.seed, args.axis, lloyd_max)
     if args.out:
         from .files.outputs import write_files
