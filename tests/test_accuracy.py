@@ -101,3 +101,21 @@ def test_the_cli_refuses_a_bad_rule_and_data():
     assert out.returncode == 2 and "invalid choice: 'best'" in out.stderr
     out = run_cli("accuracy", "int9x", "--data", "uniform")
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_the_committed_figure5_report_is_current_on_two_rows():
+    """reports/figure5 (``macgates accuracy --out reports``, 30 s) against two of its rows
+    made again: its uniform INT8 and its Student-t FP8-E4 (10^6 samples, seed 0, MSE)."""
+    from pathlib import Path
+
+    from macgates.report.accuracy import shown_rows
+
+    md = (Path(__file__).resolve().parent.parent / "reports" / "figure5" / "report.md").read_text()
+    uniform, _, student = FIGURE5_DATA
+    rows = accuracy_records(["int8"], [uniform], "mse") + accuracy_records(["fp8_e4m3"], [student], "mse")
+    for r in shown_rows(rows):
+        cells = [r["data"], r["format"], r["scale"], r["rmse"], r["sqnr_db"], r["bits"]]
+        line = next(line for line in md.splitlines() if line.startswith(f"| {r['data']} ")
+                    and f" {r['format']} " in line)
+        assert [c.strip() for c in line.strip("|").split("|")] == cells

@@ -363,7 +363,7 @@ def test_csv_binary_and_not_utf8(tmp_path):
     (tmp_path / "b.csv").write_bytes(b"1,2\n\xff\n")
     refused(str(tmp_path / "b.csv"), f"{tmp_path}/b.csv: not UTF-8 text (byte 4), expected a CSV file")
     (tmp_path / "z.csv").write_bytes(b"1,\0\n")
-    refused(str(tmp_path / "z.csv"), f"{tmp_path}/z.csv: binary file (contains NUL bytes), expected CSV text")
+    refused(str(tmp_path / "z.csv"), f"{tmp_path}/z.csv: binary file (contains NUL bytes), expected UTF-8 CSV text")
 
 
 def test_a_file_name_cannot_forge_a_second_line(tmp_path):

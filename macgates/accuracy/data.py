@@ -42,7 +42,7 @@ import re
 
 import numpy as np
 
-from ..files.yamlfile import read_bytes
+from ..files.yamlfile import read_bytes, read_text
 from ..formats.spec import lookup
 from ..support.errors import DataError, MacgatesError, did_you_mean, shown, whole
 
@@ -340,13 +340,7 @@ def _npz_file(path, key) -> np.ndarray:
 
 def _csv_file(path) -> np.ndarray:
     name = _name(path)
-    raw = read_bytes(path, DataError, MAX_CSV_BYTES, "a CSV file")
-    if b"\0" in raw:
-        raise DataError(f"{name}: binary file (contains NUL bytes), expected CSV text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{name}: not UTF-8 text (byte {exc.start}), expected a CSV file") from None
+    text = read_text(path, DataError, MAX_CSV_BYTES, "a CSV file", "CSV", "utf-8-sig")
     reader = csv.reader(io.StringIO(text), strict=True)
     rows, lines, width, first = [], [], None, True
     try:

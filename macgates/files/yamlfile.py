@@ -49,17 +49,25 @@ class _Problem(Exception):
         self.message = message
 
 
+def read_text(path, error: type[Exception], limit: int, what: str, kind: str, encoding: str = "utf-8") -> str:
+    """The text of the file at ``path`` (at most ``limit`` bytes, ``what`` it should be, as
+    :func:`read_bytes` says it): a binary file or one that is not UTF-8 raises ``error``
+    naming the file and ``kind`` of text expected ("YAML", "CSV")."""
+    name = shown(str(path), 200)[1:-1]
+    raw = read_bytes(path, error, limit, what)
+    if b"\0" in raw:
+        raise error(f"{name}: binary file (contains NUL bytes), expected UTF-8 {kind} text")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise error(f"{name}: not UTF-8 text (byte {exc.start}), expected a {kind} file") from None
+
+
 def read_yaml(path, error: type[Exception]):
     """Parse the YAML file at ``path``; problems raise ``error`` with a one-line message."""
     path = Path(path)
     name = shown(str(path), 200)[1:-1]
-    raw = read_bytes(path, error, MAX_FILE_BYTES, "a YAML file")
-    if b"\0" in raw:
-        raise error(f"{name}: binary file (contains NUL bytes), expected UTF-8 YAML text")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise error(f"{name}: not UTF-8 text (byte {exc.start}), expected a YAML file") from None
+    text = read_text(path, error, MAX_FILE_BYTES, "a YAML file", "YAML")
     try:
         explicit = _scan(text)
         node = yaml.compose(text, Loader=_Loader)
