@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a design whose 'formats:' (your own formats) the lists may name")
     p.add_argument("--max-configs", type=_whole("--max-configs", 10), default=None, metavar="N",
                    help="the largest grid to cost (default 1,000,000)")
+    p.add_argument("--data", action="append", default=[], metavar="[weights=|activations=]SPEC",
+                   help="add the accuracy columns bits_weights, bits_activations and bits: each config's "
+                        "formats scored on this operand data (a spec as 'macgates accuracy' takes: normal, "
+                        "student-t:3, w.npy, ...; for both operands, or weights=SPEC and activations=SPEC; "
+                        "100000 samples, seed 0, MSE scales, block formats their block scales)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV ('-': stdout)")
     p.set_defaults(run=_sweep)
 
@@ -247,8 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                                             "(default: 1000000)")
     p.add_argument("--seed", type=_whole("--seed", least=0), default=0, metavar="S", help="random seed (default: 0)")
     p.add_argument("--axis", type=int, metavar="A", help="per-channel scales along this axis of a tensor")
-    p.add_argument("--lloyd-max", type=_whole("--lloyd-max"), metavar="BITS",
-                   help="add the Lloyd-Max quantizer with 2^BITS levels as the bound (Figure 5: 8)")
+    p.add_argument("--lloyd-max", type=_bits_option, metavar="BITS",
+                   help="add the Lloyd-Max quantizer of the data with 2^BITS levels (1 to 20; Figure 5: 8): "
+                        "a bound for per-tensor scalar formats of at most BITS bits")
     p.add_argument("--out", metavar="DIR", help="also write the chart (PNG, SVG) and report.md under DIR/figure5 "
                                                 "(or DIR/accuracy)")
     _format_option(p, FORMATS)
@@ -460,17 +466,21 @@ def _sweep(args) -> str:
         check(out)  # before the work: its folder exists, not a device, not an input, no loop of links
     library = _library(args)
     skipped = Skipped()
+    scorer = _sweep_scorer(args.data, get_format)
+    columns = COLUMNS + (ACCURACY_COLUMNS if scorer else ())
     with counter("sweep") as bar:
         rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
                           args.multiplier, bar.to, skipped, args.max_configs or MAX_CONFIGS)
-        lines = _sweep_lines(rows, library, ks)
+        if scorer:
+            rows = map(scorer, rows)
+        lines = _sweep_lines(rows, library, ks, columns)
         if to_stdout:
-            count = write_csv(sys.stdout, COLUMNS, lines, lambda: _none_valid(skipped))
+            count = write_csv(sys.stdout, columns, lines, lambda: _none_valid(skipped))
         else:
             from .files.outputs import open_text
 
             with open_text(out) as handle:
-                count = write_csv(handle, COLUMNS, lines, lambda: _none_valid(skipped))
+                count = write_csv(handle, columns, lines, lambda: _none_valid(skipped))
     if not to_stdout:
         total = count + skipped.count
         print(f"macgates: wrote {out}: {plural(count, 'configuration')}"
@@ -482,7 +492,42 @@ def _sweep(args) -> str:
     return ""
 
 
-def _sweep_lines(rows, library, ks):
+ACCURACY_COLUMNS = ("bits_weights", "bits_activations", "bits")  # sweep --data's columns
+
+
+def _sweep_scorer(data: list, get_format):
+    """``sweep --data``: a function adding ACCURACY_COLUMNS to a row (each format scored once
+    per operand), or None without --data."""
+    if not data:
+        return None
+    specs = {}
+    for item in data:
+        operand, sep, spec = item.partition("=")
+        if sep and operand in ("weights", "activations"):
+            specs[operand] = spec
+        else:
+            specs["weights"] = specs["activations"] = item
+    if set(specs) != {"weights", "activations"}:
+        raise DesignError(f"--data: gave {' and '.join(specs)} only: give both operands' data "
+                          "(--data SPEC, or --data weights=SPEC --data activations=SPEC)")
+    from .accuracy.data import load
+    from .accuracy.evaluate import score
+
+    samples = {op: load(spec) for op, spec in specs.items()}
+    done: dict = {}
+
+    def bits(name, op):
+        if (name, op) not in done:
+            done[name, op] = score(get_format(name), samples[op], "mse")["bits"]
+        return done[name, op]
+
+    def add(row):
+        bw, ba = bits(row["weights"], "weights"), bits(row["activations"], "activations")
+        return {**row, "bits_weights": f"{bw:.3f}", "bits_activations": f"{ba:.3f}", "bits": f"{min(bw, ba):.3f}"}
+    return add
+
+
+def _sweep_lines(rows, library, ks, columns=None):
     """The CSV lines of a sweep's rows. One number of decimals per column, shared by gates
     and gates_per_mac when not whole (numbers.shared_places): from the first SWEEP_BUFFER
     rows; when there are more, a column that may turn fractional later (gates: the library
@@ -507,7 +552,7 @@ def _sweep_lines(rows, library, ks):
                                           or values and not all(Fraction(v).denominator == 1 for v in values)):
             places[c] = MAX_DECIMALS
     for row in itertools.chain(head, rows):
-        yield [fixed(row[c], places[c]) if c in places and is_number(row[c]) else row[c] for c in COLUMNS]
+        yield [fixed(row[c], places[c]) if c in places and is_number(row[c]) else row[c] for c in columns or COLUMNS]
 
 
 def _none_valid(skipped):
@@ -785,6 +830,14 @@ def _calibrate(args) -> str:
         f"{len(samples)} component instances measured; wrote {args.out}\n"
 
 
+def _bits_option(text: str) -> int:
+    """--lloyd-max: bits from 1 to 20 (2 to 2^20 levels)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 2 and 1 <= int(text) <= 20):
+        raise argparse.ArgumentTypeError(f"{shown(text, 24)} is not a whole number of bits from 1 to 20")
+    return int(text)
+
+
 def _accuracy(args) -> str:
     from .report.accuracy import (FIGURE5_DATA, FIGURE5_FORMATS, FIGURE5_RULE, FIGURE5_SAMPLES, accuracy_files,
                                   accuracy_records, shown_rows)
@@ -802,9 +855,15 @@ def _accuracy(args) -> str:
     if args.out:
         from .files.outputs import write_files
 
-        name = "figure5" if figure5 else "accuracy"
-        title = "Whitepaper Figure 5: bits of accuracy" if figure5 else "Bits of accuracy"
-        write_files(args.out, accuracy_files(rows, name, title))
+        samples = args.samples or FIGURE5_SAMPLES
+        exact = figure5 and rule == FIGURE5_RULE and samples == FIGURE5_SAMPLES and args.seed == 0 and \
+            lloyd_max == 8 and args.axis is None  # Figure 5 as the whitepaper drew it
+        name = "figure5" if exact else "accuracy"
+        title = "Whitepaper Figure 5: bits of accuracy" if exact else "Bits of accuracy"
+        what = (f"Made by `macgates accuracy` with {rule} scales, {samples:,} samples of each distribution, seed "
+                f"{args.seed}" + (f", per-channel scales along axis {args.axis}" if args.axis is not None else "")
+                + (f"; the bound: {1 << lloyd_max} Lloyd-Max levels" if lloyd_max else "") + ".")
+        write_files(args.out, accuracy_files(rows, name, title, what))
     shown = rows if args.format in ("csv", "json") else shown_rows(rows)
     return render(shown, ["data", "format", "scale", "rmse", "sqnr_db", "bits"], args.format)
 

@@ -119,3 +119,92 @@ def test_the_committed_figure5_report_is_current_on_two_rows():
         line = next(line for line in md.splitlines() if line.startswith(f"| {r['data']} ")
                     and f" {r['format']} " in line)
         assert [c.strip() for c in line.strip("|").split("|")] == cells
+
+
+# -- cost against accuracy: a design's data:, sweep --data --------------------------------------
+DESIGN = """macgates: 1
+name: w4a8
+data: {weights: normal, activations: laplace, samples: 20000}
+configs:
+  - {name: int8, weights: int8, accumulator: fp32}
+  - {name: int4xint8, weights: int4, activations: int8, accumulator: fp32, k: 4}
+  - {name: int8-k4, weights: int8, accumulator: fp32, k: 4}
+"""
+
+
+def test_a_designs_data_scores_each_operand_by_its_own_format(tmp_path):
+    from macgates.design.schema import load_design
+    from macgates.report.accuracy import design_accuracy
+
+    path = tmp_path / "w4a8.yaml"
+    path.write_text(DESIGN)
+    design = load_design(path)
+    assert design.data == {"weights": "normal", "activations": "laplace", "scale": "mse", "samples": 20000, "seed": 0}
+    rows = {r["name"]: r for r in design_accuracy(design)}
+    w, a = load("normal", samples=20000), load("laplace", samples=20000)
+    int4_w = score(get_format("int4"), w, "mse")["bits"]
+    int8_w, int8_a = score(get_format("int8"), w, "mse")["bits"], score(get_format("int8"), a, "mse")["bits"]
+    assert (rows["int4xint8"]["bits_weights"], rows["int4xint8"]["bits_activations"]) == (int4_w, int8_a)
+    assert rows["int4xint8"]["bits"] == min(int4_w, int8_a) == int4_w  # 4-bit weights: the worse operand
+    assert rows["int8"]["bits"] == min(int8_w, int8_a)
+    # the front: int8-k4 is cheaper per MAC than int8 with the same bits, so int8 is off it;
+    # int4xint8 (also k = 4) is cheaper still, with fewer bits: on it
+    assert rows["int4xint8"]["gates_per_mac"] < rows["int8-k4"]["gates_per_mac"] < rows["int8"]["gates_per_mac"]
+    assert (rows["int8"]["front"], rows["int8-k4"]["front"], rows["int4xint8"]["front"]) == (False, True, True)
+
+
+def test_a_designs_data_in_its_report(tmp_path):
+    from macgates.report.markdown import report_files
+
+    path = tmp_path / "w4a8.yaml"
+    path.write_text(DESIGN)
+    files = report_files(path)
+    md = files["w4a8/report.md"]
+    assert "## Cost against accuracy" in md and "w4a8/accuracy.svg" in files
+    assert "weights on `normal`, activations on `laplace` (20,000 samples, seed 0, mse scales" in md
+    assert "## Cost against accuracy" not in report_files([{"name": "a", "weights": "int8",
+                                                            "accumulator": "fp32"}])["configs/report.md"]
+
+
+@pytest.mark.parametrize("data, message", [
+    ("{weights: normal}", "data.activations: expected a data spec"),
+    ("{weights: normal, activations: normal, scale: best}", "data.scale: expected one of absmax, mse, got 'best'"),
+    ("{weights: normal, activations: normal, sampels: 10}", "data: unknown key 'sampels'"),
+    ("{weights: normal, activations: normal, samples: 0}", "data.samples: expected a whole number from 1 to"),
+    ("normal", "data: expected a mapping with keys weights, activations, scale, samples, seed, got str"),
+], ids=["no-activations", "bad-scale", "unknown-key", "no-samples", "not-a-mapping"])
+def test_a_designs_data_is_checked(tmp_path, data, message):
+    from macgates import DesignError
+    from macgates.design.schema import load_design
+
+    path = tmp_path / "d.yaml"
+    path.write_text(DESIGN.replace("data: {weights: normal, activations: laplace, samples: 20000}", f"data: {data}"))
+    with pytest.raises(DesignError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_design(path)
+
+
+def test_a_tensor_file_in_a_designs_data_is_beside_the_design(tmp_path):
+    from macgates.design.schema import load_design
+
+    np.save(tmp_path / "w.npy", np.linspace(-1, 1, 101))
+    path = tmp_path / "d.yaml"
+    path.write_text(DESIGN.replace("weights: normal,", "weights: w.npy,"))
+    design = load_design(path)
+    assert design.data["weights"] == str(tmp_path / "w.npy")
+    assert load(design.data["weights"]).shape == (101,)
+
+
+def test_sweep_data_adds_the_accuracy_columns(tmp_path):
+    out = run_cli("sweep", "--weights", "int8,int4", "--activations", "int8", "--data", "uniform",
+                  "--out", "-")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert list(rows[0])[-3:] == ["bits_weights", "bits_activations", "bits"]
+    x = load("uniform")  # (sweep: 100000 samples, seed 0, MSE scales)
+    by_hand = math.log2(254 / float(np.abs(x).max()))  # INT8 on uniform data (the first test)
+    int8 = next(r for r in rows if r["weights"] == "int8")
+    assert float(int8["bits_weights"]) == pytest.approx(by_hand, abs=0.02) and int8["bits"] == int8["bits_weights"]
+    int4 = next(r for r in rows if r["weights"] == "int4")
+    assert float(int4["bits"]) == float(int4["bits_weights"]) < float(int4["bits_activations"])
+    bad = run_cli("sweep", "--weights", "int8", "--data", "weights=normal", "--out", "-")
+    assert bad.returncode == 2 and "give both operands' data" in bad.stderr

@@ -26,7 +26,7 @@ def test_activations_default_to_weights(tmp_path):
 
 ERRORS = [
     ("unknown_top_key", HEAD + "config: []\n",
-     "d.yaml: unknown key 'config' (valid: baseline, configs, datapaths, description, formats, "
+     "d.yaml: unknown key 'config' (valid: baseline, configs, data, datapaths, description, formats, "
      "library, library_overrides, macgates, name)"),
     ("schema_version", "macgates: 2\nname: d\nconfigs: [{name: a, weights: int8}]\n",
      "d.yaml: macgates: expected schema version 1, got 2"),

@@ -266,6 +266,9 @@ def quantize_blocks(fmt, x, axis=-1) -> np.ndarray:
     else:
         tensor = float(np.abs(x).max()) if x.size else 0.0
         t = float(np.float32(tensor / (top * float(sc.max_value)))) if tensor > 0 else 1.0
+        if not (np.isfinite(t) and t >= float(np.finfo(np.float32).tiny)):
+            raise QuantizeError(f"{fmt.name}: the tensor's largest magnitude {tensor:.3g} puts its per-tensor "
+                                f"FP32 scale ({tensor / (top * float(sc.max_value)):.3g}) outside FP32's normal range")
         step = _grid(sc, amax / (top * t), True) * t
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.where(step > 0, _grid(fmt, blocks / np.where(step > 0, step, 1.0), True) * step, 0.0)
@@ -284,6 +287,9 @@ def fake_quantize(fmt, x, rule: str = "absmax", axis=None) -> np.ndarray:
     fmt = _format(fmt)
     if rule not in RULES:
         raise QuantizeError(f"unknown scale rule {str(rule)[:40]!r} ({did_you_mean(RULES)})")
+    if not fmt.signed and np.any(np.asarray(x) < 0):
+        raise QuantizeError(f"{fmt.name} is unsigned and the data hold negative values: "
+                            "score it on non-negative data (half-normal, or a tensor of magnitudes)")
     if fmt.is_block:
         return quantize_blocks(fmt, x, -1 if axis is None else axis)
     x = _array(x, "x")

@@ -45,7 +45,14 @@ from ..support.errors import DesignError, MacgatesError, did_you_mean, shown
 
 SCHEMA_VERSION = 1
 TOP_KEYS = ("macgates", "name", "description", "baseline", "library", "library_overrides",
-            "formats", "configs", "datapaths")
+            "formats", "configs", "datapaths", "data")
+# a design's operand data (docs/accuracy.md, "Cost against accuracy"): what its configs'
+# formats are scored on in its report
+DATA_KEYS = ("weights", "activations", "scale", "samples", "seed")
+DATA_RULES = ("absmax", "mse")
+DATA_DEFAULTS = {"scale": "mse", "samples": 100_000, "seed": 0}
+MAX_DATA_SAMPLES = 10**7
+MAX_SPEC = 1000  # characters of a data spec
 CONFIG_KEYS = ("name", "weights", "activations", "accumulator", "k", "multiplier", "adder", "align",
                "product_pipe", "datapath")
 DATAPATH_KEYS = ("description", "components", "connections")
@@ -114,6 +121,7 @@ class Design:
     library: Library | None = field(default=None, compare=False, repr=False)
     datapaths: dict = field(default_factory=dict, compare=False)
     formats: dict = field(default_factory=dict, compare=False)  # the design's own, by name
+    data: dict | None = field(default=None, compare=False)  # its ``data:`` (parse_data), if any
 
     def config(self, name: str) -> Config:
         for cfg in self.configs:
@@ -382,7 +390,41 @@ def design_from_mapping(data, origin: str, path: Path | None = None,
         baseline = _string(baseline, f"{origin}: baseline")
         if baseline not in seen:
             raise DesignError(f"{origin}: baseline: '{baseline}' is not a config ({did_you_mean(seen)})")
-    return Design(name, tuple(configs), baseline, description, path, lib, datapaths, formats)
+    data_spec = parse_data(data["data"], origin, path) if "data" in data else None
+    return Design(name, tuple(configs), baseline, description, path, lib, datapaths, formats, data_spec)
+
+
+def parse_data(spec, origin: str, path: Path | None = None) -> dict:
+    """A design's ``data:``: ``weights`` and ``activations`` (data specs: a distribution or
+    a tensor file, relative to the design's folder), and optionally ``scale`` (absmax or
+    mse, default mse), ``samples`` and ``seed`` (DATA_DEFAULTS). Both operands' specs are
+    needed; the specs themselves are read when the report is made."""
+    where = f"{origin}: data"
+    if not isinstance(spec, dict):
+        raise DesignError(f"{where}: expected a mapping with keys {', '.join(DATA_KEYS)}, got {_kind(spec)}")
+    _keys(spec, DATA_KEYS, where, "data")
+    out = dict(DATA_DEFAULTS)
+    for operand in ("weights", "activations"):
+        text = spec.get(operand)
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_SPEC:
+            raise DesignError(f"{where}.{operand}: expected a data spec (normal, student-t:3, w.npy, ...: "
+                              f"docs/accuracy.md), {'it is missing' if text is None else f'got {shown(text)}'}")
+        text = text.strip()
+        file = text.split(":")[0] if not text.lower().endswith((".npy", ".csv")) else text
+        if path is not None and file.lower().endswith((".npy", ".npz", ".csv")) and not Path(file).is_absolute():
+            text = str(path.parent / text)  # a tensor file, beside the design
+        out[operand] = text
+    if "scale" in spec:
+        if spec["scale"] not in DATA_RULES:
+            raise DesignError(f"{where}.scale: expected one of {', '.join(DATA_RULES)}, got {shown(spec['scale'])}")
+        out["scale"] = spec["scale"]
+    for key, least, most in (("samples", 1, MAX_DATA_SAMPLES), ("seed", 0, 2**63 - 1)):
+        if key in spec:
+            value = spec[key]
+            if type(value) is not int or not least <= value <= most:
+                raise DesignError(f"{where}.{key}: expected a whole number from {least} to {most:,}, got {shown(value)}")
+            out[key] = value
+    return out
 
 
 MAX_FORMATS = 1000

@@ -20,6 +20,7 @@ from ..files.outputs import write_files
 from ..files.resources import designs_dir
 from ..support.counts import decimals_for, fixed, plural
 from ..support.errors import MacgatesError, shown
+from .accuracy import cost_accuracy_section
 from .charts import (
     PARETO_FORMATS,
     PNG_DPI,
@@ -257,6 +258,7 @@ def report_files(design=None, library=None, synthesis=None, notes: list | None =
            + "*", "",
            render(part_rows, breakdown_columns(part_rows, used), "markdown", precision=precision),
            "## Cost against range and precision", "", *pareto, "",
+           *cost_accuracy_section(design, files, folder),
            *_synthesis_section(design, rows, baseline, synthesis or {}, files, folder,
                                notes if notes is not None else []),
            *_clock_section(design, curves or {}, files, folder),
