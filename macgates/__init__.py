@@ -42,6 +42,18 @@ def report(design=None, out_dir="reports", library=None, synthesis=None):
     return _report(design, out_dir, library, synthesis)
 
 
+def accuracy_table(formats=None, data=None, rule: str = "absmax", samples: int = 1_000_000, seed: int = 0,
+                   axis=None, lloyd_max=None):
+    """Formats scored on operand data as a pandas DataFrame (data, format, scale, rmse,
+    sqnr_db, bits): ``formats`` (names or Format records) and ``data`` (specs: ``normal``,
+    ``student-t:3``, ``w.npy``, ...; docs/accuracy.md) default to the whitepaper's Figure 5;
+    ``rule`` ``absmax`` or ``mse``; ``lloyd_max``: the bound's bits."""
+    from .report.accuracy import FIGURE5_DATA, FIGURE5_FORMATS
+    from .report.accuracy import accuracy_table as _table
+
+    return _table(formats or FIGURE5_FORMATS, data or FIGURE5_DATA, rule, samples, seed, axis, lloyd_max)
+
+
 # the modules' names before the layers became subpackages -> where they are now
 MOVED = {
     "errors": "support.errors", "numbers": "support.counts", "bits": "support.bits",
@@ -112,7 +124,7 @@ def __dir__():
 __all__ = [
     "mac", "dot", "sweep", "accumulator", "table", "report", "relative_chart", "breakdown_chart",
     "breakdown_table", "pareto_chart", "table_records", "load_library", "format", "load_design",
-    "register_kind", "ports", "ADDERS",
+    "register_kind", "ports", "ADDERS", "accuracy_table",
     "Datapath", "Component", "Signal", "Format", "Library", "Kulisch", "FloatingPoint",
     "Config", "Design",
     "MacgatesError", "LibraryError", "FormatError", "DesignError", "DatapathError",

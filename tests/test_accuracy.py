@@ -208,3 +208,18 @@ def test_sweep_data_adds_the_accuracy_columns(tmp_path):
     assert float(int4["bits"]) == float(int4["bits_weights"]) < float(int4["bits_activations"])
     bad = run_cli("sweep", "--weights", "int8", "--data", "weights=normal", "--out", "-")
     assert bad.returncode == 2 and "give both operands' data" in bad.stderr
+
+
+def test_format_quantize_and_the_public_table():
+    import macgates
+
+    fmt = get_format("fp8_e4m3")
+    x = np.array([0.3, -7.2, 1e9, 0.0])
+    # the method is the function: 0.3 / 0.5 = 0.6 -> 0.625 (E4M3: 1.010b x 2^-1), x 0.5
+    assert fmt.quantize(x, 0.5)[0] == 0.3125
+    from macgates.accuracy.quantize import quantize
+
+    assert np.array_equal(fmt.quantize(x, 0.5), quantize(fmt, x, 0.5))
+    frame = macgates.accuracy_table(["int8"], ["uniform"], samples=10_000)
+    assert list(frame.columns) == ["data", "format", "scale", "rmse", "sqnr_db", "bits"]
+    assert frame.loc[0, "format"] == "int8" and frame.loc[0, "bits"] > 7.9

@@ -15,9 +15,10 @@ PACKAGE = Path(macgates.__file__).parent
 # bottom first; design and run share a rank and do not import each other
 RANK = {"support": 0, "files": 1, "formats": 2, "library": 3, "accuracy": 3, "datapath": 4, "design": 5, "run": 5,
         "hw": 6, "report": 7, "": 8}
-# (importer, imported), named in docs/architecture.md: an import inside a function
-# (Datapath.step runs the simulator), and the package's __version__ in report.md
-UPWARD = {("datapath.graph", "run.simulate"), ("report.markdown", "")}
+# (importer, imported), named in docs/architecture.md: imports inside a function
+# (Datapath.step runs the simulator; Format.quantize the accuracy layer's quantize), and the
+# package's __version__ in report.md
+UPWARD = {("datapath.graph", "run.simulate"), ("report.markdown", ""), ("formats.spec", "accuracy.quantize")}
 
 
 def modules():

@@ -57,6 +57,8 @@ def test_report_writes_charts_and_markdown(fresh):
         charts = ["breakdown.png", "breakdown.svg", "relative.png", "relative.svg", "report.md"]
         if "synthesis.csv" in names:  # results kept beside the report: a chart of them
             charts += ["synthesis.csv", "synthesis.png", "synthesis.svg"]
+        if "## Cost against accuracy" in (folder / "report.md").read_text():  # a design with data:
+            charts += ["accuracy.png", "accuracy.svg"]
             assert "![model against synthesis](synthesis.svg)" in (folder / "report.md").read_text()
         assert names in (sorted(charts), sorted(charts + ["pareto.png", "pareto.svg"]))
         if "pareto.svg" in names:

@@ -91,6 +91,14 @@ class Format:
 
         return encode(self, value)
 
+    def quantize(self, x, scale=1.0):
+        """``x`` (numbers, any shape) to this format's nearest values after dividing by
+        ``scale``, times ``scale``: float64, the rounding and overflow rules of
+        :meth:`encode` (:func:`macgates.accuracy.quantize.quantize`, which this calls)."""
+        from ..accuracy.quantize import quantize
+
+        return quantize(self, x, scale)
+
     # -- the quantities datapath widths follow from ------------------------------------
     @property
     def is_float(self) -> bool:
