@@ -47,7 +47,9 @@ def scores(formats, x, rule: str = "absmax", axis: int | None = None, lloyd_max:
         q = fake_quantize(fmt, x, rule=rule, axis=axis)
         rows.append(score(fmt, x, rule, axis, q))
         if lloyd_max and not fmt.is_block and fmt.bits <= lloyd_max and axis is None:
-            starts.append(np.unique(q))
+            used = np.unique(q)
+            if not any(len(u) == len(used) and np.array_equal(u, used) for u in starts):
+                starts.append(used)  # (two formats that quantized x alike start it once)
     if lloyd_max:
         rows.append(lloyd_max_score(x, lloyd_max, starts))
     return rows
