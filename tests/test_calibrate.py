@@ -195,16 +195,20 @@ def test_calibrate_cli_warns_and_names_the_library(tmp_path, capsys):
 
 
 def test_a_calibration_from_an_overridden_library_keeps_its_overrides(tmp_path):
-    # cheap_fa's library_overrides (fa = 6): the file extends the bundled library, not a path
-    # "component_library.yaml with library_overrides" that does not exist, and keeps fa = 6
-    text, fits, _ = calibrate(["cheap_fa"])
+    # cheap_fa's library_overrides (fa = 6), on one of its configs: the file extends the
+    # bundled library, not a path "component_library.yaml with library_overrides" that does
+    # not exist, and keeps fa = 6
+    design = tmp_path / "cheap.yaml"
+    design.write_text("macgates: 1\nname: cheap\nlibrary_overrides: {fa: '6'}\n"
+                      "configs:\n  - {name: int8-kulisch, weights: int8, accumulator: kulisch}\n")
+    text, fits, _ = calibrate([str(design)])
     path = tmp_path / "cal.yaml"
     path.write_text(text)
     lib = load_library(path)
     assert "extends: default" in text
     assert "fa" not in {f.primitive for f in fits}  # a cell: not measured on its own
     assert lib.primitive("fa").cost_text == "6"
-    assert lib.name == "calibrated on cheap_fa from macgates-default with 1 override"
+    assert lib.name == f"calibrated on {design} from macgates-default with 1 override"
 
 
 def _stated(source: str, delay: bool) -> float:

@@ -93,8 +93,19 @@ def agree(fmt, oracle=exact):
     return x.size
 
 
+def _bfloat16():
+    import ml_dtypes
+
+    return ml_dtypes.bfloat16
+
+
+CASTS = {"fp16": lambda: np.float16, "bf16": _bfloat16}  # independent casts of the 16-bit floats
+
+
 def agree_by_symmetry(fmt):
-    """The 16-bit formats: every probe of 0 and above against encode/decode, and each
+    """The 13- to 16-bit formats: every probe of 0 and above against encode/decode (fp16
+    and bf16: against numpy's and ml_dtypes' casts, and every 4th against encode/decode),
+    and each
     negative probe as its magnitude's negation (encode is sign-magnitude for these
     formats: tests/test_encoding.py checks it on negative values against numpy and
     ml_dtypes), plus every 16th negative probe against encode/decode itself."""
@@ -102,6 +113,11 @@ def agree_by_symmetry(fmt):
     x = x[~np.isnan(x)]
     pos, neg = x[np.signbit(x) == 0], x[np.signbit(x)]
     got = quantize(fmt, pos)
+    cast = CASTS.get(fmt.name)
+    if cast is not None:  # fp16, bf16: every probe against numpy's / ml_dtypes' cast (RNE, to inf),
+        with np.errstate(over="ignore"):  # and every 4th against encode/decode itself
+            assert np.array_equal(got, pos.astype(cast()).astype(np.float64), equal_nan=True), fmt.name
+        pos, got = pos[::4], got[::4]
     want = exact_by_table(fmt, pos)
     assert np.array_equal(got, want, equal_nan=True), fmt.name
     mirrored = quantize(fmt, neg)
