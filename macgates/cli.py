@@ -511,18 +511,12 @@ def _sweep_scorer(data: list, get_format):
         raise DesignError(f"--data: gave {' and '.join(specs)} only: give both operands' data "
                           "(--data SPEC, or --data weights=SPEC --data activations=SPEC)")
     from .accuracy.data import load
-    from .accuracy.evaluate import score
+    from .accuracy.evaluate import operand_scorer
 
-    samples = {op: load(spec) for op, spec in specs.items()}
-    done: dict = {}
-
-    def bits(name, op):
-        if (name, op) not in done:
-            done[name, op] = score(get_format(name), samples[op], "mse")["bits"]
-        return done[name, op]
+    bits = operand_scorer({op: load(spec) for op, spec in specs.items()}, "mse")
 
     def add(row):
-        bw, ba = bits(row["weights"], "weights"), bits(row["activations"], "activations")
+        bw, ba = bits(get_format(row["weights"]), "weights"), bits(get_format(row["activations"]), "activations")
         return {**row, "bits_weights": f"{bw:.3f}", "bits_activations": f"{ba:.3f}", "bits": f"{min(bw, ba):.3f}"}
     return add
 

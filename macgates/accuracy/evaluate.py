@@ -53,3 +53,16 @@ def scores(formats, x, rule: str = "absmax", axis: int | None = None, lloyd_max:
     if lloyd_max:
         rows.append(lloyd_max_score(x, lloyd_max, starts))
     return rows
+
+
+def operand_scorer(samples: dict, rule: str = "mse"):
+    """``bits(fmt, operand)``: the bits of accuracy of Format ``fmt`` on ``samples[operand]``
+    (operand: "weights" or "activations"), each pair scored once (a report's or a sweep's
+    many configs share few formats)."""
+    done: dict = {}
+
+    def bits(fmt: Format, operand: str) -> float:
+        if (fmt, operand) not in done:
+            done[fmt, operand] = score(fmt, samples[operand], rule)["bits"]
+        return done[fmt, operand]
+    return bits

@@ -415,11 +415,8 @@ def analyze(module: dict, liberty, labels: dict | None = None, clock: str = "clk
             acc_flops.add(ci)
     slew, arr, pred, start = _propagate(g, acc_flops)
     # end points: (set, description, net, setup per edge, is the accumulator's)
-    ends = []
-    for ci, _, checks, _ in g.flops:
-        for dn, rid, fid, pin in checks:
-            c = g.tables.lookup(np.array([rid, fid]), slew[dn], np.zeros(2)) * g.time_unit
-            ends.append((f"{g.cell_names[ci]}/{pin}", dn, np.nan_to_num(c, nan=0.0), ci in acc_flops, ci, pin))
+    ends = [(f"{g.cell_names[ci]}/{pin}", dn, setup, ci in acc_flops, ci, pin)
+            for ci, dn, pin, setup in _setups(g, slew)]
     for n, label in g.outputs:
         ends.append((label, n, np.zeros(2), False, None, label))
     if not ends:
@@ -446,6 +443,17 @@ def analyze(module: dict, liberty, labels: dict | None = None, clock: str = "clk
     return Timing(critical, loop, rest, wire_pf)
 
 
+def _setups(g, slew) -> list:
+    """Each flip-flop data pin's setup check: (cell index, data net, pin, setup per edge in
+    ns), from its ``setup_rising`` tables at the data pin's slew and clock slew 0."""
+    out = []
+    for ci, _, checks, _ in g.flops:
+        for dn, rid, fid, pin in checks:
+            c = g.tables.lookup(np.array([rid, fid]), slew[dn], np.zeros(2)) * g.time_unit
+            out.append((ci, dn, pin, np.nan_to_num(c, nan=0.0)))
+    return out
+
+
 def component_delay(module: dict, liberty, input_slew_ns: float = 0.0, output_pf: float = 0.0,
                     clock: str = "clk") -> float:
     """One component's delay as the model counts it (ns), from its own module mapped to
@@ -469,12 +477,8 @@ def component_delay(module: dict, liberty, input_slew_ns: float = 0.0, output_pf
     through = latest(1, outs)
     if not flops:
         return through
-    d_nets, setups = [], []
-    for _, _, checks, _ in g.flops:
-        for dn, rid, fid, _ in checks:
-            c = g.tables.lookup(np.array([rid, fid]), slew[dn], np.zeros(2)) * g.time_unit
-            d_nets.append(dn)
-            setups.append(np.nan_to_num(c, nan=0.0))
+    checked = _setups(g, slew)
+    d_nets, setups = [dn for _, dn, _, _ in checked], [setup for *_, setup in checked]
     out_of = max(latest(0, outs), latest(0, d_nets, setups))
     return max(through, out_of + latest(1, d_nets, setups))
 

@@ -163,19 +163,14 @@ def design_accuracy(design) -> list[dict]:
     ``bits``: no other config is as cheap or cheaper and as accurate or more, strictly in
     one). A block format is scored with its block scales, a mixed-precision config by each
     operand's format. Each (format, operand) is scored once."""
-    from ..accuracy.evaluate import score
+    from ..accuracy.evaluate import operand_scorer
     from .tables import table_records
 
     spec = design.data
     if not spec:
         return []
-    samples = {op: load(spec[op], samples=spec["samples"], seed=spec["seed"]) for op in ("weights", "activations")}
-    done: dict = {}
-
-    def bits(fmt, op):
-        if (fmt, op) not in done:
-            done[fmt, op] = score(fmt, samples[op], spec["scale"])["bits"]
-        return done[fmt, op]
+    bits = operand_scorer({op: load(spec[op], samples=spec["samples"], seed=spec["seed"])
+                           for op in ("weights", "activations")}, spec["scale"])
     out = []
     for cfg, row in zip(design.configs, table_records(design)):
         if cfg.datapath:
