@@ -15,6 +15,7 @@ from macgates.accuracy.quantize import (
     quantize_blocks,
     scale_for,
 )
+from macgates.accuracy import quantize as quantize_module
 from macgates.formats import all_formats, format
 
 
@@ -340,6 +341,34 @@ def test_mse_per_channel_searches_each_channel():
         alone = scale_for("int4", a[row], "mse")
         assert s[row, 0] == pytest.approx(alone, rel=1e-12)
 
+
+
+def test_run_sums_match_the_direct_mean_at_ties():
+    # int4 (levels -7..7) at scale 1: 0.5 and 2.5 are ties that round to even (0 and 2), so
+    # the first guess at the runs' bounds (the midpoints 0.5 and 2.5, the samples below
+    # them) is wrong there and the bisection must move them; 1.5 goes up to 2 as guessed,
+    # 9 saturates to 7. Errors 0.5, 0.5, 0.5, 0.5, 2: squared mean (4 x 0.25 + 4) / 5 = 1
+    x = np.array([0.5, 2.5, 1.5, -0.5, 9.0])
+    cells = quantize_module._Cells(format("int4"), x, quantize_module._values(format("int4")))
+    assert cells.mse(np.array([[1.0]])) == pytest.approx(np.array([[1.0]]), rel=1e-12)
+    assert cells.mse(1.0) == pytest.approx(mse_of("int4", x, 1.0), rel=1e-12)
+    codes = np.repeat(np.arange(-40, 41) / 8.0, 30)  # many ties at many scales
+    cells = quantize_module._Cells(format("fp4_e2m1"), codes, quantize_module._values(format("fp4_e2m1")))
+    for s in (0.25, 0.5, 1.0, 5.0 / 6, 4.0 / 3):
+        assert float(cells.mse(s)) == pytest.approx(mse_of("fp4_e2m1", codes, s), rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["int8", "int4", "fp8_e4m3", "fp8_e5m2", "fp4_e2m1"])
+@pytest.mark.parametrize("data", ["normal", "student_t2", "codes"])
+def test_the_run_sums_search_picks_the_direct_searchs_scale(name, data, monkeypatch):
+    # per tensor with many samples per value, the search sums runs of the sorted samples;
+    # without the format's values (_values None) it takes the direct mean at every point
+    rng = np.random.default_rng(12)
+    x = {"normal": lambda: rng.standard_normal(20_000), "student_t2": lambda: rng.standard_t(2, 20_000),
+         "codes": lambda: np.repeat(rng.integers(-60, 61, 400) / 16.0, 50)}[data]()
+    fast = scale_for(name, x, "mse")
+    monkeypatch.setattr(quantize_module, "_values", lambda fmt: None)
+    assert fast == scale_for(name, x, "mse")
 
 # -- block rules -------------------------------------------------------------------------------
 def test_mxfp8_e4m3_block_by_hand():

@@ -155,31 +155,35 @@ def _compander_start(xs: np.ndarray, distinct: np.ndarray, levels: int) -> np.nd
 def _lloyd(sums, r: np.ndarray, iterations: int, tol: float):
     """Lloyd's iterations from levels ``r``: (levels, thresholds, mean squared error)."""
     xs, s1, s2, centre = sums
-    n = len(xs)
     t = (r[:-1] + r[1:]) / 2
-    mse = _mse(sums, r, t)
+    bounds = _bounds(xs, t)
+    mse = _mse(sums, r, bounds)
     for _ in range(iterations):
-        bounds = np.concatenate(([0], np.searchsorted(xs, t, side="right"), [n]))
         count = np.diff(bounds)
         r = np.where(count > 0, centre + (s1[bounds[1:]] - s1[bounds[:-1]]) / np.maximum(count, 1), r)
         t = (r[:-1] + r[1:]) / 2
-        previous, mse = mse, _mse(sums, r, t)
+        bounds = _bounds(xs, t)
+        previous, mse = mse, _mse(sums, r, bounds)
         if previous - mse <= tol * mse:
             break
     return r, t, mse
 
 
-def _mse(sums, r, t) -> float:
-    """The mean squared error of levels ``r`` with thresholds ``t`` on the sorted samples,
-    from the prefix sums of d = x - centre: sum over cells of sum (d - c)^2 =
-    s2 - 2 c s1 + count c^2, with c = r - centre."""
+def _bounds(xs: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Where each cell of thresholds ``t`` starts and ends in the sorted samples: cell i is
+    xs[bounds[i]:bounds[i + 1]], the samples in (t[i-1], t[i]]."""
+    return np.concatenate(([0], np.searchsorted(xs, t, side="right"), [len(xs)]))
+
+
+def _mse(sums, r, bounds) -> float:
+    """The mean squared error of levels ``r`` on the sorted samples' cells ``bounds``
+    (:func:`_bounds`), from the prefix sums of d = x - centre: sum over cells of
+    sum (d - c)^2 = s2 - 2 c s1 + count c^2, with c = r - centre."""
     xs, s1, s2, centre = sums
-    n = len(xs)
-    bounds = np.concatenate(([0], np.searchsorted(xs, t, side="right"), [n]))
     count = np.diff(bounds)
     c = r - centre
     cells = (s2[bounds[1:]] - s2[bounds[:-1]]) - 2 * c * (s1[bounds[1:]] - s1[bounds[:-1]]) + count * c * c
-    return float(max(np.sum(cells), 0.0) / n)
+    return float(max(np.sum(cells), 0.0) / len(xs))
 
 
 def quantize_to(x, levels: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
