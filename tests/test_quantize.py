@@ -370,6 +370,11 @@ def test_the_run_sums_search_picks_the_direct_searchs_scale(name, data, monkeypa
     monkeypatch.setattr(quantize_module, "_values", lambda fmt: None)
     assert fast == scale_for(name, x, "mse")
 
+
+def test_an_axis_of_a_single_number_is_refused():
+    with pytest.raises(QuantizeError, match=r"x is a single number \(0-d\), with no axis 0: expected no axis"):
+        scale_for("int8", np.array(3.0), axis=0)
+
 # -- block rules -------------------------------------------------------------------------------
 def test_mxfp8_e4m3_block_by_hand():
     # max 3.0: X = floor(log2 3) - 8 = 1 - 8 = -7 (8: float8_e4m3fn's largest normal is

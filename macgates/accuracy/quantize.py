@@ -408,6 +408,8 @@ def _axis(axis, ndim: int):
     if axis is None:
         return None
     axes = axis if isinstance(axis, tuple) else (axis,)
+    if ndim == 0:
+        raise QuantizeError(f"axis: x is a single number (0-d), with no axis {axis!r:.40}: expected no axis")
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool) or not -ndim <= a < ndim:
             raise QuantizeError(f"axis: expected None, or whole numbers from {-ndim} to {ndim - 1}, got {axis!r:.40}")

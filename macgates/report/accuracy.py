@@ -37,7 +37,10 @@ def accuracy_records(formats=FIGURE5_FORMATS, data=FIGURE5_DATA, rule: str = "ab
     rows = []
     for spec in data:
         x = load(spec, samples=samples, seed=seed)
-        rows += [{"data": spec, **r} for r in scores(fmts, x, rule, axis, lloyd_max)]
+        try:
+            rows += [{"data": spec, **r} for r in scores(fmts, x, rule, axis, lloyd_max)]
+        except MacgatesError as exc:  # (an axis x does not have, a format the data do not fit)
+            raise type(exc)(f"{spec}: {exc}") from None
     return rows
 
 
