@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "the designs they cover (repeatable; a DIR/<design>/synthesis.csv is read too)")
     p.set_defaults(run=_report)
 
-    p = sub.add_parser("sweep", parents=[common, costs],
+    p = sub.add_parser("sweep", parents=[common, costs], allow_abbrev=False,  # (--format is not --formats-file)
                        help="cost the cartesian product of formats, accumulators and k",
                        description="Cost every combination of weights x activations x accumulators "
                                    "x k and write a CSV. Invalid combinations are skipped and listed "
@@ -466,7 +466,7 @@ def _sweep(args) -> str:
         check(out)  # before the work: its folder exists, not a device, not an input, no loop of links
     library = _library(args)
     skipped = Skipped()
-    scorer = _sweep_scorer(args.data, get_format)
+    scorer = _sweep_scorer(args.data, get_format, lists["weights"], lists.get("activations"), formats)
     columns = COLUMNS + (ACCURACY_COLUMNS if scorer else ())
     with counter("sweep") as bar:
         rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
@@ -495,9 +495,12 @@ def _sweep(args) -> str:
 ACCURACY_COLUMNS = ("bits_weights", "bits_activations", "bits")  # sweep --data's columns
 
 
-def _sweep_scorer(data: list, get_format):
-    """``sweep --data``: a function adding ACCURACY_COLUMNS to a row (each format scored once
-    per operand), or None without --data."""
+def _sweep_scorer(data: list, get_format, weights: list, activations: list | None, formats=None):
+    """``sweep --data``: a function adding ACCURACY_COLUMNS to a row, or None without --data.
+    Every format of the lists (``weights``, ``activations``: Format records; None: the
+    weights' list) is scored here, once per operand, so that a problem (an unsigned format
+    on negative data) stops the sweep before it writes a line. ``formats``: the
+    --formats-file design's own formats, for ``codes:FORMAT``."""
     if not data:
         return None
     specs = {}
@@ -513,7 +516,19 @@ def _sweep_scorer(data: list, get_format):
     from .accuracy.data import load
     from .accuracy.evaluate import operand_scorer
 
-    bits = operand_scorer({op: load(spec) for op, spec in specs.items()}, "mse")
+    samples = {}
+    for op, spec in specs.items():
+        try:
+            samples[op] = load(spec, formats=formats)
+        except MacgatesError as exc:
+            raise DesignError(f"--data: {str(exc).removeprefix('data ')}") from None
+    bits = operand_scorer(samples, "mse")
+    for op, fmts in (("weights", weights), ("activations", weights if activations is None else activations)):
+        for fmt in fmts:
+            try:
+                bits(fmt, op)
+            except MacgatesError as exc:
+                raise DesignError(f"--data: {op} {shown(specs[op], 80)}: {exc}") from None
 
     def add(row):
         bw, ba = bits(get_format(row["weights"]), "weights"), bits(get_format(row["activations"]), "activations")
