@@ -100,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write bar-chart reports (PNG, SVG, markdown)",
                        description="Write, per design, a Figure-3-style chart of relative area, a "
                                    "stacked chart of gates by category (PNG and SVG) and report.md, "
-                                   "plus index.md linking them. DESIGN is a design file or a "
+                                   "plus index.md linking them; a design with 'data:' (operand data) "
+                                   "adds a chart of bits of accuracy against cost per MAC with its "
+                                   "Pareto front (docs/accuracy.md). DESIGN is a design file or a "
                                    "bundled design.")
     p.add_argument("designs", nargs="*", metavar="DESIGN", help="designs (default: all bundled)")
     p.add_argument("--sweep", metavar="FILE.csv", help="instead of designs: a Pareto report of a "
@@ -137,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add the accuracy columns bits_weights, bits_activations and bits: each config's "
                         "formats scored on this operand data (a spec as 'macgates accuracy' takes: normal, "
                         "student-t:3, w.npy, ...; for both operands, or weights=SPEC and activations=SPEC; "
-                        "100000 samples, seed 0, MSE scales, block formats their block scales)")
+                        "100000 samples, seed 0, MSE scales, block formats their block scales; a file's path "
+                        "relative to the current folder)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV ('-': stdout)")
     p.set_defaults(run=_sweep)
 
