@@ -509,10 +509,13 @@ def _sweep_scorer(data: list, get_format, weights: list, activations: list | Non
     specs = {}
     for item in data:
         operand, sep, spec = item.partition("=")
-        if sep and operand in ("weights", "activations"):
-            specs[operand] = spec
-        else:
-            specs["weights"] = specs["activations"] = item
+        given = {operand: spec} if sep and operand in ("weights", "activations") else \
+            {"weights": item, "activations": item}
+        twice = [op for op in given if op in specs]
+        if twice:
+            raise DesignError(f"--data: the {twice[0]}' data given twice ({shown(specs[twice[0]], 80)} and "
+                              f"{shown(given[twice[0]], 80)}): give SPEC once, or weights=SPEC and activations=SPEC")
+        specs.update(given)
     if set(specs) != {"weights", "activations"}:
         raise DesignError(f"--data: gave {' and '.join(specs)} only: give both operands' data "
                           "(--data SPEC, or --data weights=SPEC --data activations=SPEC)")

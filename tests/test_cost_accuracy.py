@@ -181,7 +181,9 @@ def test_sweep_data_per_operand_tensor_files_and_errors(tmp_path):
                           (["--data", "nope.npy"], "--data: nope.npy: no such file"),
                           (["--weights", "ue4m3", "--data", "normal"],
                            "--data: weights 'normal': ue4m3 is unsigned"),
-                          (["--format", "json", "--data", "normal"], "unrecognized arguments: --format json")]:
+                          (["--format", "json", "--data", "normal"], "unrecognized arguments: --format json"),
+                          (["--data", "weights=normal", "--data", "laplace"],
+                           "--data: the weights' data given twice ('normal' and 'laplace')")]:
         bad = run_cli("sweep", *(["--weights", "int8"] if "--weights" not in args else []), *args,
                       "--out", str(tmp_path / "x.csv"), cwd=tmp_path)
         assert bad.returncode == 2 and message in bad.stderr and len(bad.stderr.splitlines()) == 1, bad.stderr
