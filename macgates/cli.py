@@ -100,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write bar-chart reports (PNG, SVG, markdown)",
                        description="Write, per design, a Figure-3-style chart of relative area, a "
                                    "stacked chart of gates by category (PNG and SVG) and report.md, "
-                                   "plus index.md linking them. DESIGN is a design file or a "
+                                   "plus index.md linking them; a design with 'data:' (operand data) "
+                                   "adds a chart of bits of accuracy against cost per MAC with its "
+                                   "Pareto front (docs/accuracy.md). DESIGN is a design file or a "
                                    "bundled design.")
     p.add_argument("designs", nargs="*", metavar="DESIGN", help="designs (default: all bundled)")
     p.add_argument("--sweep", metavar="FILE.csv", help="instead of designs: a Pareto report of a "
@@ -113,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "the designs they cover (repeatable; a DIR/<design>/synthesis.csv is read too)")
     p.set_defaults(run=_report)
 
-    p = sub.add_parser("sweep", parents=[common, costs],
+    p = sub.add_parser("sweep", parents=[common, costs], allow_abbrev=False,  # (--format is not --formats-file)
                        help="cost the cartesian product of formats, accumulators and k",
                        description="Cost every combination of weights x activations x accumulators "
                                    "x k and write a CSV. Invalid combinations are skipped and listed "
@@ -137,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add the accuracy columns bits_weights, bits_activations and bits: each config's "
                         "formats scored on this operand data (a spec as 'macgates accuracy' takes: normal, "
                         "student-t:3, w.npy, ...; for both operands, or weights=SPEC and activations=SPEC; "
-                        "100000 samples, seed 0, MSE scales, block formats their block scales)")
+                        "100000 samples, seed 0, MSE scales, block formats their block scales; a file's path "
+                        "relative to the current folder)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV ('-': stdout)")
     p.set_defaults(run=_sweep)
 
@@ -466,7 +469,7 @@ def _sweep(args) -> str:
         check(out)  # before the work: its folder exists, not a device, not an input, no loop of links
     library = _library(args)
     skipped = Skipped()
-    scorer = _sweep_scorer(args.data, get_format)
+    scorer = _sweep_scorer(args.data, get_format, lists["weights"], lists.get("activations"), formats)
     columns = COLUMNS + (ACCURACY_COLUMNS if scorer else ())
     with counter("sweep") as bar:
         rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
@@ -495,25 +498,43 @@ def _sweep(args) -> str:
 ACCURACY_COLUMNS = ("bits_weights", "bits_activations", "bits")  # sweep --data's columns
 
 
-def _sweep_scorer(data: list, get_format):
-    """``sweep --data``: a function adding ACCURACY_COLUMNS to a row (each format scored once
-    per operand), or None without --data."""
+def _sweep_scorer(data: list, get_format, weights: list, activations: list | None, formats=None):
+    """``sweep --data``: a function adding ACCURACY_COLUMNS to a row, or None without --data.
+    Every format of the lists (``weights``, ``activations``: Format records; None: the
+    weights' list) is scored here, once per operand, so that a problem (an unsigned format
+    on negative data) stops the sweep before it writes a line. ``formats``: the
+    --formats-file design's own formats, for ``codes:FORMAT``."""
     if not data:
         return None
     specs = {}
     for item in data:
         operand, sep, spec = item.partition("=")
-        if sep and operand in ("weights", "activations"):
-            specs[operand] = spec
-        else:
-            specs["weights"] = specs["activations"] = item
+        given = {operand: spec} if sep and operand in ("weights", "activations") else \
+            {"weights": item, "activations": item}
+        twice = [op for op in given if op in specs]
+        if twice:
+            raise DesignError(f"--data: the {twice[0]}' data given twice ({shown(specs[twice[0]], 80)} and "
+                              f"{shown(given[twice[0]], 80)}): give SPEC once, or weights=SPEC and activations=SPEC")
+        specs.update(given)
     if set(specs) != {"weights", "activations"}:
         raise DesignError(f"--data: gave {' and '.join(specs)} only: give both operands' data "
                           "(--data SPEC, or --data weights=SPEC --data activations=SPEC)")
     from .accuracy.data import load
     from .accuracy.evaluate import operand_scorer
 
-    bits = operand_scorer({op: load(spec) for op, spec in specs.items()}, "mse")
+    samples = {}
+    for op, spec in specs.items():
+        try:
+            samples[op] = load(spec, formats=formats)
+        except MacgatesError as exc:
+            raise DesignError(f"--data: {str(exc).removeprefix('data ')}") from None
+    bits = operand_scorer(samples, "mse")
+    for op, fmts in (("weights", weights), ("activations", weights if activations is None else activations)):
+        for fmt in fmts:
+            try:
+                bits(fmt, op)
+            except MacgatesError as exc:
+                raise DesignError(f"--data: {op} {shown(specs[op], 80)}: {exc}") from None
 
     def add(row):
         bw, ba = bits(get_format(row["weights"]), "weights"), bits(get_format(row["activations"]), "activations")

@@ -139,7 +139,8 @@ def test_a_designs_data_scores_each_operand_by_its_own_format(tmp_path):
     path = tmp_path / "w4a8.yaml"
     path.write_text(DESIGN)
     design = load_design(path)
-    assert design.data == {"weights": "normal", "activations": "laplace", "scale": "mse", "samples": 20000, "seed": 0}
+    assert design.data == {"weights": "normal", "activations": "laplace", "scale": "mse", "samples": 20000, "seed": 0,
+                           "given": {"weights": "normal", "activations": "laplace"}}
     rows = {r["name"]: r for r in design_accuracy(design)}
     w, a = load("normal", samples=20000), load("laplace", samples=20000)
     int4_w = score(get_format("int4"), w, "mse")["bits"]

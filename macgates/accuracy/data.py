@@ -74,6 +74,13 @@ def usage() -> list[str]:
     return [*forms, "codes:FORMAT", "PATH.npy", "PATH.npz[:KEY]", "PATH.csv"]
 
 
+def tensor_path(spec: str) -> str | None:
+    """The file's path of a tensor-file spec (``w.npy``, ``t.npz:key``, ``a.csv``), None
+    for a distribution or ``codes:FORMAT``."""
+    match = _FILE.match(spec) if isinstance(spec, str) else None
+    return None if match is None or spec.partition(":")[0] in (*DISTRIBUTIONS, "codes") else match["path"]
+
+
 def load(spec: str, samples: int = 100_000, seed: int = 0, formats=None) -> np.ndarray:
     """The operand data ``spec`` names (see the module docstring), as float64: ``samples``
     values drawn with ``default_rng(seed)`` for a distribution or ``codes:FORMAT`` (whose

@@ -390,30 +390,24 @@ def design_from_mapping(data, origin: str, path: Path | None = None,
         baseline = _string(baseline, f"{origin}: baseline")
         if baseline not in seen:
             raise DesignError(f"{origin}: baseline: '{baseline}' is not a config ({did_you_mean(seen)})")
-    data_spec = parse_data(data["data"], origin, path) if "data" in data else None
+    data_spec = parse_data(data["data"], origin, path, formats) if "data" in data else None
     return Design(name, tuple(configs), baseline, description, path, lib, datapaths, formats, data_spec)
 
 
-def parse_data(spec, origin: str, path: Path | None = None) -> dict:
+def parse_data(spec, origin: str, path: Path | None = None, formats=None) -> dict:
     """A design's ``data:``: ``weights`` and ``activations`` (data specs: a distribution or
     a tensor file, relative to the design's folder), and optionally ``scale`` (absmax or
     mse, default mse), ``samples`` and ``seed`` (DATA_DEFAULTS). Both operands' specs are
-    needed; the specs themselves are read when the report is made."""
+    needed. A distribution or ``codes:FORMAT`` (``formats``: the design's own formats by
+    name) is checked here, by drawing one sample; a tensor file is read when the report is
+    made. ``given`` holds the two specs as written (a file's path not resolved)."""
+    from ..accuracy.data import load, tensor_path
+
     where = f"{origin}: data"
     if not isinstance(spec, dict):
         raise DesignError(f"{where}: expected a mapping with keys {', '.join(DATA_KEYS)}, got {_kind(spec)}")
     _keys(spec, DATA_KEYS, where, "data")
     out = dict(DATA_DEFAULTS)
-    for operand in ("weights", "activations"):
-        text = spec.get(operand)
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_SPEC:
-            raise DesignError(f"{where}.{operand}: expected a data spec (normal, student-t:3, w.npy, ...: "
-                              f"docs/accuracy.md), {'it is missing' if text is None else f'got {shown(text)}'}")
-        text = text.strip()
-        file = text.split(":")[0] if not text.lower().endswith((".npy", ".csv")) else text
-        if path is not None and file.lower().endswith((".npy", ".npz", ".csv")) and not Path(file).is_absolute():
-            text = str(path.parent / text)  # a tensor file, beside the design
-        out[operand] = text
     if "scale" in spec:
         if spec["scale"] not in DATA_RULES:
             raise DesignError(f"{where}.scale: expected one of {', '.join(DATA_RULES)}, got {shown(spec['scale'])}")
@@ -424,6 +418,23 @@ def parse_data(spec, origin: str, path: Path | None = None) -> dict:
             if type(value) is not int or not least <= value <= most:
                 raise DesignError(f"{where}.{key}: expected a whole number from {least} to {most:,}, got {shown(value)}")
             out[key] = value
+    out["given"] = {}
+    for operand in ("weights", "activations"):
+        text = spec.get(operand)
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_SPEC:
+            raise DesignError(f"{where}.{operand}: expected a data spec (normal, student-t:3, w.npy, ...: "
+                              f"docs/accuracy.md), {'it is missing' if text is None else f'got {shown(text)}'}")
+        text = text.strip()
+        out["given"][operand] = text
+        file = tensor_path(text)
+        if file is None:  # a distribution or codes:FORMAT (or a misspelling): checked now
+            try:
+                load(text, samples=1, seed=out["seed"], formats=formats)
+            except MacgatesError as exc:
+                raise DesignError(f"{where}.{operand}: {str(exc).removeprefix('data ')}") from None
+        elif path is not None and not Path(file).is_absolute():
+            text = str(path.parent / text)  # a tensor file, beside the design
+        out[operand] = text
     return out
 
 

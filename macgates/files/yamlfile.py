@@ -105,7 +105,15 @@ def read_bytes(path, error, limit: int, what: str) -> bytes:
         raise error(f"{name}: {info.st_size} bytes is larger than the {limit}-byte limit for {what}")
     try:
         with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as handle:
-            raw = handle.read(limit + 1)
+            # as many bytes as stat gave, and one more (read(limit + 1) would allocate the
+            # whole limit first: 256 MB for a .npy of a few bytes); a file that grew since
+            # is read on in chunks, to one byte past the limit
+            raw = handle.read(info.st_size + 1)
+            if len(raw) > info.st_size:
+                grown = bytearray(raw)
+                while len(grown) <= limit and (more := handle.read(min(1 << 20, limit + 1 - len(grown)))):
+                    grown += more
+                raw = bytes(grown)
     except OSError as exc:
         raise error(f"{name}: cannot read ({exc.strerror})") from None
     if len(raw) > limit:

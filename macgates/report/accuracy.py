@@ -14,7 +14,7 @@ import math
 from ..accuracy.data import load
 from ..accuracy.evaluate import RULES, scores
 from ..formats.spec import lookup
-from ..support.errors import MacgatesError
+from ..support.errors import DesignError, MacgatesError
 
 # Figure 5: the whitepaper's INT8 and FP8-E2..E5 (App. A), and the OCP FP8 formats, on a
 # uniform, a Gaussian and a Student-t distribution, each with its MSE-best scale, and the
@@ -158,83 +158,182 @@ def accuracy_files(rows: list[dict], name: str = "figure5", title: str = "", wha
 
 
 # -- cost against accuracy: a design's configs on its data ------------------------------------
+def _operand_data(design) -> dict:
+    """The design's two operands' samples, each problem a DesignError naming the design and
+    its ``data.OPERAND`` key (a tensor file is read here, not when the design is loaded)."""
+    spec = design.data
+    samples = {}
+    for op in ("weights", "activations"):
+        try:
+            x = load(spec[op], samples=spec["samples"], seed=spec["seed"], formats=design.formats)
+        except MacgatesError as exc:
+            raise DesignError(f"{design.origin}: data.{op}: {str(exc).removeprefix('data ')}") from None
+        if not float(x.max()) > float(x.min()):
+            values = f"all {x.size:,} values are" if x.size > 1 else "its one value is"
+            raise DesignError(f"{design.origin}: data.{op}: {spec['given'][op]!r}: {values} {float(x.flat[0]):g}: "
+                              "bits of accuracy, log2(std(x) / RMSE), need data that varies")
+        samples[op] = x
+    return samples
+
+
 def design_accuracy(design) -> list[dict]:
-    """Each config of ``design`` that has input formats, scored on the design's ``data:``
-    (:func:`macgates.design.schema.parse_data`): ``name``, ``gates_per_mac``, ``bits_weights``
-    (its weights' format on the weights' data), ``bits_activations``, ``bits`` (the worse of
-    the two: what the MAC keeps) and ``front`` (on the Pareto front of gates per MAC against
-    ``bits``: no other config is as cheap or cheaper and as accurate or more, strictly in
-    one). A block format is scored with its block scales, a mixed-precision config by each
-    operand's format. Each (format, operand) is scored once."""
+    """Each config of ``design`` that has input formats (a hand-built datapath has none: it
+    is left out, see :func:`skipped_configs`), scored on the design's ``data:``
+    (:func:`macgates.design.schema.parse_data`): ``name``, ``gates_per_mac`` (the unit's
+    cost / K), ``bits_weights`` (its weights' format on the weights' data),
+    ``bits_activations``, ``bits`` (the worse of the two: what the MAC keeps; inf where
+    both quantize exactly) and ``front`` (on the Pareto front of gates per MAC against
+    ``bits``, :func:`macgates.report.charts.pareto_front`: no other config is as cheap or
+    cheaper and as accurate or more, strictly in one; configs equal in both are on it or
+    off it together). A block format is scored with its block scales, a mixed-precision
+    config by each operand's format. Each (format, operand) is scored once. Problems (a
+    tensor file, an unsigned format on negative data) raise DesignError naming the design
+    and the key or config."""
     from ..accuracy.evaluate import operand_scorer
+    from .charts import pareto_front
     from .tables import table_records
 
-    spec = design.data
-    if not spec:
+    if not design.data:
         return []
-    bits = operand_scorer({op: load(spec[op], samples=spec["samples"], seed=spec["seed"])
-                           for op in ("weights", "activations")}, spec["scale"])
+    bits = operand_scorer(_operand_data(design), design.data["scale"])
     out = []
-    for cfg, row in zip(design.configs, table_records(design)):
+    for i, (cfg, row) in enumerate(zip(design.configs, table_records(design))):
         if cfg.datapath:
-            continue  # a hand-built datapath has no input formats
-        w = design.format(cfg.weights)
-        a = design.format(cfg.activations or cfg.weights)
-        bw, ba = bits(w, "weights"), bits(a, "activations")
-        out.append({"name": cfg.name, "gates_per_mac": row["gates_per_mac"], "bits_weights": bw,
-                    "bits_activations": ba, "bits": min(bw, ba)})
-    for r in out:
-        r["front"] = not any(o is not r and o["gates_per_mac"] <= r["gates_per_mac"] and o["bits"] >= r["bits"]
-                             and (o["gates_per_mac"] < r["gates_per_mac"] or o["bits"] > r["bits"]) for o in out)
+            continue
+        scored = {}
+        for op, name in (("weights", cfg.weights), ("activations", cfg.activations or cfg.weights)):
+            try:
+                scored[op] = bits(design.format(name), op)
+            except MacgatesError as exc:
+                raise DesignError(f"{design.origin}: configs[{i}] ({cfg.name}): {op} on data.{op}: {exc}") from None
+        out.append({"name": cfg.name, "gates_per_mac": row["gates_per_mac"], "bits_weights": scored["weights"],
+                    "bits_activations": scored["activations"], "bits": min(scored.values())})
+    front = pareto_front([(r["gates_per_mac"], r["bits"]) for r in out])
+    for i, r in enumerate(out):
+        r["front"] = i in front
     return out
 
 
-def cost_accuracy_chart(rows: list[dict], title: str = "", unit: str = "gates"):
-    """Bits of accuracy (the worse operand's: filled; each operand's: hollow triangles)
-    against cost per MAC, the Pareto front joined by a line and named (a matplotlib Figure)."""
-    from matplotlib.figure import Figure
+def skipped_configs(design) -> list[str]:
+    """The configs :func:`design_accuracy` leaves out: hand-built datapaths, which have no
+    input formats to score."""
+    return [cfg.name for cfg in design.configs if cfg.datapath]
 
-    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+
+FRONT_COLOUR, OFF_COLOUR = "#1f4e79", "#8fb3d9"
+LOG_COSTS = 4  # the cost axis is logarithmic when the costs span more than this factor
+
+
+def cost_accuracy_chart(rows: list[dict], title: str = "", unit: str = "gates"):
+    """Bits of accuracy (the worse operand's: filled, darker on the Pareto front; each
+    operand's: hollow triangles) against cost per MAC (a logarithmic axis when the costs
+    span more than a factor of LOG_COSTS). The front is drawn as a staircase: the most bits
+    to be had at a cost, which is only reached at the front's points. A config whose
+    formats quantize the data exactly (inf bits) is drawn at the top, named "exact".
+    Every config is named (the front's first, darker) when there are at most
+    :data:`~macgates.report.charts.LABEL_ALL`, else the front's, without overlapping
+    (:func:`macgates.report.labels.place_labels`). Returns a matplotlib Figure."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    from .charts import LABEL_ALL, MAX_LABELS
+    from .labels import draw, merge_coincident, place_labels
+
+    fig = Figure(figsize=(9.0, 5.2), layout="constrained")
     ax = fig.add_subplot()
     xs = [float(r["gates_per_mac"]) for r in rows]
-    ax.scatter(xs, [r["bits_weights"] for r in rows], marker="^", facecolors="none", edgecolors="0.55",
-               label="weights' format on the weights' data")
-    ax.scatter(xs, [r["bits_activations"] for r in rows], marker="v", facecolors="none", edgecolors="0.55",
-               label="activations' format on the activations' data")
-    ax.scatter(xs, [r["bits"] for r in rows], color="#1f4e79", zorder=3, label="the worse of the two")
-    front = sorted((r for r in rows if r["front"]), key=lambda r: float(r["gates_per_mac"]))
-    ax.plot([float(r["gates_per_mac"]) for r in front], [r["bits"] for r in front], color="#1f4e79",
-            linewidth=1, label="Pareto front")
-    for r in front:  # (the others are in the report's table)
-        ax.annotate(r["name"], (float(r["gates_per_mac"]), r["bits"]), xytext=(5, -3), textcoords="offset points",
-                    fontsize=7)
-    ax.set_xlabel(("NAND2-equivalent gates" if unit == "gates" else f"area ({unit})") + " per MAC")
+    finite = [v for r in rows for v in (r["bits_weights"], r["bits_activations"]) if math.isfinite(v)]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    exact = high + max(0.08 * (high - low), 0.5)  # where inf is drawn
+
+    def at(values):
+        return [exact if v == math.inf else v for v in values]
+
+    ax.scatter(xs, at([r["bits_weights"] for r in rows]), marker="^", s=30, facecolors="none",
+               edgecolors="0.6", linewidths=0.8, zorder=2, label="weights' format on the weights' data")
+    ax.scatter(xs, at([r["bits_activations"] for r in rows]), marker="v", s=30, facecolors="none",
+               edgecolors="0.6", linewidths=0.8, zorder=2, label="activations' format on the activations' data")
+    ys = at([r["bits"] for r in rows])
+    for on, colour, label in ((True, FRONT_COLOUR, "the worse of the two (what the MAC keeps), on the front"),
+                              (False, OFF_COLOUR, "the worse of the two, off the front")):
+        mine = [i for i, r in enumerate(rows) if r["front"] == on]
+        if mine:
+            ax.scatter([xs[i] for i in mine], [ys[i] for i in mine], s=34, color=colour, zorder=3, label=label)
+    front = sorted((i for i, r in enumerate(rows) if r["front"]), key=lambda i: (xs[i], ys[i]))
+    fx, fy = [xs[i] for i in front], [ys[i] for i in front]
+    if front:  # the staircase, on to the axis' end
+        ax.plot(fx + [max(xs)], fy + [fy[-1]], color=FRONT_COLOUR, linewidth=1.1, drawstyle="steps-post", zorder=2,
+                label="Pareto front: the most bits at that cost or less")
+    if any(v == math.inf for v in ys):
+        ax.axhline(exact, color="0.8", linewidth=0.6, zorder=1)
+    if max(xs) > LOG_COSTS * min(xs) > 0:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        log = ", log scale"
+    else:
+        log = ""
+    ax.margins(x=0.05, y=0.08)
+    ax.set_xlabel(("NAND2-equivalent gates" if unit == "gates" else f"area ({unit})") + " per MAC" + log)
     ax.set_ylabel("bits of accuracy: log2(std(x) / RMSE)")
-    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     if title:
         ax.set_title(title)
+    renderer = draw(fig)
+    order = sorted(range(len(rows)) if len(rows) <= LABEL_ALL else front, key=lambda i: (not rows[i]["front"], i))
+    items = [(i, rows[i]["name"] + (" (exact)" if ys[i] == exact else ""), FRONT_COLOUR if rows[i]["front"] else "0.4")
+             for i in order[:MAX_LABELS]]
+    px = ax.transData.transform(list(zip(xs, ys))).tolist()
+    steps = ax.transData.transform([(x, y) for a, b, y0 in zip(fx, fx[1:] + [max(xs)], fy)
+                                    for x, y in ((a, y0), (b, y0))]).tolist()
+    rises = ax.transData.transform([(b, y) for b, y in zip(fx[1:], fy[1:])]).tolist()
+    segments = [(steps[2 * j], steps[2 * j + 1]) for j in range(len(steps) // 2)]
+    segments += [(steps[2 * j + 1], rises[j]) for j in range(len(rises))]
+    triangles = ax.transData.transform([(x, y) for r, x in zip(rows, xs)
+                                        for y in at([r["bits_weights"], r["bits_activations"]])]).tolist()
+    place_labels(fig, ax, renderer, merge_coincident(items, px, xs, ys, 4 * fig.dpi / 72), px + triangles, segments)
     return fig
+
+
+def _spec_text(spec: dict, op: str) -> str:
+    from ..accuracy.data import tensor_path
+
+    return f"`{spec['given'][op]}`" + (" (its values)" if tensor_path(spec[op]) else "")
 
 
 def cost_accuracy_section(design, files: dict, folder: str) -> list[str]:
     """report.md's "Cost against accuracy" lines for a design with ``data:`` (its chart
     added to ``files``); nothing for one without."""
+    from ..accuracy.data import tensor_path
     from .charts import figure_files
     from .render import render
 
     rows = design_accuracy(design)
+    skipped = skipped_configs(design) if design.data else []
     if not rows:
-        return []
+        return ["## Cost against accuracy", "", "No chart: every config is a hand-built datapath, which has no "
+                "input formats to score.", ""] if skipped else []
     spec = design.data
     files.update(figure_files(cost_accuracy_chart(rows, f"{design.name}: cost against accuracy",
                                                   design.library.units["cost"]), f"{folder}/accuracy"))
     shown = [{"name": r["name"], "gates_per_mac": r["gates_per_mac"], "bits_weights": f"{r['bits_weights']:.2f}",
               "bits_activations": f"{r['bits_activations']:.2f}", "bits": f"{r['bits']:.2f}",
               "pareto": "yes" if r["front"] else ""} for r in rows]
+    drawn = [f"{spec['samples']:,} samples, seed {spec['seed']}"] if not all(
+        tensor_path(spec[op]) for op in ("weights", "activations")) else []
+    notes = []
+    if any(r["bits"] == math.inf for r in rows):
+        notes.append("inf: the formats quantize the data exactly (no error), drawn at the top.")
+    if skipped:
+        notes.append(f"Not scored: {', '.join(skipped)} (a hand-built datapath has no input formats).")
+    scales = f"{spec['scale']} scales; block formats their block scales"
     return ["## Cost against accuracy", "", "![cost against accuracy](accuracy.svg)", "",
             f"*Figure: bits of accuracy, log2(std(x) / RMSE), of each config's formats against its cost per MAC: "
-            f"weights on `{spec['weights']}`, activations on `{spec['activations']}` ({spec['samples']:,} samples, "
-            f"seed {spec['seed']}, {spec['scale']} scales; block formats their block scales); filled: the worse of "
-            "the two operands, what the MAC keeps; the line joins the Pareto front of the worse, whose configs are "
-            "named (the table has them all).*", "",
-            render(shown, list(shown[0]), "markdown", precision=design.library.precision), ""]
+            f"weights on {_spec_text(spec, 'weights')}, activations on {_spec_text(spec, 'activations')} "
+            f"({', '.join([*drawn, scales])}); filled: the worse of the two operands, what the MAC keeps, darker on "
+            "the Pareto front; the staircase is the front: the most bits to be had at that cost per MAC or less. "
+            "The table has the numbers.*", "",
+            render(shown, list(shown[0]), "markdown", precision=design.library.precision), *notes,
+            *([""] if notes else []), ""]
