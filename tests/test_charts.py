@@ -385,15 +385,13 @@ def test_sweep_report_lists_a_front_per_accumulator_and_k(sweep_markdown):
     assert range_rows["int4-bf16-k32"][3] == fixed(Fraction(int4, 32), 3)  # the column's 3 decimals
 
 
-@pytest.mark.parametrize("which", ["modern-formats", "fp_accumulator_choices", "sweep"])
-def test_charts_are_deterministic(tmp_path, which):
+def test_charts_are_deterministic(tmp_path):
+    # (a design's charts: test_reporting compares every bundled report's SVGs, made in
+    # another process, with the committed ones, and paper_fig3's every byte in this one)
     from macgates.report.charts import save
 
-    frame = pareto_frame(which)
-    charts = {"pareto": macgates.pareto_chart}
-    if which != "sweep":
-        charts["relative"] = macgates.relative_chart
-    for name, chart in charts.items():
+    frame = pareto_frame("sweep")
+    for name, chart in {"pareto": macgates.pareto_chart}.items():
         first, second = (save(chart(frame), tmp_path / f"{name}-{n}")[1].read_bytes() for n in (1, 2))
         assert first == second, name
 

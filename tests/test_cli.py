@@ -548,7 +548,7 @@ def _stderr_on_a_terminal(*args) -> str:
 
 
 @pytest.mark.parametrize("args,bar", [
-    (["report", "custom_datapath", "booth_vs_array"], "macgates report"),
+    (["report", "custom_datapath"], "macgates report"),
     (["verify", "paper_fig3", "--vectors", "2", "--length", "2"], "macgates verify"),
     (["sweep", "--weights", "int8,fp8_e4m3", "--out", "-"], "macgates sweep"),
 ], ids=["report", "verify", "sweep"])

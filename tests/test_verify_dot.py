@@ -119,8 +119,11 @@ def test_scale_mutations_are_caught(weights, component, param):
     k = min(4, macgates.format(weights).block_size)
     dp = macgates.dot(weights, k=k, accumulator="fp32")
     dp.replace(component, fit=True, **{param: dp.components[component].params[param] - 1})
-    result = check(dp, weights, macgates.accumulator("fp32"), exhaustive=macgates.format(weights).bits <= 4,
-                   vectors=300, first=True)  # stopped at the first mismatch
+    # every input of a 4-bit format, and random vectors, stopped at the first mismatch;
+    # scale_add's lost top bit shows in most random scale pairs: the random vectors alone
+    # catch it, without the 66,048 exhaustive steps of mxfp4 (5-10 s)
+    exhaustive = macgates.format(weights).bits <= 4 and component != "scale_add"
+    result = check(dp, weights, macgates.accumulator("fp32"), exhaustive=exhaustive, vectors=300, first=True)
     assert result.failed > 0
 
 
