@@ -56,11 +56,11 @@ def decode(fmt, bits):
     if fmt.specials == "fn" and exp == top and man == (1 << m_bits) - 1:
         return math.nan
     if m_bits == 0:
-        value = Fraction(2) ** (exp - fmt.bias)
+        value = _pow2(exp - fmt.bias)
     elif exp == 0:
-        value = Fraction(man, 1 << m_bits) * Fraction(2) ** (1 - fmt.bias)
+        value = _times_pow2(man, 1 - fmt.bias - m_bits)
     else:
-        value = (1 + Fraction(man, 1 << m_bits)) * Fraction(2) ** (exp - fmt.bias)
+        value = _times_pow2((1 << m_bits) | man, exp - fmt.bias - m_bits)
     return -value if negative else value
 
 
@@ -100,10 +100,27 @@ def _encode_int(fmt, value) -> int:
     return n & ((1 << fmt.bits) - 1)
 
 
+def _pow2(k: int) -> Fraction:
+    """2^k exactly."""
+    return Fraction(1 << k) if k >= 0 else Fraction(1, 1 << -k)
+
+
+def _times_pow2(n: int, k: int) -> Fraction:
+    """n x 2^k exactly (n >= 0)."""
+    return Fraction(n << k) if k >= 0 else Fraction(n, 1 << -k)
+
+
+def _scaled(x: Fraction, k: int) -> tuple[int, int]:
+    """x / 2^k as (numerator, denominator), integers (not reduced)."""
+    n, d = x.numerator, x.denominator
+    return (n, d << k) if k >= 0 else (n << -k, d)
+
+
 def _exponent(x: Fraction) -> int:
-    """floor(log2(x)) for x > 0, exactly."""
-    e = x.numerator.bit_length() - x.denominator.bit_length()
-    if Fraction(2) ** e > x:
+    """floor(log2(x)) for x > 0, exactly (in integers: 2^e > n / d is d 2^e > n)."""
+    n, d = x.numerator, x.denominator
+    e = n.bit_length() - d.bit_length()
+    if (d << e > n) if e >= 0 else (d > n << -e):
         e -= 1
     return e
 
@@ -112,22 +129,28 @@ def _round(fmt, magnitude: Fraction) -> Fraction:
     """``magnitude`` rounded to the format's grid (unbounded above), ties to even."""
     m_bits = fmt.man_bits
     if m_bits == 0:  # E8M0: powers of two; below the smallest, the smallest
-        smallest = Fraction(2) ** -fmt.bias
+        smallest = _pow2(-fmt.bias)
         if magnitude <= smallest:
             return smallest
     e = _exponent(magnitude)
     if m_bits:
         e = max(e, 1 - fmt.bias)  # subnormals share the first binade's quantum
-    quantum = Fraction(2) ** (e - m_bits)
-    return round(magnitude / quantum) * quantum
+    q = e - m_bits  # the quantum is 2^q: magnitude / 2^q rounded half to even, times 2^q
+    n, d = _scaled(magnitude, q)
+    k, r = divmod(n, d)
+    if 2 * r > d or (2 * r == d and k & 1):
+        k += 1
+    return _times_pow2(k, q)
 
 
 def _magnitude_code(fmt, value: Fraction) -> int:
     m_bits = fmt.man_bits
-    if m_bits and value < Fraction(2) ** (1 - fmt.bias):  # subnormal
-        return int(value / Fraction(2) ** (1 - fmt.bias - m_bits))
+    if m_bits and value < _pow2(1 - fmt.bias):  # subnormal
+        n, d = _scaled(value, 1 - fmt.bias - m_bits)
+        return n // d
     e = _exponent(value)
-    man = int(value / Fraction(2) ** (e - m_bits)) - (1 << m_bits)
+    n, d = _scaled(value, e - m_bits)
+    man = n // d - (1 << m_bits)
     return ((e + fmt.bias) << m_bits) | man
 
 
