@@ -195,6 +195,7 @@ def test_sweep_report_of_a_non_sweep_file(tmp_path):
     assert not (tmp_path / "rep").exists()
 
 
+@pytest.mark.usefixtures("unrendered")
 @pytest.mark.parametrize("how", ["design-overrides", "cost-option"])
 def test_report_with_other_costs_does_not_claim_the_whitepaper(tmp_path, how):
     args = ["cheap_fa"] if how == "design-overrides" else ["paper_fig3", "--cost", "fa=6"]
@@ -270,6 +271,7 @@ def _synth_csv(path, rows):
     return path
 
 
+@pytest.mark.usefixtures("unrendered")
 def test_a_synthesis_csv_adds_a_chart_and_a_table(tmp_path):
     t = {r["name"]: r["gates"] for r in macgates.table_records()}
     csv = _synth_csv(tmp_path / "s.csv", [("int8-kulisch", t["int8-kulisch"], 1000),
@@ -311,6 +313,20 @@ def test_bad_synthesis_csv(tmp_path, text, message):
 
 
 # -- issue 18: synthesis results that are not used are said to be, and why -------------------
+@pytest.fixture
+def unrendered(monkeypatch):
+    """Charts built but not rendered to PNG and SVG (placeholder bytes under the same
+    names), for tests of what a report says: rendering is most of a report's time, and
+    the rendered charts are test_committed_reports_are_current's and test_charts'."""
+    import importlib
+
+    def placeholders(fig, stem):
+        return {f"{stem}.png": b"(not rendered)", f"{stem}.svg": b"(not rendered)"}
+
+    for module in ("macgates.report.charts", "macgates.report.markdown"):
+        monkeypatch.setattr(importlib.import_module(module), "figure_files", placeholders)
+
+
 def _report(tmp_path, *args):
     return run_cli("report", *args, "--out", tmp_path / "r")
 
@@ -323,6 +339,7 @@ def _fig3_synth_csv(path):
     return path
 
 
+@pytest.mark.usefixtures("unrendered")
 @pytest.mark.parametrize("how", ["cost", "library"])
 def test_report_says_why_given_results_are_not_used(tmp_path, how):
     """--cost fa=6 or --library calibrated change every config's model gates: the CSV's
@@ -348,6 +365,7 @@ def test_report_says_why_given_results_are_not_used(tmp_path, how):
     assert not (tmp_path / "r" / "paper_fig3" / "synthesis.svg").exists()
 
 
+@pytest.mark.usefixtures("unrendered")
 def test_report_says_why_one_matching_row_makes_no_chart(tmp_path):
     csv = _synth_csv(tmp_path / "s.csv", [("int8-kulisch", 775, 982), ("no-such-config", 10, 12)])
     run = _report(tmp_path, "paper_fig3", "--synth", str(csv))
@@ -360,6 +378,7 @@ def test_report_says_why_one_matching_row_makes_no_chart(tmp_path):
     assert "- `s.csv`: 1 row (int8-kulisch): not used: no model-against-synthesis chart: only the baseline" in md
 
 
+@pytest.mark.usefixtures("unrendered")
 def test_report_warns_of_some_given_rows_left_out(tmp_path):
     t = {r["name"]: r["gates"] for r in macgates.table_records()}
     csv = _synth_csv(tmp_path / "s.csv", [("int8-kulisch", t["int8-kulisch"], 1000),
@@ -374,6 +393,7 @@ def test_report_warns_of_some_given_rows_left_out(tmp_path):
     assert (tmp_path / "r" / "paper_fig3" / "synthesis.svg").exists()  # the two current rows are drawn
 
 
+@pytest.mark.usefixtures("unrendered")
 def test_results_found_beside_a_report_are_explained_in_it_only(tmp_path):
     """reports/<design>/synthesis.csv is read without being asked for: a report made with
     other costs says why it is not used, stderr does not."""
@@ -390,6 +410,7 @@ def _source_section(md):
     return md.split("## Source of the numbers\n")[1]
 
 
+@pytest.mark.usefixtures("unrendered")
 def test_report_names_a_wholesale_library_and_lists_overrides(tmp_path):
     run = _report(tmp_path, "paper_fig3", "--library", "calibrated", "--cost", "fa=6", "--cost", "ff=4.5")
     assert run.returncode == 0, run.stderr
@@ -404,6 +425,7 @@ def test_report_names_a_wholesale_library_and_lists_overrides(tmp_path):
     assert "  - `fa` = `6` (from `--cost`)" in lines and "  - `ff` = `4.5` (from `--cost`)" in lines
 
 
+@pytest.mark.usefixtures("unrendered")
 def test_report_lists_a_users_library_changes_and_every_override(tmp_path):
     lib = tmp_path / "cells.yaml"
     lib.write_text("version: 1\nname: my-cells\nextends: default\nprimitives:\n"
@@ -448,6 +470,7 @@ def test_every_report_image_has_a_heading_and_a_caption(fresh, tmp_path):
     _images_have_headings_and_captions((tmp_path / "rep" / "grid" / "report.md").read_text())
 
 
+@pytest.mark.usefixtures("unrendered")
 def test_report_says_which_of_two_given_csvs_it_used(tmp_path):
     t = {r["name"]: r["gates"] for r in macgates.table_records()}
     rows = [("int8-kulisch", t["int8-kulisch"], 1000), ("int8-fp16", t["int8-fp16"], 2000)]
@@ -466,6 +489,7 @@ CLOCK_CSV = ("name,area,critical_ns,clock_ns,met\n"
              "not-a-config-here,1,1,1,yes\n")
 
 
+@pytest.mark.usefixtures("unrendered")
 def test_a_clock_csv_gives_the_area_against_the_clock(tmp_path):
     path = tmp_path / "clock.csv"
     path.write_text(CLOCK_CSV)
@@ -482,6 +506,7 @@ def test_a_clock_csv_gives_the_area_against_the_clock(tmp_path):
     _images_have_headings_and_captions(md)
 
 
+@pytest.mark.usefixtures("unrendered")
 @pytest.mark.parametrize("text,message", [
     ("name,area,critical_ns,clock_ns,met\nx,1,1,2,maybe\n", "clock.csv:2: column met: 'maybe': expected yes or no"),
     ("name,area,critical_ns,clock_ns,met\nx,-1,1,2,yes\n", "clock.csv:2: column area: '-1' is not a number > 0"),
