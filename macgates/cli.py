@@ -139,8 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add the accuracy columns bits_weights, bits_activations and bits: each config's "
                         "formats scored on this operand data (a spec as 'macgates accuracy' takes: normal, "
                         "student-t:3, w.npy, ...; for both operands, or weights=SPEC and activations=SPEC; "
-                        "100000 samples, seed 0, MSE scales, block formats their block scales; a file's path "
-                        "relative to the current folder)")
+                        "block formats their block scales; a file's path relative to the current folder)")
+    p.add_argument("--samples", type=_whole("--samples", 9), metavar="N",
+                   help="with --data: samples drawn from a distribution (default: 100000)")
+    p.add_argument("--seed", type=_whole("--seed", least=0), metavar="S", help="with --data: random seed (default: 0)")
+    p.add_argument("--scale", choices=("absmax", "mse"), help="with --data: the scale rule (default: mse)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV ('-': stdout)")
     p.set_defaults(run=_sweep)
 
@@ -469,7 +472,12 @@ def _sweep(args) -> str:
         check(out)  # before the work: its folder exists, not a device, not an input, no loop of links
     library = _library(args)
     skipped = Skipped()
-    scorer = _sweep_scorer(args.data, get_format, lists["weights"], lists.get("activations"), formats)
+    if not args.data:
+        given = [o for o in ("samples", "seed", "scale") if getattr(args, o) is not None]
+        if given:
+            raise DesignError(f"sweep: --{given[0]} applies only with --data")
+    scorer = _sweep_scorer(args.data, get_format, lists["weights"], lists.get("activations"), formats,
+                           samples=args.samples or SWEEP_SAMPLES, seed=args.seed or 0, rule=args.scale or "mse")
     columns = COLUMNS + (ACCURACY_COLUMNS if scorer else ())
     with counter("sweep") as bar:
         rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
@@ -496,14 +504,17 @@ def _sweep(args) -> str:
 
 
 ACCURACY_COLUMNS = ("bits_weights", "bits_activations", "bits")  # sweep --data's columns
+SWEEP_SAMPLES = 100_000  # sweep --data's samples of a distribution, unless --samples
 
 
-def _sweep_scorer(data: list, get_format, weights: list, activations: list | None, formats=None):
+def _sweep_scorer(data: list, get_format, weights: list, activations: list | None, formats=None, *,
+                  samples: int = SWEEP_SAMPLES, seed: int = 0, rule: str = "mse"):
     """``sweep --data``: a function adding ACCURACY_COLUMNS to a row, or None without --data.
     Every format of the lists (``weights``, ``activations``: Format records; None: the
     weights' list) is scored here, once per operand, so that a problem (an unsigned format
     on negative data) stops the sweep before it writes a line. ``formats``: the
-    --formats-file design's own formats, for ``codes:FORMAT``."""
+    --formats-file design's own formats, for ``codes:FORMAT``. ``samples``, ``seed``: a
+    distribution's draw; ``rule``: the scalar formats' scale rule."""
     if not data:
         return None
     specs = {}
@@ -522,13 +533,13 @@ def _sweep_scorer(data: list, get_format, weights: list, activations: list | Non
     from .accuracy.data import load
     from .accuracy.evaluate import operand_scorer
 
-    samples = {}
+    data_of = {}
     for op, spec in specs.items():
         try:
-            samples[op] = load(spec, formats=formats)
+            data_of[op] = load(spec, samples=samples, seed=seed, formats=formats)
         except MacgatesError as exc:
             raise DesignError(f"--data: {str(exc).removeprefix('data ')}") from None
-    bits = operand_scorer(samples, "mse")
+    bits = operand_scorer(data_of, rule)
     for op, fmts in (("weights", weights), ("activations", weights if activations is None else activations)):
         for fmt in fmts:
             try:

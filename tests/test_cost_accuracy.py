@@ -188,3 +188,22 @@ def test_sweep_data_per_operand_tensor_files_and_errors(tmp_path):
                       "--out", str(tmp_path / "x.csv"), cwd=tmp_path)
         assert bad.returncode == 2 and message in bad.stderr and len(bad.stderr.splitlines()) == 1, bad.stderr
         assert not (tmp_path / "x.csv").exists()
+
+
+def test_sweep_data_settings(tmp_path):
+    # int8 with the absmax scale on uniform data: 254 steps over the range, log2(254) = 7.989
+    # bits (metrics' docstring), up to the sample's own spread; the MSE scale is never worse
+    def bits(*options):
+        out = run_cli("sweep", "--weights", "int8", "--accumulators", "fp32", "--data", "uniform", *options,
+                      "--out", "-", cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        return float(next(csv.DictReader(io.StringIO(out.stdout)))["bits"])
+
+    absmax = bits("--scale", "absmax", "--samples", "200000", "--seed", "1")
+    assert absmax == pytest.approx(math.log2(254), abs=0.01)
+    assert bits("--samples", "200000", "--seed", "1") >= absmax
+    assert bits("--scale", "absmax", "--samples", "200000", "--seed", "2") != absmax  # another draw
+    for option, value in (("--samples", "1000"), ("--seed", "3"), ("--scale", "mse")):
+        bad = run_cli("sweep", "--weights", "int8", option, value, "--out", str(tmp_path / "x.csv"), cwd=tmp_path)
+        assert bad.returncode == 2 and bad.stderr == f"macgates: error: sweep: {option} applies only with --data\n"
+        assert not (tmp_path / "x.csv").exists()
