@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "bundled design.")
     p.add_argument("designs", nargs="*", metavar="DESIGN", help="designs (default: all bundled)")
     p.add_argument("--sweep", metavar="FILE.csv", help="instead of designs: a Pareto report of a "
-                                                       "'macgates sweep' CSV")
+                                                       "'macgates sweep' CSV (with cost against accuracy for "
+                                                       "one made with --data)")
     p.add_argument("--formats-file", metavar="DESIGN",
                    help="with --sweep: a design whose 'formats:' the sweep used")
     p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")

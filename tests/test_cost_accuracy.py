@@ -207,3 +207,36 @@ def test_sweep_data_settings(tmp_path):
         bad = run_cli("sweep", "--weights", "int8", option, value, "--out", str(tmp_path / "x.csv"), cwd=tmp_path)
         assert bad.returncode == 2 and bad.stderr == f"macgates: error: sweep: {option} applies only with --data\n"
         assert not (tmp_path / "x.csv").exists()
+
+
+SWEEP_HEAD = "weights,activations,accumulator,k,gates,gates_per_mac,bits_weights,bits_activations,bits\n"
+
+
+def test_a_sweeps_accuracy_columns_chart_and_front_in_its_report(tmp_path):
+    # int4 (50 gates, 3 bits) and int8 (100, 5) are on the front; fp8_e4m3 costs more than
+    # int8 for fewer bits (120, 4), and int8 x int8 at k = 2 costs 180 / 2 = 90 per MAC for
+    # the same 5 bits as int8 at 100: it takes int8-kulisch's place
+    csv_path = tmp_path / "s.csv"
+    csv_path.write_text(SWEEP_HEAD + "int4,int4,kulisch,1,50,50,3.0,3.5,3.0\nint8,int8,kulisch,1,100,100,5.5,5.0,5.0\n"
+                        "fp8_e4m3,fp8_e4m3,kulisch,1,120,120,4.0,4.5,4.0\nint8,int8,kulisch,2,180,90,5.5,5.0,5.0\n")
+    out = run_cli("report", "--sweep", str(csv_path), "--out", str(tmp_path / "r"))
+    assert out.returncode == 0, out.stderr
+    md = (tmp_path / "r" / "s" / "report.md").read_text()
+    assert "![cost against accuracy](accuracy.svg)" in md and (tmp_path / "r" / "s" / "accuracy.png").is_file()
+    section = md.split("## Cost against accuracy")[1]
+    assert "The Pareto front: 2 of 4 configurations." in section
+    table = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ")][1:]
+    assert table == ["int4-kulisch", "int8-kulisch-k2"]
+
+
+@pytest.mark.parametrize("head,row,message", [
+    ("weights,activations,accumulator,k,gates,gates_per_mac,bits\n", "int8,int8,kulisch,1,100,100,5.0\n",
+     "s.csv: has column 'bits' but not 'bits_weights'"),
+    (SWEEP_HEAD, "int8,int8,kulisch,1,100,100,5.5,x,5.0\n", "s.csv:2: column bits_activations: 'x' is not a number "
+     "of bits (a finite number, or inf)"),
+], ids=["a-column-missing", "not-a-number"])
+def test_a_sweeps_bad_accuracy_columns(tmp_path, head, row, message):
+    (tmp_path / "s.csv").write_text(head + row)
+    out = run_cli("report", "--sweep", str(tmp_path / "s.csv"), "--out", str(tmp_path / "r"))
+    assert out.returncode == 2 and message in out.stderr and len(out.stderr.splitlines()) == 1, out.stderr
+    assert not (tmp_path / "r").exists()

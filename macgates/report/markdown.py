@@ -582,6 +582,7 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
             parse_accumulator(text)
         except MacgatesError as exc:
             raise DesignError(f"{path}:{index + 2}: column accumulator: {exc}") from None
+    accuracy = _sweep_accuracy_columns(frame, path)
     frame = frame.drop_duplicates(subset=["weights", "activations", "accumulator", "k"], ignore_index=True)
     frame.attrs["formats"] = dict(formats or {})
     if frame.empty:
@@ -626,5 +627,66 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
                   "block-scaled format, within a block); scale_range: what its shared block scale adds (0: none).", ""]
                  if quality == "range" and scaled else []),
                render(rows, list(rows[0]), "markdown")]
+    if accuracy:
+        md += _sweep_accuracy_section(points, files, folder, path)
     files[f"{folder}/report.md"] = "\n".join(md)
     return write_files(out_dir, files)
+
+
+SWEEP_ACCURACY = ("bits_weights", "bits_activations", "bits")  # sweep --data's columns
+
+
+def _sweep_accuracy_columns(frame, path) -> bool:
+    """Whether the sweep CSV has sweep --data's accuracy columns (all or none), each made
+    numbers (``inf``: exact) in place; a cell that is not one is a DesignError naming its line."""
+    import math
+
+    import pandas as pd
+
+    from ..support.errors import DesignError
+
+    present = [c for c in SWEEP_ACCURACY if c in frame.columns]
+    if not present:
+        return False
+    if len(present) != len(SWEEP_ACCURACY):
+        missing = next(c for c in SWEEP_ACCURACY if c not in present)
+        raise DesignError(f"{path}: has column '{present[0]}' but not '{missing}' ('macgates sweep --data' "
+                          f"writes {', '.join(SWEEP_ACCURACY)})")
+    for column in SWEEP_ACCURACY:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() | values.isin([-math.inf])
+        if bad.any():
+            row = int(bad.idxmax())
+            raise DesignError(f"{path}:{row + 2}: column {column}: {shown(str(frame[column][row]))} is not "
+                              "a number of bits (a finite number, or inf)")
+        frame[column] = values
+    return True
+
+
+def _sweep_accuracy_section(points, files: dict, folder: str, path) -> list[str]:
+    """report.md's "Cost against accuracy" of a sweep with accuracy columns: the chart of
+    :func:`macgates.report.accuracy.cost_accuracy_chart` (added to ``files``) and the
+    table of its Pareto front."""
+    import math
+
+    from .accuracy import cost_accuracy_chart
+    from .charts import pareto_front
+
+    rows = [{"name": p["label"], "gates_per_mac": Fraction(str(p["row"]["gates"])) / p["k"],
+             **{c: float(p["row"][c]) for c in SWEEP_ACCURACY}} for p in points]
+    front = pareto_front([(r["gates_per_mac"], r["bits"]) for r in rows])
+    for i, r in enumerate(rows):
+        r["front"] = i in front
+    files.update(figure_files(cost_accuracy_chart(rows, f"Design-space sweep {path.name}: cost against accuracy"),
+                              f"{folder}/accuracy"))
+    table = [{"config": r["name"], "gates_per_mac": r["gates_per_mac"], "bits_weights": f"{r['bits_weights']:.2f}",
+              "bits_activations": f"{r['bits_activations']:.2f}", "bits": f"{r['bits']:.2f}"}
+             for r in sorted((rows[i] for i in front), key=lambda r: (r["gates_per_mac"], -r["bits"]))]
+    return ["## Cost against accuracy", "", "![cost against accuracy](accuracy.svg)", "",
+            "*Figure: bits of accuracy (the CSV's bits_weights, bits_activations and bits, from `macgates sweep "
+            "--data`) against gates per MAC: filled, the worse of the two operands, what the MAC keeps, darker on "
+            "the Pareto front over the whole sweep; the staircase is the front: the most bits to be had at that "
+            "cost per MAC or less.*", "",
+            f"The Pareto front: {len(table)} of {len(rows)} configurations"
+            + (" (inf: the formats quantize the data exactly)" if any(r["bits"] == math.inf for r in rows) else "")
+            + ".", "", render(table, list(table[0]), "markdown"), ""]
