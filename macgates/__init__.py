@@ -33,13 +33,15 @@ from .support.errors import DatapathError, DesignError, FormatError, LibraryErro
 __version__ = "0.1.0"
 
 
-def report(design=None, out_dir="reports", library=None, synthesis=None):
+def report(design=None, out_dir="reports", library=None, synthesis=None, curves=None):
     """Write a design's charts and report.md under ``out_dir``; returns the paths written.
     ``synthesis``: config name -> a ``macgates synth`` CSV row (``report.markdown.read_synthesis``),
-    for the model-against-synthesis chart. (Imports matplotlib; nothing else in macgates does.)"""
+    for the model-against-synthesis chart; ``curves``: config name -> its points of a
+    ``macgates synth --liberty ... --clock`` CSV (``report.markdown.read_clock_curves``), for
+    the area against the clock. (Imports matplotlib; nothing else in macgates does.)"""
     from .report.markdown import report as _report
 
-    return _report(design, out_dir, library, synthesis)
+    return _report(design, out_dir, library, synthesis, curves)
 
 
 def accuracy_table(formats=None, data=None, rule: str = "absmax", samples: int = 1_000_000, seed: int = 0,

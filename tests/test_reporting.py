@@ -507,6 +507,18 @@ def test_a_clock_csv_gives_the_area_against_the_clock(tmp_path):
 
 
 @pytest.mark.usefixtures("unrendered")
+def test_the_api_report_takes_clock_curves(tmp_path):
+    from macgates.report.markdown import read_clock_curves
+
+    path = tmp_path / "clock.csv"
+    path.write_text(CLOCK_CSV)
+    written = macgates.report("paper_fig3", tmp_path / "r", curves=read_clock_curves(path))
+    assert tmp_path / "r" / "paper_fig3" / "clock.svg" in written
+    md = (tmp_path / "r" / "paper_fig3" / "report.md").read_text()
+    assert "| int8-kulisch | 23448, 5.316 ns (not met) | 18918, 7.062 ns |" in md  # the CSV's own numbers
+
+
+@pytest.mark.usefixtures("unrendered")
 @pytest.mark.parametrize("text,message", [
     ("name,area,critical_ns,clock_ns,met\nx,1,1,2,maybe\n", "clock.csv:2: column met: 'maybe': expected yes or no"),
     ("name,area,critical_ns,clock_ns,met\nx,-1,1,2,yes\n", "clock.csv:2: column area: '-1' is not a number > 0"),

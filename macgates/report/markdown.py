@@ -188,9 +188,10 @@ def _source_lines(design) -> list[str]:
     ]
 
 
-def report(design=None, out_dir="reports", library=None, synthesis=None) -> list[Path]:
-    """Write a design's report under ``out_dir``/<design>/; returns the written paths."""
-    return write_files(out_dir, report_files(design, library, synthesis))
+def report(design=None, out_dir="reports", library=None, synthesis=None, curves=None) -> list[Path]:
+    """Write a design's report under ``out_dir``/<design>/; returns the written paths
+    (``synthesis``, ``curves``: as :func:`report_files` takes them)."""
+    return write_files(out_dir, report_files(design, library, synthesis, curves=curves))
 
 
 PER_MAC_NOTE = " per MAC (each unit's gates / K)"
