@@ -473,12 +473,12 @@ def _sweep(args) -> str:
         check(out)  # before the work: its folder exists, not a device, not an input, no loop of links
     library = _library(args)
     skipped = Skipped()
-    if not args.data:
-        given = [o for o in ("samples", "seed", "scale") if getattr(args, o) is not None]
-        if given:
-            raise DesignError(f"sweep: --{given[0]} applies only with --data")
+    given = [o for o in ("samples", "seed", "scale") if getattr(args, o) is not None]
+    if given and not args.data:
+        raise DesignError(f"sweep: --{given[0]} applies only with --data")
     scorer = _sweep_scorer(args.data, get_format, lists["weights"], lists.get("activations"), formats,
-                           samples=args.samples or SWEEP_SAMPLES, seed=args.seed or 0, rule=args.scale or "mse")
+                           samples=args.samples or SWEEP_SAMPLES, seed=args.seed or 0, rule=args.scale or "mse",
+                           drawn=[o for o in given if o != "scale"])
     columns = COLUMNS + (ACCURACY_COLUMNS if scorer else ())
     with counter("sweep") as bar:
         rows = sweep_rows(lists["weights"], lists.get("activations"), lists["accumulators"], ks, library,
@@ -509,13 +509,14 @@ SWEEP_SAMPLES = 100_000  # sweep --data's samples of a distribution, unless --sa
 
 
 def _sweep_scorer(data: list, get_format, weights: list, activations: list | None, formats=None, *,
-                  samples: int = SWEEP_SAMPLES, seed: int = 0, rule: str = "mse"):
+                  samples: int = SWEEP_SAMPLES, seed: int = 0, rule: str = "mse", drawn=()):
     """``sweep --data``: a function adding ACCURACY_COLUMNS to a row, or None without --data.
     Every format of the lists (``weights``, ``activations``: Format records; None: the
     weights' list) is scored here, once per operand, so that a problem (an unsigned format
     on negative data) stops the sweep before it writes a line. ``formats``: the
     --formats-file design's own formats, for ``codes:FORMAT``. ``samples``, ``seed``: a
-    distribution's draw; ``rule``: the scalar formats' scale rule."""
+    distribution's draw; ``rule``: the scalar formats' scale rule; ``drawn``: the draw's
+    options given (samples, seed), refused when both operands' data are tensor files."""
     if not data:
         return None
     specs = {}
@@ -531,8 +532,12 @@ def _sweep_scorer(data: list, get_format, weights: list, activations: list | Non
     if set(specs) != {"weights", "activations"}:
         raise DesignError(f"--data: gave {' and '.join(specs)} only: give both operands' data "
                           "(--data SPEC, or --data weights=SPEC --data activations=SPEC)")
-    from .accuracy.data import load
+    from .accuracy.data import load, tensor_path
     from .accuracy.evaluate import operand_scorer
+
+    if drawn and all(tensor_path(spec) for spec in specs.values()):
+        raise DesignError(f"sweep: --{drawn[0]} applies only to data drawn from a distribution; both operands' "
+                          "--data are tensor files")
 
     data_of = {}
     for op, spec in specs.items():

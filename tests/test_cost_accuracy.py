@@ -207,6 +207,12 @@ def test_sweep_data_settings(tmp_path):
         bad = run_cli("sweep", "--weights", "int8", option, value, "--out", str(tmp_path / "x.csv"), cwd=tmp_path)
         assert bad.returncode == 2 and bad.stderr == f"macgates: error: sweep: {option} applies only with --data\n"
         assert not (tmp_path / "x.csv").exists()
+    np.save(tmp_path / "w.npy", np.linspace(-1, 1, 100))  # a tensor file is not drawn: --samples has no effect
+    bad = run_cli("sweep", "--weights", "int8", "--data", "w.npy", "--samples", "1000", "--out", str(tmp_path / "x.csv"),
+                  cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr == ("macgates: error: sweep: --samples applies only to data drawn from a "
+                                                  "distribution; both operands' --data are tensor files\n")
+    assert not (tmp_path / "x.csv").exists()
 
 
 SWEEP_HEAD = "weights,activations,accumulator,k,gates,gates_per_mac,bits_weights,bits_activations,bits\n"
@@ -234,7 +240,11 @@ def test_a_sweeps_accuracy_columns_chart_and_front_in_its_report(tmp_path):
      "s.csv: has column 'bits' but not 'bits_weights'"),
     (SWEEP_HEAD, "int8,int8,kulisch,1,100,100,5.5,x,5.0\n", "s.csv:2: column bits_activations: 'x' is not a number "
      "of bits (a finite number, or inf)"),
-], ids=["a-column-missing", "not-a-number"])
+    (SWEEP_HEAD, "int8,int8,kulisch,1,100,100,,5.0,5.0\n", "s.csv:2: column bits_weights: is empty: expected a "
+     "number of bits (a finite number, or inf)"),
+    (SWEEP_HEAD, "int8,int8,kulisch,1,100,100,6.81,6.81,inf\n", "s.csv:2: column bits: inf is not the lower of "
+     "bits_weights and bits_activations (6.81)"),
+], ids=["a-column-missing", "not-a-number", "empty", "bits-not-the-lower"])
 def test_a_sweeps_bad_accuracy_columns(tmp_path, head, row, message):
     (tmp_path / "s.csv").write_text(head + row)
     out = run_cli("report", "--sweep", str(tmp_path / "s.csv"), "--out", str(tmp_path / "r"))

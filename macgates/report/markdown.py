@@ -658,9 +658,16 @@ def _sweep_accuracy_columns(frame, path) -> bool:
         bad = values.isna() | values.isin([-math.inf])
         if bad.any():
             row = int(bad.idxmax())
-            raise DesignError(f"{path}:{row + 2}: column {column}: {shown(str(frame[column][row]))} is not "
-                              "a number of bits (a finite number, or inf)")
+            cell = frame[column][row]
+            what = "is empty: expected" if pd.isna(cell) else f"{shown(str(cell))} is not"
+            raise DesignError(f"{path}:{row + 2}: column {column}: {what} a number of bits (a finite number, or inf)")
         frame[column] = values
+    lower = frame[["bits_weights", "bits_activations"]].min(axis=1)
+    wrong = frame["bits"] != lower
+    if wrong.any():  # (what sweep --data writes: the worse operand's)
+        row = int(wrong.idxmax())
+        raise DesignError(f"{path}:{row + 2}: column bits: {frame['bits'][row]:g} is not the lower of bits_weights "
+                          f"and bits_activations ({lower[row]:g})")
     return True
 
 
