@@ -431,7 +431,7 @@ def _split(text: str, what: str) -> list[str]:
 
 def _sweep(args) -> str:
     from .datapath.builders import parse_accumulator
-    from .report.sweeps import COLUMNS, MAX_CONFIGS, Skipped, sweep_rows
+    from .report.sweeps import ACCURACY_COLUMNS, COLUMNS, MAX_CONFIGS, Skipped, sweep_rows
     from .support.progress import counter
 
     ks = []
@@ -504,7 +504,6 @@ def _sweep(args) -> str:
     return ""
 
 
-ACCURACY_COLUMNS = ("bits_weights", "bits_activations", "bits")  # sweep --data's columns
 SWEEP_SAMPLES = 100_000  # sweep --data's samples of a distribution, unless --samples
 
 

@@ -16,8 +16,6 @@ from ..formats.spec import Format
 from . import metrics
 from .quantize import fake_quantize
 
-RULES = ("absmax", "mse")
-
 
 def score(fmt: Format, x, rule: str = "absmax", axis: int | None = None, q=None) -> dict:
     """One format's row: ``format``, ``scale`` (the rule, or ``block`` for a block format,

@@ -49,7 +49,6 @@ TOP_KEYS = ("macgates", "name", "description", "baseline", "library", "library_o
 # a design's operand data (docs/accuracy.md, "Cost against accuracy"): what its configs'
 # formats are scored on in its report
 DATA_KEYS = ("weights", "activations", "scale", "samples", "seed")
-DATA_RULES = ("absmax", "mse")
 DATA_DEFAULTS = {"scale": "mse", "samples": 100_000, "seed": 0}
 MAX_DATA_SAMPLES = 10**7
 MAX_SPEC = 1000  # characters of a data spec
@@ -402,6 +401,7 @@ def parse_data(spec, origin: str, path: Path | None = None, formats=None) -> dic
     name) is checked here, by drawing one sample; a tensor file is read when the report is
     made. ``given`` holds the two specs as written (a file's path not resolved)."""
     from ..accuracy.data import load, tensor_path
+    from ..accuracy.quantize import RULES
 
     where = f"{origin}: data"
     if not isinstance(spec, dict):
@@ -409,8 +409,8 @@ def parse_data(spec, origin: str, path: Path | None = None, formats=None) -> dic
     _keys(spec, DATA_KEYS, where, "data")
     out = dict(DATA_DEFAULTS)
     if "scale" in spec:
-        if spec["scale"] not in DATA_RULES:
-            raise DesignError(f"{where}.scale: expected one of {', '.join(DATA_RULES)}, got {shown(spec['scale'])}")
+        if spec["scale"] not in RULES:
+            raise DesignError(f"{where}.scale: expected one of {', '.join(RULES)}, got {shown(spec['scale'])}")
         out["scale"] = spec["scale"]
     for key, least, most in (("samples", 1, MAX_DATA_SAMPLES), ("seed", 0, 2**63 - 1)):
         if key in spec:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 
 from ..accuracy.data import load
-from ..accuracy.evaluate import RULES, scores
+from ..accuracy.evaluate import scores
+from ..accuracy.quantize import RULES
 from ..formats.spec import lookup
 from ..support.errors import DesignError, MacgatesError
 

@@ -21,6 +21,7 @@ from ..files.resources import designs_dir
 from ..support.counts import decimals_for, fixed, plural
 from ..support.errors import MacgatesError, shown
 from .accuracy import cost_accuracy_section
+from .sweeps import ACCURACY_COLUMNS
 from .charts import (
     PARETO_FORMATS,
     PNG_DPI,
@@ -634,9 +635,6 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
     return write_files(out_dir, files)
 
 
-SWEEP_ACCURACY = ("bits_weights", "bits_activations", "bits")  # sweep --data's columns
-
-
 def _sweep_accuracy_columns(frame, path) -> bool:
     """Whether the sweep CSV has sweep --data's accuracy columns (all or none), each made
     numbers (``inf``: exact) in place; a cell that is not one is a DesignError naming its line."""
@@ -646,14 +644,14 @@ def _sweep_accuracy_columns(frame, path) -> bool:
 
     from ..support.errors import DesignError
 
-    present = [c for c in SWEEP_ACCURACY if c in frame.columns]
+    present = [c for c in ACCURACY_COLUMNS if c in frame.columns]
     if not present:
         return False
-    if len(present) != len(SWEEP_ACCURACY):
-        missing = next(c for c in SWEEP_ACCURACY if c not in present)
+    if len(present) != len(ACCURACY_COLUMNS):
+        missing = next(c for c in ACCURACY_COLUMNS if c not in present)
         raise DesignError(f"{path}: has column '{present[0]}' but not '{missing}' ('macgates sweep --data' "
-                          f"writes {', '.join(SWEEP_ACCURACY)})")
-    for column in SWEEP_ACCURACY:
+                          f"writes {', '.join(ACCURACY_COLUMNS)})")
+    for column in ACCURACY_COLUMNS:
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() | values.isin([-math.inf])
         if bad.any():
@@ -681,7 +679,7 @@ def _sweep_accuracy_section(points, files: dict, folder: str, path) -> list[str]
     from .charts import pareto_front
 
     rows = [{"name": p["label"], "gates_per_mac": Fraction(str(p["row"]["gates"])) / p["k"],
-             **{c: float(p["row"][c]) for c in SWEEP_ACCURACY}} for p in points]
+             **{c: float(p["row"][c]) for c in ACCURACY_COLUMNS}} for p in points]
     front = pareto_front([(r["gates_per_mac"], r["bits"]) for r in rows])
     for i, r in enumerate(rows):
         r["front"] = i in front

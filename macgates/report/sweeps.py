@@ -24,6 +24,7 @@ from ..support.errors import DatapathError, MacgatesError, shown, whole
 
 COLUMNS = ("weights", "activations", "accumulator", "k", "acc_bits", "gates", "gates_per_mac", "combine",
            "delay", "loop_delay", "area_delay")
+ACCURACY_COLUMNS = ("bits_weights", "bits_activations", "bits")  # what sweep --data adds (and report --sweep reads)
 
 
 def _names(values, what: str) -> list:
