@@ -870,8 +870,8 @@ def _bits_option(text: str) -> int:
 
 
 def _accuracy(args) -> str:
-    from .report.accuracy import (FIGURE5_DATA, FIGURE5_FORMATS, FIGURE5_RULE, FIGURE5_SAMPLES, accuracy_files,
-                                  accuracy_records, shown_rows)
+    from .report.accuracy import (COLUMNS, FIGURE5_DATA, FIGURE5_FORMATS, FIGURE5_RULE, FIGURE5_SAMPLES,
+                                  accuracy_files, accuracy_records, shown_rows)
 
     figure5 = not args.formats and not args.data
     formats = FIGURE5_FORMATS if not args.formats else _split(args.formats, "formats")
@@ -882,11 +882,11 @@ def _accuracy(args) -> str:
         from .files.outputs import check_folder
 
         check_folder(args.out, "--out")
-    rows = accuracy_records(formats, data, rule, args.samples or FIGURE5_SAMPLES, args.seed, args.axis, lloyd_max)
+    samples = args.samples or FIGURE5_SAMPLES
+    rows = accuracy_records(formats, data, rule, samples, args.seed, args.axis, lloyd_max)
     if args.out:
         from .files.outputs import write_files
 
-        samples = args.samples or FIGURE5_SAMPLES
         exact = figure5 and rule == FIGURE5_RULE and samples == FIGURE5_SAMPLES and args.seed == 0 and \
             lloyd_max == 8 and args.axis is None  # Figure 5 as the whitepaper drew it
         name = "figure5" if exact else "accuracy"
@@ -896,7 +896,7 @@ def _accuracy(args) -> str:
                 + (f"; the bound: {1 << lloyd_max} Lloyd-Max levels" if lloyd_max else "") + ".")
         write_files(args.out, accuracy_files(rows, name, title, what))
     shown = rows if args.format in ("csv", "json") else shown_rows(rows)
-    return render(shown, ["data", "format", "scale", "rmse", "sqnr_db", "bits"], args.format)
+    return render(shown, list(COLUMNS), args.format)
 
 
 def _checkable(design, cfg) -> tuple:

@@ -177,7 +177,7 @@ def _operand_data(design) -> dict:
     return samples
 
 
-def design_accuracy(design) -> list[dict]:
+def design_accuracy(design, records=None) -> list[dict]:
     """Each config of ``design`` that has input formats (a hand-built datapath has none: it
     is left out, see :func:`skipped_configs`), scored on the design's ``data:``
     (:func:`macgates.design.schema.parse_data`): ``name``, ``gates_per_mac`` (the unit's
@@ -189,7 +189,7 @@ def design_accuracy(design) -> list[dict]:
     off it together). A block format is scored with its block scales, a mixed-precision
     config by each operand's format. Each (format, operand) is scored once. Problems (a
     tensor file, an unsigned format on negative data) raise DesignError naming the design
-    and the key or config."""
+    and the key or config. ``records``: the design's table_records, if made already."""
     from ..accuracy.evaluate import operand_scorer
     from .charts import pareto_front
     from .tables import table_records
@@ -198,7 +198,7 @@ def design_accuracy(design) -> list[dict]:
         return []
     bits = operand_scorer(_operand_data(design), design.data["scale"])
     out = []
-    for i, (cfg, row) in enumerate(zip(design.configs, table_records(design))):
+    for i, (cfg, row) in enumerate(zip(design.configs, records or table_records(design))):
         if cfg.datapath:
             continue
         scored = {}
@@ -304,14 +304,14 @@ def _spec_text(spec: dict, op: str) -> str:
     return f"`{spec['given'][op]}`" + (" (its values)" if tensor_path(spec[op]) else "")
 
 
-def cost_accuracy_section(design, files: dict, folder: str) -> list[str]:
+def cost_accuracy_section(design, files: dict, folder: str, records=None) -> list[str]:
     """report.md's "Cost against accuracy" lines for a design with ``data:`` (its chart
     added to ``files``); nothing for one without."""
     from ..accuracy.data import tensor_path
     from .charts import figure_files
     from .render import render
 
-    rows = design_accuracy(design)
+    rows = design_accuracy(design, records)
     skipped = skipped_configs(design) if design.data else []
     if not rows:
         return ["## Cost against accuracy", "", "No chart: every config is a hand-built datapath, which has no "

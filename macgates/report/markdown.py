@@ -260,7 +260,7 @@ def report_files(design=None, library=None, synthesis=None, notes: list | None =
            + "*", "",
            render(part_rows, breakdown_columns(part_rows, used), "markdown", precision=precision),
            "## Cost against range and precision", "", *pareto, "",
-           *cost_accuracy_section(design, files, folder),
+           *cost_accuracy_section(design, files, folder, rows),
            *_synthesis_section(design, rows, baseline, synthesis or {}, files, folder,
                                notes if notes is not None else []),
            *_clock_section(design, curves or {}, files, folder),
