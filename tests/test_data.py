@@ -5,6 +5,8 @@ tensor files, and every error message, each one line naming the spec or the file
 import math
 import pickle
 import re
+import subprocess
+import sys
 import zipfile
 from fractions import Fraction
 
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 from macgates.accuracy import data
-from macgates.accuracy.data import decode_codes, load
+from macgates.accuracy.data import check, decode_codes, load
 from macgates.formats.spec import all_formats, define, format
 from macgates.support.errors import DataError
 
@@ -370,3 +372,22 @@ def test_a_file_name_cannot_forge_a_second_line(tmp_path):
     path = tmp_path / "a\nb.npy"
     np.save(path, np.array([np.nan]))
     refused(str(path), f"{tmp_path}/a\\nb.npy: 1 NaN or infinite value, the first at index 0")
+
+
+@pytest.mark.parametrize("spec", ["normall", "student-t:0", "uniform:2,1", "normal:1,2,3", "codes:nope", "codes:",
+                                  "x.txt", "normal:nan", "laplace:0,-1"])
+def test_check_refuses_what_load_refuses_without_drawing(spec):
+    with pytest.raises(DataError) as drawn:
+        load(spec, samples=10)
+    with pytest.raises(DataError) as checked:
+        check(spec)
+    assert str(checked.value) == str(drawn.value)
+    for good in ("normal", "student-t:3,0.5", "codes:fp8_e4m3", "w.npy", "t.npz:key"):
+        check(good)  # (a tensor file is not read)
+
+
+def test_loading_a_design_with_data_does_not_import_numpy():
+    code = ("import sys; from macgates.design.schema import load_design; d = load_design('modern-formats'); "
+            "print(bool(d.data), 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]

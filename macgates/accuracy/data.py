@@ -40,12 +40,24 @@ import io
 import math
 import re
 
-import numpy as np
-
 from ..files.yamlfile import read_bytes, read_text
 from ..formats.spec import lookup
 from ..support.errors import DataError, MacgatesError, did_you_mean, shown, whole
 
+
+
+class _Numpy:
+    """numpy, imported on first use: checking a design's data specs (:func:`check`) does
+    not need it, and loading a design stays as quick as before."""
+
+    def __getattr__(self, name):
+        import numpy
+
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+np = _Numpy()
 MAX_SAMPLES = 10**8  # values drawn from a distribution (800 MB as float64)
 MAX_VALUES = 10**8  # values in a tensor file
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a .npy or .npz file
@@ -98,6 +110,25 @@ def load(spec: str, samples: int = 100_000, seed: int = 0, formats=None) -> np.n
         else:
             values = _distribution(spec, head, rest if ":" in spec else None, samples, rng)
         return values
+    return _tensor(spec, head)
+
+
+def check(spec: str, formats=None) -> None:
+    """What :func:`load` would refuse in a distribution's or ``codes:FORMAT``'s spec (its
+    name, parameters, format), without drawing a sample (nor importing numpy); a tensor
+    file is not read. A spec that is neither raises :func:`load`'s error."""
+    if not isinstance(spec, str) or not spec.strip():
+        load(spec)  # (its error)
+    head, _, rest = spec.partition(":")
+    if head == "codes":
+        _code_format(spec, rest, formats)
+    elif head in DISTRIBUTIONS:
+        _params(spec, head, rest if ":" in spec else None)
+    elif tensor_path(spec) is None:
+        _tensor(spec, head)  # (its error: not a tensor file nor a distribution)
+
+
+def _tensor(spec: str, head: str):
     match = _FILE.match(spec)
     if match is None:
         if "." in spec or "/" in spec:
@@ -133,7 +164,8 @@ def _number(spec: str, name: str, text: str) -> float:
     return value
 
 
-def _distribution(spec: str, name: str, rest, samples: int, rng) -> np.ndarray:
+def _params(spec: str, name: str, rest) -> dict:
+    """A distribution's parameters by name, checked."""
     params, counts, defaults = DISTRIBUTIONS[name]
     given = [] if rest is None else rest.split(",")
     if len(given) not in counts:
@@ -152,19 +184,23 @@ def _distribution(spec: str, name: str, rest, samples: int, rng) -> np.ndarray:
             raise DataError(f"data {shown(spec)}: uniform:A,B needs A < B, got {p['A']:g} and {p['B']:g}")
         if not math.isfinite(p["B"] - p["A"]):
             raise DataError(f"data {shown(spec)}: B - A is beyond the float64 range: use smaller parameters")
+    else:
+        for key in {"normal": ("SIGMA",), "laplace": ("B",), "student-t": ("NU", "SCALE")}.get(name, ("SIGMA",)):
+            positive(key)
+    return p
+
+
+def _distribution(spec: str, name: str, rest, samples: int, rng) -> np.ndarray:
+    p = _params(spec, name, rest)
+    if name == "uniform":
         out = rng.uniform(p["A"], p["B"], samples)
     elif name == "normal":
-        positive("SIGMA")
         out = rng.normal(p["MU"], p["SIGMA"], samples)
     elif name == "laplace":
-        positive("B")
         out = rng.laplace(p["MU"], p["B"], samples)
     elif name == "student-t":
-        positive("NU")
-        positive("SCALE")
         out = p["SCALE"] * rng.standard_t(p["NU"], samples)
     else:
-        positive("SIGMA")
         out = np.abs(rng.normal(0.0, p["SIGMA"], samples))
     if not np.isfinite(out).all():  # parameters near the float range (uniform:-1e308,1e308; student-t:1e-3)
         raise DataError(f"data {shown(spec)}: {int((~np.isfinite(out)).sum())} of the samples are beyond "
@@ -172,13 +208,18 @@ def _distribution(spec: str, name: str, rest, samples: int, rng) -> np.ndarray:
     return out
 
 
-def _codes(spec: str, name: str, samples: int, rng, formats) -> np.ndarray:
+def _code_format(spec: str, name: str, formats):
+    """The format ``codes:FORMAT`` names."""
     if not name.strip():
         raise DataError(f"data {shown(spec)}: codes:FORMAT needs a format name")
     try:
-        fmt = lookup(name, formats)
+        return lookup(name, formats)
     except MacgatesError as exc:
         raise DataError(f"data {shown(spec)}: {exc}") from None
+
+
+def _codes(spec: str, name: str, samples: int, rng, formats) -> np.ndarray:
+    fmt = _code_format(spec, name, formats)
     if fmt.bits <= TABLE_BITS:
         table = np.arange(1 << fmt.bits, dtype=np.int64)
         table = table[_valid(fmt, table)]

@@ -37,8 +37,8 @@ import numpy as np
 
 from ..formats import Format, format
 from ..support.errors import MacgatesError, did_you_mean
+from . import RULES
 
-RULES = ("absmax", "mse")
 # the MSE search (scale_for's docstring): a log-spaced coarse grid of clipping ranges
 # alpha x absmax, alpha from MSE_LOW to 1, then MSE_ROUNDS refinements between the best
 # point's neighbours

@@ -398,10 +398,10 @@ def parse_data(spec, origin: str, path: Path | None = None, formats=None) -> dic
     a tensor file, relative to the design's folder), and optionally ``scale`` (absmax or
     mse, default mse), ``samples`` and ``seed`` (DATA_DEFAULTS). Both operands' specs are
     needed. A distribution or ``codes:FORMAT`` (``formats``: the design's own formats by
-    name) is checked here, by drawing one sample; a tensor file is read when the report is
-    made. ``given`` holds the two specs as written (a file's path not resolved)."""
-    from ..accuracy.data import load, tensor_path
-    from ..accuracy.quantize import RULES
+    name) is checked here (:func:`macgates.accuracy.data.check`: no sample drawn); a tensor
+    file is read, and samples drawn, when the report is made. ``given`` holds the two specs as written (a file's path not resolved)."""
+    from ..accuracy import RULES
+    from ..accuracy.data import check, tensor_path
 
     where = f"{origin}: data"
     if not isinstance(spec, dict):
@@ -429,7 +429,7 @@ def parse_data(spec, origin: str, path: Path | None = None, formats=None) -> dic
         file = tensor_path(text)
         if file is None:  # a distribution or codes:FORMAT (or a misspelling): checked now
             try:
-                load(text, samples=1, seed=out["seed"], formats=formats)
+                check(text, formats)
             except MacgatesError as exc:
                 raise DesignError(f"{where}.{operand}: {str(exc).removeprefix('data ')}") from None
         elif path is not None and not Path(file).is_absolute():

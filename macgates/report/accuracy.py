@@ -13,7 +13,7 @@ import math
 
 from ..accuracy.data import load
 from ..accuracy.evaluate import scores
-from ..accuracy.quantize import RULES
+from ..accuracy import RULES
 from ..formats.spec import lookup
 from ..support.errors import DesignError, MacgatesError
 
