@@ -531,7 +531,7 @@ def _sweep_scorer(data: list, get_format, weights: list, activations: list | Non
     if set(specs) != {"weights", "activations"}:
         raise DesignError(f"--data: gave {' and '.join(specs)} only: give both operands' data "
                           "(--data SPEC, or --data weights=SPEC --data activations=SPEC)")
-    from .accuracy.data import load, tensor_path
+    from .accuracy.data import load, tensor_path, varying
     from .accuracy.evaluate import operand_scorer
 
     if drawn and all(tensor_path(spec) for spec in specs.values()):
@@ -541,7 +541,7 @@ def _sweep_scorer(data: list, get_format, weights: list, activations: list | Non
     data_of = {}
     for op, spec in specs.items():
         try:
-            data_of[op] = load(spec, samples=samples, seed=seed, formats=formats)
+            data_of[op] = varying(load(spec, samples=samples, seed=seed, formats=formats), spec)
         except MacgatesError as exc:
             raise DesignError(f"--data: {str(exc).removeprefix('data ')}") from None
     bits = operand_scorer(data_of, rule)

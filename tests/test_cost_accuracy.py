@@ -207,6 +207,10 @@ def test_sweep_data_settings(tmp_path):
         bad = run_cli("sweep", "--weights", "int8", option, value, "--out", str(tmp_path / "x.csv"), cwd=tmp_path)
         assert bad.returncode == 2 and bad.stderr == f"macgates: error: sweep: {option} applies only with --data\n"
         assert not (tmp_path / "x.csv").exists()
+    np.save(tmp_path / "c.npy", np.full(50, 2.0))  # constant data: no spread to measure bits against
+    bad = run_cli("sweep", "--weights", "int8", "--data", "c.npy", "--out", str(tmp_path / "x.csv"), cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr == ("macgates: error: --data: 'c.npy': all 50 values are 2: bits of "
+                                                  "accuracy, log2(std(x) / RMSE), need data that varies\n")
     np.save(tmp_path / "w.npy", np.linspace(-1, 1, 100))  # a tensor file is not drawn: --samples has no effect
     bad = run_cli("sweep", "--weights", "int8", "--data", "w.npy", "--samples", "1000", "--out", str(tmp_path / "x.csv"),
                   cwd=tmp_path)

@@ -113,6 +113,17 @@ def load(spec: str, samples: int = 100_000, seed: int = 0, formats=None) -> np.n
     return _tensor(spec, head)
 
 
+def varying(x, spec: str):
+    """``x`` (the data ``spec`` gave), or a DataError when its values are all equal: bits
+    of accuracy divide by their spread (a cost-against-accuracy chart has no use for the
+    inf or -inf they come to then)."""
+    if not float(x.max()) > float(x.min()):
+        values = f"all {x.size:,} values are" if x.size > 1 else "its one value is"
+        raise DataError(f"{spec!r}: {values} {float(x.flat[0]):g}: bits of accuracy, log2(std(x) / RMSE), "
+                        "need data that varies")
+    return x
+
+
 def check(spec: str, formats=None) -> None:
     """What :func:`load` would refuse in a distribution's or ``codes:FORMAT``'s spec (its
     name, parameters, format), without drawing a sample (nor importing numpy); a tensor

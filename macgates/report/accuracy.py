@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ..accuracy.data import load
+from ..accuracy.data import load, varying
 from ..accuracy.evaluate import scores
 from ..accuracy import RULES
 from ..formats.spec import lookup
@@ -169,11 +169,10 @@ def _operand_data(design) -> dict:
             x = load(spec[op], samples=spec["samples"], seed=spec["seed"], formats=design.formats)
         except MacgatesError as exc:
             raise DesignError(f"{design.origin}: data.{op}: {str(exc).removeprefix('data ')}") from None
-        if not float(x.max()) > float(x.min()):
-            values = f"all {x.size:,} values are" if x.size > 1 else "its one value is"
-            raise DesignError(f"{design.origin}: data.{op}: {spec['given'][op]!r}: {values} {float(x.flat[0]):g}: "
-                              "bits of accuracy, log2(std(x) / RMSE), need data that varies")
-        samples[op] = x
+        try:
+            samples[op] = varying(x, spec["given"][op])
+        except MacgatesError as exc:
+            raise DesignError(f"{design.origin}: data.{op}: {exc}") from None
     return samples
 
 
