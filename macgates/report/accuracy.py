@@ -190,7 +190,6 @@ def design_accuracy(design, records=None) -> list[dict]:
     tensor file, an unsigned format on negative data) raise DesignError naming the design
     and the key or config. ``records``: the design's table_records, if made already."""
     from ..accuracy.evaluate import operand_scorer
-    from .charts import pareto_front
     from .tables import table_records
 
     if not design.data:
@@ -208,10 +207,23 @@ def design_accuracy(design, records=None) -> list[dict]:
                 raise DesignError(f"{design.origin}: configs[{i}] ({cfg.name}): {op} on data.{op}: {exc}") from None
         out.append({"name": cfg.name, "gates_per_mac": row["gates_per_mac"], "bits_weights": scored["weights"],
                     "bits_activations": scored["activations"], "bits": min(scored.values())})
-    front = pareto_front([(r["gates_per_mac"], r["bits"]) for r in out])
-    for i, r in enumerate(out):
+    return _with_front(out)
+
+
+def _with_front(rows: list[dict]) -> list[dict]:
+    """``rows`` (gates_per_mac, bits), each marked ``front``: on the Pareto front of cost
+    per MAC against bits (:func:`macgates.report.charts.pareto_front`)."""
+    from .charts import pareto_front
+
+    front = pareto_front([(r["gates_per_mac"], r["bits"]) for r in rows])
+    for i, r in enumerate(rows):
         r["front"] = i in front
-    return out
+    return rows
+
+
+def _bits_shown(r: dict) -> dict:
+    """A row's three accuracy columns to 2 decimals, for a report's table."""
+    return {c: f"{r[c]:.2f}" for c in ("bits_weights", "bits_activations", "bits")}
 
 
 def skipped_configs(design) -> list[str]:
@@ -318,8 +330,7 @@ def cost_accuracy_section(design, files: dict, folder: str, records=None) -> lis
     spec = design.data
     files.update(figure_files(cost_accuracy_chart(rows, f"{design.name}: cost against accuracy",
                                                   design.library.units["cost"]), f"{folder}/accuracy"))
-    shown = [{"name": r["name"], "gates_per_mac": r["gates_per_mac"], "bits_weights": f"{r['bits_weights']:.2f}",
-              "bits_activations": f"{r['bits_activations']:.2f}", "bits": f"{r['bits']:.2f}",
+    shown = [{"name": r["name"], "gates_per_mac": r["gates_per_mac"], **_bits_shown(r),
               "pareto": "yes" if r["front"] else ""} for r in rows]
     drawn = [f"{spec['samples']:,} samples, seed {spec['seed']}"] if not all(
         tensor_path(spec[op]) for op in ("weights", "activations")) else []
@@ -337,3 +348,28 @@ def cost_accuracy_section(design, files: dict, folder: str, records=None) -> lis
             "The table has the numbers.*", "",
             render(shown, list(shown[0]), "markdown", precision=design.library.precision), *notes,
             *([""] if notes else []), ""]
+
+
+def sweep_accuracy_section(points: list[dict], files: dict, folder: str, title: str) -> list[str]:
+    """report.md's "Cost against accuracy" of a sweep with the accuracy columns (``points``:
+    :func:`macgates.report.charts.pareto_points` of its rows): the chart of
+    :func:`cost_accuracy_chart` (added to ``files``) and the table of its Pareto front."""
+    from fractions import Fraction
+
+    from .charts import figure_files
+    from .render import render
+    from .sweeps import ACCURACY_COLUMNS
+
+    rows = _with_front([{"name": p["label"], "gates_per_mac": Fraction(str(p["row"]["gates"])) / p["k"],
+                         **{c: float(p["row"][c]) for c in ACCURACY_COLUMNS}} for p in points])
+    files.update(figure_files(cost_accuracy_chart(rows, title), f"{folder}/accuracy"))
+    table = [{"config": r["name"], "gates_per_mac": r["gates_per_mac"], **_bits_shown(r)}
+             for r in sorted((r for r in rows if r["front"]), key=lambda r: (r["gates_per_mac"], -r["bits"]))]
+    return ["## Cost against accuracy", "", "![cost against accuracy](accuracy.svg)", "",
+            "*Figure: bits of accuracy (the CSV's bits_weights, bits_activations and bits, from `macgates sweep "
+            "--data`) against gates per MAC: filled, the worse of the two operands, what the MAC keeps, darker on "
+            "the Pareto front over the whole sweep; the staircase is the front: the most bits to be had at that "
+            "cost per MAC or less.*", "",
+            f"The Pareto front: {len(table)} of {len(rows)} configurations"
+            + (" (inf: the formats quantize the data exactly)" if any(r["bits"] == math.inf for r in rows) else "")
+            + ".", "", render(table, list(table[0]), "markdown"), ""]

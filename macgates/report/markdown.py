@@ -20,7 +20,7 @@ from ..files.outputs import write_files
 from ..files.resources import designs_dir
 from ..support.counts import decimals_for, fixed, plural
 from ..support.errors import MacgatesError, shown
-from .accuracy import cost_accuracy_section
+from .accuracy import cost_accuracy_section, sweep_accuracy_section
 from .sweeps import ACCURACY_COLUMNS
 from .charts import (
     PARETO_FORMATS,
@@ -630,7 +630,7 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
                  if quality == "range" and scaled else []),
                render(rows, list(rows[0]), "markdown")]
     if accuracy:
-        md += _sweep_accuracy_section(points, files, folder, path)
+        md += sweep_accuracy_section(points, files, folder, f"Design-space sweep {path.name}: cost against accuracy")
     files[f"{folder}/report.md"] = "\n".join(md)
     return write_files(out_dir, files)
 
@@ -668,31 +668,3 @@ def _sweep_accuracy_columns(frame, path) -> bool:
                           f"and bits_activations ({lower[row]:g})")
     return True
 
-
-def _sweep_accuracy_section(points, files: dict, folder: str, path) -> list[str]:
-    """report.md's "Cost against accuracy" of a sweep with accuracy columns: the chart of
-    :func:`macgates.report.accuracy.cost_accuracy_chart` (added to ``files``) and the
-    table of its Pareto front."""
-    import math
-
-    from .accuracy import cost_accuracy_chart
-    from .charts import pareto_front
-
-    rows = [{"name": p["label"], "gates_per_mac": Fraction(str(p["row"]["gates"])) / p["k"],
-             **{c: float(p["row"][c]) for c in ACCURACY_COLUMNS}} for p in points]
-    front = pareto_front([(r["gates_per_mac"], r["bits"]) for r in rows])
-    for i, r in enumerate(rows):
-        r["front"] = i in front
-    files.update(figure_files(cost_accuracy_chart(rows, f"Design-space sweep {path.name}: cost against accuracy"),
-                              f"{folder}/accuracy"))
-    table = [{"config": r["name"], "gates_per_mac": r["gates_per_mac"], "bits_weights": f"{r['bits_weights']:.2f}",
-              "bits_activations": f"{r['bits_activations']:.2f}", "bits": f"{r['bits']:.2f}"}
-             for r in sorted((rows[i] for i in front), key=lambda r: (r["gates_per_mac"], -r["bits"]))]
-    return ["## Cost against accuracy", "", "![cost against accuracy](accuracy.svg)", "",
-            "*Figure: bits of accuracy (the CSV's bits_weights, bits_activations and bits, from `macgates sweep "
-            "--data`) against gates per MAC: filled, the worse of the two operands, what the MAC keeps, darker on "
-            "the Pareto front over the whole sweep; the staircase is the front: the most bits to be had at that "
-            "cost per MAC or less.*", "",
-            f"The Pareto front: {len(table)} of {len(rows)} configurations"
-            + (" (inf: the formats quantize the data exactly)" if any(r["bits"] == math.inf for r in rows) else "")
-            + ".", "", render(table, list(table[0]), "markdown"), ""]
