@@ -557,17 +557,9 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
     if missing:
         raise DesignError(f"{path}: missing column '{missing[0]}' (a 'macgates sweep' CSV has "
                           f"{', '.join(SWEEP_COLUMNS)})")
-    for column in ("k", "gates", "gates_per_mac"):
-        values = pd.to_numeric(frame[column], errors="coerce")
-        if column == "k":
-            bad = values.isna() | (values < 1) | (values % 1 != 0)
-        else:
-            bad = values.isna() | (values < 0) | values.isin([math.inf])
-        if bad.any():
-            row = int(bad.idxmax())
-            raise DesignError(f"{path}:{row + 2}: column {column}: {shown(str(frame[column][row]))} is not "
-                              f"a {'whole number >= 1' if column == 'k' else 'finite number >= 0'}")
-        frame[column] = values
+    _numbers(frame, path, "k", lambda v: (v < 1) | (v % 1 != 0), "a whole number >= 1")
+    for column in ("gates", "gates_per_mac"):
+        _numbers(frame, path, column, lambda v: (v < 0) | v.isin([math.inf]), "a finite number >= 0")
     for column in ("weights", "activations", "accumulator"):
         if frame[column].isna().any():
             raise DesignError(f"{path}:{int(frame[column].isna().idxmax()) + 2}: column {column} is empty")
@@ -635,12 +627,28 @@ def sweep_report(csv_path, out_dir="reports", formats=None) -> list[Path]:
     return write_files(out_dir, files)
 
 
+def _numbers(frame, path, column: str, bad, expected: str) -> None:
+    """``frame[column]`` made numbers in place; a cell that is not one, or that ``bad``
+    (a function of the numeric column, giving a mask) marks, is a DesignError naming its
+    line: "'x' is not EXPECTED", or "is empty: expected EXPECTED"."""
+    import pandas as pd
+
+    from ..support.errors import DesignError
+
+    values = pd.to_numeric(frame[column], errors="coerce")
+    wrong = values.isna() | bad(values)
+    if wrong.any():
+        row = int(wrong.idxmax())
+        cell = frame[column][row]
+        what = "is empty: expected" if pd.isna(cell) else f"{shown(str(cell))} is not"
+        raise DesignError(f"{path}:{row + 2}: column {column}: {what} {expected}")
+    frame[column] = values
+
+
 def _sweep_accuracy_columns(frame, path) -> bool:
     """Whether the sweep CSV has sweep --data's accuracy columns (all or none), each made
     numbers (``inf``: exact) in place; a cell that is not one is a DesignError naming its line."""
     import math
-
-    import pandas as pd
 
     from ..support.errors import DesignError
 
@@ -652,14 +660,7 @@ def _sweep_accuracy_columns(frame, path) -> bool:
         raise DesignError(f"{path}: has column '{present[0]}' but not '{missing}' ('macgates sweep --data' "
                           f"writes {', '.join(ACCURACY_COLUMNS)})")
     for column in ACCURACY_COLUMNS:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() | values.isin([-math.inf])
-        if bad.any():
-            row = int(bad.idxmax())
-            cell = frame[column][row]
-            what = "is empty: expected" if pd.isna(cell) else f"{shown(str(cell))} is not"
-            raise DesignError(f"{path}:{row + 2}: column {column}: {what} a number of bits (a finite number, or inf)")
-        frame[column] = values
+        _numbers(frame, path, column, lambda v: v.isin([-math.inf]), "a number of bits (a finite number, or inf)")
     lower = frame[["bits_weights", "bits_activations"]].min(axis=1)
     wrong = frame["bits"] != lower
     if wrong.any():  # (what sweep --data writes: the worse operand's)
