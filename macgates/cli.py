@@ -473,11 +473,13 @@ def _sweep(args) -> str:
         check(out)  # before the work: its folder exists, not a device, not an input, no loop of links
     library = _library(args)
     skipped = Skipped()
+    from .accuracy.data import SAMPLES
+
     given = [o for o in ("samples", "seed", "scale") if getattr(args, o) is not None]
     if given and not args.data:
         raise DesignError(f"sweep: --{given[0]} applies only with --data")
     scorer = _sweep_scorer(args.data, get_format, lists["weights"], lists.get("activations"), formats,
-                           samples=args.samples or SWEEP_SAMPLES, seed=args.seed or 0, rule=args.scale or "mse",
+                           samples=args.samples or SAMPLES, seed=args.seed or 0, rule=args.scale or "mse",
                            drawn=[o for o in given if o != "scale"])
     columns = COLUMNS + (ACCURACY_COLUMNS if scorer else ())
     with counter("sweep") as bar:
@@ -504,11 +506,10 @@ def _sweep(args) -> str:
     return ""
 
 
-SWEEP_SAMPLES = 100_000  # sweep --data's samples of a distribution, unless --samples
 
 
 def _sweep_scorer(data: list, get_format, weights: list, activations: list | None, formats=None, *,
-                  samples: int = SWEEP_SAMPLES, seed: int = 0, rule: str = "mse", drawn=()):
+                  samples: int, seed: int = 0, rule: str = "mse", drawn=()):
     """``sweep --data``: a function adding ACCURACY_COLUMNS to a row, or None without --data.
     Every format of the lists (``weights``, ``activations``: Format records; None: the
     weights' list) is scored here, once per operand, so that a problem (an unsigned format

@@ -58,6 +58,7 @@ class _Numpy:
 
 
 np = _Numpy()
+SAMPLES = 100_000  # values drawn from a distribution unless asked otherwise (a design's data:, sweep --data)
 MAX_SAMPLES = 10**8  # values drawn from a distribution (800 MB as float64)
 MAX_VALUES = 10**8  # values in a tensor file
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a .npy or .npz file
@@ -93,7 +94,7 @@ def tensor_path(spec: str) -> str | None:
     return None if match is None or spec.partition(":")[0] in (*DISTRIBUTIONS, "codes") else match["path"]
 
 
-def load(spec: str, samples: int = 100_000, seed: int = 0, formats=None) -> np.ndarray:
+def load(spec: str, samples: int = SAMPLES, seed: int = 0, formats=None) -> np.ndarray:
     """The operand data ``spec`` names (see the module docstring), as float64: ``samples``
     values drawn with ``default_rng(seed)`` for a distribution or ``codes:FORMAT`` (whose
     format is looked up in ``formats``, a design's own formats by name, then the known

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..accuracy.data import SAMPLES
 from ..datapath.builders import dot, parse_accumulator
 from ..datapath.dotproduct import check_k
 from ..datapath.floating import ALIGNS, SUBNORMALS, FloatingPoint
@@ -49,7 +50,7 @@ TOP_KEYS = ("macgates", "name", "description", "baseline", "library", "library_o
 # a design's operand data (docs/accuracy.md, "Cost against accuracy"): what its configs'
 # formats are scored on in its report
 DATA_KEYS = ("weights", "activations", "scale", "samples", "seed")
-DATA_DEFAULTS = {"scale": "mse", "samples": 100_000, "seed": 0}
+DATA_DEFAULTS = {"scale": "mse", "samples": SAMPLES, "seed": 0}
 MAX_DATA_SAMPLES = 10**7
 MAX_SPEC = 1000  # characters of a data spec
 CONFIG_KEYS = ("name", "weights", "activations", "accumulator", "k", "multiplier", "adder", "align",
